@@ -1,0 +1,33 @@
+// Bundles the three runtimes: the CLI and the extension host (Node), the run worker (Node, worker_threads),
+// and the webviews (browser). `--watch` rebuilds on change, `--production` minifies.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode'],
+  logLevel: 'warning',
+};
+const browser = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning' };
+
+const entries = [
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/extension/runWorker.ts'], outfile: 'dist/runWorker.js' },
+  { ...browser, entryPoints: ['webview/panel/main.ts'], outfile: 'dist/webview/panel.js' },
+  { ...browser, entryPoints: ['webview/specEditor/main.ts'], outfile: 'dist/webview/specEditor.js' },
+].filter((options) => existsSync(options.entryPoints[0]));
+
+if (watch) {
+  for (const options of entries) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(entries.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,109 @@
+/**
+ * Runs a resolved spec and prints it: a live progress line on a terminal and a compact table, or exactly one
+ * JSON document with `--json`. Ctrl-C cancels the run and keeps what was computed.
+ */
+import type { RunEvent, SolverResult } from '../../core/runner/types';
+import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
+import type { ExperimentSpec } from '../../core/spec/types';
+
+export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions, 'signal'>, json: boolean): Promise<void> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  const progress = new ProgressLine(!json && process.stderr.isTTY === true);
+  const warnings: string[] = [];
+  let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
+  let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
+  try {
+    for await (const event of runExperiment(spec, { ...options, signal: controller.signal })) {
+      switch (event.type) {
+        case 'runStarted':
+          started = event;
+          break;
+        case 'iteration':
+          progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
+          break;
+        case 'warning':
+          warnings.push(event.message);
+          if (!json) progress.print(`warning: ${event.message}`);
+          break;
+        case 'runFinished':
+          finished = event;
+          break;
+        default:
+          break;
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    progress.clear();
+  }
+  if (!started || !finished) return;
+  if (json) {
+    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings, results: finished.results };
+    process.stdout.write(JSON.stringify(document) + '\n');
+    return;
+  }
+  const { dataset } = started;
+  process.stdout.write(
+    `${spec.name}: ${dataset.rows} training rows${dataset.testRows ? `, ${dataset.testRows} test rows` : ''}, ${dataset.features.length} features, ` +
+      `${spec.model.experts} ${dataset.family} experts, ${started.parameterCount} parameters\n`,
+  );
+  process.stdout.write(resultsTable(finished.results) + '\n');
+  for (const result of finished.results) {
+    if (result.best) process.stdout.write(`  ${result.solver} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
+  }
+  if (finished.resultsDir) process.stdout.write(`results: ${finished.resultsDir}\n`);
+  if (finished.cancelled) process.stdout.write('run cancelled; results so far were kept\n');
+}
+
+function resultsTable(results: readonly SolverResult[]): string {
+  const classification = results.some((r) => r.trainAccuracy !== undefined);
+  const truth = results.some((r) => r.parameterError !== undefined);
+  const header = ['solver', 'restart', 'iter', 'stop', 'logLik', classification ? 'train acc' : 'train RMSE', classification ? 'test acc' : 'test RMSE', ...(truth ? ['param err'] : []), 'seconds'];
+  const rows = results.map((r) => [
+    r.solver + (r.best ? '*' : ''),
+    String(r.restart + 1),
+    String(r.iterations),
+    r.stopReason,
+    r.logLik.toFixed(4),
+    formatMetric(classification ? r.trainAccuracy : r.trainRmse, classification),
+    formatMetric(classification ? r.testAccuracy : r.testRmse, classification),
+    ...(truth ? [r.parameterError === undefined ? '—' : r.parameterError.toExponential(2)] : []),
+    r.seconds.toFixed(3),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line), '(* best restart by log-likelihood)'].join('\n');
+}
+
+function formatMetric(value: number | undefined, percent: boolean): string {
+  if (value === undefined) return '—';
+  return percent ? `${(100 * value).toFixed(1)}%` : value.toPrecision(4);
+}
+
+/** One self-rewriting status line on stderr (terminals only). */
+class ProgressLine {
+  private readonly state = new Map<string, string>();
+  private lastDraw = 0;
+  constructor(private readonly enabled: boolean) {}
+
+  update(solver: string, restart: number, iteration: number, logLik: number): void {
+    if (!this.enabled) return;
+    this.state.set(solver, `${solver} r${restart + 1} it ${iteration} ℓ ${logLik.toFixed(3)}`);
+    const now = Date.now();
+    if (now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const text = [...this.state.values()].join(' │ ');
+    process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 120) - 1)}`);
+  }
+
+  print(message: string): void {
+    if (this.enabled) process.stderr.write('\r\x1b[2K');
+    process.stderr.write(message + '\n');
+  }
+
+  clear(): void {
+    if (this.enabled) process.stderr.write('\r\x1b[2K');
+  }
+}

@@ -1,0 +1,37 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../../core/errors';
+import { parseSpecText } from '../../core/spec/validate';
+import { executeRun } from './execute';
+
+export async function runCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length !== 1) throw new UserInputError('usage: moe-lab run SPEC.moe.json [--out DIR] [--json]');
+  const specPath = path.resolve(positionals[0]);
+  let text: string;
+  try {
+    text = await fs.readFile(specPath, 'utf8');
+  } catch {
+    throw new UserInputError(`spec file not found: ${specPath}`, { file: specPath });
+  }
+  const parsed = parseSpecText(text, specPath);
+  if (!parsed.ok) {
+    const first = parsed.errors[0];
+    const where = first.line !== undefined ? `:${first.line}${first.column !== undefined ? `:${first.column}` : ''}` : '';
+    const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : '';
+    throw new UserInputError(`${path.basename(specPath)}${where}: ${first.pointer ? `${first.pointer}: ` : ''}${first.message}${more}`, {
+      file: specPath,
+      pointer: first.pointer,
+    });
+  }
+  await executeRun(
+    parsed.spec,
+    { baseDir: path.dirname(specPath), resultsRoot: values.out ? path.resolve(values.out) : undefined, rawSpec: parsed.raw },
+    values.json === true,
+  );
+}

@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeJsonAtomic, writeTextAtomic } from '../../core/runner/results';
+import { generateSynthetic, syntheticCsv, truthPathFor } from '../../core/synth/generate';
+import { choiceFlag, integerFlag, positiveFlag, requiredFlag } from './options';
+
+/** `moe-lab synth …`: writes FILE.csv (x1 … xD, y) and FILE.truth.json beside it. */
+export async function synthCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kind: { type: 'string' },
+      experts: { type: 'string' },
+      dim: { type: 'string' },
+      samples: { type: 'string' },
+      snr: { type: 'string' },
+      seed: { type: 'string' },
+      symmetric: { type: 'boolean' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const out = path.resolve(requiredFlag('out', values.out));
+  const experts = integerFlag('experts', values.experts, 1) ?? 2;
+  const generated = generateSynthetic({
+    kind: choiceFlag('kind', requiredFlag('kind', values.kind), ['linear', 'logistic'] as const)!,
+    experts,
+    dim: integerFlag('dim', values.dim, 1) ?? 5,
+    samples: integerFlag('samples', values.samples, 1) ?? 1000,
+    snr: positiveFlag('snr', values.snr) ?? 4,
+    seed: integerFlag('seed', values.seed, 0) ?? 0,
+    symmetric: values.symmetric ?? experts === 2,
+  });
+  await fs.mkdir(path.dirname(out), { recursive: true });
+  const truthPath = truthPathFor(out);
+  await writeTextAtomic(out, syntheticCsv(generated));
+  await writeJsonAtomic(truthPath, generated.truth);
+  const summary = { csv: out, truth: truthPath, rows: generated.truth.samples, features: generated.truth.dim };
+  process.stdout.write(values.json ? JSON.stringify(summary) + '\n' : `wrote ${out} (${summary.rows} rows × ${summary.features} features) and ${truthPath}\n`);
+}

@@ -1,0 +1,58 @@
+/**
+ * `moe-lab` — the command line over the same runner the extension uses.
+ *   moe-lab run SPEC.moe.json [--out DIR] [--json]
+ *   moe-lab fit DATA.csv --target COL [...]
+ *   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S --out FILE.csv
+ * A user mistake exits with code 2 and one line on stderr; `--json` prints exactly one JSON document on stdout.
+ */
+import { UserInputError, isUserInputError } from '../core/errors';
+import { runCommand } from './commands/run';
+import { fitCommand } from './commands/fit';
+import { synthCommand } from './commands/synth';
+import { USAGE } from './usage';
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  run: runCommand,
+  fit: fitCommand,
+  synth: synthCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) throw new UserInputError(`unknown command "${command}" (try: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  await handler(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (isUserInputError(error) || isArgumentError(error)) {
+      process.stderr.write(`moe-lab: ${describeUserError(error as Error)}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`moe-lab: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+      if (process.env.MOE_LAB_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
+
+/** node:util parseArgs reports bad flags with these codes. */
+function isArgumentError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function describeUserError(error: Error): string {
+  if (!isUserInputError(error)) return error.message;
+  const { pointer } = error.location;
+  return pointer && !error.message.startsWith(pointer) ? `${pointer}: ${error.message}` : error.message;
+}

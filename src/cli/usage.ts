@@ -1,0 +1,15 @@
+export const USAGE = `moe-lab — Mixture-of-Experts experiments: EM, Gradient EM, GD and Adam side by side.
+
+Usage:
+  moe-lab run SPEC.moe.json [--out DIR] [--json]
+  moe-lab fit DATA.csv --target COL [--features a,b,c] [--experts K]
+              [--expert gaussian|bernoulli|categorical] [--gate softmax|constant]
+              [--solvers em,gem,gd,adam] [--lr-gd X] [--lr-adam X] [--lr-gem X] [--gem-steps M]
+              [--restarts R] [--seed S] [--init random|kmeans|nearTruth] [--max-iter N] [--tol T]
+              [--ridge L] [--no-standardize] [--test-fraction F] [--out DIR] [--json]
+  moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S --out FILE.csv
+
+Defaults for fit: K = 2, solvers em,gd,adam, test fraction 0, expert family inferred from the target,
+GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8, 500 iterations.
+Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error.
+`;

@@ -1,0 +1,38 @@
+/**
+ * EM's step measured in its own geometry (DESIGN §3): the KL divergence between the complete-data distributions
+ * p(y, z | x; θᵗ) and p(y, z | x; θᵗ⁺¹), averaged over the rows:
+ *   (1/n) Σ_i Σ_k π_ik(θᵗ) [ log π_ik(θᵗ) − log π_ik(θᵗ⁺¹) + KL(p_k(·|x_i; θᵗ) ‖ p_k(·|x_i; θᵗ⁺¹)) ].
+ */
+import type { Evaluation } from '../model/evaluate';
+import type { ParamLayout } from '../model/layout';
+
+export function completeDataKl(layout: ParamLayout, before: Evaluation, thetaBefore: Float64Array, after: Evaluation, thetaAfter: Float64Array): number {
+  const { K } = layout;
+  const { C } = layout.shape;
+  const sigmaBefore = Array.from({ length: K }, (_, k) => layout.sigma(thetaBefore, k));
+  const sigmaAfter = Array.from({ length: K }, (_, k) => layout.sigma(thetaAfter, k));
+  let total = 0;
+  for (let i = 0; i < before.n; i++) {
+    for (let k = 0; k < K; k++) {
+      const index = i * K + k;
+      const logPiBefore = before.logPi[index];
+      const pi = Math.exp(logPiBefore);
+      if (pi === 0) continue;
+      let expertKl = 0;
+      if (before.mean && after.mean) {
+        const s1 = sigmaBefore[k];
+        const s2 = sigmaAfter[k];
+        const dm = before.mean[index] - after.mean[index];
+        expertKl = Math.log(s2 / s1) + (s1 * s1 + dm * dm) / (2 * s2 * s2) - 0.5;
+      } else {
+        for (let c = 0; c < C; c++) {
+          const q1 = before.probs![index * C + c];
+          const q2 = after.probs![index * C + c];
+          if (q1 > 0) expertKl += q1 * Math.log(q1 / Math.max(q2, 1e-300));
+        }
+      }
+      total += pi * (logPiBefore - after.logPi[index] + expertKl);
+    }
+  }
+  return total / before.n;
+}

@@ -1,0 +1,215 @@
+/**
+ * The experiment runner: a resolved spec in, an async stream of `RunEvent`s out (run started, one report per
+ * solver, restart and iteration, solver finished with its stop reason, run finished). Within a restart the
+ * solvers advance in turn, one iteration each, so that a live view shows them side by side; each keeps its own
+ * compute clock. Cancellation (an AbortSignal) is honoured between iterations and keeps what was computed.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ExpertFamily } from '../data/dataset';
+import { signalToNoise } from '../diagnostics/metrics';
+import { UserInputError } from '../errors';
+import { initialParameters } from '../init';
+import { evaluate } from '../model/evaluate';
+import { ParamLayout } from '../model/layout';
+import { packParams, toStandardizedCoordinates, type FullParams } from '../model/params';
+import { createAdam } from '../solvers/adam';
+import type { SolverAlgorithm } from '../solvers/algorithm';
+import { createEm } from '../solvers/em';
+import { createGd } from '../solvers/gd';
+import { createGradientEm } from '../solvers/gradientEm';
+import { SolverRun } from '../solvers/solverRun';
+import { SOLVER_NAMES, type ExperimentSpec, type SolverName } from '../spec/types';
+import { loadData, type LoadedData } from './loadData';
+import { ResultsWriter, type RunSummary } from './results';
+import type { DatasetSummary, RunEvent, SolverResult } from './types';
+
+export interface RunOptions {
+  /** Folder that relative paths in the spec are resolved against. */
+  readonly baseDir: string;
+  readonly workspaceRoot?: string;
+  readonly signal?: AbortSignal;
+  /** Where run folders go; default: the spec's resultsDir under baseDir. `false`: write nothing. */
+  readonly resultsRoot?: string | false;
+  /** The spec as the user wrote it, saved beside the resolved one. */
+  readonly rawSpec?: unknown;
+}
+
+/** Yield to the event loop at least this often so that cancel messages and UI work get through. */
+const YIELD_INTERVAL_MS = 15;
+
+export function createAlgorithm(name: SolverName, spec: ExperimentSpec): SolverAlgorithm {
+  const settings = spec.solvers[name];
+  switch (name) {
+    case 'em':
+      return createEm();
+    case 'gd':
+      return createGd(settings.learningRate);
+    case 'adam':
+      return createAdam(settings.learningRate);
+    case 'gem':
+      return createGradientEm(settings.learningRate, settings.steps);
+  }
+}
+
+export function enabledSolvers(spec: ExperimentSpec): SolverName[] {
+  return SOLVER_NAMES.filter((name) => spec.solvers[name].enabled);
+}
+
+export function modelLayout(spec: ExperimentSpec, data: LoadedData): ParamLayout {
+  const family: ExpertFamily = data.family;
+  const C = data.train.classes?.length ?? 0;
+  if (family !== 'gaussian' && C < 2) throw new UserInputError(`the target "${data.train.targetName}" has fewer than two classes`, { pointer: '/data/target' });
+  if (spec.model.symmetric && (spec.model.experts !== 2 || family === 'categorical')) {
+    throw new UserInputError('a symmetric model needs exactly 2 experts and gaussian or bernoulli experts', { pointer: '/model/symmetric' });
+  }
+  if (spec.model.experts > data.train.n) {
+    throw new UserInputError(`${spec.model.experts} experts for ${data.train.n} training rows: use fewer experts than rows`, { pointer: '/model/experts' });
+  }
+  return new ParamLayout({
+    family,
+    K: spec.model.experts,
+    p: data.train.p,
+    C,
+    gate: spec.model.gate,
+    symmetric: spec.model.symmetric,
+    fixedSigma: family === 'gaussian' ? spec.model.fixedSigma : undefined,
+    ridge: spec.model.ridge,
+  });
+}
+
+/** The truth if it has the model's shape (else a warning says why parameter error is missing). */
+function compatibleTruth(layout: ParamLayout, data: LoadedData, warnings: string[]): FullParams | undefined {
+  const truth = data.truth?.params;
+  if (!truth) return undefined;
+  if (truth.K !== layout.K || truth.p !== layout.p || truth.R !== layout.expertRows || data.truth!.file.family !== layout.shape.family) {
+    warnings.push(`the ground truth has ${truth.K} ${data.truth!.file.family} experts; the model has ${layout.K} ${layout.shape.family} experts, so parameter error is not computed`);
+    return undefined;
+  }
+  return truth;
+}
+
+export async function* runExperiment(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot });
+  const layout = modelLayout(spec, data);
+  const warnings = [...data.warnings];
+  const truth = compatibleTruth(layout, data, warnings);
+  const truthLogLik = truth ? evaluate(layout, data.train, packParams(layout, toStandardizedCoordinates(truth, data.train.standardization))).logLik : undefined;
+  const solvers = enabledSolvers(spec);
+  if (solvers.length === 0) throw new UserInputError('no solver is enabled', { pointer: '/solvers' });
+
+  const dataset: DatasetSummary = {
+    source: data.source,
+    rows: data.train.n,
+    testRows: data.test?.n ?? 0,
+    features: data.train.featureNames,
+    target: data.train.targetName,
+    family: layout.shape.family,
+    classes: data.train.classes,
+    droppedRows: data.droppedRows,
+    truthKnown: truth !== undefined,
+    ...(truth ? { truthSnr: signalToNoise(truth), truthLogLik } : {}),
+  };
+  const resultsRoot = options.resultsRoot === false ? undefined : (options.resultsRoot ?? path.resolve(options.baseDir, spec.resultsDir));
+  const baseId = `${timestamp(startedAt)}-${slug(spec.name)}`;
+  const writer = resultsRoot ? await ResultsWriter.create(resultsRoot, baseId) : undefined;
+  const runId = writer?.runId ?? baseId;
+  await writer?.writeSpec(spec, options.rawSpec);
+
+  yield { type: 'runStarted', runId, spec, dataset, solvers, restarts: spec.init.restarts, parameterCount: layout.freeParameters };
+  for (const message of warnings) yield { type: 'warning', message };
+
+  const results: SolverResult[] = [];
+  let lastYield = performance.now();
+  let cancelled = false;
+  for (let restart = 0; restart < spec.init.restarts && !cancelled; restart++) {
+    const theta0 = initialParameters(layout, data.train, {
+      strategy: spec.init.strategy,
+      seed: spec.init.seed + restart,
+      truth,
+      perturbation: spec.init.perturbation,
+    });
+    const runs = solvers.map(
+      (name) =>
+        new SolverRun(createAlgorithm(name, spec), {
+          layout,
+          train: data.train,
+          test: data.test,
+          truth,
+          truthLogLik,
+          theta0,
+          stopping: spec.stopping,
+          restart,
+          errorThreshold: spec.errorThreshold,
+        }),
+    );
+    for (const run of runs) yield { type: 'iteration', solver: run.solver, restart, report: run.lastReport };
+    const reported = new Set<SolverRun>();
+    while (reported.size < runs.length) {
+      for (const run of runs) {
+        if (reported.has(run)) continue;
+        if (options.signal?.aborted) {
+          cancelled = true;
+          run.cancel();
+        }
+        const report = run.step();
+        if (report) {
+          yield { type: 'iteration', solver: run.solver, restart, report };
+          for (const note of report.notes ?? []) yield { type: 'warning', message: `${run.solver}, restart ${restart + 1}, iteration ${report.iteration}: ${note}`, solver: run.solver, restart };
+        }
+        if (run.finished) {
+          reported.add(run);
+          const result = run.result();
+          results.push(result);
+          await writer?.writeSolverResult(result);
+          yield { type: 'solverFinished', solver: run.solver, restart, result };
+        }
+        if (performance.now() - lastYield > YIELD_INTERVAL_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+      }
+    }
+  }
+  markBestRestarts(results);
+  const seconds = (performance.now() - started) / 1000;
+  let resultsDir: string | undefined;
+  if (writer) {
+    const summary: RunSummary = {
+      runId,
+      name: spec.name,
+      complete: !cancelled,
+      cancelled,
+      startedAt: startedAt.toISOString(),
+      seconds,
+      dataset,
+      machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+      results: results.map(({ trace: _trace, ...rest }) => rest),
+    };
+    resultsDir = await writer.finish(summary, results);
+  }
+  yield { type: 'runFinished', runId, resultsDir, cancelled, seconds, results };
+}
+
+/** Per solver, the restart with the highest final objective. */
+export function markBestRestarts(results: SolverResult[]): void {
+  for (const solver of SOLVER_NAMES) {
+    let best: SolverResult | undefined;
+    for (const result of results) {
+      if (result.solver !== solver || !Number.isFinite(result.objective)) continue;
+      if (!best || result.objective > best.objective) best = result;
+    }
+    if (best) best.best = true;
+  }
+}
+
+function timestamp(date: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run';
+}

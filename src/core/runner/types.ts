@@ -1,0 +1,132 @@
+/**
+ * What a run reports: one `IterationReport` per solver, restart and iteration, a `SolverResult` when a solver
+ * stops, and the `RunEvent` stream that carries them (to the CLI, the extension's worker and the panel).
+ * Plain JSON-serializable data only: these objects cross thread and webview boundaries.
+ */
+import type { InnerStats } from '../solvers/mstep';
+import type { ExperimentSpec, SolverName } from '../spec/types';
+
+export interface IterationReport {
+  /** 0 is the starting point. */
+  readonly iteration: number;
+  /** Cumulative compute seconds of this solver and restart (the update and the evaluation it needs). */
+  readonly seconds: number;
+  /** Total log-likelihood on the training rows (DESIGN §1). */
+  readonly logLik: number;
+  /** logLik − ridge penalty (equal when λ = 0). */
+  readonly objective: number;
+  readonly testLogLik?: number;
+  readonly trainAccuracy?: number;
+  readonly testAccuracy?: number;
+  readonly trainRmse?: number;
+  readonly testRmse?: number;
+  /** min over label permutations of ‖β̂ − β*‖_F / ‖β*‖_F (truth known). */
+  readonly parameterError?: number;
+  readonly gateError?: number;
+  /** ℓ(θ*) − ℓ(θᵗ) on the training rows (truth known). */
+  readonly truthGap?: number;
+  /** ‖∇ℓ(θᵗ)/n‖₂. */
+  readonly gradientNorm: number;
+  /** Averaged complete-data KL between the previous and this iterate. */
+  readonly klStep?: number;
+  /** Smoothed observed rate ρ̂ (geometric mean of the last ratios ‖θᵗ⁺¹ − θᵗ‖ / ‖θᵗ − θᵗ⁻¹‖). */
+  readonly rate?: number;
+  /** Retrospective rate (ℓ_final − ℓᵗ) / (ℓ_final − ℓᵗ⁻¹), filled in when the solver stops. */
+  rateFromObjective?: number;
+  readonly snr: number;
+  readonly mixingWeights: number[];
+  /** Mean entropy of the responsibilities (nats). */
+  readonly responsibilityEntropy: number;
+  /** Lower is better. */
+  readonly aic: number;
+  readonly bic: number;
+  readonly inner?: InnerStats;
+  readonly notes?: readonly string[];
+}
+
+export type StopCode = 'converged' | 'maxIterations' | 'timeBudget' | 'cancelled' | 'diverged';
+
+export interface StopReason {
+  readonly code: StopCode;
+  /** One sentence that says what happened and what to do next. */
+  readonly message: string;
+}
+
+export interface ParamsJson {
+  /** Gate, K × p (intercept last, last row 0). */
+  readonly W: number[][];
+  /** Experts, K × p, or K × (C − 1) × p for categorical experts. */
+  readonly beta: number[][] | number[][][];
+  readonly sigma?: number[];
+}
+
+export interface SolverResult {
+  readonly solver: SolverName;
+  readonly restart: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+  readonly stopReason: StopCode;
+  readonly stopMessage: string;
+  readonly logLik: number;
+  readonly objective: number;
+  readonly testLogLik?: number;
+  readonly trainAccuracy?: number;
+  readonly testAccuracy?: number;
+  readonly trainRmse?: number;
+  readonly testRmse?: number;
+  readonly parameterError?: number;
+  readonly gateError?: number;
+  /** First iteration whose parameter error fell below the spec's threshold (null: never; absent: no truth). */
+  readonly iterationsToError?: number | null;
+  readonly seconds: number;
+  readonly aic: number;
+  readonly bic: number;
+  /** Fitted parameters in the standardized feature space the solver worked in. */
+  readonly params: ParamsJson;
+  /** The same parameters on the raw CSV features (equal to `params` without standardization). */
+  readonly paramsRaw: ParamsJson;
+  /** EM only, small models: the predicted local rate at the final iterate. */
+  readonly missingInformation?: { spectralRadius: number; eigenvalues: number[] };
+  /** True for the restart with the highest final objective, per solver. */
+  best: boolean;
+  readonly trace: IterationReport[];
+}
+
+export interface DatasetSummary {
+  readonly source: string;
+  readonly rows: number;
+  readonly testRows: number;
+  readonly features: readonly string[];
+  readonly target: string;
+  readonly family: 'gaussian' | 'bernoulli' | 'categorical';
+  readonly classes?: readonly string[];
+  readonly droppedRows: number;
+  readonly truthKnown: boolean;
+  /** SNR of the ground truth (same definition as the per-iteration SNR). */
+  readonly truthSnr?: number;
+  /** ℓ(θ*) on the training rows. */
+  readonly truthLogLik?: number;
+}
+
+export type RunEvent =
+  | {
+      readonly type: 'runStarted';
+      readonly runId: string;
+      readonly spec: ExperimentSpec;
+      readonly dataset: DatasetSummary;
+      readonly solvers: readonly SolverName[];
+      readonly restarts: number;
+      readonly parameterCount: number;
+    }
+  | { readonly type: 'iteration'; readonly solver: SolverName; readonly restart: number; readonly report: IterationReport }
+  | { readonly type: 'solverFinished'; readonly solver: SolverName; readonly restart: number; readonly result: SolverResult }
+  | { readonly type: 'warning'; readonly message: string; readonly solver?: SolverName; readonly restart?: number }
+  | {
+      readonly type: 'runFinished';
+      readonly runId: string;
+      /** Absent when results were not written (e.g. `--json` without `--out`). */
+      readonly resultsDir?: string;
+      readonly cancelled: boolean;
+      readonly seconds: number;
+      readonly results: SolverResult[];
+    };

@@ -1,0 +1,37 @@
+/**
+ * One small interface for every solver: given θᵗ and its evaluation, produce θᵗ⁺¹. The loop around it
+ * (stopping rules, diagnostics, timing, cancellation) lives in `solverRun.ts`, so that each solver file holds
+ * only its update and its state.
+ */
+import type { Dataset } from '../data/dataset';
+import type { Evaluation } from '../model/evaluate';
+import type { ParamLayout } from '../model/layout';
+import type { SolverName } from '../spec/types';
+import type { InnerStats } from './mstep';
+
+export interface StepContext {
+  readonly layout: ParamLayout;
+  readonly data: Dataset;
+  /** ∇ℓ(θ) (penalized), total over rows, computed once per iterate and shared with the diagnostics. */
+  gradientAt(theta: Float64Array, ev: Evaluation): Float64Array;
+}
+
+export interface StepOutcome {
+  readonly theta: Float64Array;
+  readonly inner?: InnerStats;
+  readonly notes?: readonly string[];
+}
+
+export interface SolverAlgorithm {
+  readonly name: SolverName;
+  step(theta: Float64Array, ev: Evaluation, context: StepContext): StepOutcome;
+}
+
+export interface SolverOptions {
+  /** Learning rate η for gd, adam and gem. */
+  readonly learningRate?: number;
+  /** Gradient steps per Gradient-EM iteration. */
+  readonly steps?: number;
+}
+
+export const DEFAULT_LEARNING_RATE: Readonly<Record<Exclude<SolverName, 'em'>, number>> = { gd: 0.1, gem: 0.1, adam: 0.01 };

@@ -1,0 +1,260 @@
+/**
+ * EM's M-step (DESIGN §2): given responsibilities r at θᵗ, maximize Q(θ | θᵗ) block by block.
+ * Gate: soft-target softmax regression. Gaussian experts: weighted least squares, then the variance in closed
+ * form (floored). Bernoulli / categorical experts: weighted logistic / softmax regression. Every block is solved
+ * to a tight tolerance (Newton), or by L-BFGS for blocks too large for Newton; inner iterations and the final
+ * inner gradient norm are returned so that "exact" can be checked.
+ *
+ * With a ridge λ > 0 on a gaussian expert, β is solved with σ held at σᵗ and σ is then solved given β: an
+ * expectation–conditional-maximization step, which still never decreases the penalized objective.
+ */
+import type { Dataset } from '../data/dataset';
+import { weightedLeastSquares } from '../optim/denseSolve';
+import { fitSoftmaxRegression, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
+import { modelClass } from '../model/evaluate';
+import type { ParamLayout } from '../model/layout';
+
+export interface InnerStats {
+  /** Inner iterations summed over the M-step's blocks. */
+  readonly iterations: number;
+  /** Largest final inner gradient norm (per unit weight) over the blocks. */
+  readonly gradientNorm: number;
+  readonly method: 'closed-form' | 'newton' | 'lbfgs' | 'gradient' | 'mixed';
+}
+
+export interface MStepResult {
+  readonly theta: Float64Array;
+  readonly inner: InnerStats;
+  /** Degenerate situations met and what was done about them. */
+  readonly notes: string[];
+}
+
+/** σ² is floored at this fraction of the target's variance (and never below 1e-12). */
+export const VARIANCE_FLOOR_FRACTION = 1e-6;
+/** An expert whose total responsibility is below this many rows is treated as empty. */
+const EMPTY_EXPERT_WEIGHT = 1e-8;
+
+export function varianceFloor(data: Dataset): number {
+  let mean = 0;
+  for (let i = 0; i < data.n; i++) mean += data.y[i];
+  mean /= data.n;
+  let sum = 0;
+  for (let i = 0; i < data.n; i++) sum += (data.y[i] - mean) ** 2;
+  return Math.max(VARIANCE_FLOOR_FRACTION * (sum / data.n), 1e-12);
+}
+
+class InnerTally {
+  iterations = 0;
+  gradientNorm = 0;
+  private methods = new Set<string>();
+  add(solve: InnerSolve): void {
+    this.iterations += solve.iterations;
+    this.gradientNorm = Math.max(this.gradientNorm, solve.gradientNorm);
+    this.methods.add(solve.method);
+  }
+  closedForm(): void {
+    this.methods.add('closed-form');
+  }
+  stats(): InnerStats {
+    const method = this.methods.size === 1 ? ([...this.methods][0] as InnerStats['method']) : 'mixed';
+    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method };
+  }
+}
+
+const onesCache = new WeakMap<Dataset, Float64Array>();
+function interceptColumn(data: Dataset): Float64Array {
+  let ones = onesCache.get(data);
+  if (!ones) {
+    ones = new Float64Array(data.n).fill(1);
+    onesCache.set(data, ones);
+  }
+  return ones;
+}
+
+/** Responsibilities r_ik, n × K (the E-step's output), as the M-step needs them. */
+export interface Responsibilities {
+  readonly n: number;
+  readonly K: number;
+  readonly resp: Float64Array;
+}
+
+export function emUpdate(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  innerOptions: InnerSolveOptions = {},
+): MStepResult {
+  const next = theta.slice();
+  const notes: string[] = [];
+  const tally = new InnerTally();
+  updateGate(layout, data, next, ev, tally, innerOptions);
+  switch (layout.shape.family) {
+    case 'gaussian':
+      if (layout.shape.symmetric) updateSymmetricGaussian(layout, data, next, ev, notes);
+      else updateGaussianExperts(layout, data, next, ev, notes);
+      tally.closedForm();
+      break;
+    case 'bernoulli':
+    case 'categorical':
+      if (layout.shape.symmetric) updateSymmetricLogistic(layout, data, next, ev, tally, innerOptions);
+      else updateClassifierExperts(layout, data, next, ev, notes, tally, innerOptions);
+      break;
+  }
+  return { theta: next, inner: tally.stats(), notes };
+}
+
+function updateGate(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities, tally: InnerTally, innerOptions: InnerSolveOptions): void {
+  const { K } = layout;
+  const constantGate = layout.gateWidth === 1;
+  const size = layout.gateRows * layout.gateWidth;
+  if (size === 0) return;
+  if (constantGate && layout.shape.ridge === 0) {
+    // Closed form: π_k = mean responsibility, w_k = log(π_k / π_K).
+    const weight = expertWeights(ev);
+    for (let k = 0; k < K - 1; k++) theta[layout.gateRow(k)] = Math.log(weight[k] / weight[K - 1]);
+    tally.closedForm();
+    return;
+  }
+  const solve = fitSoftmaxRegression(
+    {
+      X: constantGate ? interceptColumn(data) : data.X,
+      n: data.n,
+      p: layout.gateWidth,
+      C: K,
+      targets: ev.resp,
+      ridge: layout.shape.ridge,
+    },
+    theta.subarray(layout.gateOffset, layout.gateOffset + size),
+    innerOptions,
+  );
+  theta.set(solve.coef, layout.gateOffset);
+  tally.add(solve);
+}
+
+/** Σ_i r_ik per expert. */
+export function expertWeights(ev: Responsibilities): Float64Array {
+  const weight = new Float64Array(ev.K);
+  for (let i = 0; i < ev.n; i++) for (let k = 0; k < ev.K; k++) weight[k] += ev.resp[i * ev.K + k];
+  return weight;
+}
+
+function updateGaussianExperts(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities, notes: string[]): void {
+  const { K, p } = layout;
+  const { n, X, y } = data;
+  const floor = varianceFloor(data);
+  const weights = expertWeights(ev);
+  for (let k = 0; k < K; k++) {
+    if (weights[k] < EMPTY_EXPERT_WEIGHT) {
+      notes.push(`expert ${k + 1} has lost all responsibility (total weight ${weights[k].toExponential(2)}); its parameters are kept`);
+      continue;
+    }
+    const sigma = layout.sigma(theta, k);
+    const wls = weightedLeastSquares(X, n, p, (i) => ev.resp[i * K + k], y, layout.shape.ridge * sigma * sigma);
+    if (wls.addedRidge > 0) {
+      notes.push(`expert ${k + 1}: singular weighted least-squares system; ridge ${wls.addedRidge.toExponential(2)} added`);
+    }
+    theta.set(wls.x, layout.betaRow(k, 0));
+    const sigmaIndex = layout.logSigmaIndex(k);
+    if (sigmaIndex < 0) continue;
+    let residualSquares = 0;
+    for (let i = 0; i < n; i++) {
+      let mu = 0;
+      for (let j = 0; j < p; j++) mu += wls.x[j] * X[i * p + j];
+      residualSquares += ev.resp[i * K + k] * (y[i] - mu) ** 2;
+    }
+    let variance = residualSquares / weights[k];
+    if (!(variance >= floor)) {
+      notes.push(`expert ${k + 1}: variance collapsed to ${variance.toExponential(2)}; floored at ${floor.toExponential(2)}`);
+      variance = floor;
+    }
+    theta[sigmaIndex] = 0.5 * Math.log(variance);
+  }
+}
+
+function updateSymmetricGaussian(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities, notes: string[]): void {
+  // Σ_i r_i1 (y_i − βᵀx_i)² + r_i2 (y_i + βᵀx_i)² = Σ_i (βᵀx_i)² − 2 (r_i1 − r_i2) y_i βᵀx_i + const, so β is
+  // ordinary least squares on the target (r_i1 − r_i2) y_i.
+  const { n, X, y, p } = data;
+  const signedTarget = new Float64Array(n);
+  for (let i = 0; i < n; i++) signedTarget[i] = (ev.resp[2 * i] - ev.resp[2 * i + 1]) * y[i];
+  const sigma = layout.sigma(theta, 0);
+  const wls = weightedLeastSquares(X, n, p, () => 1, signedTarget, layout.shape.ridge * sigma * sigma);
+  if (wls.addedRidge > 0) notes.push(`singular least-squares system; ridge ${wls.addedRidge.toExponential(2)} added`);
+  theta.set(wls.x, layout.betaRow(0, 0));
+  const sigmaIndex = layout.logSigmaIndex(0);
+  if (sigmaIndex < 0) return;
+  let residualSquares = 0;
+  for (let i = 0; i < n; i++) {
+    let mu = 0;
+    for (let j = 0; j < p; j++) mu += wls.x[j] * X[i * p + j];
+    residualSquares += ev.resp[2 * i] * (y[i] - mu) ** 2 + ev.resp[2 * i + 1] * (y[i] + mu) ** 2;
+  }
+  const floor = varianceFloor(data);
+  let variance = residualSquares / n;
+  if (!(variance >= floor)) {
+    notes.push(`variance collapsed to ${variance.toExponential(2)}; floored at ${floor.toExponential(2)}`);
+    variance = floor;
+  }
+  theta[sigmaIndex] = 0.5 * Math.log(variance);
+}
+
+function updateClassifierExperts(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  notes: string[],
+  tally: InnerTally,
+  innerOptions: InnerSolveOptions,
+): void {
+  const { K, p } = layout;
+  const { n, C } = { n: data.n, C: layout.shape.C };
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = modelClass(layout, data.y[i]);
+  const expertWeight = expertWeights(ev);
+  const size = (C - 1) * p;
+  const weights = new Float64Array(n);
+  for (let k = 0; k < K; k++) {
+    if (expertWeight[k] < EMPTY_EXPERT_WEIGHT) {
+      notes.push(`expert ${k + 1} has lost all responsibility (total weight ${expertWeight[k].toExponential(2)}); its parameters are kept`);
+      continue;
+    }
+    for (let i = 0; i < n; i++) weights[i] = ev.resp[i * K + k];
+    const offset = layout.betaRow(k, 0);
+    const solve = fitSoftmaxRegression(
+      { X: data.X, n, p, C, labels, weights, ridge: layout.shape.ridge },
+      theta.subarray(offset, offset + size),
+      innerOptions,
+    );
+    theta.set(solve.coef, offset);
+    tally.add(solve);
+  }
+}
+
+function updateSymmetricLogistic(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  tally: InnerTally,
+  innerOptions: InnerSolveOptions,
+): void {
+  // Expert 2 predicts sigmoid(−βᵀx), i.e. expert 1 on the flipped label, so the β-block of Q is one logistic
+  // regression with soft target t_i = r_i1·y_i + r_i2·(1 − y_i) for "y = 1".
+  const { n, p } = data;
+  const targets = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const t = ev.resp[2 * i] * data.y[i] + ev.resp[2 * i + 1] * (1 - data.y[i]);
+    targets[2 * i] = t;
+    targets[2 * i + 1] = 1 - t;
+  }
+  const offset = layout.betaRow(0, 0);
+  const solve = fitSoftmaxRegression(
+    { X: data.X, n, p, C: 2, targets, ridge: layout.shape.ridge },
+    theta.subarray(offset, offset + p),
+    innerOptions,
+  );
+  theta.set(solve.coef, offset);
+  tally.add(solve);
+}

@@ -1,0 +1,242 @@
+/**
+ * The loop every solver shares (DESIGN §2): from θ⁰, one update per `step()`, the same stopping rule for all
+ * (|ℓᵗ⁺¹ − ℓᵗ| ≤ tol·(1 + |ℓᵗ|), max iterations, a time budget, cancellation), a non-finite objective or
+ * parameter stopping the solver as "diverged" with its trace kept, and one `IterationReport` per iteration.
+ */
+import type { Dataset } from '../data/dataset';
+import { completeDataKl } from '../diagnostics/klStep';
+import { informationCriteria, mixing, predictionQuality, signalToNoise } from '../diagnostics/metrics';
+import { missingInformation } from '../diagnostics/missingInformation';
+import { parameterError } from '../diagnostics/parameterError';
+import { RateTracker, rateFromObjective, stepNorm } from '../diagnostics/rate';
+import { evaluate, gradient, type Evaluation } from '../model/evaluate';
+import type { ParamLayout } from '../model/layout';
+import { expandParams, paramsToJson, toRawCoordinates, type FullParams } from '../model/params';
+import type { IterationReport, SolverResult, StopReason } from '../runner/types';
+import type { StoppingSpec } from '../spec/types';
+import type { SolverAlgorithm, StepContext } from './algorithm';
+
+export interface SolverRunSetup {
+  readonly layout: ParamLayout;
+  readonly train: Dataset;
+  readonly test?: Dataset;
+  /** Ground truth on the raw features, when known and of the model's shape. */
+  readonly truth?: FullParams;
+  /** ℓ(θ*) on the training rows. */
+  readonly truthLogLik?: number;
+  readonly theta0: Float64Array;
+  readonly stopping: StoppingSpec;
+  readonly restart: number;
+  /** Threshold ε for "iterations to reach parameter error < ε". */
+  readonly errorThreshold: number;
+}
+
+interface CachedGradient {
+  readonly theta: Float64Array;
+  readonly value: Float64Array;
+  readonly seconds: number;
+}
+
+export class SolverRun {
+  private theta: Float64Array;
+  private ev: Evaluation;
+  private iteration = 0;
+  private computeSeconds = 0;
+  private stopReason: StopReason | undefined;
+  private readonly trace: IterationReport[] = [];
+  private readonly rates = new RateTracker();
+  private cachedGradient: CachedGradient | undefined;
+  private readonly context: StepContext;
+  private iterationsToError: number | null = null;
+
+  constructor(
+    private readonly algorithm: SolverAlgorithm,
+    private readonly setup: SolverRunSetup,
+  ) {
+    this.theta = setup.theta0.slice();
+    const started = performance.now();
+    this.ev = evaluate(setup.layout, setup.train, this.theta);
+    this.computeSeconds += (performance.now() - started) / 1000;
+    this.context = { layout: setup.layout, data: setup.train, gradientAt: (theta, ev) => this.gradientAt(theta, ev) };
+    this.trace.push(this.report(undefined, undefined, {}));
+    if (!Number.isFinite(this.ev.objective)) {
+      this.stopReason = { code: 'diverged', message: 'the starting point has a non-finite log-likelihood; check the data and the initialization' };
+    }
+  }
+
+  get solver() {
+    return this.algorithm.name;
+  }
+  get restart(): number {
+    return this.setup.restart;
+  }
+  get finished(): boolean {
+    return this.stopReason !== undefined;
+  }
+  get lastReport(): IterationReport {
+    return this.trace[this.trace.length - 1];
+  }
+  get elapsedSeconds(): number {
+    return this.computeSeconds;
+  }
+
+  /** Stops from outside (cancellation); the trace so far is kept. */
+  cancel(): void {
+    this.stopReason ??= { code: 'cancelled', message: `cancelled after ${this.iteration} iterations; results so far are kept` };
+  }
+
+  /** One iteration; returns its report, or undefined when the solver has stopped. */
+  step(): IterationReport | undefined {
+    if (this.stopReason) return undefined;
+    const { layout, train, stopping } = this.setup;
+    const started = performance.now();
+    let outcome;
+    let nextEv: Evaluation;
+    try {
+      outcome = this.algorithm.step(this.theta, this.ev, this.context);
+      nextEv = evaluate(layout, train, outcome.theta);
+    } catch (error) {
+      this.stopReason = { code: 'diverged', message: `stopped at iteration ${this.iteration + 1}: ${(error as Error).message}; trace kept` };
+      return undefined;
+    }
+    this.computeSeconds += (performance.now() - started) / 1000;
+    if (!Number.isFinite(nextEv.objective) || !outcome.theta.every(Number.isFinite)) {
+      const hint = this.algorithm.name === 'em' ? '' : ' (learning rate too large?)';
+      this.stopReason = {
+        code: 'diverged',
+        message: `diverged at iteration ${this.iteration + 1}: the log-likelihood or a parameter became non-finite${hint}; the trace up to iteration ${this.iteration} is kept`,
+      };
+      return undefined;
+    }
+    const previousTheta = this.theta;
+    const previousEv = this.ev;
+    const previousObjective = previousEv.objective;
+    this.theta = outcome.theta;
+    this.ev = nextEv;
+    this.iteration++;
+    const kl = completeDataKl(layout, previousEv, previousTheta, nextEv, outcome.theta);
+    const rate = this.rates.record(stepNorm(outcome.theta, previousTheta));
+    const report = this.report(kl, rate.smoothed, { inner: outcome.inner, notes: outcome.notes });
+    this.trace.push(report);
+    this.checkStop(previousObjective, stopping);
+    return report;
+  }
+
+  private checkStop(previousObjective: number, stopping: StoppingSpec): void {
+    const change = this.ev.objective - previousObjective;
+    if (Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective))) {
+      this.stopReason = { code: 'converged', message: `converged after ${this.iteration} iterations: |Δℓ| ≤ ${stopping.tolerance}·(1 + |ℓ|)` };
+    } else if (this.iteration >= stopping.maxIterations) {
+      const direction = change > 0 ? `ℓ still rose ${change.toExponential(1)} in the last step` : `ℓ fell ${(-change).toExponential(1)} in the last step`;
+      const advice = change > 0 ? 'raise max iterations or loosen the tolerance' : 'the learning rate may be too large';
+      this.stopReason = { code: 'maxIterations', message: `max iterations (${stopping.maxIterations}) reached while ${direction}: ${advice}` };
+    } else if (stopping.timeBudgetSeconds > 0 && this.computeSeconds >= stopping.timeBudgetSeconds) {
+      this.stopReason = {
+        code: 'timeBudget',
+        message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ℓ still changed by ${change.toExponential(1)} per step: raise the budget to go on`,
+      };
+    }
+  }
+
+  /** ∇ℓ at θ, cached so the diagnostics and the next update share one computation (timed to the solver). */
+  private gradientAt(theta: Float64Array, ev: Evaluation): Float64Array {
+    const cached = this.cachedGradient;
+    if (cached && cached.theta === theta) {
+      this.computeSeconds += cached.seconds;
+      return cached.value;
+    }
+    return this.computeGradient(theta, ev).value;
+  }
+
+  private computeGradient(theta: Float64Array, ev: Evaluation): CachedGradient {
+    const started = performance.now();
+    const value = gradient(this.setup.layout, this.setup.train, theta, ev);
+    const entry = { theta, value, seconds: (performance.now() - started) / 1000 };
+    this.cachedGradient = entry;
+    return entry;
+  }
+
+  private report(klStep: number | undefined, rate: number | undefined, extra: Pick<IterationReport, 'inner' | 'notes'>): IterationReport {
+    const { layout, train, test, truth, truthLogLik } = this.setup;
+    const grad = this.computeGradient(this.theta, this.ev).value;
+    const full = expandParams(layout, this.theta);
+    const raw = toRawCoordinates(full, train.standardization);
+    const trainQuality = predictionQuality(layout, train, this.ev);
+    const testEv = test && test.n > 0 ? evaluate(layout, test, this.theta) : undefined;
+    const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
+    const error = truth ? parameterError(raw, truth) : undefined;
+    if (error && this.iterationsToError === null && error.expert < this.setup.errorThreshold) this.iterationsToError = this.iteration;
+    const mix = mixing(this.ev);
+    return {
+      iteration: this.iteration,
+      seconds: this.computeSeconds,
+      logLik: this.ev.logLik,
+      objective: this.ev.objective,
+      testLogLik: testEv?.logLik,
+      trainAccuracy: trainQuality.accuracy,
+      testAccuracy: testQuality.accuracy,
+      trainRmse: trainQuality.rmse,
+      testRmse: testQuality.rmse,
+      parameterError: error?.expert,
+      gateError: error?.gate,
+      truthGap: truthLogLik !== undefined ? truthLogLik - this.ev.logLik : undefined,
+      gradientNorm: norm(grad) / train.n,
+      klStep,
+      rate,
+      snr: signalToNoise(raw),
+      mixingWeights: mix.weights,
+      responsibilityEntropy: mix.entropy,
+      ...informationCriteria(this.ev.logLik, layout.freeParameters, train.n),
+      ...(extra.inner ? { inner: extra.inner } : {}),
+      ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}),
+    };
+  }
+
+  result(): SolverResult {
+    const stop = this.stopReason ?? { code: 'cancelled' as const, message: 'stopped before finishing' };
+    const { layout, train } = this.setup;
+    const retrospective = rateFromObjective(this.trace.map((report) => report.objective));
+    this.trace.forEach((report, t) => {
+      if (retrospective[t] !== undefined) report.rateFromObjective = retrospective[t];
+    });
+    const final = this.lastReport;
+    const full = expandParams(layout, this.theta);
+    const mim = this.algorithm.name === 'em' && stop.code !== 'diverged' ? missingInformation(layout, train, this.theta) : undefined;
+    return {
+      solver: this.algorithm.name,
+      restart: this.setup.restart,
+      iterations: this.iteration,
+      converged: stop.code === 'converged',
+      stopReason: stop.code,
+      stopMessage: stop.message,
+      logLik: final.logLik,
+      objective: final.objective,
+      testLogLik: final.testLogLik,
+      trainAccuracy: final.trainAccuracy,
+      testAccuracy: final.testAccuracy,
+      trainRmse: final.trainRmse,
+      testRmse: final.testRmse,
+      parameterError: final.parameterError,
+      gateError: final.gateError,
+      ...(this.setup.truth ? { iterationsToError: this.iterationsToError } : {}),
+      seconds: this.computeSeconds,
+      aic: final.aic,
+      bic: final.bic,
+      params: paramsToJson(full),
+      paramsRaw: paramsToJson(toRawCoordinates(full, train.standardization)),
+      ...(mim ? { missingInformation: mim } : {}),
+      best: false,
+      trace: this.trace,
+    };
+  }
+
+  get parameters(): Float64Array {
+    return this.theta;
+  }
+}
+
+function norm(v: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < v.length; j++) sum += v[j] * v[j];
+  return Math.sqrt(sum);
+}

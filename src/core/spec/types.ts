@@ -1,0 +1,94 @@
+/**
+ * The experiment spec (`*.moe.json`, DESIGN §4) as TypeScript sees it after validation and defaults.
+ * `schema.json` beside this file is the single source of truth; these types mirror it.
+ */
+import type { ExpertFamily } from '../data/dataset';
+
+export type SolverName = 'em' | 'gem' | 'gd' | 'adam';
+export const SOLVER_NAMES: readonly SolverName[] = ['em', 'gem', 'gd', 'adam'];
+export type GateKind = 'softmax' | 'constant';
+export type InitStrategy = 'random' | 'kmeans' | 'nearTruth';
+export type SyntheticKind = 'linear' | 'logistic';
+
+export interface CsvDataSpec {
+  /** Path of the CSV, relative to the spec file's folder (or absolute inside the workspace). */
+  readonly csv: string;
+  readonly target: string;
+  /** Feature columns; default: every numeric column but the target. */
+  readonly features?: readonly string[];
+  /** Drop rows with a missing or non-numeric feature cell instead of failing (the count is reported). */
+  readonly dropInvalidRows: boolean;
+}
+
+export interface SyntheticDataSpec {
+  readonly kind: SyntheticKind;
+  readonly experts: number;
+  readonly dim: number;
+  readonly samples: number;
+  readonly snr: number;
+  readonly seed: number;
+  /** Symmetric two-expert model (β₂ = −β₁); the paper's SymMoLinE / SymMoLogE. */
+  readonly symmetric: boolean;
+}
+
+export interface DataSpec {
+  readonly source: CsvDataSpec | { readonly synthetic: SyntheticDataSpec };
+  readonly standardize: boolean;
+  /** Fraction of rows held out for testing, in [0, 1). */
+  readonly testFraction: number;
+  readonly splitSeed: number;
+}
+
+export interface ModelSpec {
+  readonly experts: number;
+  /** `auto` infers the family from the target column. */
+  readonly expert: ExpertFamily | 'auto';
+  readonly gate: GateKind;
+  /** Ridge penalty λ/2‖·‖² on gate and expert coefficients (0 = plain maximum likelihood). */
+  readonly ridge: number;
+  /** K = 2 with β₂ = −β₁ and one gate vector (gaussian or bernoulli experts). */
+  readonly symmetric: boolean;
+  /** Known noise standard deviation for gaussian experts (not estimated when set). */
+  readonly fixedSigma?: number;
+}
+
+export interface SolverSettings {
+  readonly enabled: boolean;
+  /** Learning rate η (gd, adam, gem). */
+  readonly learningRate?: number;
+  /** Gradient steps per Gradient-EM iteration. */
+  readonly steps?: number;
+}
+
+export interface StoppingSpec {
+  readonly maxIterations: number;
+  /** Stop when |ℓᵗ⁺¹ − ℓᵗ| ≤ tol·(1 + |ℓᵗ|). */
+  readonly tolerance: number;
+  /** Wall-clock budget per solver and restart, seconds (0 = none). */
+  readonly timeBudgetSeconds: number;
+}
+
+export interface InitSpec {
+  readonly strategy: InitStrategy;
+  readonly seed: number;
+  readonly restarts: number;
+  /** Relative perturbation of the truth for `nearTruth`. */
+  readonly perturbation: number;
+}
+
+export interface ExperimentSpec {
+  readonly name: string;
+  readonly data: DataSpec;
+  readonly model: ModelSpec;
+  readonly solvers: Readonly<Record<SolverName, SolverSettings>>;
+  readonly stopping: StoppingSpec;
+  readonly init: InitSpec;
+  /** Parameter-error threshold ε for "iterations to reach error < ε" (needs ground truth). */
+  readonly errorThreshold: number;
+  /** Folder for results, relative to the spec's folder. */
+  readonly resultsDir: string;
+}
+
+export function isSyntheticSource(source: DataSpec['source']): source is { readonly synthetic: SyntheticDataSpec } {
+  return 'synthetic' in source;
+}
