@@ -163,7 +163,16 @@ function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolve
     const { x: direction } = solveSymmetricPositiveDefinite(H, grad, D);
     let decrement = 0;
     for (let j = 0; j < D; j++) decrement += grad[j] * direction[j];
-    if (!(decrement > 2 * tolerance * (1 + Math.abs(value)))) break;
+    if (!(decrement > 2 * tolerance * (1 + Math.abs(value)))) {
+      // Converged: one last full Newton step (quadratic convergence) unless round-off makes it worse.
+      const trial = V.map((v, j) => v + direction[j]);
+      if (decrement > 0 && softmaxObjective(problem, trial) >= value) {
+        V = trial;
+        value = softmaxObjective(problem, V, grad);
+        iterations++;
+      }
+      break;
+    }
     const next = backtrack(problem, V, value, direction, decrement);
     if (!next) break;
     V = next.V;

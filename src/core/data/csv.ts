@@ -1,0 +1,720 @@
+/**
+ * CSV reading (DESIGN §4–5): a header row, then data rows; RFC-4180 quoting; the delimiter (comma, semicolon or
+ * tab) detected from the header line.
+ *
+ * The reader streams: bytes are decoded chunk by chunk and fed to a state machine that carries its state (inside a
+ * quote, a pending CR, a half-read cell) across chunks, and every cell goes straight into a per-column
+ * `Float64Array`. Only columns that turn out to hold text keep their strings, so a large numeric file costs about
+ * the size of its numbers.
+ *
+ * Rows are numbered as the rest of the project numbers them: the header is row 0, data rows are 1-based. Lines are
+ * physical lines of the file (1-based); they differ from rows when a quoted cell spans lines or blank lines are
+ * skipped, which is why errors name both.
+ */
+import { createReadStream } from 'node:fs';
+import { UserInputError } from '../errors';
+
+export type CsvColumnKind = 'numeric' | 'text';
+
+export interface CsvColumn {
+  readonly name: string;
+  /** Position in the header, 0-based. */
+  readonly index: number;
+  /** `numeric` when every non-empty cell is a finite number, else `text`. */
+  readonly kind: CsvColumnKind;
+  /** One number per row; NaN where the cell is empty or not a number. */
+  readonly values: Float64Array;
+  /**
+   * Text columns only: the cell of every row ('' when empty). Cells read before the column's first non-numeric
+   * cell are kept as their number's canonical text (`1.50` becomes `1.5`): the reader does not keep strings for
+   * columns that look numeric.
+   */
+  readonly text?: readonly string[];
+  readonly emptyCount: number;
+  /** First data row (1-based) with an empty cell. */
+  readonly firstEmptyRow?: number;
+  readonly nonNumericCount: number;
+  /** First data row (1-based) whose cell is not a number. */
+  readonly firstNonNumericRow?: number;
+}
+
+export interface CsvTable {
+  /** The file name used in messages. */
+  readonly file: string;
+  readonly delimiter: string;
+  readonly header: string[];
+  readonly rowCount: number;
+  readonly columns: CsvColumn[];
+  /** Physical line of the header row. */
+  readonly headerLine: number;
+  /**
+   * Sparse row → line map as flat pairs `[row, line, row, line, …]`: from each listed row on, line advances with the
+   * row. Read it with {@link csvLineOfRow}.
+   */
+  readonly lineAnchors: readonly number[];
+}
+
+export interface ReadCsvOptions {
+  /** Bytes per read; default 64 KiB. */
+  readonly chunkSize?: number;
+  /** Name used in messages instead of the path. */
+  readonly displayName?: string;
+}
+
+const DEFAULT_CHUNK_SIZE = 64 * 1024;
+const CANDIDATE_DELIMITERS = [',', ';', '\t'] as const;
+
+const QUOTE = 34; // "
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+
+/** Parses CSV text held in memory. `file` is only used in messages. */
+export function parseCsv(text: string, file: string): CsvTable {
+  const reader = new CsvReader(file);
+  reader.push(text);
+  return reader.finish();
+}
+
+/** Reads a UTF-8 CSV file in chunks (see the module comment for why). */
+export async function readCsvFile(path: string, options: ReadCsvOptions = {}): Promise<CsvTable> {
+  const file = options.displayName ?? path;
+  const reader = new CsvReader(file);
+  const decoder = new Utf8ChunkDecoder(file, reader);
+  const stream = createReadStream(path, { highWaterMark: options.chunkSize ?? DEFAULT_CHUNK_SIZE });
+  try {
+    for await (const chunk of stream) reader.push(decoder.decode(chunk as Buffer));
+    reader.push(decoder.end());
+  } catch (error) {
+    throw asUserInputError(error, file);
+  } finally {
+    stream.destroy();
+  }
+  return reader.finish();
+}
+
+/** Physical line (1-based) of a data row (1-based; 0 is the header). */
+export function csvLineOfRow(table: CsvTable, row: number): number {
+  if (row <= 0) return table.headerLine;
+  const anchors = table.lineAnchors;
+  let lo = 0;
+  let hi = anchors.length / 2 - 1;
+  if (hi < 0) return row + table.headerLine;
+  // Last anchor whose row is ≤ the requested row.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (anchors[2 * mid] <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  return anchors[2 * lo + 1] + (row - anchors[2 * lo]);
+}
+
+/**
+ * A strict decimal number: optional sign, digits with an optional point (`1`, `.5`, `1.`), optional exponent.
+ * Rejects what `Number()` would wrongly accept in a data file (`0x10`, `Infinity`, ``) and what it rejects anyway
+ * (`1,2`). Returns NaN when the text is not such a number or overflows.
+ */
+export function parseStrictNumber(text: string): number {
+  const n = text.length;
+  let i = 0;
+  let c = n > 0 ? text.charCodeAt(0) : 0;
+  const negative = c === 45;
+  if (c === 43 || c === 45) i++; // + -
+  let mantissa = 0;
+  let significant = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  for (; i < n && isDigit((c = text.charCodeAt(i))); i++, digits++) {
+    mantissa = mantissa * 10 + (c - 48);
+    if (significant > 0 || c !== 48) significant++;
+  }
+  if (i < n && text.charCodeAt(i) === 46) { // .
+    for (i++; i < n && isDigit((c = text.charCodeAt(i))); i++, digits++, fractionDigits++) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (significant > 0 || c !== 48) significant++;
+    }
+  }
+  if (digits === 0) return NaN;
+  let exponent = 0;
+  if (i < n) {
+    c = text.charCodeAt(i);
+    if (c !== 101 && c !== 69) return NaN; // e E
+    i++;
+    c = i < n ? text.charCodeAt(i) : 0;
+    const negativeExponent = c === 45;
+    if (c === 43 || c === 45) i++;
+    let exponentDigits = 0;
+    for (; i < n && isDigit((c = text.charCodeAt(i))); i++, exponentDigits++) {
+      if (exponent < 1e6) exponent = exponent * 10 + (c - 48);
+    }
+    if (exponentDigits === 0 || i !== n) return NaN;
+    if (negativeExponent) exponent = -exponent;
+  }
+  const scale = exponent - fractionDigits;
+  let value: number;
+  if (significant <= 15 && scale >= -22 && scale <= 22) {
+    // Clinger's fast path: the mantissa and 10^|scale| are exact doubles, so one correctly rounded operation
+    // gives exactly what Number() gives, several times faster.
+    value = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
+    if (negative) value = -value;
+  } else {
+    value = Number(text);
+  }
+  return Number.isFinite(value) ? value : NaN;
+}
+
+/** 10^0 … 10^22, all exactly representable. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reader: delimiter detection, then the record parser feeding the table builder.
+
+/** Buffers text until the header line is complete (to pick the delimiter), then streams into the parser. */
+class CsvReader {
+  private readonly builder: TableBuilder;
+  private readonly detector = new DelimiterDetector();
+  private parser: RecordParser | undefined;
+  private pendingHead = '';
+  private first = true;
+
+  constructor(private readonly file: string) {
+    this.builder = new TableBuilder(file);
+  }
+
+  push(text: string): void {
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.parser) {
+      this.parser.push(text);
+      return;
+    }
+    this.pendingHead += text;
+    if (this.detector.scan(text)) this.startParser();
+  }
+
+  finish(): CsvTable {
+    if (!this.parser) this.startParser();
+    this.parser!.finish();
+    return this.builder.build(this.detector.delimiter());
+  }
+
+  /** Where the reader is, for messages about bytes that could not be decoded. */
+  position(): string {
+    const line = this.parser ? this.parser.line : 1;
+    const row = this.builder.currentRow();
+    return row === 0 ? `header (line ${line})` : `row ${row} (line ${line})`;
+  }
+
+  private startParser(): void {
+    this.parser = new RecordParser(this.detector.delimiter(), this.builder, this.file);
+    const head = this.pendingHead;
+    this.pendingHead = '';
+    this.parser.push(head);
+  }
+}
+
+/**
+ * Counts candidate delimiters outside quotes on the first non-blank line, incrementally, so that a header split
+ * across chunks is scanned once.
+ */
+class DelimiterDetector {
+  private readonly counts = [0, 0, 0];
+  private inQuotes = false;
+  private sawContent = false;
+
+  /** Returns true once the header line has ended. */
+  scan(text: string): boolean {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        this.inQuotes = !this.inQuotes;
+        this.sawContent = true;
+      } else if (this.inQuotes) {
+        continue;
+      } else if (c === LF || c === CR) {
+        if (this.sawContent) return true; // leading blank lines are skipped by the parser too
+      } else if (c === 44) this.counts[0]++;
+      else if (c === 59) this.counts[1]++;
+      else if (c === TAB) this.counts[2]++;
+      else if (c !== SPACE) this.sawContent = true;
+    }
+    return false;
+  }
+
+  /** The most frequent candidate; ties favour comma, then semicolon. */
+  delimiter(): string {
+    let best = 0;
+    for (let k = 1; k < this.counts.length; k++) if (this.counts[k] > this.counts[best]) best = k;
+    return CANDIDATE_DELIMITERS[best];
+  }
+}
+
+/** Receives cells and record ends from the parser. */
+interface RecordSink {
+  cell(value: string): void;
+  endRecord(line: number): void;
+  currentRow(): number;
+  columnName(cellIndex: number): string | undefined;
+}
+
+const enum State {
+  /** Nothing but spaces read in this cell yet: a quote here opens a quoted cell. */
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** A quote inside a quoted cell: either the first half of `""` or the closing quote. */
+  QuoteInQuoted,
+  /** After the closing quote: only spaces may follow before the delimiter or line end. */
+  AfterQuoted,
+}
+
+/**
+ * The RFC-4180 state machine. `push` may cut the text anywhere (inside a quote, between CR and LF, inside a cell);
+ * the state and the partial cell carry over to the next push.
+ */
+class RecordParser {
+  /** Physical line being read, 1-based. */
+  line = 1;
+  private state = State.FieldStart;
+  private partial = '';
+  private pendingCr = false;
+  private recordLine = 1;
+  private quoteLine = 1;
+  private cellIndex = 0;
+  /** The first cell is held back so that a blank line (one empty unquoted cell) can be skipped. */
+  private firstCell = '';
+  private firstCellQuoted = false;
+  private readonly delimiter: number;
+
+  constructor(delimiter: string, private readonly sink: RecordSink, private readonly file: string) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
+
+  push(text: string): void {
+    const n = text.length;
+    let i = 0;
+    if (this.pendingCr) {
+      this.pendingCr = false;
+      if (n > 0 && text.charCodeAt(0) === LF) i = 1;
+    }
+    let start = i;
+    const delimiter = this.delimiter;
+    // The state lives in a local while scanning (a field access per character is measurably slower); it is written
+    // back before anything that may read it (emitCell, fail) and at the end.
+    let state = this.state;
+    while (i < n) {
+      if (state === State.Unquoted) {
+        // Hot path (most characters of a numeric file): only the delimiter and line ends matter here.
+        let c = text.charCodeAt(i);
+        while (c !== delimiter && c !== LF && c !== CR && ++i < n) c = text.charCodeAt(i);
+        if (i === n) break;
+      }
+      const c = text.charCodeAt(i);
+      if (state === State.Unquoted || state === State.FieldStart) {
+        if (c === delimiter) {
+          this.emitCell(this.partial + text.slice(start, i), false);
+          state = State.FieldStart;
+          start = i + 1;
+        } else if (c === LF || c === CR) {
+          this.emitCell(this.partial + text.slice(start, i), false);
+          state = State.FieldStart;
+          this.endRecord();
+          i = this.skipLf(text, i, c);
+          start = i + 1;
+        } else if (c === QUOTE && state === State.FieldStart) {
+          state = State.Quoted;
+          this.partial = '';
+          this.quoteLine = this.line;
+          start = i + 1;
+        } else if (c !== SPACE && c !== TAB) {
+          state = State.Unquoted;
+        }
+      } else if (state === State.Quoted) {
+        if (c === QUOTE) {
+          this.partial += text.slice(start, i);
+          state = State.QuoteInQuoted;
+          start = i + 1;
+        } else if (c === LF) {
+          this.line++;
+        }
+      } else if (state === State.QuoteInQuoted) {
+        if (c === QUOTE) { // "" inside quotes: a literal quote
+          this.partial += '"';
+          state = State.Quoted;
+          start = i + 1;
+        } else {
+          state = State.AfterQuoted;
+          continue; // that quote closed the cell; look at this character again
+        }
+      } else if (c === delimiter) { // AfterQuoted
+        this.emitCell(this.partial, true);
+        state = State.FieldStart;
+        start = i + 1;
+      } else if (c === LF || c === CR) {
+        this.emitCell(this.partial, true);
+        state = State.FieldStart;
+        this.endRecord();
+        i = this.skipLf(text, i, c);
+        start = i + 1;
+      } else if (c === SPACE || c === TAB) {
+        start = i + 1;
+      } else {
+        this.state = state;
+        this.fail(`unexpected ${JSON.stringify(text[i])} after the closing quote of a quoted cell`);
+      }
+      i++;
+    }
+    if (state === State.FieldStart || state === State.Unquoted || state === State.Quoted) {
+      this.partial += text.slice(start, n);
+    }
+    this.state = state;
+  }
+
+  finish(): void {
+    switch (this.state) {
+      case State.Quoted:
+        this.line = this.quoteLine;
+        this.fail(`unterminated quoted cell: the quote opened on line ${this.quoteLine} is never closed`);
+        break;
+      case State.QuoteInQuoted:
+      case State.AfterQuoted:
+        this.emitCell(this.partial, true);
+        this.state = State.FieldStart;
+        this.endRecord();
+        break;
+      default:
+        if (this.cellIndex > 0 || this.partial.length > 0) {
+          this.emitCell(this.partial, false);
+          this.endRecord();
+        }
+    }
+  }
+
+  /** After a CR, swallow the LF of a CRLF, even when it arrives in the next chunk. Returns the index consumed. */
+  private skipLf(text: string, i: number, c: number): number {
+    if (c !== CR) return i;
+    if (i + 1 < text.length) return text.charCodeAt(i + 1) === LF ? i + 1 : i;
+    this.pendingCr = true;
+    return i;
+  }
+
+  private emitCell(raw: string, quoted: boolean): void {
+    const value = quoted ? raw : raw.trim();
+    this.partial = '';
+    if (this.cellIndex === 0) {
+      this.firstCell = value;
+      this.firstCellQuoted = quoted;
+    } else {
+      if (this.cellIndex === 1) this.sink.cell(this.firstCell);
+      this.sink.cell(value);
+    }
+    this.cellIndex++;
+  }
+
+  private endRecord(): void {
+    const blank = this.cellIndex === 1 && !this.firstCellQuoted && this.firstCell === '';
+    if (!blank) {
+      if (this.cellIndex === 1) this.sink.cell(this.firstCell);
+      this.sink.endRecord(this.recordLine);
+    }
+    this.cellIndex = 0;
+    this.line++;
+    this.recordLine = this.line;
+  }
+
+  private fail(problem: string): never {
+    const row = this.sink.currentRow();
+    const name = this.sink.columnName(this.cellIndex);
+    const where = row === 0 ? `header (line ${this.line})` : `row ${row} (line ${this.line})`;
+    const column = name === undefined ? '' : `, column ${JSON.stringify(name)}`;
+    throw new UserInputError(`${this.file}: ${where}${column}: ${problem}`, {
+      file: this.file,
+      row,
+      ...(name === undefined ? {} : { column: name }),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Table builder: header checks, ragged rows, per-column typed storage.
+
+class TableBuilder implements RecordSink {
+  private header: string[] | undefined;
+  private headerCells: string[] = [];
+  private headerLine = 1;
+  private columns: ColumnBuilder[] = [];
+  private rowCount = 0;
+  private cellIndex = 0;
+  private readonly lineAnchors: number[] = [];
+  /** line − row for the latest anchor. */
+  private lineOffset = Number.NaN;
+
+  constructor(private readonly file: string) {}
+
+  currentRow(): number {
+    return this.header ? this.rowCount + 1 : 0;
+  }
+
+  columnName(cellIndex: number): string | undefined {
+    return this.header?.[cellIndex];
+  }
+
+  cell(value: string): void {
+    if (!this.header) {
+      this.headerCells.push(value);
+      return;
+    }
+    // Cells beyond the header are only counted: the row is reported as ragged when it ends.
+    if (this.cellIndex < this.columns.length) this.columns[this.cellIndex].add(value, this.rowCount + 1);
+    this.cellIndex++;
+  }
+
+  endRecord(line: number): void {
+    if (!this.header) {
+      this.acceptHeader(line);
+      return;
+    }
+    const row = this.rowCount + 1;
+    if (this.cellIndex !== this.columns.length) {
+      const cells = this.cellIndex === 1 ? '1 cell' : `${this.cellIndex} cells`;
+      throw new UserInputError(
+        `${this.file}: row ${row} (line ${line}) has ${cells}, but the header has ${this.columns.length} columns`,
+        { file: this.file, row },
+      );
+    }
+    if (line - row !== this.lineOffset) {
+      this.lineOffset = line - row;
+      this.lineAnchors.push(row, line);
+    }
+    this.rowCount = row;
+    this.cellIndex = 0;
+  }
+
+  build(delimiter: string): CsvTable {
+    if (!this.header) {
+      throw new UserInputError(`${this.file}: the file is empty (a header row and data rows are needed)`, {
+        file: this.file,
+      });
+    }
+    if (this.rowCount === 0) {
+      throw new UserInputError(`${this.file}: the file has a header row but no data rows`, { file: this.file, row: 0 });
+    }
+    return {
+      file: this.file,
+      delimiter,
+      header: this.header,
+      rowCount: this.rowCount,
+      columns: this.columns.map((column, index) => column.build(index, this.rowCount)),
+      headerLine: this.headerLine,
+      lineAnchors: this.lineAnchors,
+    };
+  }
+
+  private acceptHeader(line: number): void {
+    const names = this.headerCells;
+    const seen = new Map<string, number>();
+    names.forEach((name, index) => {
+      if (name === '') {
+        throw new UserInputError(
+          `${this.file}: header (line ${line}): column ${index + 1} has no name (every column needs a name)`,
+          { file: this.file, row: 0 },
+        );
+      }
+      const previous = seen.get(name);
+      if (previous !== undefined) {
+        throw new UserInputError(
+          `${this.file}: header (line ${line}): duplicate column name ${JSON.stringify(name)} ` +
+            `(columns ${previous + 1} and ${index + 1})`,
+          { file: this.file, row: 0, column: name },
+        );
+      }
+      seen.set(name, index);
+    });
+    this.header = names;
+    this.headerLine = line;
+    this.columns = names.map((name) => new ColumnBuilder(name));
+  }
+}
+
+/** Grows a Float64Array by doubling; keeps strings only once the column proves to be text. */
+class ColumnBuilder {
+  private values = new Float64Array(1024);
+  private length = 0;
+  private text: string[] | undefined;
+  private emptyCount = 0;
+  private firstEmptyRow = 0;
+  private nonNumericCount = 0;
+  private firstNonNumericRow = 0;
+
+  constructor(private readonly name: string) {}
+
+  add(cell: string, row: number): void {
+    if (this.length === this.values.length) this.grow();
+    let value = Number.NaN;
+    if (cell === '') {
+      if (this.emptyCount++ === 0) this.firstEmptyRow = row;
+    } else {
+      value = parseStrictNumber(cell);
+      if (value !== value) {
+        if (this.nonNumericCount++ === 0) this.firstNonNumericRow = row;
+        if (!this.text) this.startText();
+      }
+    }
+    this.values[this.length++] = value;
+    if (this.text) this.text.push(cell);
+  }
+
+  build(index: number, rowCount: number): CsvColumn {
+    // A view when little capacity is wasted (no copy at the peak); a copy when much would be kept alive for nothing.
+    const wasted = this.values.length - rowCount;
+    const values = wasted <= this.values.length / 8 ? this.values.subarray(0, rowCount) : this.values.slice(0, rowCount);
+    this.values = new Float64Array(0); // release the oversized buffer early
+    return {
+      name: this.name,
+      index,
+      kind: this.text ? 'text' : 'numeric',
+      values,
+      ...(this.text ? { text: this.text } : {}),
+      emptyCount: this.emptyCount,
+      ...(this.emptyCount > 0 ? { firstEmptyRow: this.firstEmptyRow } : {}),
+      nonNumericCount: this.nonNumericCount,
+      ...(this.nonNumericCount > 0 ? { firstNonNumericRow: this.firstNonNumericRow } : {}),
+    };
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(this.values.length * 2);
+    bigger.set(this.values);
+    this.values = bigger;
+  }
+
+  /** Back-fills the rows read so far (all numbers or empty) as text. */
+  private startText(): void {
+    const text = new Array<string>(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const v = this.values[i];
+      text[i] = v === v ? String(v) : '';
+    }
+    this.text = text;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// UTF-8 decoding with a row number for invalid bytes.
+
+/**
+ * Streaming strict UTF-8 decoding. When the decoder rejects a chunk, the valid prefix is still parsed so that the
+ * message can say which row holds the bad bytes.
+ */
+class Utf8ChunkDecoder {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** Trailing bytes of an incomplete sequence that the decoder is holding. */
+  private carry: Uint8Array = new Uint8Array(0);
+  private bytesRead = 0;
+
+  constructor(private readonly file: string, private readonly reader: CsvReader) {}
+
+  decode(chunk: Uint8Array): string {
+    let text: string;
+    try {
+      text = this.decoder.decode(chunk, { stream: true });
+    } catch {
+      this.failInside(chunk);
+    }
+    this.carry = incompleteTail(this.carry, chunk);
+    this.bytesRead += chunk.length;
+    return text;
+  }
+
+  end(): string {
+    try {
+      return this.decoder.decode();
+    } catch {
+      this.fail(this.bytesRead - this.carry.length, 'the file ends inside a multi-byte character');
+    }
+  }
+
+  private failInside(chunk: Uint8Array): never {
+    const bytes = concatBytes(this.carry, chunk);
+    const bad = firstInvalidUtf8(bytes);
+    this.reader.push(new TextDecoder('utf-8').decode(bytes.subarray(0, bad)));
+    this.fail(this.bytesRead - this.carry.length + bad, 'invalid UTF-8 bytes');
+  }
+
+  private fail(offset: number, problem: string): never {
+    throw new UserInputError(
+      `${this.file}: ${this.reader.position()}: ${problem} at byte ${offset}; save the file as UTF-8`,
+      { file: this.file },
+    );
+  }
+}
+
+/** The bytes at the end of `previous ++ chunk` that start a multi-byte sequence not yet complete. */
+function incompleteTail(previous: Uint8Array, chunk: Uint8Array): Uint8Array {
+  const bytes = chunk.length >= 3 ? chunk : concatBytes(previous, chunk);
+  const n = bytes.length;
+  for (let k = 1; k <= Math.min(3, n); k++) {
+    const b = bytes[n - k];
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? bytes.slice(n - k) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Index of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629), or the length. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) { i++; continue; }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0; // overlong
+      if (b === 0xed) hi = 0x9f; // surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90; // overlong
+      if (b === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return i;
+    if (i + need >= n) return i; // truncated at the end
+    const second = bytes[i + 1];
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= need; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return n;
+}
+
+function asUserInputError(error: unknown, file: string): Error {
+  if (error instanceof UserInputError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a folder, not a file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
+  if (code && reasons[code]) return new UserInputError(`${file}: cannot read the file: ${reasons[code]}`, { file });
+  return error instanceof Error ? error : new Error(String(error));
+}

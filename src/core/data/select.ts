@@ -1,0 +1,513 @@
+/**
+ * From a CSV table to the numeric `Dataset` the solvers use: column selection, row checks, the target's family and
+ * classes, a seeded train/test split and standardization with training statistics only (so that nothing about the
+ * test rows leaks into the fit).
+ *
+ * Browser-safe: only types come from `csv.ts`.
+ */
+import { UserInputError } from '../errors';
+import { Random } from '../random';
+import type { Dataset, ExpertFamily, Standardization } from './dataset';
+import type { CsvColumn, CsvTable } from './csv';
+
+export interface SplitOptions {
+  /** Standardize the features with training-row mean and population sd (default true). */
+  readonly standardize?: boolean;
+  /** Fraction of rows held out, in [0, 1) (default 0: no test set). */
+  readonly testFraction?: number;
+  readonly splitSeed?: number;
+}
+
+export interface BuildDatasetOptions extends SplitOptions {
+  readonly target: string;
+  /** Default: every numeric column except the target. */
+  readonly features?: readonly string[];
+  readonly family?: ExpertFamily | 'auto';
+  /** Drop rows with a missing or non-numeric feature cell, or an empty target, instead of failing. */
+  readonly dropInvalidRows?: boolean;
+}
+
+export interface SplitDatasets {
+  readonly train: Dataset;
+  readonly test?: Dataset;
+  /** For each training row, its 0-based index in the source (for a CSV, data row = index + 1). */
+  readonly trainIndex: Int32Array;
+  readonly testIndex?: Int32Array;
+  readonly warnings: string[];
+}
+
+export interface BuiltDataset extends SplitDatasets {
+  readonly family: ExpertFamily;
+  readonly droppedRows: number;
+}
+
+export interface DatasetNames {
+  readonly features: readonly string[];
+  readonly target: string;
+  readonly classes?: readonly string[];
+}
+
+/** Above this many classes a categorical target is probably a mistake (an id or a real-valued column). */
+const MANY_CLASSES = 50;
+
+export function buildDataset(table: CsvTable, options: BuildDatasetOptions): BuiltDataset {
+  const target = findColumn(table, options.target, 'target');
+  const features = selectFeatures(table, target, options.features);
+  const requested = options.family ?? 'auto';
+  if (requested === 'gaussian' && target.emptyCount + target.nonNumericCount === table.rowCount) {
+    rejectNonNumericColumn(table, target, 'be the target of gaussian experts');
+  }
+  const { keep, dropped, firstProblem } = checkRows(table, features, target, requested === 'gaussian');
+  const warnings: string[] = [];
+  if (dropped > 0) {
+    if (!options.dropInvalidRows) throw withDropHint(firstProblem!, dropped);
+    if (dropped === table.rowCount) {
+      throw new UserInputError(`${table.file}: every row has a missing or non-numeric value; no rows are left`, {
+        file: table.file,
+      });
+    }
+    warnings.push(`dropped ${dropped} of ${table.rowCount} rows with missing or non-numeric values ` +
+      `(first: ${firstProblem!.message.replace(`${table.file}: `, '')})`);
+  }
+  const encoded = encodeTarget(table, target, keep, requested);
+  const split = splitAndAssemble(
+    features.map((column) => column.values),
+    encoded.y,
+    keep,
+    { features: features.map((column) => column.name), target: target.name, classes: encoded.classes },
+    options,
+  );
+  return { ...split, warnings: [...warnings, ...encoded.warnings, ...split.warnings], family: encoded.family, droppedRows: dropped };
+}
+
+/**
+ * The same split and standardization for data given as arrays (the synthetic generator).
+ * `X` is n × d row-major without the intercept; `y` is already encoded.
+ */
+export function datasetFromArrays(
+  X: Float64Array,
+  y: Float64Array,
+  names: DatasetNames,
+  options: SplitOptions = {},
+): SplitDatasets {
+  const n = y.length;
+  const d = names.features.length;
+  if (X.length !== n * d) throw new Error(`datasetFromArrays: X has ${X.length} values, expected ${n} × ${d}`);
+  const columns = Array.from({ length: d }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    const base = i * d;
+    for (let j = 0; j < d; j++) columns[j][i] = X[base + j];
+  }
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  return splitAndAssemble(columns, y, all, names, options);
+}
+
+/** Mean and population sd of each column over `rows`; a constant column gets scale 1 (it stays constant). */
+export function computeStandardization(columns: readonly Float64Array[], rows: Int32Array): Standardization {
+  const d = columns.length;
+  const mean = new Float64Array(d);
+  const scale = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const { mean: m, sd } = columnMoments(columns[j], rows);
+    mean[j] = m;
+    scale[j] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+  }
+  return { mean, scale };
+}
+
+/**
+ * Design matrix for raw rows (n × d, row-major, no intercept): standardized with `standardization` when given,
+ * the intercept 1 appended last. For predicting on new data with a fitted dataset's statistics.
+ */
+export function standardizeRows(raw: Float64Array, d: number, standardization?: Standardization): Float64Array {
+  const n = d === 0 ? 0 : raw.length / d;
+  const p = d + 1;
+  const X = new Float64Array(n * p);
+  const { mean, inverseScale } = affine(d, standardization);
+  for (let i = 0; i < n; i++) {
+    const from = i * d;
+    const to = i * p;
+    for (let j = 0; j < d; j++) X[to + j] = (raw[from + j] - mean[j]) * inverseScale[j];
+    X[to + d] = 1;
+  }
+  return X;
+}
+
+/** Classes in a stable natural order: `item2` before `item10`, independent of the machine's locale. */
+export function naturalCompare(a: string, b: string): number {
+  const order = a.localeCompare(b, 'en', { numeric: true });
+  if (order !== 0) return order;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The candidate closest to `name` by edit distance, if it is close enough to be a likely typo. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const other = candidate.toLowerCase();
+    const distance = other.startsWith(lower) || lower.startsWith(other) ? 0.5 : editDistance(lower, other);
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = candidate;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Columns
+
+function findColumn(table: CsvTable, name: string, role: 'target' | 'feature'): CsvColumn {
+  const column = table.columns.find((c) => c.name === name);
+  if (column) return column;
+  const suggestion = closestName(name, table.header);
+  const hint = suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`;
+  throw new UserInputError(
+    `${table.file}: unknown ${role} column ${JSON.stringify(name)}${hint}; ` +
+      `the columns are ${table.header.map((h) => JSON.stringify(h)).join(', ')}`,
+    { file: table.file, column: name },
+  );
+}
+
+function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly string[] | undefined): CsvColumn[] {
+  if (names === undefined) {
+    const numeric = table.columns.filter((c) => c !== target && c.kind === 'numeric');
+    if (numeric.length === 0) {
+      throw new UserInputError(
+        `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}; ` +
+          'list the features explicitly or fix the non-numeric cells',
+        { file: table.file },
+      );
+    }
+    return numeric;
+  }
+  const seen = new Set<string>();
+  return names.map((name) => {
+    const column = findColumn(table, name, 'feature');
+    if (column === target) {
+      throw new UserInputError(`${table.file}: column ${JSON.stringify(name)} is the target; it cannot also be a feature`, {
+        file: table.file,
+        column: name,
+      });
+    }
+    if (seen.has(name)) {
+      throw new UserInputError(`${table.file}: feature column ${JSON.stringify(name)} is listed twice`, {
+        file: table.file,
+        column: name,
+      });
+    }
+    seen.add(name);
+    if (column.emptyCount + column.nonNumericCount === table.rowCount) rejectNonNumericColumn(table, column);
+    return column;
+  });
+}
+
+/** A column with no number at all: dropping rows cannot help, so say so whatever dropInvalidRows is. */
+function rejectNonNumericColumn(table: CsvTable, column: CsvColumn, role = 'be a feature'): never {
+  const row = column.firstNonNumericRow;
+  const detail = row === undefined
+    ? 'every cell is empty'
+    : `it holds text (row ${row}: ${JSON.stringify(column.text![row - 1])})`;
+  throw new UserInputError(`${table.file}: column ${JSON.stringify(column.name)} cannot ${role}: ${detail}`, {
+    file: table.file,
+    column: column.name,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows
+
+interface RowCheck {
+  /** Source rows kept, 0-based, ascending. */
+  readonly keep: Int32Array;
+  readonly dropped: number;
+  readonly firstProblem?: UserInputError;
+}
+
+/** Marks rows with a missing or non-numeric feature, or a target that is empty (or not a number for gaussian). */
+function checkRows(table: CsvTable, features: CsvColumn[], target: CsvColumn, numericTarget: boolean): RowCheck {
+  const n = table.rowCount;
+  const bad = new Uint8Array(n);
+  for (const column of features) markNaN(column.values, bad);
+  if (numericTarget) markNaN(target.values, bad);
+  else if (target.emptyCount > 0) markEmpty(target, bad);
+  let dropped = 0;
+  let first = -1;
+  for (let r = 0; r < n; r++) {
+    if (bad[r]) {
+      dropped++;
+      if (first < 0) first = r;
+    }
+  }
+  const keep = new Int32Array(n - dropped);
+  for (let r = 0, k = 0; r < n; r++) if (!bad[r]) keep[k++] = r;
+  if (first < 0) return { keep, dropped };
+  return { keep, dropped, firstProblem: describeBadRow(table, first, features, target, numericTarget) };
+}
+
+/** The first problem, plus what to do about all of them. */
+function withDropHint(problem: UserInputError, dropped: number): UserInputError {
+  const rows = dropped === 1 ? '1 row has' : `${dropped} rows have`;
+  return new UserInputError(
+    `${problem.message} (${rows} missing or non-numeric values; fix them or set dropInvalidRows to drop those rows)`,
+    problem.location,
+  );
+}
+
+function markNaN(values: Float64Array, bad: Uint8Array): void {
+  for (let r = 0; r < values.length; r++) if (values[r] !== values[r]) bad[r] = 1;
+}
+
+function markEmpty(column: CsvColumn, bad: Uint8Array): void {
+  const { values, text } = column;
+  for (let r = 0; r < values.length; r++) {
+    if (values[r] !== values[r] && (!text || text[r] === '')) bad[r] = 1;
+  }
+}
+
+function describeBadRow(
+  table: CsvTable,
+  r: number,
+  features: CsvColumn[],
+  target: CsvColumn,
+  numericTarget: boolean,
+): UserInputError {
+  const row = r + 1;
+  const candidates = numericTarget ? [...features, target] : features;
+  const column = candidates.find((c) => c.values[r] !== c.values[r]) ?? target;
+  const cell = column.text?.[r] ?? '';
+  const problem = cell === ''
+    ? (column === target ? 'the target is missing (empty cell)' : 'missing value (empty cell)')
+    : `${JSON.stringify(cell)} is not a number`;
+  return new UserInputError(
+    `${table.file}: ${rowLabel(table, row)}, column ${JSON.stringify(column.name)}: ${problem}`,
+    { file: table.file, row, column: column.name },
+  );
+}
+
+/** "row 12", plus the physical line when a multi-line cell or a blank line makes it differ from row + 1. */
+function rowLabel(table: CsvTable, row: number): string {
+  const anchors = table.lineAnchors;
+  let line = row + table.headerLine;
+  for (let k = 0; k + 1 < anchors.length && anchors[k] <= row; k += 2) line = anchors[k + 1] + (row - anchors[k]);
+  return line === row + 1 ? `row ${row}` : `row ${row} (line ${line})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Target
+
+interface EncodedTarget {
+  /** Per source row (only kept rows are meaningful): the real value or the class index. */
+  readonly y: Float64Array;
+  readonly family: ExpertFamily;
+  readonly classes?: readonly string[];
+  readonly warnings: string[];
+}
+
+function encodeTarget(
+  table: CsvTable,
+  target: CsvColumn,
+  keep: Int32Array,
+  requested: ExpertFamily | 'auto',
+): EncodedTarget {
+  if (requested === 'gaussian') return { y: target.values, family: 'gaussian', warnings: [] };
+  if (target.kind === 'text') return encodeTextClasses(table, target, keep, requested);
+  if (requested === 'auto' && !isZeroOne(target.values, keep)) {
+    return { y: target.values, family: 'gaussian', warnings: [] };
+  }
+  return encodeNumericClasses(table, target, keep, requested === 'auto' ? 'bernoulli' : requested);
+}
+
+function isZeroOne(values: Float64Array, keep: Int32Array): boolean {
+  for (let k = 0; k < keep.length; k++) {
+    const v = values[keep[k]];
+    if (v !== 0 && v !== 1) return false;
+  }
+  return true;
+}
+
+function encodeTextClasses(
+  table: CsvTable,
+  target: CsvColumn,
+  keep: Int32Array,
+  requested: 'bernoulli' | 'categorical' | 'auto',
+): EncodedTarget {
+  const text = target.text!;
+  const distinct = new Set<string>();
+  for (let k = 0; k < keep.length; k++) distinct.add(text[keep[k]]);
+  const classes = [...distinct].sort(naturalCompare);
+  const family = checkClassCount(table, target, classes, requested);
+  const index = new Map(classes.map((name, i) => [name, i]));
+  const y = new Float64Array(table.rowCount);
+  for (let k = 0; k < keep.length; k++) y[keep[k]] = index.get(text[keep[k]])!;
+  return { y, family, classes, warnings: classWarnings(target, classes) };
+}
+
+/** An explicit classification family on a numeric column: its distinct values are the classes, in numeric order. */
+function encodeNumericClasses(
+  table: CsvTable,
+  target: CsvColumn,
+  keep: Int32Array,
+  requested: 'bernoulli' | 'categorical',
+): EncodedTarget {
+  const values = target.values;
+  const distinct = new Set<number>();
+  for (let k = 0; k < keep.length; k++) distinct.add(values[keep[k]]);
+  const sorted = [...distinct].sort((a, b) => a - b);
+  const classes = sorted.map((v) => String(v));
+  const family = checkClassCount(table, target, classes, requested);
+  const index = new Map(sorted.map((v, i) => [v, i]));
+  const y = new Float64Array(table.rowCount);
+  for (let k = 0; k < keep.length; k++) y[keep[k]] = index.get(values[keep[k]])!;
+  return { y, family, classes, warnings: classWarnings(target, classes) };
+}
+
+function checkClassCount(
+  table: CsvTable,
+  target: CsvColumn,
+  classes: string[],
+  requested: 'bernoulli' | 'categorical' | 'auto',
+): ExpertFamily {
+  const name = JSON.stringify(target.name);
+  const listed = classes.slice(0, 10).map((c) => JSON.stringify(c)).join(', ') + (classes.length > 10 ? ', …' : '');
+  const fail = (message: string): never => {
+    throw new UserInputError(`${table.file}: target ${name} ${message}`, { file: table.file, column: target.name });
+  };
+  if (classes.length < 2) fail(`has a single class (${listed}); a classifier needs at least 2`);
+  if (requested === 'bernoulli' && classes.length !== 2) {
+    fail(`has ${classes.length} classes (${listed}); bernoulli experts need exactly 2 — use categorical`);
+  }
+  if (requested === 'auto') return classes.length === 2 ? 'bernoulli' : 'categorical';
+  return requested;
+}
+
+function classWarnings(target: CsvColumn, classes: readonly string[]): string[] {
+  if (classes.length <= MANY_CLASSES) return [];
+  return [`target ${JSON.stringify(target.name)} has ${classes.length} classes; if it is a real-valued quantity, ` +
+    'choose gaussian experts'];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Split and standardization
+
+function splitAndAssemble(
+  columns: readonly Float64Array[],
+  y: Float64Array,
+  rows: Int32Array,
+  names: DatasetNames,
+  options: SplitOptions,
+): SplitDatasets {
+  const testFraction = options.testFraction ?? 0;
+  if (!(testFraction >= 0 && testFraction < 1)) {
+    throw new UserInputError(`testFraction must be in [0, 1) (got ${testFraction})`);
+  }
+  const warnings: string[] = [];
+  const { trainIndex, testIndex } = splitRows(rows, testFraction, options.splitSeed ?? 0);
+  if (trainIndex.length === 0) {
+    throw new UserInputError(`no training rows: testFraction ${testFraction} holds out all ${rows.length} rows`);
+  }
+  if (testFraction > 0 && testIndex.length === 0) {
+    warnings.push(`testFraction ${testFraction} of ${rows.length} rows rounds to 0 rows: there is no test set`);
+  }
+  const moments = columns.map((column) => columnMoments(column, trainIndex));
+  moments.forEach((m, j) => {
+    if (!(m.sd > 0)) warnings.push(`feature ${JSON.stringify(names.features[j])} is constant on the training rows`);
+  });
+  const standardization = (options.standardize ?? true) ? computeStandardization(columns, trainIndex) : undefined;
+  const make = (index: Int32Array): Dataset => assemble(columns, y, index, names, standardization);
+  return {
+    train: make(trainIndex),
+    ...(testIndex.length > 0 ? { test: make(testIndex), testIndex } : {}),
+    trainIndex,
+    warnings,
+  };
+}
+
+/** Seeded shuffle; the first round(f·n) shuffled rows are the test set. Each part keeps the source's row order. */
+function splitRows(rows: Int32Array, testFraction: number, seed: number): { trainIndex: Int32Array; testIndex: Int32Array } {
+  const nTest = Math.round(testFraction * rows.length);
+  if (nTest === 0) return { trainIndex: rows.slice(), testIndex: new Int32Array(0) };
+  const shuffled = rows.slice();
+  new Random(seed).shuffle(shuffled);
+  return { trainIndex: shuffled.slice(nTest).sort(), testIndex: shuffled.slice(0, nTest).sort() };
+}
+
+function assemble(
+  columns: readonly Float64Array[],
+  yAll: Float64Array,
+  index: Int32Array,
+  names: DatasetNames,
+  standardization: Standardization | undefined,
+): Dataset {
+  const n = index.length;
+  const d = columns.length;
+  const p = d + 1;
+  const X = new Float64Array(n * p);
+  const y = new Float64Array(n);
+  const { mean, inverseScale } = affine(d, standardization);
+  for (let j = 0; j < d; j++) {
+    const column = columns[j];
+    const m = mean[j];
+    const s = inverseScale[j];
+    for (let i = 0; i < n; i++) X[i * p + j] = (column[index[i]] - m) * s;
+  }
+  for (let i = 0; i < n; i++) {
+    X[i * p + d] = 1;
+    y[i] = yAll[index[i]];
+  }
+  return {
+    X,
+    y,
+    n,
+    p,
+    featureNames: [...names.features],
+    targetName: names.target,
+    ...(names.classes ? { classes: [...names.classes] } : {}),
+    ...(standardization ? { standardization } : {}),
+  };
+}
+
+function affine(d: number, standardization?: Standardization): { mean: Float64Array; inverseScale: Float64Array } {
+  const mean = new Float64Array(d);
+  const inverseScale = new Float64Array(d).fill(1);
+  if (standardization) {
+    mean.set(standardization.mean);
+    for (let j = 0; j < d; j++) inverseScale[j] = 1 / standardization.scale[j];
+  }
+  return { mean, inverseScale };
+}
+
+/** Two-pass mean and population sd (the second pass avoids the cancellation of Σx² − n·mean²). */
+function columnMoments(column: Float64Array, rows: Int32Array): { mean: number; sd: number } {
+  const n = rows.length;
+  if (n === 0) return { mean: 0, sd: 0 };
+  let sum = 0;
+  for (let k = 0; k < n; k++) sum += column[rows[k]];
+  const mean = sum / n;
+  let squares = 0;
+  for (let k = 0; k < n; k++) {
+    const delta = column[rows[k]] - mean;
+    squares += delta * delta;
+  }
+  return { mean, sd: Math.sqrt(squares / n) };
+}
+
+/** Edit distance where swapping two neighbours counts as one edit (typos like "sede" for "seed"). */
+function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], before[j - 2] + 1);
+    }
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length];
+}
