@@ -52,7 +52,8 @@ function isArgumentError(error: unknown): boolean {
 }
 
 function describeUserError(error: Error): string {
-  if (!isUserInputError(error)) return error.message;
+  // parseArgs explains itself over several lines; the first says what is wrong.
+  if (!isUserInputError(error)) return error.message.split('\n')[0];
   const { pointer } = error.location;
-  return pointer && !error.message.startsWith(pointer) ? `${pointer}: ${error.message}` : error.message;
+  return pointer && !error.message.includes(pointer) ? `${pointer}: ${error.message}` : error.message;
 }

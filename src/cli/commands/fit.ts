@@ -78,7 +78,7 @@ export async function fitCommand(args: string[]): Promise<void> {
   const validated = validateSpecObject(raw);
   if (!validated.ok) {
     const first = validated.errors[0];
-    throw new UserInputError(`${first.pointer}: ${first.message}`, { pointer: first.pointer });
+    throw new UserInputError(first.message, { pointer: first.pointer });
   }
   await executeRun(
     validated.spec,

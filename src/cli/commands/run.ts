@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
-import { parseSpecText } from '../../core/spec/validate';
+import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
 
 export async function runCommand(args: string[]): Promise<void> {
@@ -21,13 +21,8 @@ export async function runCommand(args: string[]): Promise<void> {
   }
   const parsed = parseSpecText(text, specPath);
   if (!parsed.ok) {
-    const first = parsed.errors[0];
-    const where = first.line !== undefined ? `:${first.line}${first.column !== undefined ? `:${first.column}` : ''}` : '';
     const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : '';
-    throw new UserInputError(`${path.basename(specPath)}${where}: ${first.pointer ? `${first.pointer}: ` : ''}${first.message}${more}`, {
-      file: specPath,
-      pointer: first.pointer,
-    });
+    throw new UserInputError(formatSpecIssue(parsed.errors[0], path.basename(specPath)) + more, { file: specPath, pointer: parsed.errors[0].pointer });
   }
   await executeRun(
     parsed.spec,

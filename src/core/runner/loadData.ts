@@ -37,7 +37,7 @@ export async function loadData(spec: ExperimentSpec, options: LoadOptions): Prom
   const split = { standardize: data.standardize, testFraction: data.testFraction, splitSeed: data.splitSeed };
   if (isSyntheticSource(data.source)) {
     const settings = data.source.synthetic;
-    const generated = generateSynthetic(settings);
+    const generated = generateSynthetic({ ...settings, symmetric: settings.symmetric && settings.experts === 2 });
     const family: ExpertFamily = settings.kind === 'linear' ? 'gaussian' : 'bernoulli';
     const names = { features: generated.truth.features, target: 'y', classes: family === 'bernoulli' ? ['0', '1'] : undefined };
     const datasets = datasetFromArrays(generated.X, generated.y, names, split);

@@ -1,0 +1,87 @@
+/**
+ * Diagnostics against their definitions: the missing-information rate predicts EM's observed linear rate; the
+ * KL step is ≥ 0 and 0 only for a zero step; parameter error ignores expert labels; AIC/BIC follow their
+ * formulas; the retrospective rate of an exactly geometric sequence is its ratio.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { completeDataKl } from '../../src/core/diagnostics/klStep';
+import { informationCriteria, signalToNoise } from '../../src/core/diagnostics/metrics';
+import { missingInformation } from '../../src/core/diagnostics/missingInformation';
+import { parameterError } from '../../src/core/diagnostics/parameterError';
+import { rateFromObjective } from '../../src/core/diagnostics/rate';
+import { initialParameters } from '../../src/core/init';
+import { evaluate } from '../../src/core/model/evaluate';
+import { ParamLayout } from '../../src/core/model/layout';
+import { expandParams, packParams } from '../../src/core/model/params';
+import { createEm } from '../../src/core/solvers/em';
+import { SolverRun } from '../../src/core/solvers/solverRun';
+import { synthetic } from './helpers';
+
+test("the missing information's spectral radius predicts EM's observed local rate", () => {
+  for (const snr of [1.5, 3]) {
+    const { data, truth } = synthetic({ kind: 'linear', experts: 2, dim: 2, samples: 1500, snr, seed: 8 });
+    const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.p, C: 0, gate: 'softmax', symmetric: true, ridge: 0, fixedSigma: 1 });
+    const theta0 = initialParameters(layout, data, { strategy: 'nearTruth', seed: 1, truth, perturbation: 0.2 });
+    const run = new SolverRun(createEm(), { layout, train: data, theta0, stopping: { maxIterations: 400, tolerance: 1e-14, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0.01 });
+    while (!run.finished) run.step();
+    const result = run.result();
+    const predicted = result.missingInformation!.spectralRadius;
+    // Observed: the step ratio once the iterates are in the linear regime but before round-off.
+    const rates = result.trace.map((r) => r.rate).filter((r, t): r is number => r !== undefined && t > 5 && t < result.trace.length - 5);
+    const observed = rates[Math.floor(rates.length / 2)];
+    assert.ok(predicted > 0 && predicted < 1, `predicted ${predicted}`);
+    assert.ok(Math.abs(observed - predicted) < 0.05, `SNR ${snr}: observed ρ̂ ${observed}, predicted ${predicted}`);
+  }
+});
+
+test('higher SNR gives a faster predicted EM rate (smaller missing information)', () => {
+  const radius = [1, 2, 4].map((snr) => {
+    const { data, truth } = synthetic({ kind: 'linear', experts: 2, dim: 2, samples: 3000, snr, seed: 4 });
+    const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.p, C: 0, gate: 'softmax', symmetric: true, ridge: 0, fixedSigma: 1 });
+    return missingInformation(layout, data, packParams(layout, truth))!.spectralRadius;
+  });
+  assert.ok(radius[0] > radius[1] && radius[1] > radius[2], `radii ${radius}`);
+});
+
+test('the KL step is zero for a zero step and positive otherwise', () => {
+  const { data } = synthetic({ kind: 'logistic', experts: 2, dim: 3, samples: 200, snr: 3, seed: 2 });
+  const layout = new ParamLayout({ family: 'bernoulli', K: 2, p: data.p, C: 2, gate: 'softmax', symmetric: false, ridge: 0 });
+  const theta = initialParameters(layout, data, { strategy: 'random', seed: 3, perturbation: 0 });
+  const ev = evaluate(layout, data, theta);
+  assert.ok(Math.abs(completeDataKl(layout, ev, theta, ev, theta)) < 1e-14);
+  const moved = theta.map((v, j) => v + 0.01 * Math.sin(j + 1));
+  assert.ok(completeDataKl(layout, ev, theta, evaluate(layout, data, moved), moved) > 0);
+});
+
+test('parameter error is invariant to relabelling the experts', () => {
+  const { data, truth } = synthetic({ kind: 'linear', experts: 3, dim: 2, samples: 50, snr: 3, seed: 6, symmetric: false });
+  const layout = new ParamLayout({ family: 'gaussian', K: 3, p: data.p, C: 0, gate: 'softmax', symmetric: false, ridge: 0 });
+  const fitted = expandParams(layout, initialParameters(layout, data, { strategy: 'random', seed: 1, perturbation: 0 }));
+  const order = [2, 0, 1];
+  const relabelled = {
+    ...fitted,
+    W: Float64Array.from(order.flatMap((k) => Array.from(fitted.W.subarray(k * 3, k * 3 + 3)))),
+    beta: Float64Array.from(order.flatMap((k) => Array.from(fitted.beta.subarray(k * 3, k * 3 + 3)))),
+  };
+  const a = parameterError(fitted, truth);
+  const b = parameterError(relabelled, truth);
+  assert.ok(Math.abs(a.expert - b.expert) < 1e-12 && Math.abs(a.gate - b.gate) < 1e-12);
+  assert.equal(parameterError(truth, truth).expert, 0);
+});
+
+test('SNR of the symmetric truth (β*, −β*) with unit noise is 2‖β*‖', () => {
+  const { truth } = synthetic({ kind: 'linear', experts: 2, dim: 4, samples: 10, snr: 3, seed: 1 });
+  assert.ok(Math.abs(signalToNoise(truth) - 6) < 1e-12);
+});
+
+test('AIC and BIC follow their definitions (lower is better)', () => {
+  assert.deepEqual(informationCriteria(-100, 5, 1000), { aic: 210, bic: 5 * Math.log(1000) + 200 });
+});
+
+test('the retrospective rate of a geometric approach is its ratio', () => {
+  const values = Array.from({ length: 20 }, (_, t) => -1 - 0.5 ** t);
+  values.push(-1); // the final value ℓ*
+  const rates = rateFromObjective(values).filter((r): r is number => r !== undefined);
+  assert.ok(rates.length > 10 && rates.every((r) => Math.abs(r - 0.5) < 1e-9));
+});
