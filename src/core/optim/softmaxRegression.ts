@@ -123,36 +123,57 @@ export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?
 /** −∇²f(V) as a flat D × D matrix (positive semi-definite; + λI). */
 export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array): Float64Array {
   const { X, n, p, C, weights, ridge } = problem;
-  const D = (C - 1) * p;
-  const H = new Float64Array(D * D);
+  const free = C - 1;
+  const D = free * p;
+  // −∇²f = Σ_i H_i ⊗ x_i x_iᵀ with H_i[a][b] = w_i P_ia (δ_ab − P_ib). Accumulate, per class pair a ≤ b, the
+  // packed upper triangle of Σ_i H_i[a][b] x_i x_iᵀ: one contiguous inner loop per pair, then unpack once.
+  const triangle = (p * (p + 1)) / 2;
+  const pairs = (free * (free + 1)) / 2;
+  const packed = new Float64Array(pairs * triangle);
+  const outer = new Float64Array(triangle);
   const probs = new Float64Array(C);
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i] : 1;
     if (w === 0) continue;
     rowProbabilities(problem, V, i, probs);
     const offset = i * p;
-    for (let a = 0; a < C - 1; a++) {
-      for (let b = a; b < C - 1; b++) {
+    let m = 0;
+    for (let j = 0; j < p; j++) {
+      const xj = X[offset + j];
+      for (let l = j; l < p; l++) outer[m++] = xj * X[offset + l];
+    }
+    let pair = 0;
+    for (let a = 0; a < free; a++) {
+      for (let b = a; b < free; b++, pair++) {
         const h = w * probs[a] * ((a === b ? 1 : 0) - probs[b]);
         if (h === 0) continue;
-        for (let j = 0; j < p; j++) {
-          const hx = h * X[offset + j];
-          const row = (a * p + j) * D + b * p;
-          // Within a diagonal block only the upper triangle is accumulated; the rest is mirrored below.
-          for (let l = a === b ? j : 0; l < p; l++) H[row + l] += hx * X[offset + l];
+        const base = pair * triangle;
+        for (let t = 0; t < triangle; t++) packed[base + t] += h * outer[t];
+      }
+    }
+  }
+  const H = new Float64Array(D * D);
+  let pair = 0;
+  for (let a = 0; a < free; a++) {
+    for (let b = a; b < free; b++, pair++) {
+      let t = pair * triangle;
+      for (let j = 0; j < p; j++) {
+        for (let l = j; l < p; l++, t++) {
+          const value = packed[t];
+          H[(a * p + j) * D + b * p + l] = value;
+          H[(a * p + l) * D + b * p + j] = value;
+          H[(b * p + j) * D + a * p + l] = value;
+          H[(b * p + l) * D + a * p + j] = value;
         }
       }
     }
   }
-  for (let r = 0; r < D; r++) {
-    H[r * D + r] += ridge;
-    for (let c = r + 1; c < D; c++) H[c * D + r] = H[r * D + c];
-  }
+  for (let r = 0; r < D; r++) H[r * D + r] += ridge;
   return H;
 }
 
 function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions): InnerSolve {
-  const { maxIterations = 50, tolerance = 1e-12 } = options;
+  const { maxIterations = 50, tolerance = 1e-10 } = options;
   const D = init.length;
   let V: Float64Array = init.slice();
   const grad = new Float64Array(D);

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: prints speed and memory figures (never asserted by tests).
+ *  1. ms per iteration of EM, GD and Adam and µs per row, for n = 1e3, 1e4, 1e5 (d = 10, K = 2 and 4,
+ *     gaussian experts), timed as the solvers' own compute clock (update + the evaluation it needs);
+ *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own.
+ * `BENCH_QUICK=1` uses smaller sizes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { datasetFromArrays } from '../src/core/data/select';
+import { initialParameters } from '../src/core/init';
+import { ParamLayout } from '../src/core/model/layout';
+import { createAdam } from '../src/core/solvers/adam';
+import { createEm } from '../src/core/solvers/em';
+import { createGd } from '../src/core/solvers/gd';
+import { SolverRun } from '../src/core/solvers/solverRun';
+import { generateSynthetic, syntheticCsv } from '../src/core/synth/generate';
+
+const quick = process.env.BENCH_QUICK === '1';
+const ROOT = path.resolve(__dirname, '..');
+
+function solverTimings(): void {
+  console.log('Solver cost per iteration (gaussian experts, d = 10; compute clock of the solver: update + evaluation)');
+  console.log(['n', 'K', 'solver', 'iterations', 'ms/iter', 'µs/row'].map((h) => h.padStart(10)).join(''));
+  const sizes = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5];
+  for (const K of [2, 4]) {
+    for (const n of sizes) {
+      const generated = generateSynthetic({ kind: 'linear', experts: K, dim: 10, samples: n, snr: 4, seed: 1 });
+      const { train } = datasetFromArrays(generated.X, generated.y, { features: generated.truth.features, target: 'y' }, { standardize: true });
+      const layout = new ParamLayout({ family: 'gaussian', K, p: train.p, C: 0, gate: 'softmax', symmetric: false, ridge: 0 });
+      const theta0 = initialParameters(layout, train, { strategy: 'random', seed: 0, perturbation: 0 });
+      const iterations = n >= 1e5 ? 5 : n >= 1e4 ? 10 : 30;
+      for (const algorithm of [createEm(), createGd(0.1), createAdam(0.01)]) {
+        const run = new SolverRun(algorithm, { layout, train, theta0, stopping: { maxIterations: iterations, tolerance: 0, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0 });
+        const initialSeconds = run.elapsedSeconds; // the starting evaluation is not an iteration
+        while (!run.finished) run.step();
+        const done = run.lastReport.iteration;
+        const ms = ((run.elapsedSeconds - initialSeconds) / done) * 1000;
+        console.log([n, K, algorithm.name, done, ms.toFixed(2), ((ms * 1000) / n).toFixed(3)].map((v) => String(v).padStart(10)).join(''));
+      }
+    }
+  }
+}
+
+function csvThroughput(): void {
+  const rows = quick ? 1e5 : 1e6;
+  const dir = path.join(ROOT, 'bench-data');
+  const file = path.join(dir, `linear-${rows}.csv`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const generated = generateSynthetic({ kind: 'linear', experts: 2, dim: 10, samples: rows, snr: 4, seed: 1 });
+    writeFileSync(file, syntheticCsv(generated));
+  }
+  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchCsvRead.ts'), file], { encoding: 'utf8', cwd: ROOT });
+  if (child.status !== 0) throw new Error(child.stderr);
+  const result = JSON.parse(child.stdout) as { seconds: number; maxRssMb: number; numbersMb: number };
+  const megabytes = statSync(file).size / 1e6;
+  console.log(`\nCSV read: ${rows} rows × 11 columns, ${megabytes.toFixed(1)} MB in ${result.seconds.toFixed(2)} s = ${(megabytes / result.seconds).toFixed(1)} MB/s; ` +
+    `peak RSS ${result.maxRssMb.toFixed(0)} MB for ${result.numbersMb.toFixed(0)} MB of numbers`);
+}
+
+solverTimings();
+csvThroughput();
+console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
