@@ -6,8 +6,10 @@ Usage:
               [--expert gaussian|bernoulli|categorical] [--gate softmax|constant]
               [--solvers em,gem,gd,adam] [--lr-gd X] [--lr-adam X] [--lr-gem X] [--gem-steps M]
               [--restarts R] [--seed S] [--init random|kmeans|nearTruth] [--max-iter N] [--tol T]
-              [--ridge L] [--no-standardize] [--test-fraction F] [--out DIR] [--json]
-  moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S --out FILE.csv
+              [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]
+              [--no-standardize] [--test-fraction F] [--drop-invalid-rows] [--out DIR] [--json]
+  moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S
+              [--symmetric | --no-symmetric] --out FILE.csv
 
 Defaults for fit: K = 2, solvers em,gd,adam, test fraction 0, expert family inferred from the target,
 GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8, 500 iterations.

@@ -85,3 +85,15 @@ test('the retrospective rate of a geometric approach is its ratio', () => {
   const rates = rateFromObjective(values).filter((r): r is number => r !== undefined);
   assert.ok(rates.length > 10 && rates.every((r) => Math.abs(r - 0.5) < 1e-9));
 });
+
+test('symmetric logistic model: exchanging w and β leaves the likelihood unchanged, and the error allows it', async () => {
+  const { exchangeGateAndExperts, symmetricLogisticError } = await import('../../src/core/diagnostics/parameterError');
+  const { data, truth } = synthetic({ kind: 'logistic', experts: 2, dim: 3, samples: 200, snr: 3, seed: 12 });
+  const layout = new ParamLayout({ family: 'bernoulli', K: 2, p: data.p, C: 2, gate: 'softmax', symmetric: true, ridge: 0 });
+  const exchanged = exchangeGateAndExperts(truth);
+  const a = evaluate(layout, data, packParams(layout, truth)).logLik;
+  const b = evaluate(layout, data, packParams(layout, exchanged)).logLik;
+  assert.ok(Math.abs(a - b) < 1e-9 * Math.abs(a), `${a} vs ${b}`);
+  const error = symmetricLogisticError(exchanged, truth);
+  assert.ok(error.expert < 1e-12 && error.exchanged === true);
+});

@@ -28,6 +28,9 @@ export async function fitCommand(args: string[]): Promise<void> {
       'max-iter': { type: 'string' },
       tol: { type: 'string' },
       ridge: { type: 'string' },
+      symmetric: { type: 'boolean', default: false },
+      'fixed-sigma': { type: 'string' },
+      'time-budget': { type: 'string' },
       'no-standardize': { type: 'boolean', default: false },
       'test-fraction': { type: 'string' },
       'drop-invalid-rows': { type: 'boolean', default: false },
@@ -54,6 +57,8 @@ export async function fitCommand(args: string[]): Promise<void> {
       expert: choiceFlag('expert', values.expert, ['gaussian', 'bernoulli', 'categorical', 'auto'] as const) ?? 'auto',
       gate: choiceFlag('gate', values.gate, ['softmax', 'constant'] as const) ?? 'softmax',
       ridge: numberFlag('ridge', values.ridge, (r) => r >= 0, 'a number ≥ 0') ?? 0,
+      symmetric: values.symmetric,
+      ...optional('fixedSigma', positiveFlag('fixed-sigma', values['fixed-sigma'])),
     },
     solvers: {
       em: { enabled: solvers.has('em') },
@@ -68,6 +73,7 @@ export async function fitCommand(args: string[]): Promise<void> {
     stopping: {
       ...optional('maxIterations', integerFlag('max-iter', values['max-iter'], 1)),
       ...optional('tolerance', numberFlag('tol', values.tol, (t) => t >= 0, 'a number ≥ 0')),
+      ...optional('timeBudgetSeconds', numberFlag('time-budget', values['time-budget'], (t) => t >= 0, 'a number of seconds ≥ 0')),
     },
     init: {
       strategy: choiceFlag('init', values.init, ['random', 'kmeans', 'nearTruth'] as const) ?? 'random',

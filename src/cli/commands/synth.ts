@@ -17,6 +17,7 @@ export async function synthCommand(args: string[]): Promise<void> {
       snr: { type: 'string' },
       seed: { type: 'string' },
       symmetric: { type: 'boolean' },
+      'no-symmetric': { type: 'boolean' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -30,7 +31,7 @@ export async function synthCommand(args: string[]): Promise<void> {
     samples: integerFlag('samples', values.samples, 1) ?? 1000,
     snr: positiveFlag('snr', values.snr) ?? 4,
     seed: integerFlag('seed', values.seed, 0) ?? 0,
-    symmetric: values.symmetric ?? experts === 2,
+    symmetric: values['no-symmetric'] ? false : (values.symmetric ?? experts === 2),
   });
   await fs.mkdir(path.dirname(out), { recursive: true });
   const truthPath = truthPathFor(out);

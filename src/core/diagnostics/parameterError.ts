@@ -12,6 +12,31 @@ export interface ParameterError {
   readonly gate: number;
   /** permutation[k] = fitted expert matched to true expert k. */
   readonly permutation: readonly number[];
+  /** Symmetric logistic model only: the match used the gate ↔ expert exchange (see `exchangeGateAndExperts`). */
+  readonly exchanged?: boolean;
+}
+
+/**
+ * In the symmetric two-expert logistic model, P(y = 1 | x) = σ(wᵀx)σ(βᵀx) + σ(−wᵀx)σ(−βᵀx) is unchanged when w
+ * and β trade places, so (w, β) and (β, w) have the same likelihood: the error is the smaller of the two.
+ */
+export function symmetricLogisticError(fitted: FullParams, truth: FullParams): ParameterError {
+  const direct = parameterError(fitted, truth);
+  const swapped = parameterError(exchangeGateAndExperts(fitted), truth);
+  return swapped.expert < direct.expert ? { ...swapped, exchanged: true } : direct;
+}
+
+/** (W = [w, 0], β = [b, −b]) → (W = [b, 0], β = [w, −w]). */
+export function exchangeGateAndExperts(params: FullParams): FullParams {
+  const { p } = params;
+  const w = params.W.subarray(0, p).slice();
+  const b = params.beta.subarray(0, p).slice();
+  const W = new Float64Array(2 * p);
+  W.set(b, 0);
+  const beta = new Float64Array(2 * p);
+  beta.set(w, 0);
+  beta.set(w.map((v) => 0 - v), p);
+  return { ...params, W, beta };
 }
 
 export function parameterError(fitted: FullParams, truth: FullParams): ParameterError {

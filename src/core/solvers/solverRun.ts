@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { completeDataKl } from '../diagnostics/klStep';
 import { informationCriteria, mixing, predictionQuality, signalToNoise } from '../diagnostics/metrics';
 import { missingInformation } from '../diagnostics/missingInformation';
-import { parameterError } from '../diagnostics/parameterError';
+import { parameterError, symmetricLogisticError } from '../diagnostics/parameterError';
 import { RateTracker, rateFromObjective, stepNorm } from '../diagnostics/rate';
 import { evaluate, gradient, type Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
@@ -164,7 +164,9 @@ export class SolverRun {
     const trainQuality = predictionQuality(layout, train, this.ev);
     const testEv = test && test.n > 0 ? evaluate(layout, test, this.theta) : undefined;
     const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
-    const error = truth ? parameterError(raw, truth) : undefined;
+    const { symmetric, family, gate } = layout.shape;
+    const measure = symmetric && family === 'bernoulli' && gate === 'softmax' ? symmetricLogisticError : parameterError;
+    const error = truth ? measure(raw, truth) : undefined;
     if (error && this.iterationsToError === null && error.expert < this.setup.errorThreshold) this.iterationsToError = this.iteration;
     const mix = mixing(this.ev);
     return {
