@@ -110,8 +110,9 @@ function updateGate(layout: ParamLayout, data: Dataset, theta: Float64Array, ev:
   const size = layout.gateRows * layout.gateWidth;
   if (size === 0) return;
   if (constantGate && layout.shape.ridge === 0) {
-    // Closed form: π_k = mean responsibility, w_k = log(π_k / π_K).
-    const weight = expertWeights(ev);
+    // Closed form: π_k = mean responsibility, w_k = log(π_k / π_K). An empty expert would send w_k to −∞; its
+    // weight is kept at 1e-300 instead, which changes Q by a negligible amount and keeps θ finite.
+    const weight = expertWeights(ev).map((w) => Math.max(w, 1e-300));
     for (let k = 0; k < K - 1; k++) theta[layout.gateRow(k)] = Math.log(weight[k] / weight[K - 1]);
     tally.closedForm();
     return;
