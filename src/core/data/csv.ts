@@ -175,6 +175,9 @@ function isDigit(c: number): boolean {
 // Reader: delimiter detection, then the record parser feeding the table builder.
 
 /** Buffers text until the header line is complete (to pick the delimiter), then streams into the parser. */
+/** Longest cell (and header line) accepted, in characters. */
+export const MAX_CELL_LENGTH = 1_000_000;
+
 class CsvReader {
   private readonly builder: TableBuilder;
   private readonly detector = new DelimiterDetector();
@@ -197,6 +200,9 @@ class CsvReader {
     }
     this.pendingHead += text;
     if (this.detector.scan(text)) this.startParser();
+    else if (this.pendingHead.length > MAX_CELL_LENGTH) {
+      throw new UserInputError(`${this.file}: the header line is longer than ${MAX_CELL_LENGTH.toLocaleString('en')} characters; is this really a CSV file?`, { file: this.file, row: 0 });
+    }
   }
 
   finish(): CsvTable {
@@ -375,6 +381,8 @@ class RecordParser {
       this.partial += text.slice(start, n);
     }
     this.state = state;
+    // A binary or corrupt file would otherwise grow one "cell" until the string limit crashes the reader.
+    if (this.partial.length > MAX_CELL_LENGTH) this.fail(`a cell is longer than ${MAX_CELL_LENGTH.toLocaleString('en')} characters; is this really a CSV file?`);
   }
 
   finish(): void {

@@ -20,7 +20,7 @@ export interface SplitOptions {
 
 export interface BuildDatasetOptions extends SplitOptions {
   readonly target: string;
-  /** Default: every numeric column except the target. */
+  /** Default: every numeric (or mostly numeric) column except the target. */
   readonly features?: readonly string[];
   readonly family?: ExpertFamily | 'auto';
   /** Drop rows with a missing or non-numeric feature cell, or an empty target, instead of failing. */
@@ -172,9 +172,16 @@ function findColumn(table: CsvTable, name: string, role: 'target' | 'feature'): 
   );
 }
 
+/** Numeric, or more than half of its non-empty cells are numbers. */
+export function isMostlyNumeric(column: CsvColumn, rowCount: number): boolean {
+  return column.kind === 'numeric' || column.nonNumericCount * 2 < rowCount - column.emptyCount;
+}
+
 function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly string[] | undefined): CsvColumn[] {
   if (names === undefined) {
-    const numeric = table.columns.filter((c) => c !== target && c.kind === 'numeric');
+    // A column that is mostly numbers with a few bad cells is still meant as a feature: select it, so the bad
+    // cells are reported by row and column instead of the column silently disappearing from the model.
+    const numeric = table.columns.filter((c) => c !== target && isMostlyNumeric(c, table.rowCount));
     if (numeric.length === 0) {
       throw new UserInputError(
         `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}; ` +
