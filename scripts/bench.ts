@@ -60,6 +60,34 @@ function csvThroughput(): void {
     `peak RSS ${result.maxRssMb.toFixed(0)} MB for ${result.numbersMb.toFixed(0)} MB of numbers`);
 }
 
+/** Issue "robustness and scale": rows/s and peak memory reading and fitting n × 20 CSVs, n = 1e4 … 1e6. */
+function scale(): void {
+  console.log('\nScale: read + 5 EM iterations (K = 2 gaussian experts, 20 features), one child process per n');
+  console.log(['n', 'MB', 'read rows/s', 'EM rows/s', 'peak MB', 'MB/1e6 rows'].map((h) => h.padStart(13)).join(''));
+  const sizes = quick ? [1e4, 1e5] : [1e4, 1e5, 1e6];
+  for (const rows of sizes) {
+    const file = path.join(ROOT, 'bench-data', `scale-${rows}.csv`);
+    if (!existsSync(file)) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const generated = generateSynthetic({ kind: 'linear', experts: 2, dim: 20, samples: rows, snr: 4, seed: 2 });
+      writeFileSync(file, syntheticCsv(generated));
+    }
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchScale.ts'), file], { encoding: 'utf8', cwd: ROOT });
+    if (child.status !== 0) throw new Error(child.stderr);
+    const r = JSON.parse(child.stdout) as { rows: number; readSeconds: number; fitSeconds: number; iterations: number; maxRssMb: number };
+    const cells = [
+      rows,
+      (statSync(file).size / 1e6).toFixed(0),
+      (rows / r.readSeconds).toFixed(0),
+      ((rows * r.iterations) / r.fitSeconds).toFixed(0),
+      r.maxRssMb.toFixed(0),
+      ((r.maxRssMb / rows) * 1e6).toFixed(0),
+    ];
+    console.log(cells.map((c) => String(c).padStart(13)).join(''));
+  }
+}
+
 solverTimings();
 csvThroughput();
+scale();
 console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
