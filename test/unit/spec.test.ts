@@ -245,7 +245,7 @@ test('resolveSpec and the template agree with the schema defaults', () => {
   const syntheticTemplate = defaultSpecTemplate();
   assert.ok(validateSpecObject(syntheticTemplate).ok);
   assert.deepEqual(resolveSpec({ data: { synthetic: {} } }).data.source,
-    { synthetic: { kind: 'linear', experts: 2, dim: 5, samples: 1000, snr: 4, seed: 1, symmetric: false } });
+    { synthetic: { kind: 'linear', experts: 2, dim: 5, samples: 1000, snr: 4, seed: 1, symmetric: true } });
   // The template is a fresh object each time (the editor mutates it).
   (defaultSpecTemplate().solvers as Record<string, { enabled: boolean }>).em.enabled = false;
   assert.equal((defaultSpecTemplate().solvers as Record<string, { enabled: boolean }>).em.enabled, true);
