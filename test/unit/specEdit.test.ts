@@ -1,5 +1,6 @@
 /** The spec editor's edit logic (src/extension/specEditor/specEdit.ts) and field model, without VS Code. */
 import { test } from 'node:test';
+import fc from 'fast-check';
 import * as assert from 'node:assert/strict';
 import {
   applySpecEdits,
@@ -9,7 +10,7 @@ import {
   pointerRange,
 } from '../../src/extension/specEditor/specEdit';
 import { specFieldModel } from '../../src/extension/specEditor/specFields';
-import { parseWebviewMessage, type SpecEditOp } from '../../src/protocol/specEditorMessages';
+import { parseWebviewMessage, type JsonValue, type SpecEditOp } from '../../src/protocol/specEditorMessages';
 import { parseSpecText } from '../../src/core/spec/validate';
 
 const { keyOrders, byPointer } = specFieldModel();
@@ -49,9 +50,47 @@ test('setting a value at a pointer keeps unknown fields and the order of keys', 
   assert.deepEqual(parsed, JSON.parse(SPEC));
 });
 
-test('the result is 2-space JSON with the final newline kept', () => {
+test('an edit changes only the edited value in the text: the rest keeps its formatting', () => {
   const out = edit(SPEC, { op: 'set', pointer: '/name', value: 'iris-2' });
-  assert.equal(out, `${JSON.stringify({ ...JSON.parse(SPEC), name: 'iris-2' }, null, 2)}\n`);
+  assert.equal(out, SPEC.replace('"iris"', '"iris-2"'));
+  const compact = '{\n  "name": "iris",\n  "model": { "experts": 2, "expert": "categorical", "gate": "softmax" },\n  "init": { "seed": 0 }\n}\n';
+  assert.equal(edit(compact, { op: 'set', pointer: '/model/experts', value: 3 }), compact.replace('"experts": 2', '"experts": 3'));
+  assert.equal(
+    edit(compact, { op: 'set', pointer: '/model/ridge', value: 0.5 }),
+    compact.replace('"gate": "softmax" }', '"gate": "softmax", "ridge": 0.5 }'),
+    'a new key in a one-line object stays on that line',
+  );
+  assert.equal(
+    edit(compact, { op: 'set', pointer: '/stopping/maxIterations', value: 100 }),
+    compact.replace('},\n  "init"', '},\n  "stopping": {\n    "maxIterations": 100\n  },\n  "init"'),
+    'a new object in a one-key-per-line object is laid out the same way',
+  );
+  assert.equal(
+    edit(compact, { op: 'remove', pointer: '/model/expert' }),
+    compact.replace('"experts": 2, "expert": "categorical", ', '"experts": 2, '),
+  );
+  assert.equal(edit(compact, { op: 'remove', pointer: '/model/experts' }), compact.replace('"experts": 2, ', ''));
+  assert.equal(edit(compact, { op: 'remove', pointer: '/model/gate' }), compact.replace(', "gate": "softmax"', ''));
+  assert.equal(edit(compact, { op: 'remove', pointer: '/init/seed' }), compact.replace('{ "seed": 0 }', '{}'));
+  assert.equal(edit(compact, { op: 'remove', pointer: '/name' }), compact.replace('  "name": "iris",\n', ''));
+  assert.equal(edit(compact, { op: 'set', pointer: '/init/seed', value: 9 }), compact.replace('"seed": 0', '"seed": 9'));
+  assert.equal(edit('{}', { op: 'set', pointer: '/name', value: 'a' }), '{\n  "name": "a"\n}');
+  assert.equal(edit('{ }\n', { op: 'set', pointer: '/model/experts', value: 2 }), '{\n  "model": {\n    "experts": 2\n  }\n}\n');
+});
+
+test('replacing a multi-line value keeps it multi-line at its indentation', () => {
+  const text = '{\n  "data": {\n    "csv": "a.csv",\n    "target": "y",\n    "features": [\n      "x1"\n    ]\n  }\n}\n';
+  const out = edit(text, { op: 'set', pointer: '/data/features', value: ['x1', 'x2'] });
+  assert.equal(out, text.replace('[\n      "x1"\n    ]', '[\n      "x1",\n      "x2"\n    ]'));
+  // Switching the data source (as the host does it: set the new form first, then remove the old one's fields).
+  const synthetic = edit(
+    text,
+    { op: 'set', pointer: '/data/synthetic', value: { kind: 'linear', experts: 2 } },
+    { op: 'remove', pointer: '/data/csv' },
+    { op: 'remove', pointer: '/data/target' },
+    { op: 'remove', pointer: '/data/features' },
+  );
+  assert.equal(synthetic, '{\n  "data": {\n    "synthetic": {\n      "kind": "linear",\n      "experts": 2\n    }\n  }\n}\n');
 });
 
 test('a new key goes where the schema puts it among its siblings', () => {
@@ -218,4 +257,49 @@ test('messages from the webview are checked before use', () => {
   reject({ type: 'openRun', id: '..' }, /folder name/);
   assert.ok(parseWebviewMessage({ type: 'edit', requestId: 2, ops: [{ op: 'set', pointer: '/model/fixedSigma', value: null }] }, byPointer).ok);
   assert.ok(parseWebviewMessage({ type: 'edit', requestId: 3, ops: [{ op: 'set', pointer: '/data/synthetic', value: { kind: 'logistic', seed: 3 } }] }, byPointer).ok);
+});
+
+test('property: any sequence of form edits on any layout keeps everything else and parses', () => {
+  const editable = [...byPointer.values()].filter((field) => field.kind !== 'object');
+  const valueFor = (kind: string): fc.Arbitrary<JsonValue> =>
+    kind === 'boolean' ? fc.boolean()
+      : kind === 'integer' ? fc.integer({ min: 0, max: 1000 })
+        : kind === 'number' ? fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true })
+          : kind === 'stringList' ? fc.array(fc.string({ maxLength: 6 }), { maxLength: 3 })
+            : fc.string({ maxLength: 8 });
+  const op: fc.Arbitrary<SpecEditOp> = fc.constantFrom(...editable).chain((field) =>
+    fc.oneof(
+      valueFor(field.kind).map((value): SpecEditOp => ({ op: 'set', pointer: field.pointer, value })),
+      fc.constant<SpecEditOp>({ op: 'remove', pointer: field.pointer }),
+    ),
+  );
+  const base = { name: 'x', 'x-extra': { keep: [1, { deep: true }] }, data: { csv: 'a.csv', target: 'y', testFraction: 0.2 }, model: { gate: 'softmax' }, solvers: { gd: { enabled: true } } };
+  const layouts = [
+    JSON.stringify(base, null, 2),
+    JSON.stringify(base),
+    JSON.stringify(base, null, '\t').replace(/\n/g, '\r\n') + '\r\n',
+    '{\n  "name": "x", "x-extra": { "keep": [1, { "deep": true }] },\n  "data": { "csv": "a.csv", "target": "y", "testFraction": 0.2 },\n  "model": {"gate":"softmax"}, "solvers": { "gd": { "enabled": true } }\n}\n',
+  ];
+  fc.assert(
+    fc.property(fc.constantFrom(...layouts), fc.array(op, { minLength: 1, maxLength: 6 }), (text, ops) => {
+      const result = applySpecEdits(text, ops, keyOrders);
+      assert.ok(result.ok);
+      const out = JSON.parse(result.text) as Record<string, unknown>;
+      // The unknown field is untouched and stays before "data" (which no edit removes).
+      assert.deepEqual(out['x-extra'], base['x-extra']);
+      assert.ok(Object.keys(out).indexOf('x-extra') < Object.keys(out).indexOf('data'));
+      // The last operation on each pointer wins.
+      const last = new Map(ops.map((o) => [o.pointer, o]));
+      for (const [pointer, o] of last) {
+        const tokens = pointer.slice(1).split('/');
+        let node: unknown = out;
+        for (const token of tokens) node = (node as Record<string, unknown> | undefined)?.[token];
+        if (o.op === 'set') assert.deepEqual(node, JSON.parse(JSON.stringify(o.value)), pointer); // as JSON has it (-0 is 0)
+        else assert.equal(node, undefined, pointer);
+      }
+      // Line endings are kept.
+      if (text.includes('\r\n')) assert.ok(!/[^\r]\n/.test(result.text), 'LF only where the file had CRLF');
+    }),
+    { numRuns: 300 },
+  );
 });

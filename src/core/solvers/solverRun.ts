@@ -37,6 +37,9 @@ interface CachedGradient {
   readonly seconds: number;
 }
 
+/** Rows × parameters above which the missing-information rate is not computed (≈ 2 s on one core). */
+export const MISSING_INFORMATION_WORK_LIMIT = 2e6;
+
 export class SolverRun {
   private theta: Float64Array;
   private ev: Evaluation;
@@ -203,7 +206,11 @@ export class SolverRun {
     });
     const final = this.lastReport;
     const full = expandParams(layout, this.theta);
-    const mim = this.algorithm.name === 'em' && stop.code !== 'diverged' ? missingInformation(layout, train, this.theta) : undefined;
+    // The missing information costs about 4·D passes over the rows: skip it after a cancel (the user is waiting)
+    // and on large problems.
+    const affordable = train.n * layout.size <= MISSING_INFORMATION_WORK_LIMIT;
+    const wanted = this.algorithm.name === 'em' && stop.code !== 'diverged' && stop.code !== 'cancelled';
+    const mim = wanted && affordable ? missingInformation(layout, train, this.theta) : undefined;
     return {
       solver: this.algorithm.name,
       restart: this.setup.restart,

@@ -1,0 +1,12 @@
+/**
+ * What `activate` returns (`vscode.extensions.getExtension('moe-lab.moe-lab').exports`): a small read-only view of
+ * the extension's state, used by the integration tests and available to other extensions.
+ */
+import type { PanelStatus } from './panel/convergencePanel';
+
+export interface MoeLabApi {
+  /** The active run, if any: its id (once started) and the iterations reported so far. */
+  activeRun(): { readonly runId?: string; readonly iterations: number; readonly stopping: boolean } | undefined;
+  /** The convergence panel's state. */
+  panelStatus(): PanelStatus;
+}

@@ -1,0 +1,32 @@
+/**
+ * Every command the extension contributes, by id (package.json `contributes.commands` lists the same ids; the
+ * activation test checks that each is registered).
+ */
+export const COMMANDS = {
+  /** Fit Mixture of Experts… on a CSV (explorer context menu or palette): quick picks, then a run. */
+  fit: 'moeLab.fit',
+  /** Programmatic fit without quick picks: `(csv: Uri | string, options: FitOptions) → RunOutcome`. */
+  fitCsv: 'moeLab.fitCsv',
+  /** New Experiment: a `*.moe.json` from the template, opened in the spec editor. */
+  newExperiment: 'moeLab.newExperiment',
+  /** Run Experiment: the active or a chosen `*.moe.json`. */
+  runExperiment: 'moeLab.runExperiment',
+  /** Stop Run: cancel the active run, keeping what was computed. */
+  stopRun: 'moeLab.stopRun',
+  /** Show Convergence Panel. */
+  showConvergencePanel: 'moeLab.showConvergencePanel',
+  /** Generate Synthetic Dataset: the paper's settings, written as CSV + truth JSON into the workspace. */
+  generateSyntheticDataset: 'moeLab.generateSyntheticDataset',
+  /** Open Run Results: pick a past run folder and show it in the panel. */
+  openRunResults: 'moeLab.openRunResults',
+  /** Show the MoE Lab output channel. */
+  showLog: 'moeLab.showLog',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+/** Context key set while a run is active (menus and the Stop command use it). */
+export const RUNNING_CONTEXT_KEY = 'moeLab.running';
+
+/** The custom editor for `*.moe.json` (contributed by the spec editor feature). */
+export const SPEC_EDITOR_VIEW_TYPE = 'moeLab.specEditor';

@@ -1,0 +1,169 @@
+/**
+ * New Experiment (a `*.moe.json` from the template, opened in the spec editor) and Run Experiment (the active spec,
+ * the one a menu was opened on, or one picked from the workspace). Both also take arguments, for tests and other
+ * extensions: `moeLab.newExperiment({ csv?, target?, folder?, open? }) → Uri`, `moeLab.runExperiment(uri) → RunOutcome`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { defaultSpecTemplate, formatSpecIssue, parseSpecText } from '../../core/spec/validate';
+import { COMMANDS } from '../commands';
+import { readSettings } from '../config';
+import { previewCsv } from '../fit/csvPreview';
+import type { Log } from '../log';
+import { announceOutcome } from '../run/outcomeMessages';
+import type { RunManager, RunOutcome } from '../run/runManager';
+import { pickOne } from '../ui/picks';
+import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
+import { openSpec } from './openSpec';
+
+const SPEC_SUFFIX = '.moe.json';
+
+export function isSpecUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return uri !== undefined && uri.path.toLowerCase().endsWith(SPEC_SUFFIX);
+}
+
+export class ExperimentCommands {
+  static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): vscode.Disposable {
+    const commands = new ExperimentCommands(context, runs, log);
+    return vscode.Disposable.from(
+      vscode.commands.registerCommand(COMMANDS.newExperiment, (options?: unknown) => commands.newExperiment(options)),
+      vscode.commands.registerCommand(COMMANDS.runExperiment, (resource?: unknown) => commands.runExperiment(resource)),
+    );
+  }
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly runs: RunManager,
+    private readonly log: Log,
+  ) {}
+
+  async newExperiment(argument?: unknown): Promise<vscode.Uri | undefined> {
+    const options = (typeof argument === 'object' && argument !== null && !(argument instanceof vscode.Uri) ? argument : {}) as {
+      csv?: unknown;
+      target?: unknown;
+      folder?: unknown;
+      open?: unknown;
+    };
+    let csv = asUri(options.csv) ?? (argument instanceof vscode.Uri && /\.csv$/i.test(argument.fsPath) ? argument : undefined);
+    let target = typeof options.target === 'string' ? options.target : undefined;
+    const interactive = options.csv === undefined && !(argument instanceof vscode.Uri);
+    const folder = workspaceFolderFor(csv);
+    if (!folder) {
+      void vscode.window.showWarningMessage('MoE Lab: open a folder first; experiments live in the workspace.');
+      return undefined;
+    }
+    if (interactive) {
+      const choice = await this.pickDataSource();
+      if (choice === undefined) return undefined;
+      csv = choice === 'synthetic' ? undefined : choice;
+    }
+    if (csv && target === undefined) {
+      try {
+        const preview = await previewCsv(csv.fsPath);
+        const last = preview.columns[preview.columns.length - 1]?.name;
+        target = interactive
+          ? await pickOne(
+              preview.columns.map((c) => ({ label: c.name, description: c.kind, value: c.name })),
+              { title: `New Experiment: ${path.basename(csv.fsPath)}`, placeholder: 'Target column: the one to predict', active: last },
+            )
+          : last;
+      } catch (error) {
+        void vscode.window.showErrorMessage(`MoE Lab: cannot read ${path.basename(csv.fsPath)}: ${errorMessage(error)}`);
+        return undefined;
+      }
+      if (target === undefined) return undefined;
+    }
+    const dir = csv ? path.dirname(csv.fsPath) : (asUri(options.folder)?.fsPath ?? folder.uri.fsPath);
+    const stem = csv ? path.basename(csv.fsPath).replace(/\.csv$/i, '') : 'experiment';
+    const file = await freeFileName(dir, stem, SPEC_SUFFIX);
+    const template = defaultSpecTemplate(csv ? path.relative(dir, csv.fsPath).split(path.sep).join('/') : undefined, target);
+    const settings = readSettings(folder);
+    const stopping = (template.stopping ?? {}) as Record<string, unknown>;
+    template.stopping = { ...stopping, maxIterations: settings.defaultMaxIterations, tolerance: settings.defaultTolerance };
+    template.resultsDir = path.relative(dir, configuredResultsRoot(settings, folder, dir)).split(path.sep).join('/') || '.';
+    const uri = vscode.Uri.file(file);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(template, null, 2) + '\n', 'utf8'));
+    this.log.info(`New experiment ${file}`);
+    if (options.open !== false) await openSpec(this.context, uri);
+    return uri;
+  }
+
+  async runExperiment(resource?: unknown): Promise<RunOutcome | undefined> {
+    if (!(await ensureTrusted('Running an experiment'))) return undefined;
+    const uri = asUri(resource) ?? activeSpecUri() ?? (await this.pickSpec());
+    if (!uri) return undefined;
+    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
+    let text: string;
+    try {
+      text = open ? open.getText() : await fs.readFile(uri.fsPath, 'utf8');
+    } catch (error) {
+      void vscode.window.showErrorMessage(`MoE Lab: cannot read ${path.basename(uri.fsPath)}: ${errorMessage(error)}`);
+      return undefined;
+    }
+    const name = path.basename(uri.fsPath);
+    const parsed = parseSpecText(text, name);
+    if (!parsed.ok) {
+      for (const issue of parsed.errors) this.log.error(formatSpecIssue(issue, name));
+      const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more; see the MoE Lab log)` : '';
+      void vscode.window.showErrorMessage(`MoE Lab: ${name} is not a valid experiment: ${parsed.errors[0].message}${more}`, 'Open Spec').then((choice) => {
+        if (choice) void openSpec(this.context, uri);
+      });
+      return { status: 'failed', error: parsed.errors[0].message, userError: true, results: [], iterations: 0 };
+    }
+    const baseDir = path.dirname(uri.fsPath);
+    const folder = workspaceFolderFor(uri);
+    const explicit = typeof (parsed.raw as { resultsDir?: unknown })?.resultsDir === 'string';
+    const resultsRoot = explicit ? path.resolve(baseDir, parsed.spec.resultsDir) : configuredResultsRoot(readSettings(uri), folder, baseDir);
+    const outcome = await this.runs.start({
+      spec: parsed.spec,
+      rawSpec: parsed.raw,
+      baseDir,
+      workspaceRoot: folder?.uri.fsPath,
+      resultsRoot,
+      label: name,
+    });
+    announceOutcome(outcome, `Run of ${name}`, uri);
+    return outcome;
+  }
+
+  private async pickDataSource(): Promise<vscode.Uri | 'synthetic' | undefined> {
+    const files = await vscode.workspace.findFiles('**/*.csv', '**/node_modules/**', 500);
+    return pickOne<vscode.Uri | 'synthetic'>(
+      [
+        { label: '$(beaker) Synthetic data', description: "the paper's setting: a known mixture, so parameter error is tracked", value: 'synthetic' },
+        ...files
+          .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+          .map((uri) => ({ label: `$(table) ${path.basename(uri.fsPath)}`, description: vscode.workspace.asRelativePath(uri), value: uri })),
+      ],
+      { title: 'New Experiment', placeholder: 'Data for the experiment', active: files[0] ?? 'synthetic' },
+    );
+  }
+
+  private async pickSpec(): Promise<vscode.Uri | undefined> {
+    const files = await vscode.workspace.findFiles(`**/*${SPEC_SUFFIX}`, '**/node_modules/**', 500);
+    if (files.length === 0) {
+      const create = 'New Experiment';
+      const choice = await vscode.window.showInformationMessage('MoE Lab: there is no *.moe.json experiment in this workspace.', create);
+      if (choice === create) await vscode.commands.executeCommand(COMMANDS.newExperiment);
+      return undefined;
+    }
+    if (files.length === 1) return files[0];
+    const picked = await vscode.window.showQuickPick(
+      files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      { title: 'Run Experiment', placeHolder: 'Which experiment?', matchOnDescription: true },
+    );
+    return picked?.uri;
+  }
+}
+
+/** The spec in the active editor: a text editor, or the spec editor (a custom editor tab). */
+export function activeSpecUri(): vscode.Uri | undefined {
+  const editorUri = vscode.window.activeTextEditor?.document.uri;
+  if (isSpecUri(editorUri)) return editorUri;
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) {
+    if (isSpecUri(input.uri)) return input.uri;
+  }
+  return undefined;
+}

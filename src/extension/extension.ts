@@ -1,0 +1,35 @@
+/**
+ * MoE Lab's entry point. `activate` only wires the features together; each feature registers its own commands and
+ * providers (`register(context, …)`) and returns what must be disposed.
+ */
+import * as vscode from 'vscode';
+import type { MoeLabApi } from './api';
+import { COMMANDS } from './commands';
+import { ExperimentCommands } from './experiment/experimentCommands';
+import { FitCommands } from './fit/fitCommands';
+import { createLog } from './log';
+import { ConvergencePanel } from './panel/convergencePanel';
+import { OpenResultsCommand } from './results/openResults';
+import { RunManager } from './run/runManager';
+import { SpecEditorProvider } from './specEditor/specEditorProvider';
+import { SynthCommand } from './synth/synthCommand';
+
+export function activate(context: vscode.ExtensionContext): MoeLabApi {
+  const log = createLog(context);
+  const runs = RunManager.register(context, log);
+  const panel = ConvergencePanel.register(context, runs, log);
+  context.subscriptions.push(
+    FitCommands.register(context, runs, log),
+    ExperimentCommands.register(context, runs, log),
+    SynthCommand.register(context, log),
+    SpecEditorProvider.register(context),
+    OpenResultsCommand.register(panel, log),
+    vscode.commands.registerCommand(COMMANDS.showLog, () => log.show(true)),
+  );
+  return {
+    activeRun: () => (runs.isRunning ? { runId: runs.activeRecord?.runId, iterations: runs.activeRecord?.iterationCount ?? 0, stopping: runs.isStopping } : undefined),
+    panelStatus: () => panel.status(),
+  };
+}
+
+export function deactivate(): void {}

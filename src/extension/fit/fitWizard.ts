@@ -1,0 +1,117 @@
+/**
+ * The Fit Mixture of Experts… quick picks: target column (from the header), features (numeric columns ticked),
+ * expert family (inferred from the target, confirmable), K, solvers, and a learning rate for each gradient solver.
+ * Every step has a sensible default, so Enter through the whole wizard fits the last column with EM, GD and Adam.
+ */
+import * as path from 'node:path';
+import type { ExpertFamily } from '../../core/data/dataset';
+import type { SolverName } from '../../core/spec/types';
+import type { MoeLabSettings } from '../config';
+import { inputNumber, pickMany, pickOne, type Item } from '../ui/picks';
+import { compatibleFamilies, inferFamily, type CsvPreview } from './csvPreview';
+import { DEFAULT_FIT_SOLVERS, DEFAULT_LEARNING_RATES, type FitOptions } from './fitSpec';
+
+const FAMILY_TEXT: Record<ExpertFamily, string> = {
+  gaussian: 'Gaussian experts — linear regression with a variance per expert',
+  bernoulli: 'Bernoulli experts — logistic regression (two classes)',
+  categorical: 'Categorical experts — softmax regression (two or more classes)',
+};
+
+const SOLVER_ITEMS: readonly Item<SolverName>[] = [
+  { label: 'EM', description: 'exact M-steps, no step size', value: 'em' },
+  { label: 'Gradient EM', description: 'gradient steps on Q(·|θᵗ) instead of the M-step', value: 'gem' },
+  { label: 'GD', description: 'gradient ascent with a fixed learning rate', value: 'gd' },
+  { label: 'Adam', description: 'Adam on the same gradient', value: 'adam' },
+];
+
+const STEPS = 5;
+
+export async function askFitOptions(preview: CsvPreview, settings: MoeLabSettings): Promise<FitOptions | undefined> {
+  const title = `Fit Mixture of Experts: ${path.basename(preview.file)}`;
+  const columns = preview.columns;
+  if (columns.length < 2) throw new Error(`${path.basename(preview.file)} has ${columns.length} column(s); a fit needs a target and at least one feature`);
+
+  const last = columns[columns.length - 1];
+  const target = await pickOne(
+    columns.map((c) => ({
+      label: c.name,
+      description: c.kind === 'text' ? `text · ${c.distinct > 50 ? 'more than 50' : c.distinct} classes` : c.zeroOne ? 'numeric · 0/1' : 'numeric',
+      detail: c === last ? 'last column' : undefined,
+      value: c.name,
+    })),
+    { title, step: 1, totalSteps: STEPS, placeholder: 'Target column: the one to predict', active: last.name },
+  );
+  if (target === undefined) return undefined;
+  const targetColumn = columns.find((c) => c.name === target)!;
+
+  const candidates = columns.filter((c) => c.name !== target);
+  const numeric = candidates.filter((c) => c.kind === 'numeric');
+  if (numeric.length === 0) throw new Error(`${path.basename(preview.file)} has no numeric column besides "${target}" to use as a feature`);
+  const skipped = candidates.length - numeric.length;
+  const features = await pickMany(
+    numeric.map((c) => ({ label: c.name, value: c.name })),
+    {
+      title,
+      step: 2,
+      totalSteps: STEPS,
+      placeholder: `Features (numeric columns${skipped > 0 ? `; ${skipped} text column${skipped > 1 ? 's' : ''} left out` : ''})`,
+      selected: numeric.map((c) => c.name),
+      atLeastOne: 'Pick at least one feature',
+    },
+  );
+  if (features === undefined) return undefined;
+
+  const inferred = inferFamily(targetColumn);
+  const family = await pickOne(
+    compatibleFamilies(targetColumn).map((f) => ({
+      label: f === inferred ? `${f} (inferred)` : f,
+      description: FAMILY_TEXT[f],
+      value: f,
+    })),
+    { title, step: 3, totalSteps: STEPS, placeholder: `Expert family — inferred from "${target}": ${inferred}`, active: inferred },
+  );
+  if (family === undefined) return undefined;
+
+  const experts = await pickOne(
+    [1, 2, 3, 4, 5, 6, 8, 10].map((k) => ({ label: String(k), description: k === 1 ? 'a single expert (no mixture)' : undefined, value: k })),
+    { title, step: 4, totalSteps: STEPS, placeholder: 'Number of experts K', active: 2 },
+  );
+  if (experts === undefined) return undefined;
+
+  const solvers = await pickMany(SOLVER_ITEMS, {
+    title,
+    step: 5,
+    totalSteps: STEPS,
+    placeholder: 'Solvers to compare (all start from the same initial parameters)',
+    selected: DEFAULT_FIT_SOLVERS,
+    atLeastOne: 'Pick at least one solver',
+  });
+  if (solvers === undefined) return undefined;
+
+  const learningRates: Partial<Record<'gd' | 'adam' | 'gem', number>> = {};
+  for (const solver of ['gem', 'gd', 'adam'] as const) {
+    if (!solvers.includes(solver)) continue;
+    const name = SOLVER_ITEMS.find((item) => item.value === solver)!.label;
+    const rate = await inputNumber({
+      title,
+      prompt: `Learning rate for ${name}${solver === 'adam' ? ' (α)' : ' (η, on the per-row average log-likelihood)'}`,
+      value: DEFAULT_LEARNING_RATES[solver],
+      check: (value) => (value > 0 ? undefined : 'The learning rate must be greater than 0'),
+    });
+    if (rate === undefined) return undefined;
+    learningRates[solver] = rate;
+  }
+
+  return {
+    target,
+    features,
+    expert: family,
+    experts,
+    solvers,
+    learningRates,
+    maxIterations: settings.defaultMaxIterations,
+    tolerance: settings.defaultTolerance,
+    restarts: settings.defaultRestarts,
+    testFraction: settings.defaultTestFraction,
+  };
+}

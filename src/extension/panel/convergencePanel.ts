@@ -1,0 +1,270 @@
+/**
+ * The convergence panel (host side): one webview panel showing one run — the live one, or a stored one opened
+ * from its results folder. The webview says `ready`; the host answers with a snapshot and then streams batched,
+ * append-only updates (at most `moeLab.panelUpdatesPerSecond` per second). The panel is restored after a window
+ * reload by a `WebviewPanelSerializer`; the webview keeps its data in its own state (`setState`), so a restored
+ * panel shows the last run even though the extension host restarted. Every message from the webview is
+ * validated (`parseFromWebview`) before use; the webview may load only from `dist/` and `media/`.
+ */
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { PANEL_VIEW_TYPE, parseFromWebview, type FromWebviewMessage, type ToWebviewMessage } from '../../protocol/panelMessages';
+import { COMMANDS } from '../commands';
+import { readSettings } from '../config';
+import type { Log } from '../log';
+import type { RunManager } from '../run/runManager';
+import type { RunRecord } from '../run/runRecord';
+import { errorMessage } from '../workspace';
+import { pngBytes, safeFileName, saveWithDialog } from './exports';
+import { panelHtml } from './html';
+import { FlushScheduler, PanelFeed } from './panelFeed';
+
+/** What the integration tests can observe about the panel. */
+export interface PanelStatus {
+  readonly open: boolean;
+  readonly visible: boolean;
+  /** The webview said `ready` (and has not been reloaded since). */
+  readonly ready: boolean;
+  /** The run shown. */
+  readonly runId?: string;
+  readonly snapshotsPosted: number;
+  readonly updatesPosted: number;
+  /** Iteration reports posted since the last snapshot, plus those in it. */
+  readonly reportsPosted: number;
+  readonly ignoredMessages: number;
+  readonly restored: boolean;
+}
+
+export class ConvergencePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private record: RunRecord | undefined;
+  private feed: PanelFeed | undefined;
+  private ready = false;
+  private restored = false;
+  private readonly scheduler: FlushScheduler;
+  private readonly disposables: vscode.Disposable[] = [];
+  private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0 };
+
+  static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): ConvergencePanel {
+    const controller = new ConvergencePanel(context.extensionUri, runs, log);
+    context.subscriptions.push(
+      controller,
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => controller.attach(panel, true),
+      }),
+      vscode.commands.registerCommand(COMMANDS.showConvergencePanel, () => controller.show(false)),
+    );
+    return controller;
+  }
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunManager,
+    private readonly log: Log,
+  ) {
+    this.scheduler = new FlushScheduler(() => this.flush(), readSettings().panelUpdatesPerSecond);
+    this.disposables.push(
+      runs.onDidStartRun((record) => {
+        this.showRecord(record, !(runs.activeRequest?.showPanel ?? readSettings().openPanelOnRun));
+      }),
+      runs.onDidChangeRun((record) => {
+        if (record !== this.record) return;
+        if (record.running) this.scheduler.request();
+        else this.scheduler.flushNow();
+      }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('moeLab.panelUpdatesPerSecond')) this.scheduler.setRate(readSettings().panelUpdatesPerSecond);
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the panel. */
+  show(preserveFocus: boolean): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      this.title(),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { ...this.webviewOptions(), retainContextWhenHidden: true },
+    );
+    this.attach(panel, false);
+  }
+
+  /** Shows `record` (a new live run, or a stored one); `quietly` updates an open panel without opening one. */
+  showRecord(record: RunRecord, quietly = false): void {
+    this.record = record;
+    this.feed = new PanelFeed(record);
+    if (this.panel) {
+      this.panel.title = this.title();
+      if (this.ready) this.post(this.feed.snapshot());
+      if (!quietly) this.panel.reveal(undefined, true);
+    } else if (!quietly) {
+      this.show(true);
+    }
+  }
+
+  status(): PanelStatus {
+    return {
+      open: this.panel !== undefined,
+      visible: this.panel?.visible ?? false,
+      ready: this.ready,
+      runId: this.record?.runId,
+      snapshotsPosted: this.counters.snapshots,
+      updatesPosted: this.counters.updates,
+      reportsPosted: this.counters.reports,
+      ignoredMessages: this.counters.ignored,
+      restored: this.restored,
+    };
+  }
+
+  private webviewOptions(): vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+  }
+
+  private title(): string {
+    return this.record ? `MoE Lab: ${this.record.header.name}` : 'MoE Lab: Convergence';
+  }
+
+  /** Takes over a panel (new, or restored by the serializer after a reload). */
+  attach(panel: vscode.WebviewPanel, restored: boolean): void {
+    this.detach();
+    this.panel = panel;
+    this.ready = false;
+    this.restored = restored;
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(this.extensionUri, 'media', 'moe-lab-light.svg'),
+      dark: vscode.Uri.joinPath(this.extensionUri, 'media', 'moe-lab-dark.svg'),
+    };
+    const webview = panel.webview;
+    webview.options = this.webviewOptions();
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+    });
+    this.panelDisposables.push(
+      webview.onDidReceiveMessage((value: unknown) => this.receive(value)),
+      panel.onDidDispose(() => {
+        if (this.panel === panel) this.detach();
+      }),
+    );
+  }
+
+  private detach(): void {
+    for (const d of this.panelDisposables) d.dispose();
+    this.panelDisposables = [];
+    this.panel = undefined;
+    this.ready = false;
+    this.scheduler.cancel();
+  }
+
+  private receive(value: unknown): void {
+    const message = parseFromWebview(value);
+    if (!message) {
+      this.counters.ignored++;
+      this.log.warn(`Convergence panel: ignored a malformed message (${describe(value)})`);
+      return;
+    }
+    void this.handle(message).catch((error: unknown) => {
+      this.log.error(`Convergence panel: ${message.type} failed: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`MoE Lab: ${errorMessage(error)}`);
+    });
+  }
+
+  private async handle(message: FromWebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.record) {
+          if (this.panel) this.panel.title = this.title();
+          this.feed = new PanelFeed(this.record);
+          this.post(this.feed.snapshot());
+        }
+        return;
+      case 'resync':
+        if (this.record?.runId === message.runId && this.feed) this.post(this.feed.snapshot());
+        return;
+      case 'stopRun':
+        if (this.runs.activeRecord?.runId === message.runId) await this.runs.stop();
+        return;
+      case 'exportPng': {
+        const bytes = pngBytes(message.dataUrl);
+        if (!bytes) {
+          this.counters.ignored++;
+          this.log.warn('Convergence panel: the exported chart is not a PNG image; nothing was written');
+          return;
+        }
+        const file = await saveWithDialog(bytes, safeFileName(message.suggestedName, '.png'), this.exportDir(), 'PNG image');
+        if (file) this.log.info(`Exported chart "${message.chart}" to ${file}`);
+        this.post({ type: 'exported', kind: 'png', ...(file ? { file } : {}) });
+        return;
+      }
+      case 'exportCsv': {
+        const file = await saveWithDialog(Buffer.from(message.csv, 'utf8'), safeFileName(message.suggestedName, '.csv'), this.exportDir(), 'CSV');
+        if (file) this.log.info(`Exported traces to ${file}`);
+        this.post({ type: 'exported', kind: 'csv', ...(file ? { file } : {}) });
+        return;
+      }
+      case 'revealResults':
+        await this.reveal(message.resultsDir);
+        return;
+      case 'log':
+        this.log[message.level](`Convergence panel: ${message.message}`);
+        return;
+    }
+  }
+
+  /** Reveals a results folder, but only one inside an open workspace folder that exists. */
+  private async reveal(dir: string): Promise<void> {
+    const uri = vscode.Uri.file(path.resolve(dir));
+    const inside = vscode.workspace.getWorkspaceFolder(uri);
+    if (!inside || !existsSync(uri.fsPath)) {
+      void vscode.window.showWarningMessage(`MoE Lab: the results folder ${dir} is not in this workspace (or no longer exists).`);
+      return;
+    }
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+  }
+
+  private exportDir(): string | undefined {
+    return this.record?.end.resultsDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  private flush(): void {
+    if (!this.panel || !this.ready || !this.feed) return;
+    const update = this.feed.update();
+    if (update) this.post(update);
+  }
+
+  private post(message: ToWebviewMessage): void {
+    if (!this.panel) return;
+    if (message.type === 'snapshot') {
+      this.counters.snapshots++;
+      this.counters.reports = message.snapshot.series.reduce((sum, s) => sum + s.reports.length, 0);
+    } else if (message.type === 'update') {
+      this.counters.updates++;
+      this.counters.reports += message.series.reduce((sum, s) => sum + s.reports.length, 0);
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.scheduler.cancel();
+    for (const d of this.disposables) d.dispose();
+    this.panel?.dispose();
+    this.detach();
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return typeof value;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? `type "${type.slice(0, 40)}"` : 'no type';
+}

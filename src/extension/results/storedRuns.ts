@@ -1,0 +1,138 @@
+/**
+ * Past runs on disk (the runner's results folders, DESIGN §4): listing them and reading one back as a RunRecord
+ * for the panel. A finished or cancelled run has `summary.json`; a run that was killed mid-way is a
+ * `<runId>.partial/` folder with the solvers it finished. No VS Code import.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PARTIAL_SUFFIX, type RunSummary } from '../../core/runner/results';
+import type { DatasetSummary, SolverResult } from '../../core/runner/types';
+import type { ExperimentSpec } from '../../core/spec/types';
+import { isPanelResult } from '../../protocol/panelMessages';
+import { isIterationReport } from '../../protocol/panelMessages';
+import { RunRecord } from '../run/runRecord';
+
+export interface StoredRunInfo {
+  readonly dir: string;
+  readonly runId: string;
+  readonly name: string;
+  readonly startedAt?: string;
+  readonly status: 'finished' | 'cancelled' | 'incomplete';
+  readonly solvers: readonly string[];
+  readonly seconds?: number;
+}
+
+/** Run folders directly inside each root (newest first). Unreadable entries are skipped. */
+export async function listStoredRuns(roots: readonly string[]): Promise<StoredRunInfo[]> {
+  const found = new Map<string, StoredRunInfo>();
+  for (const root of roots) {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(root, entry.name);
+      if (found.has(dir)) continue;
+      const info = await describeRunFolder(dir);
+      if (info) found.set(dir, info);
+    }
+  }
+  return [...found.values()].sort((a, b) => (b.startedAt ?? b.runId).localeCompare(a.startedAt ?? a.runId));
+}
+
+export async function describeRunFolder(dir: string): Promise<StoredRunInfo | undefined> {
+  const summary = await readJson<RunSummary>(path.join(dir, 'summary.json'));
+  if (summary && typeof summary.runId === 'string' && Array.isArray(summary.results)) {
+    return {
+      dir,
+      runId: summary.runId,
+      name: String(summary.name ?? summary.runId),
+      startedAt: typeof summary.startedAt === 'string' ? summary.startedAt : undefined,
+      status: summary.cancelled ? 'cancelled' : 'finished',
+      solvers: [...new Set(summary.results.map((r) => r.solver))],
+      seconds: typeof summary.seconds === 'number' ? summary.seconds : undefined,
+    };
+  }
+  if (!dir.endsWith(PARTIAL_SUFFIX)) return undefined;
+  const spec = await readJson<{ resolved?: ExperimentSpec }>(path.join(dir, 'spec.json'));
+  if (!spec?.resolved) return undefined;
+  const traces = await readTraces(dir);
+  return {
+    dir,
+    runId: path.basename(dir).slice(0, -PARTIAL_SUFFIX.length),
+    name: spec.resolved.name,
+    status: 'incomplete',
+    solvers: [...new Set(traces.map((t) => t.solver))],
+  };
+}
+
+/** Reads a run folder back as the panel shows it. Throws with a plain message when it is not a run folder. */
+export async function loadStoredRun(dir: string): Promise<RunRecord> {
+  const summary = await readJson<RunSummary>(path.join(dir, 'summary.json'));
+  const specFile = await readJson<{ resolved?: ExperimentSpec }>(path.join(dir, 'spec.json'));
+  const spec = specFile?.resolved;
+  const traces = await readTraces(dir);
+  if (!summary && !spec) throw new Error(`${dir} is not a MoE Lab run folder (no summary.json or spec.json)`);
+  const results = (summary?.results ?? []).filter((r) => isPanelResult(r));
+  const first = results[0] ?? traces[0];
+  const parameterCount = first && Number.isFinite(first.aic) && Number.isFinite(first.logLik) ? Math.round((first.aic + 2 * first.logLik) / 2) : 0;
+  const runId = summary?.runId ?? path.basename(dir).replace(/\.partial$/, '');
+  return RunRecord.fromStored(
+    {
+      runId,
+      name: summary?.name ?? spec?.name ?? runId,
+      dataset: summary?.dataset ?? datasetFromTraces(spec, traces),
+      startedAt: summary?.startedAt ?? '',
+      cancelled: summary?.cancelled ?? false,
+      complete: summary?.complete ?? false,
+      seconds: summary?.seconds ?? 0,
+      results,
+    },
+    spec,
+    traces,
+    dir,
+    parameterCount,
+  );
+}
+
+async function readTraces(dir: string): Promise<SolverResult[]> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(path.join(dir, 'traces'))).filter((name) => name.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const traces: SolverResult[] = [];
+  for (const name of names) {
+    const trace = await readJson<SolverResult>(path.join(dir, 'traces', name));
+    if (trace && isPanelResult(trace) && Array.isArray(trace.trace) && trace.trace.every((r) => isIterationReport(r))) traces.push(trace);
+  }
+  return traces;
+}
+
+/** A placeholder dataset description for an interrupted run (its summary was never written). */
+function datasetFromTraces(spec: ExperimentSpec | undefined, traces: readonly SolverResult[]): DatasetSummary {
+  const first = traces[0]?.trace[0];
+  const source = spec ? ('csv' in spec.data.source ? spec.data.source.csv : 'synthetic data') : 'unknown';
+  return {
+    source,
+    rows: 0,
+    testRows: 0,
+    features: [],
+    target: spec && 'target' in spec.data.source ? spec.data.source.target : 'y',
+    family: first?.trainAccuracy !== undefined ? 'categorical' : 'gaussian',
+    droppedRows: 0,
+    truthKnown: first?.parameterError !== undefined,
+  };
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

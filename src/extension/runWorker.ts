@@ -1,0 +1,113 @@
+/**
+ * The run worker (bundled to dist/runWorker.js, started by the extension host as a `worker_threads` Worker): runs
+ * one job off the host's event loop and reports through `workerMessages`. A run streams the core runner's events
+ * in batches; `cancel` aborts its signal, so the runner stops at the next iteration and writes what it computed.
+ * No VS Code import: this runs outside the extension host's API.
+ */
+import { parentPort } from 'node:worker_threads';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isUserInputError } from '../core/errors';
+import { writeJsonAtomic, writeTextAtomic } from '../core/runner/results';
+import { runExperiment } from '../core/runner/runExperiment';
+import type { RunEvent } from '../core/runner/types';
+import { generateSynthetic, syntheticCsv } from '../core/synth/generate';
+import type { FromWorkerMessage, StartRunMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
+
+const port = parentPort;
+if (!port) throw new Error('runWorker.js must be started as a worker thread');
+
+const controller = new AbortController();
+let started = false;
+
+function post(message: FromWorkerMessage): void {
+  port!.postMessage(message);
+}
+
+port.on('message', (message: ToWorkerMessage) => {
+  switch (message?.type) {
+    case 'cancel':
+      controller.abort();
+      break;
+    case 'startRun':
+    case 'startSynth':
+      if (started) return;
+      started = true;
+      void (message.type === 'startRun' ? run(message) : synth(message)).then(
+        () => post({ type: 'done' }),
+        (error: unknown) => post(failure(error)),
+      );
+      break;
+    default:
+      break;
+  }
+});
+
+async function run(message: StartRunMessage): Promise<void> {
+  const batch = new EventBatcher(message.batchMilliseconds);
+  try {
+    for await (const event of runExperiment(message.spec, {
+      baseDir: message.baseDir,
+      workspaceRoot: message.workspaceRoot,
+      resultsRoot: message.resultsRoot,
+      rawSpec: message.rawSpec,
+      signal: controller.signal,
+    })) {
+      batch.push(event);
+    }
+  } finally {
+    batch.flush();
+    batch.dispose();
+  }
+}
+
+async function synth(message: StartSynthMessage): Promise<void> {
+  const generated = generateSynthetic(message.options);
+  await fs.mkdir(path.dirname(message.csvPath), { recursive: true });
+  await writeTextAtomic(message.csvPath, syntheticCsv(generated));
+  await writeJsonAtomic(message.truthPath, generated.truth);
+  post({ type: 'synthWritten', csvPath: message.csvPath, truthPath: message.truthPath, rows: generated.truth.samples, features: generated.truth.dim });
+}
+
+function failure(error: unknown): FromWorkerMessage {
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (isUserInputError(err)) return { type: 'failed', message: err.message, userError: true, ...(err.location.pointer ? { pointer: err.location.pointer } : {}) };
+  return { type: 'failed', message: err.message, userError: false, stack: err.stack };
+}
+
+/**
+ * Collects events and posts them at most once per interval: the first event of a run and its end go at once, the
+ * rest wait for the interval (a timer covers pauses; the runner yields to the event loop every few milliseconds).
+ */
+class EventBatcher {
+  private pending: RunEvent[] = [];
+  private lastPost = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  push(event: RunEvent): void {
+    this.pending.push(event);
+    const now = performance.now();
+    if (event.type === 'runStarted' || event.type === 'runFinished' || now - this.lastPost >= this.intervalMs) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), Math.max(0, this.intervalMs - (now - this.lastPost)));
+    }
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.lastPost = performance.now();
+    post({ type: 'events', events });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * Messages between the extension host and the convergence panel's webview (DESIGN §5), and the run data they
+ * carry. Imported by both sides: `src/extension/panel` (host) and `webview/panel` (browser).
+ *
+ * Flow: the webview posts `ready`; the host answers with a `snapshot` of the run it shows (if any), then streams
+ * `update`s — append-only slices of each solver/restart trace, at most `panelUpdatesPerSecond` per second, never
+ * dropping a point (each slice says the index it starts at, so a gap is detected and healed by `resync`).
+ *
+ * Every message is validated on arrival: `parseFromWebview` on the host, `parseToWebview` in the webview.
+ * VS Code serializes webview messages as JSON, so non-finite numbers arrive as `null`; the validators accept that.
+ * Browser-safe: no Node or VS Code imports.
+ */
+import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
+import type { SolverName } from '../core/spec/types';
+import {
+  isArrayOf,
+  isBoolean,
+  isFiniteNumber,
+  isNonNegativeInteger,
+  isNumberOrNull,
+  isOptionalNumber,
+  isRecord,
+  isSolverName,
+  isString,
+  isStringArray,
+} from './guards';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run data shown by the panel
+
+export type RunStatus = 'running' | 'finished' | 'cancelled' | 'failed';
+
+/** What the panel needs to know about a run before its first iteration. */
+export interface PanelRunHeader {
+  readonly runId: string;
+  readonly name: string;
+  /** `live`: streaming from a worker now; `stored`: read back from a results folder. */
+  readonly origin: 'live' | 'stored';
+  readonly dataset: DatasetSummary;
+  readonly solvers: readonly SolverName[];
+  readonly restarts: number;
+  readonly experts: number;
+  readonly parameterCount: number;
+  readonly maxIterations: number;
+  /** ISO time the run started. */
+  readonly startedAt: string;
+}
+
+/** A solver's final metrics for one restart (its trace travels separately). */
+export type PanelResult = Omit<SolverResult, 'trace'>;
+
+/** The iterations of one solver and restart from index `from` on (`from` = how many the receiver already has). */
+export interface SeriesSlice {
+  readonly solver: SolverName;
+  readonly restart: number;
+  readonly from: number;
+  readonly reports: readonly IterationReport[];
+}
+
+export interface RunEnd {
+  readonly status: RunStatus;
+  /** Results folder of the run (absent when nothing was written). */
+  readonly resultsDir?: string;
+  readonly seconds?: number;
+  /** Why the run failed, for `failed`. */
+  readonly error?: string;
+}
+
+/** Everything about a run: what a newly (re)loaded webview gets, and what its saved state holds. */
+export interface PanelSnapshot {
+  readonly header: PanelRunHeader;
+  readonly series: readonly SeriesSlice[];
+  readonly results: readonly PanelResult[];
+  readonly warnings: readonly string[];
+  readonly end: RunEnd;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// To webview
+
+/** Replace whatever the panel shows with this run (after `ready`, on a new run, or when results are opened). */
+export interface SnapshotMessage {
+  readonly type: 'snapshot';
+  readonly snapshot: PanelSnapshot;
+}
+
+/** New iterations, finished solvers, warnings and possibly the run's end, for the run the panel shows. */
+export interface UpdateMessage {
+  readonly type: 'update';
+  readonly runId: string;
+  readonly series: readonly SeriesSlice[];
+  readonly results: readonly PanelResult[];
+  readonly warnings: readonly string[];
+  readonly end: RunEnd;
+}
+
+/** The host finished writing an export (or the user dismissed the save dialog). */
+export interface ExportedMessage {
+  readonly type: 'exported';
+  readonly kind: 'png' | 'csv';
+  /** Where it was written; absent when cancelled. */
+  readonly file?: string;
+}
+
+export type ToWebviewMessage = SnapshotMessage | UpdateMessage | ExportedMessage;
+
+// ---------------------------------------------------------------------------------------------------------------
+// From webview
+
+/** The webview is listening; `runId` is the run it restored from its saved state, if any. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly runId?: string;
+}
+
+/** The webview found a gap in a series (or another inconsistency) and asks for a fresh snapshot. */
+export interface ResyncMessage {
+  readonly type: 'resync';
+  readonly runId: string;
+}
+
+/** The user pressed Stop in the panel. */
+export interface StopRunMessage {
+  readonly type: 'stopRun';
+  readonly runId: string;
+}
+
+/** Save one chart as PNG: the webview rendered it, the host asks where and writes it. */
+export interface ExportPngMessage {
+  readonly type: 'exportPng';
+  readonly chart: string;
+  readonly suggestedName: string;
+  /** `data:image/png;base64,…` */
+  readonly dataUrl: string;
+}
+
+/** Save the traces as CSV (one row per solver, restart and iteration), built by the webview from what it shows. */
+export interface ExportCsvMessage {
+  readonly type: 'exportCsv';
+  readonly suggestedName: string;
+  readonly csv: string;
+}
+
+/** Show the run's results folder in the explorer. */
+export interface RevealResultsMessage {
+  readonly type: 'revealResults';
+  readonly resultsDir: string;
+}
+
+/** A problem inside the webview, for the output channel. */
+export interface LogMessage {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
+
+export type FromWebviewMessage =
+  | ReadyMessage
+  | ResyncMessage
+  | StopRunMessage
+  | ExportPngMessage
+  | ExportCsvMessage
+  | RevealResultsMessage
+  | LogMessage;
+
+/** The panel's webview type (also the serializer's key). */
+export const PANEL_VIEW_TYPE = 'moeLab.convergencePanel';
+
+/** Largest accepted PNG data URL and CSV text (characters). */
+export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+const MAX_NAME = 200;
+const ID_PATTERN = /^[\w.-]{1,200}$/;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validators
+
+/** The message if it is a well-formed message from the webview, else undefined. */
+export function parseFromWebview(value: unknown): FromWebviewMessage | undefined {
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  switch (value.type) {
+    case 'ready':
+      return value.runId === undefined || isRunId(value.runId) ? { type: 'ready', ...(value.runId === undefined ? {} : { runId: value.runId as string }) } : undefined;
+    case 'resync':
+      return isRunId(value.runId) ? { type: 'resync', runId: value.runId } : undefined;
+    case 'stopRun':
+      return isRunId(value.runId) ? { type: 'stopRun', runId: value.runId } : undefined;
+    case 'exportPng':
+      return isString(value.chart, MAX_NAME) &&
+        isString(value.suggestedName, MAX_NAME) &&
+        isString(value.dataUrl, MAX_EXPORT_CHARS) &&
+        value.dataUrl.startsWith('data:image/png;base64,')
+        ? { type: 'exportPng', chart: value.chart, suggestedName: value.suggestedName, dataUrl: value.dataUrl }
+        : undefined;
+    case 'exportCsv':
+      return isString(value.suggestedName, MAX_NAME) && isString(value.csv, MAX_EXPORT_CHARS)
+        ? { type: 'exportCsv', suggestedName: value.suggestedName, csv: value.csv }
+        : undefined;
+    case 'revealResults':
+      return isString(value.resultsDir, 4096) && value.resultsDir.length > 0 ? { type: 'revealResults', resultsDir: value.resultsDir } : undefined;
+    case 'log':
+      return (value.level === 'info' || value.level === 'warn' || value.level === 'error') && isString(value.message, 20_000)
+        ? { type: 'log', level: value.level, message: value.message }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The message if it is a well-formed message from the host, else undefined (used by the webview). */
+export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  switch (value.type) {
+    case 'snapshot':
+      return isSnapshot(value.snapshot) ? (value as unknown as SnapshotMessage) : undefined;
+    case 'update':
+      return isRunId(value.runId) &&
+        isArrayOf(value.series, isSeriesSlice) &&
+        isArrayOf(value.results, isPanelResult) &&
+        isStringArray(value.warnings) &&
+        isRunEnd(value.end)
+        ? (value as unknown as UpdateMessage)
+        : undefined;
+    case 'exported':
+      return (value.kind === 'png' || value.kind === 'csv') && (value.file === undefined || isString(value.file, 4096))
+        ? (value as unknown as ExportedMessage)
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value);
+}
+
+export function isSnapshot(value: unknown): value is PanelSnapshot {
+  return (
+    isRecord(value) &&
+    isRunHeader(value.header) &&
+    isArrayOf(value.series, isSeriesSlice) &&
+    isArrayOf(value.results, isPanelResult) &&
+    isStringArray(value.warnings) &&
+    isRunEnd(value.end)
+  );
+}
+
+export function isRunHeader(value: unknown): value is PanelRunHeader {
+  return (
+    isRecord(value) &&
+    isRunId(value.runId) &&
+    isString(value.name, 1000) &&
+    (value.origin === 'live' || value.origin === 'stored') &&
+    isDatasetSummary(value.dataset) &&
+    isArrayOf(value.solvers, isSolverName, 4) &&
+    isNonNegativeInteger(value.restarts, 10_000) &&
+    isNonNegativeInteger(value.experts, 10_000) &&
+    isNonNegativeInteger(value.parameterCount) &&
+    isNonNegativeInteger(value.maxIterations) &&
+    isString(value.startedAt, 100)
+  );
+}
+
+function isDatasetSummary(value: unknown): value is DatasetSummary {
+  return (
+    isRecord(value) &&
+    isString(value.source, 4096) &&
+    isNonNegativeInteger(value.rows) &&
+    isNonNegativeInteger(value.testRows) &&
+    isStringArray(value.features) &&
+    isString(value.target) &&
+    (value.family === 'gaussian' || value.family === 'bernoulli' || value.family === 'categorical') &&
+    (value.classes === undefined || isStringArray(value.classes)) &&
+    isBoolean(value.truthKnown) &&
+    isOptionalNumberOrNull(value.truthSnr) &&
+    isOptionalNumberOrNull(value.truthLogLik)
+  );
+}
+
+const STOP_CODES: readonly StopCode[] = ['converged', 'maxIterations', 'timeBudget', 'cancelled', 'diverged'];
+
+export function isPanelResult(value: unknown): value is PanelResult {
+  return (
+    isRecord(value) &&
+    isSolverName(value.solver) &&
+    isNonNegativeInteger(value.restart) &&
+    isNonNegativeInteger(value.iterations) &&
+    isBoolean(value.converged) &&
+    STOP_CODES.includes(value.stopReason as StopCode) &&
+    isString(value.stopMessage) &&
+    isNumberOrNull(value.logLik) &&
+    isNumberOrNull(value.objective) &&
+    isNumberOrNull(value.seconds) &&
+    isBoolean(value.best) &&
+    ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic'].every((key) =>
+      isOptionalNumberOrNull(value[key]),
+    )
+  );
+}
+
+/** Fields of an iteration report the panel reads, each a number (null when non-finite) or absent. */
+const REPORT_NUMBERS = [
+  'logLik',
+  'objective',
+  'testLogLik',
+  'trainAccuracy',
+  'testAccuracy',
+  'trainRmse',
+  'testRmse',
+  'parameterError',
+  'gateError',
+  'truthGap',
+  'gradientNorm',
+  'klStep',
+  'rate',
+  'rateFromObjective',
+  'snr',
+  'responsibilityEntropy',
+  'aic',
+  'bic',
+] as const;
+
+export function isIterationReport(value: unknown): value is IterationReport {
+  return (
+    isRecord(value) &&
+    isNonNegativeInteger(value.iteration) &&
+    isFiniteNumber(value.seconds) &&
+    REPORT_NUMBERS.every((key) => isOptionalNumberOrNull(value[key])) &&
+    (value.mixingWeights === undefined || isArrayOf(value.mixingWeights, isNumberLike))
+  );
+}
+
+export function isSeriesSlice(value: unknown): value is SeriesSlice {
+  return (
+    isRecord(value) &&
+    isSolverName(value.solver) &&
+    isNonNegativeInteger(value.restart) &&
+    isNonNegativeInteger(value.from) &&
+    isArrayOf(value.reports, isIterationReport)
+  );
+}
+
+export function isRunEnd(value: unknown): value is RunEnd {
+  return (
+    isRecord(value) &&
+    (value.status === 'running' || value.status === 'finished' || value.status === 'cancelled' || value.status === 'failed') &&
+    (value.resultsDir === undefined || isString(value.resultsDir, 4096)) &&
+    isOptionalNumber(value.seconds) &&
+    (value.error === undefined || isString(value.error))
+  );
+}
+
+function isOptionalNumberOrNull(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'number';
+}
+
+function isNumberLike(value: unknown): value is number {
+  return value === null || typeof value === 'number';
+}

@@ -1,0 +1,132 @@
+// End-to-end, as a person would: right-click iris.csv in the explorer → "Fit Mixture of Experts…" → answer the
+// quick picks with the keyboard (target typed, the rest accepted with Enter) → the convergence panel's webview
+// shows curves for EM, GD and Adam and a summary table → "Save as iris.moe.json" writes the spec → after a window
+// reload the panel is restored with its charts. Screenshots in test-artifacts/e2e/fit-*.png.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { clickMenuItem, openWorkbench, rightClickExplorerItem, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+
+let wb: Workbench | undefined;
+
+before(async () => {
+  wb = await openWorkbench({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  await wb?.close();
+});
+
+function page(): Page {
+  assert.ok(wb, 'workbench did not open');
+  return wb.page;
+}
+
+const INPUT = '.quick-input-widget .quick-input-box input';
+
+/** Waits until the quick input shows a step whose placeholder (quick pick) or prompt (input box) matches, then answers. */
+async function answer(p: Page, expected: RegExp, keys: { type?: string } = {}): Promise<void> {
+  const input = p.locator(INPUT);
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  await p.waitForFunction(
+    ({ selector, source }) => {
+      const box = document.querySelector(selector) as HTMLInputElement | null;
+      const message = document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? '';
+      const text = `${box?.getAttribute('placeholder') ?? ''} ${box?.getAttribute('aria-label') ?? ''} ${message}`;
+      return new RegExp(source).test(text);
+    },
+    { selector: INPUT, source: expected.source },
+    { timeout: 20_000 },
+  );
+  if (keys.type !== undefined) {
+    await input.fill(keys.type);
+    await p.waitForTimeout(150); // let the list filter
+  }
+  await input.press('Enter');
+}
+
+async function panelFrame(p: Page, timeoutMs = 60_000): Promise<Frame> {
+  return webviewFrame(p, async (f) => (await f.locator('[data-chart-id="logLik"]').count()) > 0, timeoutMs);
+}
+
+async function datasets(frame: Frame, chartId: string): Promise<{ label: string; points: number }[]> {
+  return JSON.parse((await frame.locator(`[data-chart-id="${chartId}"]`).getAttribute('data-datasets')) ?? '[]');
+}
+
+test('right-click iris.csv → Fit Mixture of Experts… → keyboard answers → the panel shows EM, GD and Adam', { timeout: 5 * 60_000 }, async () => {
+  const p = page();
+  await rightClickExplorerItem(p, 'iris.csv');
+  await screenshot(p, 'fit-1-context-menu');
+  const item = p.locator('.monaco-menu .action-item', { has: p.locator('.action-label', { hasText: 'Fit Mixture of Experts…' }) }).first();
+  assert.equal(await item.evaluate((e) => e.classList.contains('disabled')), false, 'the menu entry is disabled');
+  await clickMenuItem(p, 'Fit Mixture of Experts…');
+
+  await answer(p, /Target column/, { type: 'species' });
+  await answer(p, /Features/);
+  await screenshot(p, 'fit-2-family');
+  await answer(p, /Expert family/);
+  await answer(p, /Number of experts/);
+  await answer(p, /Solvers to compare/);
+  await answer(p, /Learning rate for GD/);
+  await answer(p, /Learning rate for Adam/);
+
+  const frame = await panelFrame(p);
+  await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 120_000 });
+  await p.waitForTimeout(500);
+  await screenshot(p, 'fit-3-panel');
+
+  const sets = await datasets(frame, 'logLik');
+  for (const label of ['EM r1', 'GD r1', 'Adam r1']) {
+    const set = sets.find((d) => d.label === label);
+    assert.ok(set, `no "${label}" curve; curves: ${sets.map((d) => d.label).join(', ')}`);
+    assert.ok(set.points > 10, `${label} has ${set.points} points`);
+  }
+  const rows = await frame.locator('table.summary tbody tr').count();
+  assert.equal(rows, 3);
+  const stops = await frame.locator('table.summary td.stop').allTextContents();
+  assert.ok(stops.every((s) => ['converged', 'maxIterations'].includes(s)), `stop reasons: ${stops.join(', ')}`);
+});
+
+test('the offer to save the choices writes iris.moe.json beside the data', { timeout: 2 * 60_000 }, async () => {
+  const p = page();
+  // The toast may have gone to the notification center by now: look there if it is not on screen.
+  const toastButton = p.locator('.notifications-toasts .monaco-button', { hasText: 'Save as iris.moe.json' }).first();
+  if (!(await toastButton.isVisible())) {
+    assert.ok(await runCommand(p, 'Notifications: Show Notifications'), 'no "Notifications: Show Notifications" command');
+  }
+  const button = p.locator('.notifications-toasts .monaco-button, .notifications-center .monaco-button', { hasText: 'Save as iris.moe.json' }).first();
+  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  await screenshot(p, 'fit-4-offer');
+  await button.click();
+  const file = path.join(wb!.workspace, 'iris.moe.json');
+  const deadline = Date.now() + 20_000;
+  while (!fs.existsSync(file) && Date.now() < deadline) await p.waitForTimeout(200);
+  assert.ok(fs.existsSync(file), 'iris.moe.json was not written');
+  const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(spec.data.csv, 'iris.csv');
+  assert.equal(spec.data.target, 'species');
+  assert.equal(spec.model.expert, 'categorical');
+  assert.deepEqual(
+    Object.entries(spec.solvers as Record<string, { enabled: boolean }>)
+      .filter(([, s]) => s.enabled)
+      .map(([name]) => name)
+      .sort(),
+    ['adam', 'em', 'gd'],
+  );
+  await p.waitForTimeout(1000);
+  await screenshot(p, 'fit-5-saved');
+});
+
+test('after a window reload the panel is restored with its charts', { timeout: 3 * 60_000 }, async () => {
+  const p = page();
+  await p.reload({ waitUntil: 'domcontentloaded' });
+  await p.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+  const frame = await panelFrame(p, 120_000);
+  const sets = await datasets(frame, 'logLik');
+  assert.deepEqual(sets.map((d) => d.label).sort(), ['Adam r1', 'EM r1', 'GD r1']);
+  assert.ok(sets.every((d) => d.points > 10));
+  await p.waitForTimeout(500);
+  await screenshot(p, 'fit-6-restored');
+});

@@ -1,0 +1,274 @@
+// Helpers for the end-to-end tier: drive VS Code's web workbench as a person would (explorer, context menus,
+// command palette, webviews), on the same VS Code server + Chromium lifecycle as the integration tier
+// (test/harness/vscodeServer.mjs). The workbench opens as an Extension Development Host with this repository's
+// extension loaded (only extensionDevelopmentPath in the payload, no tests module).
+//
+//   const wb = await openWorkbench({ name: 'fit' });
+//   await rightClickExplorerItem(wb.page, 'iris.csv');
+//   await clickMenuItem(wb.page, 'Fit Mixture of Experts…');
+//   const panel = await webviewFrame(wb.page, async (f) => (await f.locator('canvas').count()) > 0);
+//   await screenshot(wb.page, 'fit-panel');
+//   await wb.close();
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
+import {
+  ARTIFACTS_DIR,
+  FIXTURE_WORKSPACE,
+  REPO_ROOT,
+  buildAll,
+  createRun,
+  launchBrowser,
+  log,
+  newPage,
+  sleep,
+  startServer,
+  workbenchUrl,
+  type VscodeServer,
+} from '../harness/vscodeServer.mjs';
+
+export const E2E_ARTIFACTS = path.join(ARTIFACTS_DIR, 'e2e');
+
+export interface Workbench {
+  page: Page;
+  browser: Browser;
+  server: VscodeServer;
+  /** Absolute path of the temporary copy of the workspace that is open. */
+  workspace: string;
+  /** Browser console lines so far. */
+  consoleLines: string[];
+  /** Ends browser and server (all their processes) and removes the temporary copy. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenWorkbenchOptions {
+  /** Folder to copy and open (default: test/fixtures/workspace). */
+  workspace?: string;
+  /** Names the artifacts (server log, browser console) of this workbench. */
+  name?: string;
+  extensionDevelopmentPath?: string;
+  /** Bound for the workbench and explorer to appear (the server install on first use is not counted). */
+  timeoutMs?: number;
+  /** Extra machine settings (merged over the harness defaults). */
+  settings?: Record<string, unknown>;
+  /** Wait until the extension's contributions (menus, commands) are registered in the UI (default true). */
+  waitForExtension?: boolean;
+}
+
+/** Builds, starts a server and a browser, opens a copy of the workspace, and waits for the explorer. */
+export async function openWorkbench(options: OpenWorkbenchOptions = {}): Promise<Workbench> {
+  const name = options.name ?? 'workbench';
+  await buildAll();
+  const run = createRun('e2e', { workspace: options.workspace ?? FIXTURE_WORKSPACE });
+  let closed = false;
+  let server: VscodeServer | undefined;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  let consoleLines: string[] = [];
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    fs.mkdirSync(E2E_ARTIFACTS, { recursive: true });
+    fs.writeFileSync(path.join(E2E_ARTIFACTS, `${name}-browser-console.log`), consoleLines.join('\n'));
+    await closeBrowser?.();
+    await server?.stop();
+    await run.remove();
+  };
+  try {
+    server = await startServer({ runDir: run.dir, settings: options.settings, logFile: path.join(E2E_ARTIFACTS, `${name}-server.log`) });
+    const launched = await launchBrowser();
+    closeBrowser = launched.close;
+    const opened = await newPage(launched.browser);
+    consoleLines = opened.consoleLines;
+    const url = workbenchUrl({ port: server.port, folder: run.workspace, extensionDevelopmentPath: options.extensionDevelopmentPath ?? REPO_ROOT });
+    log(`e2e ${name}: opening ${url}`);
+    await opened.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    await waitForWorkbench(opened.page, timeoutMs);
+    // The extension host (with the extension under development) is up once the window says so.
+    await server.waitForLine(/Launched Extension Host Process/, timeoutMs);
+    await opened.page.waitForFunction(() => document.title.includes('Extension Development Host'), undefined, { timeout: timeoutMs });
+    if (options.waitForExtension !== false) await waitForExtensionContributions(opened.page, timeoutMs);
+    return { page: opened.page, browser: launched.browser, server, workspace: run.workspace, consoleLines, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * The workbench shows the extension's contributions (explorer menu entries, palette commands) only some seconds
+ * after the window opens, once the remote extension host has reported its extensions. Polls the palette for a
+ * command the manifest always shows there (none: returns at once).
+ */
+export async function waitForExtensionContributions(page: Page, timeoutMs = 60_000): Promise<void> {
+  const manifest = extensionManifest();
+  const hidden = new Set((manifest.contributes?.menus?.commandPalette ?? []).filter((m) => m.when).map((m) => m.command));
+  const probe = manifest.contributes?.commands?.find((c) => !hidden.has(c.command) && !c.enablement);
+  if (!probe) return;
+  const title = paletteTitle(probe.command)!;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await commandExists(page, title, 2_000))) {
+    if (Date.now() > deadline) throw new Error(`the extension's command "${title}" did not appear in the palette within ${timeoutMs} ms`);
+    await sleep(1_000);
+  }
+}
+
+/** Waits for the workbench and a populated explorer. */
+export async function waitForWorkbench(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`);
+}
+
+/** The explorer row whose file or folder name is exactly `name`. */
+export function explorerItem(page: Page, name: string): Locator {
+  return page
+    .locator('.explorer-folders-view .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exactly(name) }) })
+    .first();
+}
+
+/** Right-clicks the explorer row `name` and waits for the context menu. */
+export async function rightClickExplorerItem(page: Page, name: string, timeoutMs = 30_000): Promise<void> {
+  const row = explorerItem(page, name);
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click({ button: 'right' });
+  await page.locator('.monaco-menu .action-item').first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** Titles of the entries of the open context menu (separators excluded). */
+export async function menuItems(page: Page): Promise<string[]> {
+  const labels = await page.locator('.monaco-menu .action-item .action-label').allTextContents();
+  return labels.map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/** Clicks the entry `title` of the open context menu. */
+export async function clickMenuItem(page: Page, title: string, timeoutMs = 10_000): Promise<void> {
+  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(title) }).first();
+  await item.waitFor({ state: 'visible', timeout: timeoutMs });
+  await item.click();
+}
+
+/** Closes whatever menu, palette or quick pick is open. */
+export async function dismiss(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await sleep(200);
+}
+
+const PALETTE_INPUT = '.quick-input-widget .quick-input-box input';
+const QUICK_ROW = '.quick-input-widget .quick-input-list .monaco-list-row';
+
+async function openPalette(page: Page, text: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator(PALETTE_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(`>${text}`);
+}
+
+function paletteRow(page: Page, title: string): Locator {
+  return page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: exactly(title) }) }).first();
+}
+
+/** Whether the command palette lists a command titled exactly `title` (e.g. "MoE Lab: Show Convergence Panel"). */
+export async function commandExists(page: Page, title: string, timeoutMs = 5_000): Promise<boolean> {
+  await openPalette(page, title);
+  try {
+    await paletteRow(page, title).waitFor({ state: 'visible', timeout: timeoutMs });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await dismiss(page);
+  }
+}
+
+/** Runs the palette command titled exactly `title`; returns false (palette closed) if the palette has none. */
+export async function runCommand(page: Page, title: string, timeoutMs = 5_000): Promise<boolean> {
+  await openPalette(page, title);
+  const row = paletteRow(page, title);
+  try {
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    await dismiss(page);
+    return false;
+  }
+  await row.click();
+  return true;
+}
+
+/** Answers an open quick pick / input box: types `text` (if given) and picks the row `choice` or presses Enter. */
+export async function answerQuickInput(page: Page, options: { text?: string; choice?: string; timeoutMs?: number }): Promise<void> {
+  const timeout = options.timeoutMs ?? 15_000;
+  const input = page.locator(PALETTE_INPUT);
+  await input.waitFor({ state: 'visible', timeout });
+  if (options.text !== undefined) await input.fill(options.text);
+  if (options.choice !== undefined) {
+    const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: exactly(options.choice) }) }).first();
+    await row.waitFor({ state: 'visible', timeout });
+    await row.click();
+  } else {
+    await input.press('Enter');
+  }
+}
+
+/**
+ * The first frame (webview documents live in nested iframes) for which `predicate` holds, polling until
+ * `timeoutMs`. Example: `webviewFrame(page, async (f) => (await f.locator('canvas').count()) > 0)`.
+ */
+export async function webviewFrame(page: Page, predicate: (frame: Frame) => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      try {
+        if (await predicate(frame)) return frame;
+      } catch {
+        /* frame navigating or detached: try again */
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no frame matched within ${timeoutMs} ms (frames: ${page.frames().map((f) => f.url()).join(', ')})`);
+    await sleep(250);
+  }
+}
+
+/** Whether `frame` is a webview's own document (the inner iframe VS Code loads the extension's HTML into). */
+export function isWebviewContent(frame: Frame): boolean {
+  return /\/webview\/browser\/pre\/fake\.html/.test(frame.url());
+}
+
+/** The first webview document whose visible text matches `text` (any non-empty text by default). */
+export function webviewWithText(page: Page, text: RegExp = /\S/, timeoutMs = 30_000): Promise<Frame> {
+  return webviewFrame(page, async (f) => isWebviewContent(f) && text.test(await f.locator('body').innerText({ timeout: 1_000 })), timeoutMs);
+}
+
+/** Saves a PNG of the page to test-artifacts/e2e/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(E2E_ARTIFACTS, { recursive: true });
+  const file = path.join(E2E_ARTIFACTS, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** The extension's manifest, to derive what the UI should show from what it contributes. */
+export function extensionManifest(): {
+  contributes?: {
+    commands?: { command: string; title: string; category?: string; enablement?: string }[];
+    menus?: Record<string, { command: string; when?: string; group?: string }[]>;
+  };
+} {
+  return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+}
+
+/** The title a command shows in the palette ("Category: Title"), or undefined if the manifest does not contribute it. */
+export function paletteTitle(command: string): string | undefined {
+  const c = extensionManifest().contributes?.commands?.find((x) => x.command === command);
+  if (!c) return undefined;
+  return c.category ? `${c.category}: ${c.title}` : c.title;
+}

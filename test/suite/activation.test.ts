@@ -1,0 +1,41 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'moe-lab.moe-lab';
+
+suite('Activation', () => {
+  test('the extension is present', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} not found among ${vscode.extensions.all.length} extensions`);
+  });
+
+  test('the extension activates', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  test('its commands are registered', async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('moeLab.showConvergencePanel'), 'moeLab.showConvergencePanel is not registered');
+  });
+
+  test('every command the manifest contributes is registered', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    const contributed: { command: string }[] = ext.packageJSON?.contributes?.commands ?? [];
+    const commands = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.map((c) => c.command).filter((id) => !commands.has(id));
+    assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  test('a workspace folder with the fixture CSV is open', async () => {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    assert.equal(folders.length, 1, 'expected exactly one workspace folder');
+    const found = await vscode.workspace.findFiles('iris.csv');
+    assert.equal(found.length, 1, 'iris.csv not found in the workspace');
+  });
+});

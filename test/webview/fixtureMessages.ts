@@ -1,0 +1,62 @@
+/**
+ * Produces the webview tier's input from real code (run with `node --import tsx`): the core runner fits
+ * examples/data/iris.csv with EM, GD and Adam, and the host's own RunRecord + PanelFeed turn its events into the
+ * snapshot and update messages the extension would post, batched as the host batches them. Also writes the
+ * panel's HTML exactly as the host builds it (CSP with nonce).
+ *
+ *   node --import tsx test/webview/fixtureMessages.ts OUT.json CSP_SOURCE
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { runExperiment } from '../../src/core/runner/runExperiment';
+import type { RunEvent } from '../../src/core/runner/types';
+import { validateSpecObject } from '../../src/core/spec/validate';
+import { panelHtml } from '../../src/extension/panel/html';
+import { PanelFeed } from '../../src/extension/panel/panelFeed';
+import { RunRecord } from '../../src/extension/run/runRecord';
+import { fitSpecObject } from '../../src/extension/fit/fitSpec';
+import type { ToWebviewMessage } from '../../src/protocol/panelMessages';
+
+const [out, cspSource] = process.argv.slice(2);
+if (!out || !cspSource) throw new Error('usage: fixtureMessages.ts OUT.json CSP_SOURCE');
+const repo = path.resolve(__dirname, '..', '..');
+/** Iteration events between two updates (the host flushes on a timer; a fixed count makes the test deterministic). */
+const EVENTS_PER_UPDATE = 40;
+
+async function main(): Promise<void> {
+  const raw = fitSpecObject('iris.csv', { target: 'species', solvers: ['em', 'gd', 'adam'], restarts: 2, maxIterations: 150, tolerance: 1e-8, testFraction: 0.3 }, { maxIterations: 150, tolerance: 1e-8, restarts: 2, testFraction: 0.3 });
+  const validated = validateSpecObject(raw);
+  if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+  const events: RunEvent[] = [];
+  for await (const event of runExperiment(validated.spec, { baseDir: path.join(repo, 'examples', 'data'), resultsRoot: false })) events.push(event);
+
+  const messages: ToWebviewMessage[] = [];
+  let record: RunRecord | undefined;
+  let feed: PanelFeed | undefined;
+  let sinceUpdate = 0;
+  let midRunIndex = -1;
+  for (const event of events) {
+    if (event.type === 'runStarted') {
+      record = RunRecord.fromStart(event, new Date('2026-01-01T00:00:00Z'));
+      feed = new PanelFeed(record);
+      messages.push(feed.snapshot());
+      continue;
+    }
+    record!.apply(event);
+    if (++sinceUpdate >= EVENTS_PER_UPDATE || event.type === 'runFinished') {
+      const update = feed!.update();
+      if (update) messages.push(update);
+      sinceUpdate = 0;
+      if (midRunIndex < 0 && record!.iterationCount > 150) midRunIndex = messages.length;
+    }
+  }
+  const finished = events.find((e): e is Extract<RunEvent, { type: 'runFinished' }> => e.type === 'runFinished')!;
+  const html = panelHtml({ cspSource, scriptUri: `${cspSource}/dist/webview/panel.js`, styleUri: `${cspSource}/media/panel.css` });
+  // VS Code posts webview messages as JSON: NaN and ±Infinity become null. Do the same.
+  writeFileSync(out, JSON.stringify({ html, messages, midRunIndex, results: finished.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })) }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

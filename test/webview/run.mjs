@@ -1,0 +1,384 @@
+#!/usr/bin/env node
+// Webview tier: the convergence panel's real bundle (dist/webview/panel.js) in headless Chromium, fed the messages
+// the extension host would post for a real run (the core runner fits examples/data/iris.csv with EM, GD and Adam;
+// the host's RunRecord + PanelFeed batch its events — see fixtureMessages.ts). `acquireVsCodeApi` is a stub that
+// records what the webview posts (the real browser boundary). The page is served over HTTP with the host's own
+// HTML, so the Content-Security-Policy and its nonce apply.
+//
+//   node test/webview/run.mjs            prints one line per check and "N passed, N failed"; exit 1 on failure
+//
+// Screenshots: test-artifacts/webview/panel.png (finished run), panel-midrun.png, panel-light.png.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ARTIFACTS = path.join(REPO, 'test-artifacts', 'webview');
+const CHROMIUM = process.env.MOE_LAB_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** VS Code's Dark Modern values (read from VS Code 1.139) of the variables the panel reads; VS Code sets them on <html style>. */
+const DARK = {
+  '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-editor-background': '#1f1f1f',
+  '--vscode-charts-foreground': '#cccccc',
+  '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
+  '--vscode-charts-blue': '#59a4f9',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-orange': 'rgba(234, 92, 0, 0.33)',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-button-background': '#0078d4',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-hoverBackground': '#026ec1',
+  '--vscode-button-secondaryBackground': '#313131',
+  '--vscode-button-secondaryForeground': '#cccccc',
+  '--vscode-badge-background': '#616161',
+  '--vscode-badge-foreground': '#f8f8f8',
+  '--vscode-panel-border': '#2b2b2b',
+  '--vscode-focusBorder': '#0078d4',
+};
+const LIGHT = {
+  ...DARK,
+  '--vscode-foreground': '#3b3b3b',
+  '--vscode-descriptionForeground': '#717171',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-charts-foreground': '#616161',
+  '--vscode-charts-lines': 'rgba(97, 97, 97, 0.5)',
+  '--vscode-charts-blue': '#1a85ff',
+  '--vscode-charts-purple': '#652d90',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#388a34',
+  '--vscode-button-secondaryBackground': '#e5e5e5',
+  '--vscode-button-secondaryForeground': '#3b3b3b',
+  '--vscode-panel-border': '#e5e5e5',
+};
+const styleOf = (vars) => Object.entries(vars).map(([k, v]) => `${k}: ${v}`).join('; ');
+
+const results = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name}`);
+  } catch (error) {
+    results.push({ name, ok: false, error });
+    console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
+  }
+}
+
+function build() {
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('node esbuild.mjs failed');
+}
+
+function fixture(cspSource) {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'moe-webview-')), 'fixture.json');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'test', 'webview', 'fixtureMessages.ts'), out, cspSource], { cwd: REPO, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('fixtureMessages.ts failed');
+  const data = JSON.parse(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  return data;
+}
+
+/** Serves the panel HTML (with theme variables on <html>, as VS Code does) and files under dist/ and media/. */
+function serve(getHtml) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(getHtml(url.searchParams.get('theme') ?? 'dark'));
+      return;
+    }
+    const file = path.join(REPO, path.normalize(url.pathname));
+    const allowed = [path.join(REPO, 'dist') + path.sep, path.join(REPO, 'media') + path.sep].some((root) => file.startsWith(root));
+    if (!allowed || !fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// The stub VS Code API: records posted messages; keeps the webview state in sessionStorage so it survives a reload.
+const STUB = () => {
+  window.__posted = [];
+  window.__errors = [];
+  window.addEventListener('error', (e) => window.__errors.push(String(e.message)));
+  window.addEventListener('securitypolicyviolation', (e) => window.__errors.push(`CSP: ${e.violatedDirective} ${e.blockedURI}`));
+  let acquired = false;
+  window.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('acquireVsCodeApi called twice');
+    acquired = true;
+    return {
+      postMessage: (message) => window.__posted.push(JSON.parse(JSON.stringify(message))),
+      getState: () => JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined,
+      setState: (state) => sessionStorage.setItem('state', JSON.stringify(state)),
+    };
+  };
+};
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  build();
+  let html = '';
+  const server = await serve((theme) => html.replace('<html lang="en">', `<html lang="en" style='${styleOf(theme === 'light' ? LIGHT : DARK)}'>`).replace('<body>', `<body class="vscode-${theme}">`));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const data = fixture(origin);
+  html = data.html;
+  const messages = data.messages;
+  const expected = data.results; // per solver and restart: stopReason, stopMessage, best, reports (trace length)
+  console.log(`webview tier: ${messages.length} host messages for ${expected.length} solver runs (${expected.map((r) => `${r.solver} r${r.restart + 1}: ${r.reports}`).join(', ')})`);
+
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1700 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const consoleLines = [];
+    page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.stack ?? e}`));
+    await page.addInitScript(STUB);
+    await page.goto(`${origin}/`);
+
+    const posted = () => page.evaluate(() => window.__posted);
+    const send = (message) => page.evaluate((m) => window.postMessage(m, '*'), JSON.parse(JSON.stringify(message)));
+    const datasets = (id) => page.evaluate((chartId) => JSON.parse(document.querySelector(`[data-chart-id="${chartId}"]`)?.dataset.datasets ?? 'null'), id);
+    const chartIds = () => page.evaluate(() => [...document.querySelectorAll('[data-chart-id]')].map((e) => e.dataset.chartId));
+    const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 30))));
+
+    await check('the webview says ready (and nothing else) before any data', async () => {
+      await page.waitForFunction(() => window.__posted.length > 0);
+      assert.deepEqual(await posted(), [{ type: 'ready' }]);
+      assert.equal(await page.locator('.empty').isVisible(), true, 'the empty state is shown');
+    });
+
+    await check('the page runs under the CSP without violations (script by nonce, no inline handlers)', async () => {
+      const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]').content);
+      assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'nonce-[A-Za-z0-9]+'/);
+      assert.match(csp, new RegExp(`img-src ${origin} data:`));
+      assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    });
+
+    // Stream the first part of the run, as the host does while it is running.
+    for (const message of messages.slice(0, data.midRunIndex)) await send(message);
+    await settle();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel-midrun.png'), fullPage: true });
+
+    await check('mid-run: status is running, a Stop button posts stopRun with the run id', async () => {
+      assert.equal(await page.evaluate(() => document.body.dataset.status), 'running');
+      const stop = page.locator('button.danger', { hasText: 'Stop' });
+      assert.equal(await stop.isVisible(), true);
+      await stop.click();
+      const last = (await posted()).at(-1);
+      assert.deepEqual(last, { type: 'stopRun', runId: messages[0].snapshot.header.runId });
+    });
+
+    await check('mid-run: no gap chart (ℓ* − ℓ) before ℓ* is known', async () => {
+      assert.ok(!(await chartIds()).includes('gap'), `charts: ${await chartIds()}`);
+    });
+
+    for (const message of messages.slice(data.midRunIndex)) await send(message);
+    await settle();
+
+    const runId = messages[0].snapshot.header.runId;
+    const label = { em: 'EM', gd: 'GD', adam: 'Adam' };
+    await check('log-likelihood chart: one dataset per solver and restart, with every iteration', async () => {
+      const sets = await datasets('logLik');
+      assert.ok(sets, 'no logLik chart');
+      for (const r of expected) {
+        const name = `${label[r.solver]} r${r.restart + 1}`;
+        const set = sets.find((d) => d.label === name);
+        assert.ok(set, `no dataset "${name}" in ${JSON.stringify(sets.map((d) => d.label))}`);
+        assert.equal(set.points, r.reports, `${name}: points`);
+      }
+      assert.equal(sets.length, expected.length);
+    });
+
+    await check('accuracy chart: train and test lines per solver and restart, every iteration', async () => {
+      const sets = await datasets('accuracy');
+      for (const r of expected) {
+        const name = `${label[r.solver]} r${r.restart + 1}`;
+        assert.equal(sets.find((d) => d.label === name)?.points, r.reports, `${name} train`);
+        assert.equal(sets.find((d) => d.label === `${name} test`)?.points, r.reports, `${name} test`);
+      }
+    });
+
+    await check('ℓ* − ℓ chart appears once the run is over, on a log axis, without the non-positive points', async () => {
+      assert.ok((await chartIds()).includes('gap'));
+      const sets = await datasets('gap');
+      const total = sets.reduce((sum, d) => sum + d.points, 0);
+      const all = expected.reduce((sum, r) => sum + r.reports, 0);
+      assert.ok(total > 0.9 * all && total < all, `gap points ${total} of ${all}`);
+      const scale = await page.evaluate(() => document.querySelector('[data-chart-id="gap"] .note').textContent);
+      assert.match(scale, /ℓ\* = -?\d/);
+    });
+
+    await check('no parameter-error chart without ground truth; RMSE chart absent for a classifier', async () => {
+      const ids = await chartIds();
+      assert.ok(!ids.includes('paramError'));
+      assert.ok(!ids.includes('rmse'));
+      for (const id of ['logLik', 'accuracy', 'snr', 'rate', 'klStep', 'gradNorm']) assert.ok(ids.includes(id), `missing chart ${id}`);
+    });
+
+    await check('one colour per solver from the theme, the same in every chart', async () => {
+      const colours = {};
+      for (const id of await chartIds()) {
+        for (const d of await datasets(id)) {
+          const solver = d.label.split(' ')[0];
+          const rgb = String(d.color).replace(/,\s*[\d.]+\)$/, ')').replace('rgba', 'rgb');
+          (colours[solver] ??= new Set()).add(rgb);
+        }
+      }
+      for (const [solver, set] of Object.entries(colours)) assert.equal(set.size, 1, `${solver}: ${[...set]}`);
+      assert.equal([...colours.EM][0], 'rgb(89, 164, 249)', 'EM uses --vscode-charts-blue');
+      assert.equal([...colours.GD][0], 'rgb(234, 92, 0)', 'GD uses --vscode-charts-orange, made opaque');
+      assert.equal([...colours.Adam][0], 'rgb(137, 209, 133)', 'Adam uses --vscode-charts-green');
+    });
+
+    await check('the charts are drawn (non-background pixels on the canvas)', async () => {
+      const painted = await page.evaluate(() => {
+        const canvas = document.querySelector('[data-chart-id="logLik"] canvas');
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count++;
+        return count;
+      });
+      assert.ok(painted > 2000, `only ${painted} painted pixels`);
+    });
+
+    await check('summary table: a row per solver and restart with its stop reason, message and best restart', async () => {
+      const rows = await page.evaluate(() =>
+        [...document.querySelectorAll('table.summary tbody tr')].map((tr) => ({
+          solver: tr.dataset.solver,
+          restart: Number(tr.dataset.restart),
+          stop: tr.querySelector('td.stop').textContent,
+          message: tr.querySelector('td.message').textContent,
+          best: tr.classList.contains('best'),
+          restartCell: tr.cells[1].textContent,
+        })),
+      );
+      assert.equal(rows.length, expected.length);
+      for (const r of expected) {
+        const row = rows.find((x) => x.solver === r.solver && x.restart === r.restart);
+        assert.ok(row, `no row for ${r.solver} r${r.restart}`);
+        assert.equal(row.stop, r.stopReason);
+        assert.equal(row.message, r.stopMessage);
+        assert.equal(row.best, r.best, `${r.solver} r${r.restart} best`);
+        assert.equal(row.restartCell.includes('★'), r.best);
+      }
+      assert.equal(await page.evaluate(() => document.body.dataset.status), 'finished');
+      assert.equal(await page.locator('button.danger', { hasText: 'Stop' }).isVisible(), false, 'no Stop button after the end');
+    });
+
+    await page.screenshot({ path: path.join(ARTIFACTS, 'panel.png'), fullPage: true });
+
+    await check('invalid messages are ignored and counted; the charts do not change', async () => {
+      const before = await datasets('logLik');
+      const bad = [
+        null,
+        'hello',
+        42,
+        { type: 'nope' },
+        { type: 'update', runId: runId, series: 'x', results: [], warnings: [], end: { status: 'running' } },
+        { type: 'update', runId: runId, series: [{ solver: 'sgd', restart: 0, from: 0, reports: [] }], results: [], warnings: [], end: { status: 'running' } },
+        { type: 'update', runId: runId, series: [{ solver: 'em', restart: 0, from: 999, reports: [{ iteration: 'x' }] }], results: [], warnings: [], end: { status: 'running' } },
+        { type: 'snapshot', snapshot: { header: { runId: '../../etc' } } },
+        { type: 'exported', kind: 'exe' },
+        { type: 'update', runId: '<script>', series: [], results: [], warnings: [], end: { status: 'finished' } },
+      ];
+      for (const message of bad) await page.evaluate((m) => window.postMessage(m, '*'), message);
+      await settle();
+      assert.equal(await page.evaluate(() => document.body.dataset.ignoredMessages), String(bad.length));
+      assert.deepEqual(await datasets('logLik'), before);
+      assert.deepEqual(await page.evaluate(() => window.__errors), []);
+    });
+
+    await check('a repeated update adds nothing; an update with a gap asks the host to resync', async () => {
+      const before = await datasets('logLik');
+      const lastUpdate = messages.filter((m) => m.type === 'update').at(-1);
+      await send(lastUpdate);
+      await settle();
+      assert.deepEqual(await datasets('logLik'), before);
+      const countBefore = (await posted()).length;
+      await send({ type: 'update', runId, series: [{ solver: 'em', restart: 0, from: 5000, reports: [] }], results: [], warnings: [], end: { status: 'finished' } });
+      await settle();
+      const after = await posted();
+      assert.equal(after.length, countBefore + 1);
+      assert.deepEqual(after.at(-1), { type: 'resync', runId });
+    });
+
+    await check('PNG export posts a real PNG of the chart to the host', async () => {
+      await page.locator('[data-chart-id="logLik"] button[data-action="export-png"]').click();
+      const message = (await posted()).at(-1);
+      assert.equal(message.type, 'exportPng');
+      assert.equal(message.chart, 'logLik');
+      assert.equal(message.suggestedName, `${runId}-logLik.png`);
+      const bytes = Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+      assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+      assert.ok(bytes.length > 5000, `${bytes.length} bytes`);
+      fs.writeFileSync(path.join(ARTIFACTS, 'exported-logLik.png'), bytes);
+    });
+
+    await check('CSV export posts every trace row (same columns as the results folder traces.csv)', async () => {
+      await page.locator('button[data-action="export-csv"]').click();
+      const message = (await posted()).at(-1);
+      assert.equal(message.type, 'exportCsv');
+      const lines = message.csv.trim().split('\n');
+      assert.equal(lines[0].split(',').slice(0, 4).join(','), 'solver,restart,iteration,seconds');
+      assert.equal(lines.length - 1, expected.reduce((sum, r) => sum + r.reports, 0));
+    });
+
+    await check('x axis switches to seconds with the same points', async () => {
+      const before = await datasets('logLik');
+      await page.locator('button[data-axis="seconds"]').click();
+      await settle();
+      assert.deepEqual((await datasets('logLik')).map((d) => d.points), before.map((d) => d.points));
+      assert.equal(await page.locator('button[data-axis="seconds"]').getAttribute('aria-pressed'), 'true');
+      await page.locator('button[data-axis="iteration"]').click();
+    });
+
+    await check('after a reload the panel restores the run from its state and says ready with its run id', async () => {
+      const before = await datasets('logLik');
+      await page.reload();
+      await page.waitForFunction(() => window.__posted.length > 0);
+      assert.deepEqual(await posted(), [{ type: 'ready', runId }]);
+      await settle();
+      assert.deepEqual(await datasets('logLik'), before);
+      assert.equal(await page.locator('table.summary tbody tr').count(), expected.length);
+    });
+
+    await check('light theme: colours follow the theme variables', async () => {
+      await page.goto(`${origin}/?theme=light`);
+      await page.waitForFunction(() => document.querySelector('[data-chart-id="logLik"]'));
+      await settle();
+      const sets = await datasets('logLik');
+      assert.ok(sets.find((d) => d.label === 'EM r1').color.startsWith('rgba(26, 133, 255'), JSON.stringify(sets[0]));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light.png'), fullPage: true });
+    });
+
+    fs.writeFileSync(path.join(ARTIFACTS, 'console.log'), consoleLines.join('\n'));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(error?.stack ?? error);
+  console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exitCode = 1;
+});

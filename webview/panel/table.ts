@@ -1,0 +1,86 @@
+/**
+ * The summary table: one row per solver and restart with its final metrics, iterations, compute seconds and stop
+ * reason (the runner's sentence says what to do next); the best restart per solver is starred. Series still
+ * running show their latest iteration.
+ */
+import type { PanelResult } from '../../src/protocol/panelMessages';
+import type { PanelStore, StoredSeries } from './store';
+import { keyOf } from './store';
+import { SOLVER_LABELS, type Theme } from './theme';
+
+interface Column {
+  readonly title: string;
+  readonly tip?: string;
+  readonly cell: (row: Row) => string;
+  readonly className?: string;
+}
+
+interface Row {
+  readonly series: StoredSeries;
+  readonly result?: PanelResult;
+}
+
+const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '—');
+const num = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
+const sci = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(2) : '—');
+
+export function renderTable(container: HTMLElement, store: PanelStore, theme: Theme): void {
+  const header = store.header;
+  container.replaceChildren();
+  if (!header) return;
+  const classification = header.dataset.family !== 'gaussian';
+  const hasTest = header.dataset.testRows > 0;
+  const truth = header.dataset.truthKnown;
+  const columns: Column[] = [
+    { title: 'Solver', cell: (r) => SOLVER_LABELS[r.series.solver], className: 'solver' },
+    { title: 'Restart', cell: (r) => `${r.series.restart + 1}${r.result?.best && store.end.status !== 'running' ? ' ★' : ''}`, tip: '★ best restart of the solver (highest final objective)' },
+    { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? Math.max(0, r.series.reports.length - 1)), className: 'num' },
+    { title: 'Seconds', cell: (r) => num(r.result?.seconds ?? r.series.reports.at(-1)?.seconds, 3), className: 'num', tip: 'compute time of this solver and restart' },
+    { title: 'ℓ (train)', cell: (r) => num(r.result?.logLik ?? r.series.reports.at(-1)?.logLik), className: 'num' },
+    ...(hasTest ? [{ title: 'ℓ (test)', cell: (r: Row) => num(r.result?.testLogLik ?? r.series.reports.at(-1)?.testLogLik), className: 'num' }] : []),
+    classification
+      ? { title: 'Train acc.', cell: (r: Row) => pct(r.result?.trainAccuracy ?? r.series.reports.at(-1)?.trainAccuracy), className: 'num' }
+      : { title: 'Train RMSE', cell: (r: Row) => num(r.result?.trainRmse ?? r.series.reports.at(-1)?.trainRmse), className: 'num' },
+    ...(hasTest
+      ? [
+          classification
+            ? { title: 'Test acc.', cell: (r: Row) => pct(r.result?.testAccuracy ?? r.series.reports.at(-1)?.testAccuracy), className: 'num' }
+            : { title: 'Test RMSE', cell: (r: Row) => num(r.result?.testRmse ?? r.series.reports.at(-1)?.testRmse), className: 'num' },
+        ]
+      : []),
+    ...(truth ? [{ title: 'Param. error', cell: (r: Row) => sci(r.result?.parameterError ?? r.series.reports.at(-1)?.parameterError), className: 'num' }] : []),
+    { title: 'BIC', cell: (r) => num(r.result?.bic ?? r.series.reports.at(-1)?.bic, 2), className: 'num', tip: 'lower is better' },
+    { title: 'ρ̂', cell: (r) => num(r.series.reports.at(-1)?.rate, 3), className: 'num', tip: 'observed linear rate at the last iteration' },
+    { title: 'Stop', cell: (r) => r.result?.stopReason ?? (store.end.status === 'running' ? 'running…' : '—'), className: 'stop' },
+    { title: 'What happened', cell: (r) => r.result?.stopMessage ?? '', className: 'message' },
+  ];
+
+  const table = document.createElement('table');
+  table.className = 'summary';
+  const head = table.createTHead().insertRow();
+  for (const column of columns) {
+    const th = document.createElement('th');
+    th.textContent = column.title;
+    if (column.tip) th.title = column.tip;
+    if (column.className) th.className = column.className;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const series of store.orderedSeries()) {
+    const row: Row = { series, result: store.results.get(keyOf(series.solver, series.restart)) };
+    const tr = body.insertRow();
+    tr.dataset.solver = series.solver;
+    tr.dataset.restart = String(series.restart);
+    if (row.result?.best && store.end.status !== 'running') tr.classList.add('best');
+    for (const column of columns) {
+      const td = tr.insertCell();
+      td.textContent = column.cell(row);
+      if (column.className) td.className = column.className;
+    }
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = theme.solver[series.solver];
+    tr.cells[0].prepend(swatch);
+  }
+  container.append(table);
+}

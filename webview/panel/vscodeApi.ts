@@ -1,0 +1,26 @@
+/** The VS Code webview API (`acquireVsCodeApi`, callable once per page), typed for this panel. */
+import type { FromWebviewMessage, PanelSnapshot } from '../../src/protocol/panelMessages';
+
+/** What the panel keeps in the webview state (restored after a reload or when VS Code restores the panel). */
+export interface PanelState {
+  readonly version: 1;
+  readonly snapshot?: PanelSnapshot;
+  readonly xAxis: XAxis;
+}
+
+export type XAxis = 'iteration' | 'seconds';
+
+export interface VsCodeApi {
+  postMessage(message: FromWebviewMessage): void;
+  getState(): unknown;
+  setState(state: PanelState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+let api: VsCodeApi | undefined;
+
+export function vscodeApi(): VsCodeApi {
+  api ??= acquireVsCodeApi();
+  return api;
+}
