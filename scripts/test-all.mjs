@@ -4,7 +4,7 @@
 //
 //   typecheck    tsc -p . --noEmit                                   (counts 1 failed when it fails, nothing when it passes)
 //   unit         node --import tsx --test test/unit/**/*.test.ts      (node's test runner: "# pass N" / "# fail N")
-//   webview      node test/webview/run.mjs, if present               (its last "N passed, N failed" line)
+//   webview      node test/webview/{run,*.test}.mjs                  (each one's last "N passed, N failed" line)
 //   integration  node test/harness/runServer.mjs                     (mocha inside a real VS Code; its results.json)
 //   e2e          node --import tsx --test test/e2e/**/*.test.ts       (Playwright on the real workbench)
 //
@@ -152,15 +152,23 @@ const tierRunners = {
   },
   unit: () => nodeTestTier('unit', 'test/unit'),
   async webview() {
-    const script = path.join(ROOT, 'test', 'webview', 'run.mjs');
-    if (!fs.existsSync(script)) return { passed: 0, failed: 0, note: 'no test/webview/run.mjs' };
-    const { code, output } = await run(process.execPath, [script], { capture: true });
-    const all = [...output.matchAll(/^\s*(?:[\w-]+:\s*)?(\d+) passed, (\d+) failed/gm)];
-    if (all.length === 0) return { passed: 0, failed: 1, note: `exited ${code} without "N passed, N failed"` };
-    const last = all[all.length - 1];
-    const counts = { passed: Number(last[1]), failed: Number(last[2]) };
-    if (code !== 0 && counts.failed === 0) counts.failed = 1;
-    return counts;
+    // Each webview test script (run.mjs, *.test.mjs) opens its own Chromium and ends with "N passed, N failed".
+    const dir = path.join(ROOT, 'test', 'webview');
+    const scripts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name === 'run.mjs' || name.endsWith('.test.mjs')).sort() : [];
+    if (scripts.length === 0) return { passed: 0, failed: 0, note: 'no webview test scripts' };
+    const total = { passed: 0, failed: 0 };
+    for (const name of scripts) {
+      const { code, output } = await run(process.execPath, [path.join(dir, name)], { capture: true });
+      const all = [...output.matchAll(/^\s*(?:[\w -]+:\s*)?(\d+) passed, (\d+) failed/gm)];
+      if (all.length === 0) {
+        total.failed += 1;
+        continue;
+      }
+      const last = all[all.length - 1];
+      total.passed += Number(last[1]);
+      total.failed += Number(last[2]) || (code !== 0 ? 1 : 0);
+    }
+    return total;
   },
   async integration() {
     const summary = path.join(tmp, 'integration-results.json');
