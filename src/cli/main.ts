@@ -9,12 +9,16 @@ import { UserInputError, isUserInputError } from '../core/errors';
 import { runCommand } from './commands/run';
 import { fitCommand } from './commands/fit';
 import { synthCommand } from './commands/synth';
+import { dataCommand } from './commands/data';
+import { reproduceCommand } from './commands/reproduce';
 import { USAGE } from './usage';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   run: runCommand,
   fit: fitCommand,
   synth: synthCommand,
+  data: dataCommand,
+  reproduce: reproduceCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

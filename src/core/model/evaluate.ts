@@ -3,6 +3,7 @@
  * and the total log-likelihood with every constant (DESIGN §1). Everything is computed in log space.
  */
 import type { Dataset } from '../data/dataset';
+import { kernelsFor, scratch } from '../kernels';
 import { ParamLayout } from './layout';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -44,9 +45,9 @@ export function ridgePenalty(layout: ParamLayout, theta: Float64Array): number {
 }
 
 export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array): Evaluation {
-  const { K, p } = layout;
+  const { K } = layout;
   const { family, C } = layout.shape;
-  const { X, y, n } = data;
+  const { y, n } = data;
   const logPi = new Float64Array(n * K);
   const resp = new Float64Array(n * K);
   const rowLogLik = new Float64Array(n);
@@ -54,39 +55,107 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
   const probs = family === 'gaussian' ? undefined : new Float64Array(n * K * C);
   const logSigma = new Float64Array(K);
   for (let k = 0; k < K; k++) logSigma[k] = Math.log(layout.sigma(theta, k));
+  const inverseSigma = logSigma.map((value) => Math.exp(-value));
   const logJoint = new Float64Array(K);
   const eta = new Float64Array(Math.max(C, 1));
+  const gateLogits = new Float64Array(K);
+  // Every gate and expert logit of every row in one product (see `allLogits`).
+  const { logits, m, expertColumn } = allLogits(layout, data, theta);
+  const constantGate = layout.gateWidth === 1;
+  const free = layout.expertRows;
+  const bernoulli = family === 'bernoulli'; // see modelClass
+  const signs = Float64Array.from({ length: K }, (_, k) => layout.expertSign(k));
+  const columns = Int32Array.from({ length: K }, (_, k) => expertColumn(k));
   let logLik = 0;
 
   for (let i = 0; i < n; i++) {
-    const xOffset = i * p;
     const rowOffset = i * K;
-    gateLogProbabilities(layout, theta, X, xOffset, logPi, rowOffset);
+    const logitRow = i * m;
+    for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
+    gateLogProbabilitiesFromLogits(gateLogits, K, logPi, rowOffset);
     for (let k = 0; k < K; k++) {
       let logDensity: number;
+      const sign = signs[k];
+      const column = logitRow + columns[k];
       if (mean) {
-        const mu = layout.expertSign(k) * dot(theta, layout.betaRow(k, 0), X, xOffset, p);
+        const mu = sign * logits[column];
         mean[rowOffset + k] = mu;
-        const z = (y[i] - mu) * Math.exp(-logSigma[k]);
+        const z = (y[i] - mu) * inverseSigma[k];
         logDensity = -HALF_LOG_TWO_PI - logSigma[k] - 0.5 * z * z;
       } else {
-        const sign = layout.expertSign(k);
-        for (let r = 0; r < C - 1; r++) eta[r] = sign * dot(theta, layout.betaRow(k, r), X, xOffset, p);
-        eta[C - 1] = 0;
-        const lse = logSumExp(eta, 0, C);
+        // Softmax over the C − 1 free logits and the reference 0, one exp per class.
+        let max = 0;
+        for (let r = 0; r < free; r++) {
+          const value = sign * logits[column + r];
+          eta[r] = value;
+          if (value > max) max = value;
+        }
+        eta[free] = 0;
         const probOffset = (rowOffset + k) * C;
-        for (let c = 0; c < C; c++) probs![probOffset + c] = Math.exp(eta[c] - lse);
-        logDensity = eta[modelClass(layout, y[i])] - lse;
+        let sum = 0;
+        for (let c = 0; c < C; c++) {
+          const e = Math.exp(eta[c] - max);
+          probs![probOffset + c] = e;
+          sum += e;
+        }
+        const inverse = 1 / sum;
+        for (let c = 0; c < C; c++) probs![probOffset + c] *= inverse;
+        logDensity = eta[bernoulli ? (y[i] === 1 ? 0 : 1) : y[i]] - max - Math.log(sum);
       }
       logJoint[k] = logPi[rowOffset + k] + logDensity;
     }
-    const rowTotal = logSumExp(logJoint, 0, K);
+    // log Σ_k exp(logJoint_k) and the responsibilities from the same exponentials.
+    let maxJoint = -Infinity;
+    for (let k = 0; k < K; k++) if (logJoint[k] > maxJoint) maxJoint = logJoint[k];
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(logJoint[k] - maxJoint);
+      resp[rowOffset + k] = e;
+      sum += e;
+    }
+    const rowTotal = maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
+    for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
     rowLogLik[i] = rowTotal;
     logLik += rowTotal;
-    for (let k = 0; k < K; k++) resp[rowOffset + k] = Math.exp(logJoint[k] - rowTotal);
   }
   const objective = logLik - ridgePenalty(layout, theta);
   return { n, K, logLik, objective, logPi, resp, rowLogLik, mean, probs };
+}
+
+/**
+ * The rows of θ that multiply x — the gate rows (unless the gate is constant) followed by every stored expert
+ * row — are contiguous in the layout, so they form one m × p coefficient matrix W and all logits of all rows
+ * are one product X Wᵀ, run by the data's kernels (`../kernels`). Column `expertColumn(k) + r` of a row holds
+ * row r of expert k's stored block (before the sign of a symmetric model's second expert).
+ */
+function allLogits(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+): { logits: Float64Array; m: number; first: number; expertColumn: (k: number) => number } {
+  const { p } = layout;
+  const first = layout.gateWidth === 1 ? layout.betaOffset : 0;
+  const m = (layout.sigmaOffset - first) / p;
+  const logits = scratch('evaluate.logits', data.n * m);
+  kernelsFor(data.X, data.n, p).logits(theta.subarray(first, layout.sigmaOffset), m, logits);
+  const gateColumns = first === 0 ? layout.gateRows : 0;
+  const expertColumn = (k: number): number => gateColumns + (layout.shape.symmetric ? 0 : k) * layout.expertRows;
+  return { logits, m, first, expertColumn };
+}
+
+/** log π_i· from the K − 1 free gate logits (the reference logit is 0), written at `out[outOffset …)`. */
+function gateLogProbabilitiesFromLogits(gateLogits: Float64Array, K: number, out: Float64Array, outOffset: number): void {
+  let max = 0;
+  for (let k = 0; k < K - 1; k++) {
+    const g = gateLogits[k];
+    out[outOffset + k] = g;
+    if (g > max) max = g;
+  }
+  out[outOffset + K - 1] = 0;
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += Math.exp(out[outOffset + k] - max);
+  const lse = max + Math.log(sum);
+  for (let k = 0; k < K; k++) out[outOffset + k] -= lse;
 }
 
 /** log π_i· for one row, written at `out[outOffset .. outOffset + K)`. */
@@ -133,34 +202,49 @@ export function gradientQ(
   const constantGate = layout.gateWidth === 1;
   const sigma = new Float64Array(K);
   for (let k = 0; k < K; k++) sigma[k] = layout.sigma(theta, k);
+  // ∂/∂(row c of W) = Σ_i A_ic x_i for the same W as `allLogits`: build A (n × m), then one product Aᵀ X.
+  const first = constantGate ? layout.betaOffset : 0;
+  const m = (layout.sigmaOffset - first) / p;
+  const gateColumns = constantGate ? 0 : layout.gateRows;
+  const free = layout.expertRows;
+  const A = scratch('gradientQ.coefficients', n * m);
+  A.fill(0);
 
+  const signs = Float64Array.from({ length: K }, (_, k) => layout.expertSign(k));
+  const columns = Int32Array.from({ length: K }, (_, k) => gateColumns + (layout.shape.symmetric ? 0 : k) * free);
+  const sigmaIndices = Int32Array.from({ length: K }, (_, k) => layout.logSigmaIndex(k));
+  const gaussian = family === 'gaussian';
+  const { logPi, mean, probs } = ev;
   for (let i = 0; i < n; i++) {
-    const xOffset = i * p;
     const rowOffset = i * K;
+    const aRow = i * m;
     for (let k = 0; k < K - 1; k++) {
-      const weight = resp[rowOffset + k] - Math.exp(ev.logPi[rowOffset + k]);
+      const weight = resp[rowOffset + k] - Math.exp(logPi[rowOffset + k]);
       if (constantGate) out[layout.gateRow(k)] += weight;
-      else axpy(weight, X, xOffset, out, layout.gateRow(k), p);
+      else A[aRow + k] = weight;
     }
+    const label = gaussian ? -1 : modelClass(layout, y[i]);
     for (let k = 0; k < K; k++) {
       const r = resp[rowOffset + k];
       if (r === 0) continue;
-      const sign = layout.expertSign(k);
-      if (family === 'gaussian') {
-        const residual = y[i] - ev.mean![rowOffset + k];
+      const signed = signs[k] * r;
+      const column = aRow + columns[k];
+      if (gaussian) {
+        const residual = y[i] - mean![rowOffset + k];
         const inverseVariance = 1 / (sigma[k] * sigma[k]);
-        axpy(sign * r * residual * inverseVariance, X, xOffset, out, layout.betaRow(k, 0), p);
-        const sigmaIndex = layout.logSigmaIndex(k);
-        if (sigmaIndex >= 0) out[sigmaIndex] += r * (residual * residual * inverseVariance - 1);
+        A[column] += signed * residual * inverseVariance;
+        if (sigmaIndices[k] >= 0) out[sigmaIndices[k]] += r * (residual * residual * inverseVariance - 1);
       } else {
-        const label = modelClass(layout, y[i]);
         const probOffset = (rowOffset + k) * C;
-        for (let c = 0; c < C - 1; c++) {
-          const residual = (c === label ? 1 : 0) - ev.probs![probOffset + c];
-          axpy(sign * r * residual, X, xOffset, out, layout.betaRow(k, c), p);
-        }
+        for (let c = 0; c < C - 1; c++) A[column + c] -= signed * probs![probOffset + c];
+        if (label < C - 1) A[column + label] += signed;
       }
     }
+  }
+  if (m > 0) {
+    const blocks = new Float64Array(m * p);
+    kernelsFor(X, n, p).gradient(A, m, blocks);
+    for (let j = 0; j < m * p; j++) out[first + j] += blocks[j];
   }
   const lambda = layout.shape.ridge;
   if (lambda > 0) for (let j = 0; j < layout.sigmaOffset; j++) out[j] -= lambda * theta[j];

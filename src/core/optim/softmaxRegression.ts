@@ -9,6 +9,7 @@
  * larger blocks (DESIGN §2). Both only ever accept steps that increase f.
  */
 import { solveSymmetricPositiveDefinite } from './denseSolve';
+import { kernelsFor, scratch } from '../kernels';
 import { lbfgsMaximize } from './lbfgs';
 
 export interface SoftmaxProblem {
@@ -41,6 +42,26 @@ export interface InnerSolveOptions {
   readonly tolerance?: number;
   /** Blocks with more coefficients than this are solved by L-BFGS. */
   readonly newtonLimit?: number;
+  /**
+   * Cap on the iterations of L-BFGS blocks (overrides `maxIterations` for them; Newton blocks are unaffected).
+   * EM's inexact M-steps use it with a cap that grows over the iterations (`innerIterationCap` in mstep.ts).
+   */
+  readonly lbfgsIterations?: number;
+  /**
+   * L-BFGS blocks: curvature pairs left by an earlier solve of a similar problem (the same block at the previous
+   * EM iteration), used as the starting quasi-Newton metric and replaced by this solve's pairs.
+   */
+  readonly curvature?: CurvatureMemory;
+}
+
+/** The (s, y) pairs of an L-BFGS solve, newest last; `lbfgs` reuses and updates them in place. */
+export interface CurvatureMemory {
+  s: Float64Array[];
+  y: Float64Array[];
+}
+
+export function emptyCurvature(): CurvatureMemory {
+  return { s: [], y: [] };
 }
 
 export const NEWTON_PARAMETER_LIMIT = 400;
@@ -85,29 +106,30 @@ function target(problem: SoftmaxProblem, i: number, c: number): number {
   return problem.labels![i] === c ? 1 : 0;
 }
 
-/** f(V), and ∇f into `grad` when given. */
+/**
+ * f(V), and ∇f into `grad` when given. The logits are the product X Vᵀ and the gradient the product Aᵀ X with
+ * A_ic = w_i (T_ic − P_ic), both run by the data's kernels (`../kernels`) — in one pass over X, block by block,
+ * when the gradient is wanted.
+ */
 export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?: Float64Array): number {
-  const { X, n, p, C, weights, ridge } = problem;
+  const { n, p, C, ridge } = problem;
+  const free = C - 1;
+  const kernels = kernelsFor(problem.X, n, p);
   const probs = new Float64Array(C);
   let value = 0;
-  grad?.fill(0);
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i] : 1;
-    if (w === 0) continue;
-    rowProbabilities(problem, V, i, probs);
-    for (let c = 0; c < C; c++) {
-      const t = target(problem, i, c);
-      if (t !== 0) value += w * t * Math.log(Math.max(probs[c], 1e-300));
-    }
-    if (grad) {
-      const offset = i * p;
-      for (let c = 0; c < C - 1; c++) {
-        const coefficient = w * (target(problem, i, c) - probs[c]);
-        if (coefficient === 0) continue;
-        const rowOffset = c * p;
-        for (let j = 0; j < p; j++) grad[rowOffset + j] += coefficient * X[offset + j];
-      }
-    }
+  if (grad) {
+    kernels.logitsAndGradient(
+      V,
+      free,
+      (start, end, logits, coefficients) => {
+        value += softmaxRows(problem, start, end, logits, probs, coefficients);
+      },
+      grad,
+    );
+  } else {
+    const logits = scratch('softmax.logits', n * free);
+    kernels.logits(V, free, logits);
+    value = softmaxRows(problem, 0, n, logits, probs, undefined);
   }
   if (ridge > 0) {
     let squares = 0;
@@ -116,6 +138,57 @@ export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?
       if (grad) grad[j] -= ridge * V[j];
     }
     value -= 0.5 * ridge * squares;
+  }
+  return value;
+}
+
+/**
+ * Σ_{i ∈ [start, end)} w_i Σ_c T_ic log P_ic from the rows' free logits (row-major, starting at row `start`), and
+ * when `coefficients` is given (same shape) the gradient coefficients w_i (T_ic − P_ic).
+ */
+function softmaxRows(
+  problem: SoftmaxProblem,
+  start: number,
+  end: number,
+  logits: Float64Array,
+  probs: Float64Array,
+  coefficients: Float64Array | undefined,
+): number {
+  const { C, weights, targets, labels } = problem;
+  const free = C - 1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const w = weights ? weights[i] : 1;
+    const row = (i - start) * free;
+    if (w === 0) {
+      if (coefficients) coefficients.fill(0, row, row + free);
+      continue;
+    }
+    let max = 0;
+    for (let c = 0; c < free; c++) {
+      const eta = logits[row + c];
+      probs[c] = eta;
+      if (eta > max) max = eta;
+    }
+    probs[free] = 0;
+    let sum = 0;
+    for (let c = 0; c < C; c++) {
+      probs[c] = Math.exp(probs[c] - max);
+      sum += probs[c];
+    }
+    for (let c = 0; c < C; c++) probs[c] /= sum;
+    if (targets) {
+      const offset = i * C;
+      for (let c = 0; c < C; c++) {
+        const t = targets[offset + c];
+        if (t !== 0) value += w * t * Math.log(Math.max(probs[c], 1e-300));
+      }
+      if (coefficients) for (let c = 0; c < free; c++) coefficients[row + c] = w * (targets[offset + c] - probs[c]);
+    } else {
+      const label = labels![i];
+      value += w * Math.log(Math.max(probs[label], 1e-300));
+      if (coefficients) for (let c = 0; c < free; c++) coefficients[row + c] = w * ((c === label ? 1 : 0) - probs[c]);
+    }
   }
   return value;
 }
@@ -220,12 +293,118 @@ function backtrack(
 
 function lbfgs(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions): InnerSolve {
   const { maxIterations = 100, tolerance = 1e-6 } = options;
+  const iterations = options.lbfgsIterations ?? maxIterations;
   const weight = Math.max(totalWeight(problem), 1e-300);
-  const result = lbfgsMaximize((V, grad) => softmaxObjective(problem, V, grad), init, {
-    maxIterations,
-    gradientTolerance: tolerance * weight,
-  });
+  const valueAndGradient = (V: Float64Array, grad: Float64Array): number => softmaxObjective(problem, V, grad);
+  if (options.curvature) {
+    const result = warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature);
+    return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs' };
+  }
+  const result = lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
   return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs' };
+}
+
+const CURVATURE_PAIRS = 10;
+
+/**
+ * L-BFGS ascent (as `lbfgsMaximize`: two-loop direction, Armijo backtracking, so every accepted step increases f)
+ * that starts from the curvature pairs in `memory` instead of from steepest ascent, and leaves its own pairs
+ * there. Pairs from a neighbouring problem only shape the direction; the line search still guarantees ascent
+ * on this one, and a non-ascent direction drops them.
+ */
+function warmLbfgs(
+  valueAndGradient: (x: Float64Array, grad: Float64Array) => number,
+  x0: Float64Array,
+  maxIterations: number,
+  gradientTolerance: number,
+  memory: CurvatureMemory,
+): { x: Float64Array; value: number; iterations: number; gradientNorm: number } {
+  const D = x0.length;
+  if (memory.s.some((s) => s.length !== D)) memory.s.length = memory.y.length = 0;
+  let x = x0.slice();
+  let g = new Float64Array(D);
+  let f = valueAndGradient(x, g);
+  const direction = new Float64Array(D);
+  let trialGradient = new Float64Array(D);
+  let trial = new Float64Array(D);
+  let iterations = 0;
+  while (iterations < maxIterations && maxAbs(g) > gradientTolerance) {
+    twoLoop(g, memory, direction);
+    let slope = dotProduct(g, direction);
+    if (!(slope > 0)) {
+      direction.set(g);
+      slope = dotProduct(g, g);
+      memory.s.length = memory.y.length = 0;
+    }
+    let step = memory.s.length === 0 ? Math.min(1, 1 / Math.sqrt(slope)) : 1;
+    let trialValue = f;
+    let accepted = false;
+    for (let halvings = 0; halvings < 40; halvings++) {
+      for (let j = 0; j < D; j++) trial[j] = x[j] + step * direction[j];
+      trialValue = valueAndGradient(trial, trialGradient);
+      if (Number.isFinite(trialValue) && trialValue >= f + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break;
+    const s = new Float64Array(D);
+    const y = new Float64Array(D);
+    for (let j = 0; j < D; j++) {
+      s[j] = trial[j] - x[j];
+      y[j] = g[j] - trialGradient[j]; // −∇f pairs: sᵀy > 0 on a concave f
+    }
+    const sy = dotProduct(s, y);
+    if (sy > 1e-12 * Math.sqrt(dotProduct(s, s) * dotProduct(y, y))) {
+      memory.s.push(s);
+      memory.y.push(y);
+      if (memory.s.length > CURVATURE_PAIRS) {
+        memory.s.shift();
+        memory.y.shift();
+      }
+    }
+    [x, trial] = [trial, x];
+    [g, trialGradient] = [trialGradient, g];
+    f = trialValue;
+    iterations++;
+  }
+  return { x, value: f, iterations, gradientNorm: norm(g) };
+}
+
+/** direction ≈ H⁻¹ g from the pairs (H the negated Hessian), scaled by sᵀy / yᵀy of the newest pair. */
+function twoLoop(g: Float64Array, memory: CurvatureMemory, out: Float64Array): void {
+  out.set(g);
+  const m = memory.s.length;
+  const alpha = new Float64Array(m);
+  const rho = memory.s.map((s, h) => 1 / dotProduct(s, memory.y[h]));
+  for (let h = m - 1; h >= 0; h--) {
+    alpha[h] = rho[h] * dotProduct(memory.s[h], out);
+    const y = memory.y[h];
+    for (let j = 0; j < out.length; j++) out[j] -= alpha[h] * y[j];
+  }
+  if (m > 0) {
+    const y = memory.y[m - 1];
+    const gamma = dotProduct(memory.s[m - 1], y) / dotProduct(y, y);
+    for (let j = 0; j < out.length; j++) out[j] *= gamma;
+  }
+  for (let h = 0; h < m; h++) {
+    const beta = rho[h] * dotProduct(memory.y[h], out);
+    const s = memory.s[h];
+    for (let j = 0; j < out.length; j++) out[j] += (alpha[h] - beta) * s[j];
+  }
+}
+
+function dotProduct(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
+  return sum;
+}
+
+function maxAbs(v: Float64Array): number {
+  let max = 0;
+  for (let j = 0; j < v.length; j++) max = Math.max(max, Math.abs(v[j]));
+  return max;
 }
 
 function norm(v: Float64Array): number {

@@ -1,0 +1,153 @@
+/**
+ * `moe-lab reproduce [--quick] [--only NAME[,NAME…]] [--out DIR] [--json]`: the paper's experiments and the
+ * summary's claims (src/core/reproduce), written to DIR as report.md, results.json and PNG charts. Ctrl-C cancels
+ * between iterations and still writes what finished.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { UserInputError } from '../../core/errors';
+import { EXPERIMENT_NAMES, runReproduction, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
+import { writeReproduction, writeResultsJson } from '../../core/reproduce/write';
+import { integerFlag } from './options';
+
+const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json]`;
+
+export async function reproduceCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'no-charts': { type: 'boolean', default: false },
+      'fmnist-instances': { type: 'string' },
+      'fmnist-train-rows': { type: 'string' },
+      'fmnist-source': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new UserInputError(`unexpected argument "${positionals[0]}"; ${USAGE_LINE}`);
+  const only = parseOnly(values.only);
+  const out = path.resolve(values.out ?? (values.quick ? 'reproduction-quick' : 'reproduction'));
+  const root = repositoryRoot();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nmoe-lab: cancelling after the current iteration (Ctrl-C again to quit at once)…\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const results = await runReproduction({
+      quick: values.quick === true,
+      only,
+      signal: controller.signal,
+      onProgress: progressPrinter(),
+      examplesDir: path.join(root ?? process.cwd(), 'examples', 'data'),
+      fmnistSource: values['fmnist-source'],
+      fmnistInstances: integerFlag('fmnist-instances', values['fmnist-instances'], 1),
+      fmnistTrainRows: integerFlag('fmnist-train-rows', values['fmnist-train-rows'], 10),
+    });
+    await writeResultsJson(out, results);
+    const charts = values['no-charts']
+      ? { rendered: [] as string[], note: 'PNG charts skipped (--no-charts)' }
+      : renderChartsWithBrowser(root, path.join(out, 'results.json'), out, results.charts.length);
+    const command = ['moe-lab', 'reproduce', ...args].join(' ');
+    const written = await writeReproduction(out, results, {
+      command,
+      renderedCharts: new Set(charts.rendered),
+      chartNote: charts.note,
+      gitCommit: root ? gitCommit(root) : undefined,
+    });
+    const failed = results.checks.filter((c) => !c.passed);
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ out, files: { report: written.report, results: written.results }, chartsRendered: charts.rendered, chartNote: charts.note ?? null, ...results }) + '\n');
+    } else {
+      const lines = [
+        `reproduction ${results.cancelled ? 'cancelled' : 'finished'} in ${results.seconds.toFixed(1)} s: ${written.report}`,
+        ...results.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name} (${c.experiment})`),
+        ...results.skipped.map((s) => `  skipped ${s.name}: ${s.reason}`),
+        ...(charts.note ? [`  ${charts.note}`] : [`  ${charts.rendered.length} PNG charts`]),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (results.cancelled) process.exitCode = 130;
+    else if (failed.length > 0) {
+      process.stderr.write(`moe-lab: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join('; ')} (see ${written.report})\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function parseOnly(value: string | undefined): ExperimentName[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UserInputError(`--only needs experiment names: ${EXPERIMENT_NAMES.join(', ')}`);
+  for (const name of names) {
+    if (!(EXPERIMENT_NAMES as readonly string[]).includes(name)) {
+      throw new UserInputError(`--only: unknown experiment "${name}" (experiments: ${EXPERIMENT_NAMES.join(', ')})`);
+    }
+  }
+  return names as ExperimentName[];
+}
+
+/** Progress on stderr: a line when an experiment starts, then at most one every 2 seconds. */
+function progressPrinter(): (progress: ReproduceProgress) => void {
+  let experiment: string | undefined;
+  let last = 0;
+  return (progress) => {
+    const now = performance.now();
+    if (progress.experiment === experiment && now - last < 2000 && progress.done < progress.total) return;
+    experiment = progress.experiment;
+    last = now;
+    process.stderr.write(`[${progress.experiment} ${progress.done}/${progress.total}] ${progress.message}\n`);
+  };
+}
+
+/** The folder holding package.json, examples/ and scripts/ (the CLI bundle lives in dist/, the sources in src/cli/). */
+function repositoryRoot(): string | undefined {
+  let dir = __dirname;
+  for (let depth = 0; depth < 6; depth++) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts', 'renderCharts.mjs'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/** Runs scripts/renderCharts.mjs in its own process (it drives a browser); never throws. */
+function renderChartsWithBrowser(root: string | undefined, resultsFile: string, out: string, count: number): { rendered: string[]; note?: string } {
+  if (count === 0) return { rendered: [] };
+  if (!root) return { rendered: [], note: 'PNG charts skipped: scripts/renderCharts.mjs not found beside the CLI' };
+  const child = spawnSync(process.execPath, [path.join(root, 'scripts', 'renderCharts.mjs'), resultsFile, out], { encoding: 'utf8', timeout: 300_000 });
+  try {
+    const parsed = JSON.parse(child.stdout.trim().split('\n').pop() ?? '') as { rendered: string[]; note?: string };
+    return parsed;
+  } catch {
+    const why = (child.stderr || child.error?.message || `exit code ${child.status}`).trim().split('\n')[0];
+    return { rendered: [], note: `PNG charts skipped: the chart renderer failed (${why})` };
+  }
+}
+
+function gitCommit(root: string): string | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${commit} (with uncommitted changes)` : commit;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * What every reproduction experiment shares: running one solver from θ⁰ with cancellation checked between
+ * iterations (and the event loop given a turn, so a worker's cancel message gets through), progress reporting,
+ * synthetic data in the paper's settings, learning-rate grids, and the monotonicity check.
+ */
+import type { Dataset } from '../data/dataset';
+import { datasetFromArrays } from '../data/select';
+import { evaluate } from '../model/evaluate';
+import { ParamLayout, type ModelShape } from '../model/layout';
+import { packParams, paramsFromJson, type FullParams } from '../model/params';
+import type { IterationReport, SolverResult } from '../runner/types';
+import { createAdam } from '../solvers/adam';
+import type { SolverAlgorithm } from '../solvers/algorithm';
+import { createEm } from '../solvers/em';
+import { createGd } from '../solvers/gd';
+import { createGradientEm } from '../solvers/gradientEm';
+import { SolverRun, type SolverRunSetup } from '../solvers/solverRun';
+import type { SolverName, SyntheticKind } from '../spec/types';
+import { generateSynthetic, type TruthFile } from '../synth/generate';
+import type { ExperimentName, ReproduceOptions } from './types';
+
+/** Thrown when the signal aborts; the orchestrator keeps the experiments that finished. */
+export class ReproductionCancelled extends Error {
+  override readonly name = 'ReproductionCancelled';
+  constructor(readonly experiment: ExperimentName) {
+    super(`cancelled during ${experiment}`);
+  }
+}
+
+const YIELD_INTERVAL_MS = 25;
+
+export class ExperimentContext {
+  private done = 0;
+  private lastYield = performance.now();
+
+  constructor(
+    readonly experiment: ExperimentName,
+    readonly options: ReproduceOptions,
+    private total: number,
+  ) {}
+
+  get quick(): boolean {
+    return this.options.quick;
+  }
+
+  /** Throws `ReproductionCancelled` when the signal has aborted. */
+  checkCancelled(): void {
+    if (this.options.signal?.aborted) throw new ReproductionCancelled(this.experiment);
+  }
+
+  /** Gives the event loop a turn now and then (cancel messages, progress posting). */
+  async breathe(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_INTERVAL_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+    this.checkCancelled();
+  }
+
+  setTotal(total: number): void {
+    this.total = total;
+  }
+
+  /** One unit of work finished. */
+  advance(message: string, units = 1): void {
+    this.done += units;
+    this.options.onProgress?.({ experiment: this.experiment, done: Math.min(this.done, this.total), total: this.total, message });
+  }
+
+  /** Progress within a unit (no unit finished). */
+  note(message: string): void {
+    this.options.onProgress?.({ experiment: this.experiment, done: Math.min(this.done, this.total), total: this.total, message });
+  }
+}
+
+export interface RunOutcome {
+  readonly result: SolverResult;
+  /** θ at the last iteration. */
+  readonly theta: Float64Array;
+  /** θᵗ for every t, when `keepIterates` was asked for. */
+  readonly iterates?: Float64Array[];
+}
+
+export interface RunSolverOptions {
+  /** Stop once this returns true for the newest report (after at least one iteration). */
+  readonly stopWhen?: (report: IterationReport, run: SolverRun) => boolean;
+  readonly keepIterates?: boolean;
+  /** Called after each iteration (progress within long runs). */
+  readonly onIteration?: (report: IterationReport) => void;
+}
+
+/** Runs one solver to its stopping rule, checking for cancellation between iterations. */
+export async function runSolver(context: ExperimentContext, algorithm: SolverAlgorithm, setup: SolverRunSetup, options: RunSolverOptions = {}): Promise<RunOutcome> {
+  context.checkCancelled();
+  const run = new SolverRun(algorithm, setup);
+  const iterates = options.keepIterates ? [run.parameters.slice()] : undefined;
+  while (!run.finished) {
+    const report = run.step();
+    if (report) {
+      iterates?.push(run.parameters.slice());
+      options.onIteration?.(report);
+      if (options.stopWhen?.(report, run)) run.cancel();
+    }
+    await context.breathe();
+  }
+  return { result: run.result(), theta: run.parameters.slice(), iterates };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Solvers
+
+export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' };
+
+export interface SolverChoice {
+  readonly solver: SolverName;
+  readonly learningRate?: number;
+  readonly steps?: number;
+}
+
+export function createSolver(choice: SolverChoice): SolverAlgorithm {
+  switch (choice.solver) {
+    case 'em':
+      return createEm();
+    case 'gd':
+      return createGd(choice.learningRate);
+    case 'adam':
+      return createAdam(choice.learningRate);
+    case 'gem':
+      return createGradientEm(choice.learningRate, choice.steps);
+  }
+}
+
+export function describeChoice(choice: SolverChoice): string {
+  if (choice.solver === 'em') return 'EM (no step size)';
+  if (choice.solver === 'gem') return `Gradient EM (η = ${choice.learningRate}, m = ${choice.steps} steps)`;
+  return `${SOLVER_LABELS[choice.solver]} (η = ${choice.learningRate})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data
+
+export interface SyntheticInstance {
+  readonly train: Dataset;
+  readonly test?: Dataset;
+  /** Ground truth on the (unstandardized) features. */
+  readonly truth: FullParams;
+  readonly truthFile: TruthFile;
+}
+
+/**
+ * Synthetic data from `generateSynthetic` (x ~ N(0, I_d), softmax gate with ‖w‖ ≈ 2, unit noise, ‖β_k‖ = SNR),
+ * unstandardized so that parameters are on the truth's own coordinates; `testRows` extra rows are held out.
+ */
+export function syntheticInstance(options: {
+  kind: SyntheticKind;
+  experts: number;
+  dim: number;
+  samples: number;
+  snr: number;
+  seed: number;
+  symmetric: boolean;
+  testRows?: number;
+}): SyntheticInstance {
+  const testRows = options.testRows ?? 0;
+  const generated = generateSynthetic({ ...options, samples: options.samples + testRows });
+  const names = {
+    features: generated.truth.features,
+    target: 'y',
+    classes: options.kind === 'logistic' ? ['0', '1'] : undefined,
+  };
+  const total = options.samples + testRows;
+  const split = datasetFromArrays(generated.X, generated.y, names, {
+    standardize: false,
+    testFraction: testRows > 0 ? testRows / total : 0,
+    splitSeed: options.seed,
+  });
+  return { train: split.train, test: split.test, truth: paramsFromJson(generated.truth), truthFile: generated.truth };
+}
+
+export function shapeFor(kind: SyntheticKind, experts: number, p: number, extra: Partial<ModelShape> = {}): ParamLayout {
+  return new ParamLayout({
+    family: kind === 'linear' ? 'gaussian' : 'bernoulli',
+    K: experts,
+    p,
+    C: kind === 'linear' ? 0 : 2,
+    gate: 'softmax',
+    symmetric: false,
+    ridge: 0,
+    ...extra,
+  });
+}
+
+/** ℓ(θ*) on `data`. */
+export function truthLogLik(layout: ParamLayout, data: Dataset, truth: FullParams): number {
+  return evaluate(layout, data, packParams(layout, truth)).logLik;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks
+
+export interface MonotoneSummary {
+  readonly runs: number;
+  readonly violations: number;
+  /** Largest relative decrease (ℓᵗ − ℓᵗ⁺¹)/(1 + |ℓᵗ|) seen (≤ 0 when ℓ never fell). */
+  readonly worstRelativeDrop: number;
+}
+
+/** ℓ may not fall by more than this relative amount (round-off at convergence). */
+export const MONOTONE_TOLERANCE = 1e-9;
+
+export function monotoneSummary(traces: readonly (readonly IterationReport[])[]): MonotoneSummary {
+  let violations = 0;
+  let worst = -Infinity;
+  for (const trace of traces) {
+    let violated = false;
+    for (let t = 1; t < trace.length; t++) {
+      const before = trace[t - 1].objective;
+      const drop = (before - trace[t].objective) / (1 + Math.abs(before));
+      if (drop > worst) worst = drop;
+      if (drop > MONOTONE_TOLERANCE) violated = true;
+    }
+    if (violated) violations++;
+  }
+  return { runs: traces.length, violations, worstRelativeDrop: Number.isFinite(worst) ? worst : 0 };
+}
+
+/** ℓ fell by more than this many times (1 + |ℓ⁰|) below its start: the iterates blew up. */
+export const BLOW_UP_FACTOR = 1e3;
+
+/**
+ * Whether a run diverged: the engine stopped it on a non-finite ℓ or parameter, or ℓ ended far below where it
+ * started (an ascent method whose objective falls by orders of magnitude has left every neighbourhood of a
+ * maximizer; with a few more iterations it overflows).
+ */
+export function divergence(result: SolverResult): { diverged: boolean; message: string } {
+  if (result.stopReason === 'diverged') return { diverged: true, message: result.stopMessage };
+  const start = result.trace[0]?.objective ?? Number.NaN;
+  if (result.objective < start - BLOW_UP_FACTOR * (1 + Math.abs(start))) {
+    return { diverged: true, message: `ℓ fell from ${start.toPrecision(4)} to ${result.objective.toPrecision(4)} in ${result.iterations} iterations (the iterates blew up)` };
+  }
+  return { diverged: false, message: result.stopMessage };
+}
+
+/** Largest |a − b| over two equally long vectors (Infinity when the lengths differ). */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+  return worst;
+}
+
+export function seconds(since: number): number {
+  return (performance.now() - since) / 1000;
+}

@@ -1,0 +1,293 @@
+/**
+ * The dense kernels against naive reference loops: every backend (JavaScript float64, WebAssembly SIMD in float32
+ * and float64, one thread and two), on random shapes that are not multiples of any block size; the fused
+ * logits-and-gradient pass; the generated module; and the choice of backend. Then the model's evaluation and
+ * gradient on wide data: identical in meaning whichever backend runs them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kernelChoice, kernelsFor, type KernelChoice, kernelThreads, plannedBackend, setKernelChoice, setKernelThreads, WIDE_COLUMNS } from '../../src/core/kernels';
+import { JsMatrixKernels } from '../../src/core/kernels/js';
+import type { MatrixKernels } from '../../src/core/kernels/types';
+import { signedLeb, unsignedLeb } from '../../src/core/kernels/wasm/assembler';
+import { buildGemmModule } from '../../src/core/kernels/wasm/gemm';
+import { WasmMatrixKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm/wasmKernels';
+import type { Dataset } from '../../src/core/data/dataset';
+import { evaluate, gradient } from '../../src/core/model/evaluate';
+import { ParamLayout } from '../../src/core/model/layout';
+import { softmaxObjective } from '../../src/core/optim/softmaxRegression';
+import { Random } from '../../src/core/random';
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 2, 1],
+  [5, 3, 2],
+  [7, 13, 5],
+  [9, 4, 7],
+  [67, 130, 19],
+  [130, 785, 9],
+  [2053, 9, 4],
+  [301, 787, 3],
+];
+
+function randomArray(rng: Random, length: number, scale = 1): Float64Array {
+  return Float64Array.from({ length }, () => scale * rng.normal());
+}
+
+function naiveLogits(X: Float64Array, n: number, p: number, W: Float64Array, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) for (let j = 0; j < p; j++) out[i * m + c] += X[i * p + j] * W[c * p + j];
+  return out;
+}
+
+function naiveGradient(X: Float64Array, n: number, p: number, A: Float64Array, m: number): Float64Array {
+  const out = new Float64Array(m * p);
+  for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) for (let j = 0; j < p; j++) out[c * p + j] += A[i * m + c] * X[i * p + j];
+  return out;
+}
+
+/** Σ|terms| per output entry, the scale that float32 round-off is relative to. */
+function absoluteLogits(X: Float64Array, n: number, p: number, W: Float64Array, m: number): Float64Array {
+  return naiveLogits(X.map(Math.abs), n, p, W.map(Math.abs), m);
+}
+
+function roundedToFloat32(X: Float64Array): Float64Array {
+  return Float64Array.from(Float32Array.from(X));
+}
+
+/** max_k |a_k − b_k| / scale_k. */
+function worstError(actual: Float64Array, expected: Float64Array, scale: Float64Array): number {
+  let worst = 0;
+  for (let k = 0; k < expected.length; k++) worst = Math.max(worst, Math.abs(actual[k] - expected[k]) / Math.max(scale[k], 1e-300));
+  return worst;
+}
+
+interface Backend {
+  readonly name: string;
+  /** Relative tolerance against the reference on the data as the backend stores it. */
+  readonly tolerance: number;
+  /** Whether X is stored as float32 (the reference then uses the rounded X). */
+  readonly float32Storage: boolean;
+  make(X: Float64Array, n: number, p: number): MatrixKernels;
+}
+
+const simd = wasmSimdAvailable();
+const BACKENDS: Backend[] = [
+  { name: 'js', tolerance: 1e-13, float32Storage: false, make: (X, n, p) => new JsMatrixKernels(X, n, p) },
+  ...(simd
+    ? [
+        { name: 'wasm-f64', tolerance: 1e-13, float32Storage: true, make: (X: Float64Array, n: number, p: number) => new WasmMatrixKernels(X, n, p, 'f64') },
+        { name: 'wasm-f32', tolerance: 2e-6, float32Storage: true, make: (X: Float64Array, n: number, p: number) => new WasmMatrixKernels(X, n, p, 'f32') },
+      ]
+    : []),
+];
+
+function checkBackend(backend: Backend, X: Float64Array, n: number, p: number, m: number, rng: Random, label: string): void {
+  const W = randomArray(rng, m * p, 0.3);
+  const A = randomArray(rng, n * m);
+  const stored = backend.float32Storage ? roundedToFloat32(X) : X;
+  // The float32 backends also round W and A; their reference scale covers it.
+  const kernels = backend.make(X, n, p);
+  const logits = new Float64Array(n * m);
+  kernels.logits(W, m, logits);
+  const expectedLogits = naiveLogits(stored, n, p, W, m);
+  const logitError = worstError(logits, expectedLogits, absoluteLogits(stored, n, p, W, m));
+  assert.ok(logitError <= backend.tolerance, `${label} logits: relative error ${logitError}`);
+
+  const grad = new Float64Array(m * p);
+  kernels.gradient(A, m, grad);
+  const expectedGradient = naiveGradient(stored, n, p, A, m);
+  const gradientScale = naiveGradient(stored.map(Math.abs), n, p, A.map(Math.abs), m);
+  const gradientError = worstError(grad, expectedGradient, gradientScale);
+  assert.ok(gradientError <= backend.tolerance, `${label} gradient: relative error ${gradientError}`);
+
+  // Fused pass: coefficients from the block's logits (here 0.1·logit − 1 per entry), then the gradient.
+  const fused = new Float64Array(m * p);
+  const seen = new Uint8Array(n);
+  kernels.logitsAndGradient(
+    W,
+    m,
+    (start, end, blockLogits, coefficients) => {
+      assert.equal(blockLogits.length, (end - start) * m);
+      for (let k = 0; k < blockLogits.length; k++) coefficients[k] = 0.1 * blockLogits[k] - 1;
+      seen.fill(1, start, end);
+    },
+    fused,
+  );
+  assert.ok(seen.every((v) => v === 1), `${label}: every row visited`);
+  const implied = logits.map((value) => 0.1 * value - 1);
+  const fusedError = worstError(fused, naiveGradient(stored, n, p, implied, m), naiveGradient(stored.map(Math.abs), n, p, implied.map(Math.abs), m));
+  assert.ok(fusedError <= 10 * backend.tolerance, `${label} fused: relative error ${fusedError}`);
+}
+
+test('kernels match naive loops on awkward shapes, every backend', () => {
+  const rng = new Random(5);
+  for (const backend of BACKENDS) {
+    for (const [n, p, m] of SHAPES) checkBackend(backend, randomArray(rng, n * p), n, p, m, rng, `${backend.name} n=${n} p=${p} m=${m}`);
+  }
+});
+
+test('two threads give the same products as one (shared memory, rows split)', { skip: simd ? false : 'no WebAssembly SIMD' }, () => {
+  const rng = new Random(6);
+  const [n, p, m] = [6007, 785, 19]; // n·p above the threading threshold
+  const X = randomArray(rng, n * p);
+  const W = randomArray(rng, m * p, 0.3);
+  const A = randomArray(rng, n * m);
+  const products = (kernels: MatrixKernels) => {
+    const logits = new Float64Array(n * m);
+    const grad = new Float64Array(m * p);
+    const fused = new Float64Array(m * p);
+    kernels.logits(W, m, logits);
+    kernels.gradient(A, m, grad);
+    kernels.logitsAndGradient(W, m, (_start, _end, blockLogits, coefficients) => coefficients.set(blockLogits.map((v) => Math.tanh(v))), fused);
+    return { logits, grad, fused };
+  };
+  for (const precision of ['f32', 'f64'] as const) {
+    const previous = setKernelThreads(1);
+    const one = products(new WasmMatrixKernels(X, n, p, precision));
+    setKernelThreads(2);
+    try {
+      const two = products(new WasmMatrixKernels(X, n, p, precision));
+      assert.deepEqual(two.logits, one.logits, `${precision}: each row's logits are computed the same way`);
+      for (const key of ['grad', 'fused'] as const) {
+        const scale = one[key].reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+        const worst = one[key].reduce((max, v, j) => Math.max(max, Math.abs(v - two[key][j])), 0);
+        assert.ok(worst <= (precision === 'f32' ? 1e-5 : 1e-12) * scale, `${precision} ${key}: two threads differ by ${worst} (scale ${scale})`);
+      }
+      assert.equal(kernelThreads(), 2, 'the helper thread answered (threads were not switched off)');
+    } finally {
+      setKernelThreads(previous);
+    }
+  }
+});
+
+test('the generated module is valid WebAssembly; LEB128 encodings', { skip: simd ? false : 'no WebAssembly SIMD' }, () => {
+  assert.deepEqual(unsignedLeb(0), [0]);
+  assert.deepEqual(unsignedLeb(624485), [0xe5, 0x8e, 0x26]);
+  assert.deepEqual(signedLeb(-123456), [0xc0, 0xbb, 0x78]);
+  assert.deepEqual(signedLeb(63), [0x3f]);
+  assert.deepEqual(signedLeb(64), [0xc0, 0x00]);
+  for (const stride of [4, 8, 788]) {
+    for (const precision of ['f32', 'f64'] as const) {
+      for (const shared of [false, true]) assert.ok(WebAssembly.validate(buildGemmModule({ stride, precision, shared })), `stride ${stride} ${precision} shared=${shared}`);
+    }
+  }
+  assert.throws(() => buildGemmModule({ stride: 6, precision: 'f32' }), /multiple of 4/);
+});
+
+test('backend choice: JavaScript for narrow data, float32 SIMD for wide, overridable', () => {
+  const previous = kernelChoice();
+  try {
+    setKernelChoice('auto');
+    assert.equal(plannedBackend(1000, 5), 'js');
+    assert.equal(plannedBackend(1000, WIDE_COLUMNS), simd ? 'wasm-f32' : 'js');
+    setKernelChoice('f64');
+    assert.equal(plannedBackend(1000, 5), simd ? 'wasm-f64' : 'js');
+    setKernelChoice('js');
+    assert.equal(plannedBackend(60000, 785), 'js');
+    const X = new Float64Array(20 * 3).fill(1);
+    assert.equal(kernelsFor(X, 20, 3).backend, 'js');
+    assert.equal(kernelsFor(X, 20, 3), kernelsFor(X, 20, 3), 'prepared once per matrix');
+  } finally {
+    setKernelChoice(previous);
+  }
+});
+
+/** A wide categorical data set: p − 1 noisy features, C classes from a random linear rule. */
+function wideData(n: number, d: number, C: number, seed: number): Dataset {
+  const rng = new Random(seed);
+  const p = d + 1;
+  const X = new Float64Array(n * p);
+  const y = new Float64Array(n);
+  const rule = randomArray(rng, C * d, 1 / Math.sqrt(d));
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let j = 0; j < d; j++) X[i * p + j] = rng.normal();
+    X[i * p + d] = 1;
+    for (let c = 0; c < C; c++) {
+      let score = rng.normal();
+      for (let j = 0; j < d; j++) score += rule[c * d + j] * X[i * p + j];
+      if (score > bestScore) [best, bestScore] = [c, score];
+    }
+    y[i] = best;
+  }
+  const classes = Array.from({ length: C }, (_, c) => `c${c}`);
+  return { X, y, n, p, featureNames: Array.from({ length: d }, (_, j) => `x${j + 1}`), targetName: 'y', classes };
+}
+
+test('wide data: ℓ, responsibilities and ∇ℓ agree across backends; ∇ℓ matches finite differences', () => {
+  const data = wideData(400, 199, 4, 8);
+  const layout = new ParamLayout({ family: 'categorical', K: 2, p: data.p, C: 4, gate: 'softmax', symmetric: false, ridge: 0.5 });
+  const rng = new Random(9);
+  const theta = randomArray(rng, layout.size, 0.05);
+  const previous = kernelChoice();
+  try {
+    const choices: KernelChoice[] = simd ? ['js', 'f64', 'f32'] : ['js'];
+    const results = choices.map((choice) => {
+      setKernelChoice(choice);
+      const ev = evaluate(layout, data, theta);
+      return { choice, ev, grad: gradient(layout, data, theta, ev) };
+    });
+    const reference = results[0];
+    for (const { choice, ev, grad } of results.slice(1)) {
+      const tolerance = choice === 'f32' ? 1e-5 : 1e-6; // both round X to float32
+      assert.ok(Math.abs(ev.logLik - reference.ev.logLik) <= tolerance * Math.abs(reference.ev.logLik), `${choice} ℓ ${ev.logLik} vs ${reference.ev.logLik}`);
+      let worst = 0;
+      for (let k = 0; k < ev.resp.length; k++) worst = Math.max(worst, Math.abs(ev.resp[k] - reference.ev.resp[k]));
+      assert.ok(worst < 1e-4, `${choice} responsibilities differ by ${worst}`);
+      let gradientNorm = 0;
+      let difference = 0;
+      for (let j = 0; j < grad.length; j++) {
+        gradientNorm += reference.grad[j] ** 2;
+        difference += (grad[j] - reference.grad[j]) ** 2;
+      }
+      assert.ok(Math.sqrt(difference) <= 1e-4 * Math.sqrt(gradientNorm), `${choice} gradient differs by ${Math.sqrt(difference)}`);
+    }
+    // Finite differences on the float64 path (wide data, so through the blocked kernels).
+    setKernelChoice(simd ? 'f64' : 'js');
+    const grad = gradient(layout, data, theta, evaluate(layout, data, theta));
+    for (const j of [0, 5, data.p - 1, layout.betaOffset + 3, layout.betaOffset + 2 * data.p + 7, layout.size - 1]) {
+      const h = 1e-5;
+      const plus = theta.slice();
+      const minus = theta.slice();
+      plus[j] += h;
+      minus[j] -= h;
+      const numeric = (evaluate(layout, data, plus).objective - evaluate(layout, data, minus).objective) / (2 * h);
+      assert.ok(Math.abs(numeric - grad[j]) <= 1e-5 * (1 + Math.abs(numeric)), `∂/∂θ[${j}]: ${grad[j]} vs ${numeric}`);
+    }
+  } finally {
+    setKernelChoice(previous);
+  }
+});
+
+test('softmax objective: the fused pass gives the same value and gradient as separate products', () => {
+  const data = wideData(700, 150, 5, 10);
+  const rng = new Random(11);
+  const labels = Int32Array.from(data.y);
+  const weights = Float64Array.from({ length: data.n }, (_, i) => (i % 7 === 0 ? 0 : rng.uniform()));
+  const problem = { X: data.X, n: data.n, p: data.p, C: 5, labels, weights, ridge: 0.1 };
+  const V = randomArray(rng, 4 * data.p, 0.05);
+  const previous = kernelChoice();
+  try {
+    setKernelChoice('js');
+    const reference = new Float64Array(V.length);
+    const value = softmaxObjective(problem, V, reference);
+    assert.ok(Math.abs(softmaxObjective(problem, V) - value) <= 1e-10 * Math.abs(value), 'value without the gradient');
+    for (const choice of simd ? (['f64', 'f32'] as const) : []) {
+      setKernelChoice(choice);
+      const grad = new Float64Array(V.length);
+      const fusedValue = softmaxObjective(problem, V, grad);
+      assert.ok(Math.abs(fusedValue - value) <= 1e-5 * Math.abs(value), `${choice} value ${fusedValue} vs ${value}`);
+      let worst = 0;
+      let scale = 0;
+      for (let j = 0; j < V.length; j++) {
+        worst = Math.max(worst, Math.abs(grad[j] - reference[j]));
+        scale = Math.max(scale, Math.abs(reference[j]));
+      }
+      assert.ok(worst <= 1e-4 * scale, `${choice} gradient off by ${worst} (scale ${scale})`);
+    }
+  } finally {
+    setKernelChoice(previous);
+  }
+});
