@@ -33,6 +33,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// `moe-lab … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

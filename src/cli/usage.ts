@@ -5,6 +5,7 @@ Usage:
   moe-lab fit DATA.csv --target COL [--features a,b,c] [--experts K]
               [--expert gaussian|bernoulli|categorical] [--gate softmax|constant]
               [--solvers em,gem,gd,adam] [--lr-gd X] [--lr-adam X] [--lr-gem X] [--gem-steps M]
+              [--em-inner N]
               [--restarts R] [--seed S] [--init random|kmeans|nearTruth] [--max-iter N] [--tol T]
               [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]
               [--no-standardize] [--test-fraction F] [--drop-invalid-rows] [--out DIR] [--json]

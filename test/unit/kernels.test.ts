@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelChoice, kernelsFor, type KernelChoice, kernelThreads, plannedBackend, setKernelChoice, setKernelThreads, WIDE_COLUMNS } from '../../src/core/kernels';
+import { F32_MIN_VALUES, kernelChoice, kernelsFor, type KernelChoice, kernelThreads, plannedBackend, setKernelChoice, setKernelThreads, WIDE_COLUMNS } from '../../src/core/kernels';
 import { JsMatrixKernels } from '../../src/core/kernels/js';
 import type { MatrixKernels } from '../../src/core/kernels/types';
 import { signedLeb, unsignedLeb } from '../../src/core/kernels/wasm/assembler';
@@ -180,7 +180,9 @@ test('backend choice: JavaScript for narrow data, float32 SIMD for wide, overrid
   try {
     setKernelChoice('auto');
     assert.equal(plannedBackend(1000, 5), 'js');
-    assert.equal(plannedBackend(1000, WIDE_COLUMNS), simd ? 'wasm-f32' : 'js');
+    assert.equal(plannedBackend(1000, WIDE_COLUMNS), simd ? 'wasm-f64' : 'js', 'wide but small: float64 arithmetic');
+    assert.equal(plannedBackend(60000, 785), simd ? 'wasm-f32' : 'js', 'wide and large: float32 arithmetic');
+    assert.ok(60000 * 785 >= F32_MIN_VALUES && 5000 * 785 < F32_MIN_VALUES);
     setKernelChoice('f64');
     assert.equal(plannedBackend(1000, 5), simd ? 'wasm-f64' : 'js');
     setKernelChoice('js');

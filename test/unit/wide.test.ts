@@ -8,7 +8,7 @@
  *   - EM from a small random start reaches a sane test accuracy within a few iterations.
  * Skipped, with the reason, where Debian's dataset-fashion-mnist is not installed (CI installs it).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +16,18 @@ import * as path from 'node:path';
 import type { Dataset } from '../../src/core/data/dataset';
 import { FMNIST_DEFAULT_SOURCES, readFmnistCsv, writeFmnist } from '../../src/core/data/fmnist';
 import { initialParameters } from '../../src/core/init';
+import { setKernelChoice } from '../../src/core/kernels';
 import { ParamLayout } from '../../src/core/model/layout';
 import { NEWTON_PARAMETER_LIMIT } from '../../src/core/optim/softmaxRegression';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { createEm } from '../../src/core/solvers/em';
 import { createInexactMStep, DEFAULT_INNER_BUDGET, innerIterationCap } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
+
+// The slices are smaller than F32_MIN_VALUES, where `auto` would pick float64 arithmetic: force the float32 kernels
+// that the full data set runs on, so that these tests check the production path.
+const kernelsBefore = setKernelChoice('f32');
+after(() => setKernelChoice(kernelsBefore));
 
 const installed = existsSync(path.join(FMNIST_DEFAULT_SOURCES[0], 'train-images-idx3-ubyte.gz'));
 const skip = installed ? false : `dataset-fashion-mnist is not installed in ${FMNIST_DEFAULT_SOURCES[0]}`;

@@ -22,6 +22,7 @@ export async function fitCommand(args: string[]): Promise<void> {
       'lr-adam': { type: 'string' },
       'lr-gem': { type: 'string' },
       'gem-steps': { type: 'string' },
+      'em-inner': { type: 'string' },
       restarts: { type: 'string' },
       seed: { type: 'string' },
       init: { type: 'string' },
@@ -61,7 +62,7 @@ export async function fitCommand(args: string[]): Promise<void> {
       ...optional('fixedSigma', positiveFlag('fixed-sigma', values['fixed-sigma'])),
     },
     solvers: {
-      em: { enabled: solvers.has('em') },
+      em: { enabled: solvers.has('em'), ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)) },
       gem: {
         enabled: solvers.has('gem'),
         ...optional('learningRate', positiveFlag('lr-gem', values['lr-gem'])),

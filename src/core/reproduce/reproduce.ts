@@ -131,7 +131,9 @@ function equalTimeOf(fmnist: FmnistResult): EqualTimeResult {
     settings: {
       clock: "each solver's own compute clock (the update and the evaluation it needs; the per-iteration test evaluation for the curves is not counted), on this machine",
       curves: 'the fmnist runs, resampled on a common time grid (each instance contributes its last finished iteration)',
-      ...(extended.length ? { 'continued runs (instance 1)': extended.join('; ') } : {}),
+      ...(extended.length
+        ? { 'continued runs (instance 1)': `GD and Adam from the same start, run on until they had used EM's compute time for its ${fmnist.settings.iterations} iterations, capped at ${fmnist.extendCapSeconds} s: ${extended.join('; ')}` }
+        : {}),
     },
     differences: ['The paper shows curves against iterations only; an EM iteration (exact M-steps) costs far more than a GD or Adam step, so both views are given.'],
   };

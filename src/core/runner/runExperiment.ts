@@ -42,7 +42,7 @@ export function createAlgorithm(name: SolverName, spec: ExperimentSpec): SolverA
   const settings = spec.solvers[name];
   switch (name) {
     case 'em':
-      return createEm();
+      return createEm({ innerIterations: settings.innerIterations });
     case 'gd':
       return createGd(settings.learningRate);
     case 'adam':

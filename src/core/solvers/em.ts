@@ -1,12 +1,17 @@
-import { emUpdate } from './mstep';
+import { createInexactMStep, emUpdate } from './mstep';
 import type { SolverAlgorithm } from './algorithm';
 
-/** EM: E-step (the evaluation's responsibilities), then the exact M-step. No step size. */
-export function createEm(): SolverAlgorithm {
+/**
+ * EM: E-step (the evaluation's responsibilities), then the M-step — exact, or, with `innerIterations` N > 0, with
+ * L-BFGS blocks capped at N + N·t inner iterations at EM iteration t (small Newton blocks stay exact). Each capped
+ * block still only accepts steps that increase Q, so ℓ never decreases. One stepper per run: it keeps curvature.
+ */
+export function createEm({ innerIterations = 0 }: { innerIterations?: number } = {}): SolverAlgorithm {
+  const inexact = innerIterations > 0 ? createInexactMStep({ initial: innerIterations, growth: innerIterations, max: 100 }) : undefined;
   return {
     name: 'em',
     step(theta, ev, { layout, data }) {
-      return emUpdate(layout, data, theta, ev);
+      return inexact ? inexact(layout, data, theta, ev) : emUpdate(layout, data, theta, ev);
     },
   };
 }

@@ -58,6 +58,8 @@ export interface SolverSettings {
   readonly learningRate?: number;
   /** Gradient steps per Gradient-EM iteration. */
   readonly steps?: number;
+  /** EM: L-BFGS inner budget N + N·t per M-step block (0 = solve to tolerance). */
+  readonly innerIterations?: number;
 }
 
 export interface StoppingSpec {
