@@ -5,7 +5,8 @@
 //   typecheck    tsc -p . --noEmit                                   (counts 1 failed when it fails, nothing when it passes)
 //   unit         node --import tsx --test test/unit/**/*.test.ts      (node's test runner: "# pass N" / "# fail N")
 //   webview      node test/webview/{run,*.test}.mjs                  (each one's last "N passed, N failed" line)
-//   integration  node test/harness/runServer.mjs                     (mocha inside a real VS Code; its results.json)
+//   integration  node test/harness/runServer.mjs [--untrusted]       (mocha inside a real VS Code; its results.json;
+//                                                                     a second pass in an untrusted workspace)
 //   e2e          node --import tsx --test test/e2e/**/*.test.ts       (Playwright on the real workbench)
 //
 // MOE_LAB_TIERS=unit,integration runs only the named tiers. A tier whose runner dies without reporting counts as
@@ -171,18 +172,29 @@ const tierRunners = {
     return total;
   },
   async integration() {
-    const summary = path.join(tmp, 'integration-results.json');
-    const { code, timedOut } = await run(process.execPath, [path.join('test', 'harness', 'runServer.mjs')], { env: { MOE_LAB_RESULTS_OUT: summary } });
-    let r = null;
-    try {
-      r = JSON.parse(fs.readFileSync(summary, 'utf8'));
-    } catch {
-      /* none */
+    // Two passes: the suite in a trusted workspace, then its "Untrusted workspace" tests in Restricted Mode.
+    const total = { passed: 0, failed: 0, skipped: 0 };
+    const notes = [];
+    for (const pass of ['trusted', 'untrusted']) {
+      const summary = path.join(tmp, `integration-${pass}-results.json`);
+      const args = [path.join('test', 'harness', 'runServer.mjs'), ...(pass === 'untrusted' ? ['--untrusted'] : [])];
+      const { code, timedOut } = await run(process.execPath, args, { env: { MOE_LAB_RESULTS_OUT: summary } });
+      let r = null;
+      try {
+        r = JSON.parse(fs.readFileSync(summary, 'utf8'));
+      } catch {
+        /* none */
+      }
+      if (!r) {
+        total.failed += 1;
+        notes.push(`${pass}: runServer exited ${code} without results${timedOut ? ' (timed out)' : ''}`);
+        continue;
+      }
+      total.passed += r.passed ?? 0;
+      total.failed += (r.failed ?? 0) || (code !== 0 ? 1 : 0);
+      total.skipped += r.pending ?? 0;
     }
-    if (!r) return { passed: 0, failed: 1, note: `runServer exited ${code} without results${timedOut ? ' (timed out)' : ''}` };
-    const counts = { passed: r.passed ?? 0, failed: r.failed ?? 0, skipped: r.pending ?? 0 };
-    if (code !== 0 && counts.failed === 0) counts.failed = 1;
-    return counts;
+    return notes.length ? { ...total, note: notes.join('; ') } : total;
   },
   // One file at a time: each opens its own VS Code server and browser.
   e2e: () => nodeTestTier('e2e', 'test/e2e', ['--test-concurrency=1']),

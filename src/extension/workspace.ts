@@ -14,15 +14,18 @@ export function configuredResultsRoot(settings: MoeLabSettings, folder: vscode.W
   return path.resolve(base, settings.resultsFolder);
 }
 
-/** Runs need a trusted workspace (they read and write files); says so and offers to manage trust. */
+/**
+ * Runs need a trusted workspace (they read and write files); in an untrusted one says so, offers to manage trust and
+ * returns false at once (the command ends; the offer stays in the notification).
+ */
 export async function ensureTrusted(action: string): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const manage = 'Manage Workspace Trust';
-  const choice = await vscode.window.showWarningMessage(
-    `MoE Lab: ${action} is disabled in an untrusted workspace (runs read and write files in it). Trust the workspace to enable it.`,
-    manage,
-  );
-  if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  void vscode.window
+    .showWarningMessage(`MoE Lab: ${action} is disabled in an untrusted workspace (runs read and write files in it). Trust the workspace to enable it.`, manage)
+    .then((choice) => {
+      if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
   return false;
 }
 

@@ -3,7 +3,11 @@
 // of a real VS Code (1.139 server from the code-server npm package, on Node 24), its workbench opened in headless
 // Chromium with the extension under development and the tests module passed through the `payload` URL parameter.
 //
-//   node test/harness/runServer.mjs [--grep PATTERN] [--timeout SECONDS]
+//   node test/harness/runServer.mjs [--grep PATTERN] [--timeout SECONDS] [--untrusted]
+//
+// --untrusted: the server runs with workspace trust on and the folder left untrusted (Restricted Mode), the suite is
+// told so (env MOE_LAB_EXPECT_UNTRUSTED=1) and runs only the tests titled "Untrusted workspace" (unless --grep
+// says otherwise); artifacts go to test-artifacts/integration-untrusted/.
 //
 // Builds dist/ (node esbuild.mjs) and the suite, installs the server into .vscode-test/server/ on first use,
 // prints mocha's results, writes test-artifacts/integration/results.json (or $MOE_LAB_RESULTS_OUT; also on harness
@@ -33,10 +37,11 @@ const { values: opts } = parseArgs({
   options: {
     grep: { type: 'string' },
     timeout: { type: 'string', default: process.env.MOE_LAB_INTEGRATION_TIMEOUT ?? '600' },
+    untrusted: { type: 'boolean', default: false },
   },
 });
 const timeoutMs = Number(opts.timeout) * 1000;
-const artifacts = path.join(ARTIFACTS_DIR, 'integration');
+const artifacts = path.join(ARTIFACTS_DIR, opts.untrusted ? 'integration-untrusted' : 'integration');
 // Where the run's summary goes (test-all passes its own path so concurrent runs cannot clobber it).
 const summaryFile = path.resolve(process.env.MOE_LAB_RESULTS_OUT ?? path.join(artifacts, 'results.json'));
 
@@ -54,7 +59,7 @@ function printResults(results) {
   if (failed.length > 0 && !results.output) {
     for (const t of failed) console.log(`  FAILED ${t.fullTitle}\n    ${t.error?.stack ?? t.error?.message ?? ''}`);
   }
-  console.log(`integration: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending (VS Code ${results.vscodeVersion ?? '?'})`);
+  console.log(`integration${opts.untrusted ? ' (untrusted workspace)' : ''}: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending (VS Code ${results.vscodeVersion ?? '?'})`);
 }
 
 async function main() {
@@ -65,11 +70,20 @@ async function main() {
   await buildAll();
   await ensureServerInstalled();
 
-  const run = createRun('integration');
+  const run = createRun(opts.untrusted ? 'integration-untrusted' : 'integration');
   const resultsFile = path.join(run.dir, 'results.json');
   const env = { MOE_LAB_TEST_RESULTS: resultsFile };
   if (opts.grep) env.MOE_LAB_TEST_GREP = opts.grep;
-  const server = await startServer({ runDir: run.dir, env, logFile: path.join(artifacts, 'server.log') });
+  if (opts.untrusted) {
+    env.MOE_LAB_EXPECT_UNTRUSTED = '1';
+    env.MOE_LAB_TEST_GREP ??= 'Untrusted workspace';
+  }
+  const server = await startServer({
+    runDir: run.dir,
+    env,
+    logFile: path.join(artifacts, 'server.log'),
+    workspaceTrust: opts.untrusted ? 'untrusted' : 'disabled',
+  });
   const { browser } = await launchBrowser();
   const { page, consoleLines } = await newPage(browser);
   const url = workbenchUrl({ port: server.port, folder: run.workspace, extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: SUITE_INDEX });

@@ -58,13 +58,19 @@ export interface VscodeServer {
   stop(): Promise<void>;
 }
 export const DEFAULT_SETTINGS: Record<string, unknown>;
-/** `settings` are merged over DEFAULT_SETTINGS into the server's machine settings (<user-data-dir>/Machine/settings.json). */
+export const UNTRUSTED_SETTINGS: Record<string, unknown>;
+/**
+ * `settings` are merged over DEFAULT_SETTINGS into the server's machine settings (<user-data-dir>/Machine/settings.json).
+ * `workspaceTrust: 'untrusted'`: workspace trust on and never prompted, so the opened folder is in Restricted Mode
+ * (default `'disabled'`: the server runs with --disable-workspace-trust and every folder is trusted).
+ */
 export function startServer(options?: {
   runDir?: string;
   env?: Record<string, string>;
   logFile?: string;
   settings?: Record<string, unknown>;
   startTimeoutMs?: number;
+  workspaceTrust?: 'disabled' | 'untrusted';
 }): Promise<VscodeServer>;
 
 export function workbenchUrl(options: { port: number; folder?: string; extensionDevelopmentPath?: string; extensionTestsPath?: string }): string;

@@ -380,8 +380,11 @@ export function freePort() {
 /**
  * Starts the VS Code server on a free loopback port, detached in its own session/process group.
  * Resolves once it prints "Web UI available". `env` is added to the server's (and so the extension host's) env.
+ * `workspaceTrust: 'untrusted'` starts it with workspace trust enabled (no `--disable-workspace-trust`) and the
+ * startup trust prompt off, so the opened folder stays in Restricted Mode; the default (`'disabled'`) trusts all.
  */
-export async function startServer({ runDir, env = {}, logFile, settings = {}, startTimeoutMs = 90_000 } = {}) {
+export async function startServer({ runDir, env = {}, logFile, settings = {}, startTimeoutMs = 90_000, workspaceTrust = 'disabled' } = {}) {
+  if (workspaceTrust !== 'disabled' && workspaceTrust !== 'untrusted') throw new Error(`startServer: workspaceTrust must be 'disabled' or 'untrusted', not ${workspaceTrust}`);
   await ensureServerInstalled();
   if (!runDir) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-lab-server-'));
@@ -394,7 +397,7 @@ export async function startServer({ runDir, env = {}, logFile, settings = {}, st
   let lastError;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await startServerOnce({ runDir, env, logFile, settings, startTimeoutMs });
+      return await startServerOnce({ runDir, env, logFile, settings, startTimeoutMs, workspaceTrust });
     } catch (e) {
       lastError = e;
       if (!/EADDRINUSE/.test(String(e?.message))) throw e;
@@ -418,7 +421,15 @@ export const DEFAULT_SETTINGS = {
   'git.enabled': false,
 };
 
-async function startServerOnce({ runDir, env, logFile, settings, startTimeoutMs }) {
+/** Machine settings of a server started with `workspaceTrust: 'untrusted'`: trust on, never prompted. */
+export const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
+async function startServerOnce({ runDir, env, logFile, settings, startTimeoutMs, workspaceTrust }) {
+  const untrusted = workspaceTrust === 'untrusted';
   const port = await freePort();
   const serverData = path.join(runDir, 'server-data');
   const userData = path.join(runDir, 'user-data');
@@ -426,7 +437,7 @@ async function startServerOnce({ runDir, env, logFile, settings, startTimeoutMs 
   fs.mkdirSync(userData, { recursive: true });
   const machineSettings = path.join(userData, 'Machine', 'settings.json');
   fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
-  fs.writeFileSync(machineSettings, JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
+  fs.writeFileSync(machineSettings, JSON.stringify({ ...DEFAULT_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}), ...settings }, null, 2));
   const args = [
     SERVER_MAIN,
     '--host', '127.0.0.1',
@@ -436,7 +447,7 @@ async function startServerOnce({ runDir, env, logFile, settings, startTimeoutMs 
     '--server-data-dir', serverData,
     '--user-data-dir', userData,
     '--enable-smoke-test-driver',
-    '--disable-workspace-trust',
+    ...(untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-telemetry',
   ];
   const child = spawn(NODE24, args, {

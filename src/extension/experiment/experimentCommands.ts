@@ -12,7 +12,7 @@ import { readSettings } from '../config';
 import { previewCsv } from '../fit/csvPreview';
 import type { Log } from '../log';
 import { announceOutcome } from '../run/outcomeMessages';
-import type { RunManager, RunOutcome } from '../run/runManager';
+import { isWhenBusy, type RunManager, type RunOutcome, type WhenBusy } from '../run/runManager';
 import { pickOne } from '../ui/picks';
 import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
 import { openSpec } from './openSpec';
@@ -28,7 +28,7 @@ export class ExperimentCommands {
     const commands = new ExperimentCommands(context, runs, log);
     return vscode.Disposable.from(
       vscode.commands.registerCommand(COMMANDS.newExperiment, (options?: unknown) => commands.newExperiment(options)),
-      vscode.commands.registerCommand(COMMANDS.runExperiment, (resource?: unknown) => commands.runExperiment(resource)),
+      vscode.commands.registerCommand(COMMANDS.runExperiment, (resource?: unknown, options?: unknown) => commands.runExperiment(resource, options)),
     );
   }
 
@@ -89,8 +89,14 @@ export class ExperimentCommands {
     return uri;
   }
 
-  async runExperiment(resource?: unknown): Promise<RunOutcome | undefined> {
+  /**
+   * `options.whenBusy` (programmatic callers): what to do if a run is active (default `ask`). Menus pass the selected
+   * files as the second argument (an array), which is not an options object.
+   */
+  async runExperiment(resource?: unknown, options?: unknown): Promise<RunOutcome | undefined> {
     if (!(await ensureTrusted('Running an experiment'))) return undefined;
+    const requested = typeof options === 'object' && options !== null && !Array.isArray(options) ? (options as { whenBusy?: unknown }).whenBusy : undefined;
+    const whenBusy: WhenBusy = isWhenBusy(requested) ? requested : 'ask';
     const uri = asUri(resource) ?? activeSpecUri() ?? (await this.pickSpec());
     if (!uri) return undefined;
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
@@ -111,6 +117,9 @@ export class ExperimentCommands {
       });
       return { status: 'failed', error: parsed.errors[0].message, userError: true, results: [], iterations: 0 };
     }
+    // Asked after validation (a broken spec does not disturb the active run); the spec text was read above, so the run
+    // uses the spec as it was when the user started it, whatever happens to the file while the question is open.
+    if (!(await this.runs.makeRoom(name, whenBusy))) return undefined;
     const baseDir = path.dirname(uri.fsPath);
     const folder = workspaceFolderFor(uri);
     const explicit = typeof (parsed.raw as { resultsDir?: unknown })?.resultsDir === 'string';

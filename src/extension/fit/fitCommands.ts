@@ -50,11 +50,7 @@ export class FitCommands {
       return undefined;
     }
     if (!options) return undefined;
-    if (this.runs.isRunning) {
-      const stop = 'Stop It and Fit';
-      const choice = await vscode.window.showWarningMessage('A MoE Lab run is in progress.', { modal: true }, stop);
-      if (choice !== stop) return undefined;
-    }
+    if (!(await this.runs.makeRoom(path.basename(csv.fsPath), 'ask'))) return undefined;
     const outcome = await this.fit(csv, options);
     if (outcome && outcome.status !== 'failed') void this.offerToSave(csv, options);
     return outcome;

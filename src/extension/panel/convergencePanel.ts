@@ -9,13 +9,15 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { PANEL_VIEW_TYPE, parseFromWebview, type FromWebviewMessage, type ToWebviewMessage } from '../../protocol/panelMessages';
+import { PARTIAL_SUFFIX } from '../../core/runner/results';
+import { PANEL_VIEW_TYPE, parseFromWebview, type FromWebviewMessage, type RunStatus, type ToWebviewMessage } from '../../protocol/panelMessages';
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import type { Log } from '../log';
 import type { RunManager } from '../run/runManager';
 import type { RunRecord } from '../run/runRecord';
-import { errorMessage } from '../workspace';
+import { loadStoredRun } from '../results/storedRuns';
+import { configuredResultsRoot, errorMessage } from '../workspace';
 import { pngBytes, safeFileName, saveWithDialog } from './exports';
 import { panelHtml } from './html';
 import { FlushScheduler, PanelFeed } from './panelFeed';
@@ -26,8 +28,9 @@ export interface PanelStatus {
   readonly visible: boolean;
   /** The webview said `ready` (and has not been reloaded since). */
   readonly ready: boolean;
-  /** The run shown. */
+  /** The run shown, and how it stands (`running` while live). */
   readonly runId?: string;
+  readonly runStatus?: RunStatus;
   readonly snapshotsPosted: number;
   readonly updatesPosted: number;
   /** Iteration reports posted since the last snapshot, plus those in it. */
@@ -114,6 +117,7 @@ export class ConvergencePanel implements vscode.Disposable {
       visible: this.panel?.visible ?? false,
       ready: this.ready,
       runId: this.record?.runId,
+      runStatus: this.record?.end.status,
       snapshotsPosted: this.counters.snapshots,
       updatesPosted: this.counters.updates,
       reportsPosted: this.counters.reports,
@@ -183,6 +187,7 @@ export class ConvergencePanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        if (!this.record && message.runId) await this.adoptStoredRun(message.runId);
         if (this.record) {
           if (this.panel) this.panel.title = this.title();
           this.feed = new PanelFeed(this.record);
@@ -219,6 +224,25 @@ export class ConvergencePanel implements vscode.Disposable {
       case 'log':
         this.log[message.level](`Convergence panel: ${message.message}`);
         return;
+    }
+  }
+
+  /**
+   * A panel restored after a window reload shows, from its own state, the run it had; the host no longer knows that
+   * run (a live run's worker died with the previous extension host). Shows the run as its results folder has it
+   * instead: finished, cancelled, or — a `.partial` folder — interrupted, with the solvers it completed. Nothing
+   * happens if the folder is not found (the webview keeps what it shows).
+   */
+  private async adoptStoredRun(runId: string): Promise<void> {
+    const dir = await findRunFolder(runId);
+    if (!dir || this.record) return;
+    try {
+      const record = await loadStoredRun(dir);
+      if (this.record) return; // a run started meanwhile
+      this.record = record;
+      this.log.info(`Convergence panel: showing run ${runId} as its results folder has it (${record.end.status}${record.end.error ? `: ${record.end.error}` : ''}) from ${dir}`);
+    } catch (error) {
+      this.log.warn(`Convergence panel: could not read run ${runId} from ${dir}: ${errorMessage(error)}`);
     }
   }
 
@@ -261,6 +285,22 @@ export class ConvergencePanel implements vscode.Disposable {
     this.panel?.dispose();
     this.detach();
   }
+}
+
+/** The folder of run `runId` in the workspace: `<runId>/` (ended) or `<runId>.partial/` (interrupted), if any. */
+async function findRunFolder(runId: string): Promise<string | undefined> {
+  if (/^\.+$/.test(runId)) return undefined; // "." and ".." are not run ids (the webview's ids pass `isRunId` only)
+  const names = [runId, `${runId}${PARTIAL_SUFFIX}`];
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const root = configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath);
+    for (const name of names) if (existsSync(path.join(root, name, 'spec.json'))) return path.join(root, name);
+  }
+  // Specs may name their own resultsDir.
+  for (const name of names) {
+    const [found] = await vscode.workspace.findFiles(`**/${name}/spec.json`, '**/node_modules/**', 1);
+    if (found) return path.dirname(found.fsPath);
+  }
+  return undefined;
 }
 
 function describe(value: unknown): string {

@@ -17,7 +17,8 @@ export interface StoredRunInfo {
   readonly runId: string;
   readonly name: string;
   readonly startedAt?: string;
-  readonly status: 'finished' | 'cancelled' | 'incomplete';
+  /** `interrupted`: a `.partial` folder, left by a run whose worker was killed (window reload, crash) before it finished. */
+  readonly status: 'finished' | 'cancelled' | 'interrupted';
   readonly solvers: readonly string[];
   readonly seconds?: number;
 }
@@ -64,7 +65,7 @@ export async function describeRunFolder(dir: string): Promise<StoredRunInfo | un
     dir,
     runId: path.basename(dir).slice(0, -PARTIAL_SUFFIX.length),
     name: spec.resolved.name,
-    status: 'incomplete',
+    status: 'interrupted',
     solvers: [...new Set(traces.map((t) => t.solver))],
   };
 }

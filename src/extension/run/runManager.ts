@@ -1,7 +1,10 @@
 /**
- * Runs experiments in a worker thread, one at a time: starting a run stops the previous one first. While a run is
- * active the user sees a cancellable progress notification, a status-bar item (solver and iteration; click to stop)
- * and log lines in the output channel; listeners (the convergence panel) get the run's record as it grows.
+ * Runs experiments in a worker thread, one at a time: starting a run stops the active one first (its results so far
+ * are kept, marked cancelled); the commands ask the user before that (`makeRoom`). One at a time on purpose: the
+ * panel and status bar follow one run, and each solver's seconds are part of what a run measures, which a second
+ * fit competing for the same cores would distort. While a run is active the user sees a cancellable progress
+ * notification, a status-bar item (solver and iteration; click to stop) and log lines in the output channel;
+ * listeners (the convergence panel) get the run's record as it grows.
  * Stop cancels the run's AbortSignal in the worker: the runner ends every solver at its next iteration and writes
  * the results so far, marked cancelled. A worker that does not finish within a grace period is terminated.
  */
@@ -46,6 +49,16 @@ export interface RunOutcome {
   readonly iterations: number;
   /** Milliseconds from the stop request to the run's end, for cancelled runs. */
   readonly cancelLatencyMs?: number;
+}
+
+/**
+ * What a command does when asked to start a run while another is active: `ask` the user (modal: stop the active run
+ * and start the new one, or keep it and start nothing), `stop` it without asking, or `keep` it (start nothing).
+ */
+export type WhenBusy = 'ask' | 'stop' | 'keep';
+
+export function isWhenBusy(value: unknown): value is WhenBusy {
+  return value === 'ask' || value === 'stop' || value === 'keep';
 }
 
 /** How long a cancelled run may take to write its results before its worker is terminated. */
@@ -112,9 +125,42 @@ export class RunManager implements vscode.Disposable {
     return this.current?.record;
   }
 
+  /**
+   * Whether a run of `label` may start now: true when no run is active, or the active one was stopped (`whenBusy`
+   * `stop`, or `ask` and the user chose to stop it). `keep` and a declined question leave the active run alone.
+   */
+  async makeRoom(label: string, whenBusy: WhenBusy = 'ask'): Promise<boolean> {
+    const active = this.current;
+    if (!active) return true;
+    if (whenBusy === 'keep') {
+      this.log.info(`Not starting ${label}: ${active.request.label} is still running`);
+      return false;
+    }
+    if (whenBusy === 'ask' && active.cancelRequestedAt === undefined) {
+      // (A run already stopping is waited for without asking: the user has chosen to stop it.)
+      const stop = 'Stop It and Run';
+      const again = active.request.label === label;
+      const choice = await vscode.window.showWarningMessage(
+        again
+          ? `MoE Lab is already running ${label}. Stop it (its results so far are kept) and run it again from the start?`
+          : `MoE Lab is running ${active.request.label}. Stop it (its results so far are kept) and run ${label}?`,
+        { modal: true, detail: 'MoE Lab runs one experiment at a time, so that the solvers’ timings are not distorted by a second fit.' },
+        stop,
+      );
+      if (choice !== stop) {
+        this.log.info(`Not starting ${label}: ${active.request.label} keeps running`);
+        return false;
+      }
+    }
+    await this.stop();
+    return true;
+  }
+
   /** Runs `request` to its end (stopping any active run first) and says how it ended. */
   async start(request: RunRequest): Promise<RunOutcome> {
-    if (this.current) await this.stop();
+    // A loop, not an `if`: when several starts wait for the same run to stop, each stops the one started before it,
+    // so the last start wins and no earlier worker is left running unseen.
+    while (this.current) await this.stop();
     const job = new WorkerJob(
       this.workerFile,
       {
@@ -253,8 +299,10 @@ export class RunManager implements vscode.Disposable {
     return resolveDone;
   }
 
-  private finish(active: ActiveRun, failure: { message: string; userError: boolean; pointer?: string; stack?: string } | undefined): RunOutcome {
+  private finish(active: ActiveRun, ended: { message: string; userError: boolean; pointer?: string; stack?: string } | undefined): RunOutcome {
     const record = active.record;
+    // A worker that said `done` without ever reporting its run is a failure too (not a crash of this method).
+    const failure = ended ?? (record ? undefined : { message: 'the run worker ended without reporting its run', userError: false });
     const cancelLatencyMs = active.cancelRequestedAt === undefined ? undefined : performance.now() - active.cancelRequestedAt;
     let outcome: RunOutcome;
     if (failure && !(record && !record.running)) {
