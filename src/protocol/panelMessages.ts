@@ -10,6 +10,7 @@
  * VS Code serializes webview messages as JSON, so non-finite numbers arrive as `null`; the validators accept that.
  * Browser-safe: no Node or VS Code imports.
  */
+import { TRACE_METRICS } from '../core/runner/traceColumns';
 import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
 import {
@@ -298,26 +299,7 @@ export function isPanelResult(value: unknown): value is PanelResult {
 }
 
 /** Fields of an iteration report the panel reads, each a number (null when non-finite) or absent. */
-const REPORT_NUMBERS = [
-  'logLik',
-  'objective',
-  'testLogLik',
-  'trainAccuracy',
-  'testAccuracy',
-  'trainRmse',
-  'testRmse',
-  'parameterError',
-  'gateError',
-  'truthGap',
-  'gradientNorm',
-  'klStep',
-  'rate',
-  'rateFromObjective',
-  'snr',
-  'responsibilityEntropy',
-  'aic',
-  'bic',
-] as const;
+const REPORT_NUMBERS = TRACE_METRICS;
 
 export function isIterationReport(value: unknown): value is IterationReport {
   return (

@@ -2,31 +2,10 @@
  * The traces the panel holds as CSV, one row per solver, restart and iteration — the same columns as the
  * `traces.csv` the runner writes into a results folder, so either file reads the same way.
  */
-import type { IterationReport } from '../../src/core/runner/types';
+import { TRACE_COLUMNS } from '../../src/core/runner/traceColumns';
 import type { PanelStore } from './store';
 
-const COLUMNS: readonly (keyof IterationReport)[] = [
-  'iteration',
-  'seconds',
-  'logLik',
-  'objective',
-  'testLogLik',
-  'trainAccuracy',
-  'testAccuracy',
-  'trainRmse',
-  'testRmse',
-  'parameterError',
-  'gateError',
-  'truthGap',
-  'gradientNorm',
-  'klStep',
-  'rate',
-  'rateFromObjective',
-  'snr',
-  'responsibilityEntropy',
-  'aic',
-  'bic',
-];
+const COLUMNS = TRACE_COLUMNS;
 
 export function tracesCsv(store: PanelStore): string {
   const lines = [['solver', 'restart', ...COLUMNS, 'innerIterations', 'innerGradientNorm'].join(',')];

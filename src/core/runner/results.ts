@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ExperimentSpec } from '../spec/types';
-import type { DatasetSummary, IterationReport, SolverResult } from './types';
+import { TRACE_COLUMNS } from './traceColumns';
+import type { DatasetSummary, SolverResult } from './types';
 
 export const PARTIAL_SUFFIX = '.partial';
 
@@ -67,28 +68,6 @@ export interface RunSummary {
   readonly results: Omit<SolverResult, 'trace'>[];
 }
 
-const TRACE_COLUMNS: (keyof IterationReport)[] = [
-  'iteration',
-  'seconds',
-  'logLik',
-  'objective',
-  'testLogLik',
-  'trainAccuracy',
-  'testAccuracy',
-  'trainRmse',
-  'testRmse',
-  'parameterError',
-  'gateError',
-  'truthGap',
-  'gradientNorm',
-  'klStep',
-  'rate',
-  'rateFromObjective',
-  'snr',
-  'responsibilityEntropy',
-  'aic',
-  'bic',
-];
 
 /** One row per solver, restart and iteration. */
 export function tracesCsv(results: readonly SolverResult[]): string {

@@ -8,6 +8,7 @@
  *
  * Browser-safe: no Node or VS Code imports.
  */
+import { closestName } from '../data/select';
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
 import schema from './schema.json';
 import type { ExperimentSpec, SolverName, SolverSettings, SyntheticDataSpec } from './types';
@@ -505,38 +506,6 @@ function isRecord(value: unknown): value is Json {
 
 function record(value: unknown): Json {
   return isRecord(value) ? value : {};
-}
-
-function closestName(name: string, candidates: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const other = candidate.toLowerCase();
-    const distance = other.startsWith(lower) || lower.startsWith(other) ? 0.5 : editDistance(lower, other);
-    if (distance < bestDistance) {
-      bestDistance = distance;
-      best = candidate;
-    }
-  }
-  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-/** Edit distance where swapping two neighbours counts as one edit (typos like "sede" for "seed"). */
-function editDistance(a: string, b: string): number {
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], before[j - 2] + 1);
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
