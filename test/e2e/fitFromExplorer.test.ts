@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { clickMenuItem, openWorkbench, rightClickExplorerItem, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+import { clickMenuItem, editorTab, openWorkbench, rightClickExplorerItem, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
 
 let wb: Workbench | undefined;
 
@@ -123,7 +123,15 @@ test('after a window reload the panel is restored with its charts', { timeout: 3
   const p = page();
   await p.reload({ waitUntil: 'domcontentloaded' });
   await p.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
-  const frame = await panelFrame(p, 120_000);
+  // VS Code restores a webview only when its tab is shown. Whether the panel or the saved spec comes back in
+  // front depends on timing, so do what a person would: click the panel's tab.
+  const tab = editorTab(p, 'MoE Lab: iris');
+  await tab.waitFor({ state: 'visible', timeout: 120_000 });
+  await tab.click();
+  const frame = await panelFrame(p, 60_000).catch(async (error: unknown) => {
+    await screenshot(p, 'fit-6-restore-failed');
+    throw error;
+  });
   const sets = await datasets(frame, 'logLik');
   assert.deepEqual(sets.map((d) => d.label).sort(), ['Adam r1', 'EM r1', 'GD r1']);
   assert.ok(sets.every((d) => d.points > 10));

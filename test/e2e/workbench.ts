@@ -248,6 +248,11 @@ export function webviewWithText(page: Page, text: RegExp = /\S/, timeoutMs = 30_
   return webviewFrame(page, async (f) => isWebviewContent(f) && text.test(await f.locator('body').innerText({ timeout: 1_000 })), timeoutMs);
 }
 
+/** The editor tab whose label is `label` (e.g. "MoE Lab: iris"). */
+export function editorTab(page: Page, label: string): Locator {
+  return page.locator('.tabs-container .tab', { hasText: exactly(label) }).first();
+}
+
 /** Saves a PNG of the page to test-artifacts/e2e/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(E2E_ARTIFACTS, { recursive: true });

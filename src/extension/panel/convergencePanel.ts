@@ -3,7 +3,9 @@
  * from its results folder. The webview says `ready`; the host answers with a snapshot and then streams batched,
  * append-only updates (at most `moeLab.panelUpdatesPerSecond` per second). The panel is restored after a window
  * reload by a `WebviewPanelSerializer`; the webview keeps its data in its own state (`setState`), so a restored
- * panel shows the last run even though the extension host restarted. Every message from the webview is
+ * panel shows the last run even though the extension host restarted. The workbench persists that state only when
+ * it saves its editors, which a reload can outrun; the host therefore also keeps the shown run's id in the
+ * workspace state and, when a restored webview comes back empty, shows that run from its results folder. Every message from the webview is
  * validated (`parseFromWebview`) before use; the webview may load only from `dist/` and `media/`.
  */
 import * as path from 'node:path';
@@ -39,6 +41,9 @@ export interface PanelStatus {
   readonly restored: boolean;
 }
 
+/** Workspace-state key of the run the panel shows (see the file comment). */
+const SHOWN_RUN_KEY = 'moeLab.panel.shownRunId';
+
 export class ConvergencePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
@@ -51,7 +56,7 @@ export class ConvergencePanel implements vscode.Disposable {
   private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0 };
 
   static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): ConvergencePanel {
-    const controller = new ConvergencePanel(context.extensionUri, runs, log);
+    const controller = new ConvergencePanel(context.extensionUri, context.workspaceState, runs, log);
     context.subscriptions.push(
       controller,
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -64,6 +69,7 @@ export class ConvergencePanel implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
+    private readonly workspaceState: vscode.Memento,
     private readonly runs: RunManager,
     private readonly log: Log,
   ) {
@@ -101,6 +107,7 @@ export class ConvergencePanel implements vscode.Disposable {
   /** Shows `record` (a new live run, or a stored one); `quietly` updates an open panel without opening one. */
   showRecord(record: RunRecord, quietly = false): void {
     this.record = record;
+    this.rememberShownRun(record.runId);
     this.feed = new PanelFeed(record);
     if (this.panel) {
       this.panel.title = this.title();
@@ -185,15 +192,17 @@ export class ConvergencePanel implements vscode.Disposable {
 
   private async handle(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.ready = true;
-        if (!this.record && message.runId) await this.adoptStoredRun(message.runId);
+        const runId = message.runId ?? (this.restored ? this.workspaceState.get<string>(SHOWN_RUN_KEY) : undefined);
+        if (!this.record && runId) await this.adoptStoredRun(runId);
         if (this.record) {
           if (this.panel) this.panel.title = this.title();
           this.feed = new PanelFeed(this.record);
           this.post(this.feed.snapshot());
         }
         return;
+      }
       case 'resync':
         if (this.record?.runId === message.runId && this.feed) this.post(this.feed.snapshot());
         return;
@@ -240,10 +249,17 @@ export class ConvergencePanel implements vscode.Disposable {
       const record = await loadStoredRun(dir);
       if (this.record) return; // a run started meanwhile
       this.record = record;
+      this.rememberShownRun(runId);
       this.log.info(`Convergence panel: showing run ${runId} as its results folder has it (${record.end.status}${record.end.error ? `: ${record.end.error}` : ''}) from ${dir}`);
     } catch (error) {
       this.log.warn(`Convergence panel: could not read run ${runId} from ${dir}: ${errorMessage(error)}`);
     }
+  }
+
+  private rememberShownRun(runId: string): void {
+    void Promise.resolve(this.workspaceState.update(SHOWN_RUN_KEY, runId)).catch((error: unknown) =>
+      this.log.warn(`Convergence panel: could not remember the shown run: ${errorMessage(error)}`),
+    );
   }
 
   /** Reveals a results folder, but only one inside an open workspace folder that exists. */
