@@ -110,6 +110,13 @@ function drawChart({ chart, colors, width, height }) {
       spanGaps: false,
     });
   }
+  // On a log axis, label the powers of ten only (1e-5; 0.01 … 1000 written out).
+  const powerOfTen = (value) => {
+    const power = Math.log10(value);
+    if (Math.abs(power - Math.round(power)) > 1e-9) return '';
+    const p = Math.round(power);
+    return p >= -2 && p <= 3 ? String(10 ** p >= 1 ? 10 ** p : Number((10 ** p).toFixed(-p))) : `1e${p}`;
+  };
   const instance = new Chart(canvas.getContext('2d'), {
     type: 'line',
     data: { datasets },
@@ -123,19 +130,16 @@ function drawChart({ chart, colors, width, height }) {
         legend: { labels: { filter: (item) => !item.text.startsWith('__band') } },
       },
       scales: {
-        x: { type: 'linear', title: { display: true, text: chart.xLabel } },
+        x: {
+          type: chart.xLog ? 'logarithmic' : 'linear',
+          title: { display: true, text: chart.xLabel },
+          ticks: chart.xLog ? { callback: (value) => powerOfTen(Number(value)) } : {},
+        },
         y: {
           type: chart.yLog ? 'logarithmic' : 'linear',
           title: { display: true, text: chart.yLabel },
           // On a log axis, label the powers of ten only, as 1e-5.
-          ticks: chart.yLog
-            ? {
-                callback: (value) => {
-                  const power = Math.log10(Number(value));
-                  return Math.abs(power - Math.round(power)) < 1e-9 ? `1e${Math.round(power)}` : '';
-                },
-              }
-            : {},
+          ticks: chart.yLog ? { callback: (value) => powerOfTen(Number(value)) } : {},
         },
       },
     },

@@ -75,20 +75,34 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       const lines = [
         `reproduction ${results.cancelled ? 'cancelled' : 'finished'} in ${results.seconds.toFixed(1)} s: ${written.report}`,
         ...results.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name} (${c.experiment})`),
-        ...results.skipped.map((s) => `  skipped ${s.name}: ${s.reason}`),
-        ...(charts.note ? [`  ${charts.note}`] : [`  ${charts.rendered.length} PNG charts`]),
+        ...results.skipped.map((s) => `  ${s.failed ? 'FAILED' : 'skipped'} ${s.name}: ${s.reason.split('\n')[0]}`),
+        ...(charts.note ? [`  ${charts.note}`] : charts.rendered.length ? [`  ${charts.rendered.length} PNG charts`] : []),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
-    if (results.cancelled) process.exitCode = 130;
-    else if (failed.length > 0) {
+    const broken = results.skipped.filter((x) => x.failed);
+    if (results.cancelled) exitWith(130);
+    else if (broken.length > 0) {
+      process.stderr.write(`moe-lab: ${broken.map((x) => x.name).join(', ')} failed (see ${written.report})\n`);
+      exitWith(1);
+    } else if (failed.length > 0) {
       process.stderr.write(`moe-lab: ${failed.length} check(s) failed: ${failed.map((c) => c.name).join('; ')} (see ${written.report})\n`);
-      process.exitCode = 1;
+      exitWith(1);
     }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The exit code once everything is written: main() sets 0 when a command returns, so the code is applied when the
+ * event loop empties, after that (stdout is flushed normally, unlike with process.exit).
+ */
+function exitWith(code: number): void {
+  process.once('beforeExit', () => {
+    process.exitCode = code;
+  });
 }
 
 function parseOnly(value: string | undefined): ExperimentName[] | undefined {

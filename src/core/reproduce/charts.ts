@@ -4,7 +4,7 @@
  * its convergence panel.
  */
 import type { SolverName } from '../spec/types';
-import { timeCurve, type Curve } from './aggregate';
+import type { Curve } from './aggregate';
 import type { FmnistMetric, FmnistResult } from './fmnist';
 import type { SnrSweepResult } from './snrSweep';
 import type { SymmolineMetric, SymmolineResult } from './symmoline';
@@ -84,18 +84,27 @@ export function buildCharts(results: ChartInputs): ChartSpec[] {
       charts.push({ id: chart.id, experiment: 'fmnist', title: chart.title, xLabel: 'iteration', yLabel: chart.yLabel, yLog: false, series });
     }
     if (results.equalTime) {
-      const end = Math.max(...fm.solvers.flatMap((s) => s.timed.map((t) => t.seconds[t.seconds.length - 1] ?? 0)), ...fm.extended.map((e) => e.timed.seconds[e.timed.seconds.length - 1] ?? 0));
-      const grid = Array.from({ length: 121 }, (_, k) => (end * k) / 120);
+      // Each solver's mean curve over its iterations, placed at the mean compute time of that iteration; a log
+      // time axis, since one EM iteration costs as much as hundreds of GD steps (iteration 0, at 0 s, is left out).
       for (const chart of FMNIST_CHARTS) {
-        const series: ChartSeries[] = fm.solvers.map((s) =>
-          curveSeries(s.label, s.solver, timeCurve(s.timed.map((t) => ({ seconds: t.seconds, values: t.values[chart.metric] })), grid), false, chart.scale),
-        );
+        const series: ChartSeries[] = fm.solvers.map((s) => {
+          const curve = s.curves[chart.metric];
+          const meanSeconds = curve.x.map((t) => {
+            const times = s.timed.map((timed) => timed.seconds[t]).filter(Number.isFinite);
+            return times.length ? times.reduce((a, b) => a + b, 0) / times.length : Number.NaN;
+          });
+          const base = curveSeries(s.label, s.solver, curve, false, chart.scale);
+          const keep = meanSeconds.map((x, t) => t > 0 && x > 0);
+          const only = <T>(values: readonly T[]) => values.filter((_, t) => keep[t]);
+          return { ...base, x: only(meanSeconds), y: only(base.y), lower: only(base.lower ?? []), upper: only(base.upper ?? []) };
+        });
         for (const e of fm.extended) {
+          const keep = e.timed.seconds.map((x) => x > 0);
           series.push({
             label: `${e.label} (instance 1)`,
             solver: e.solver,
-            x: e.timed.seconds,
-            y: forAxis(e.timed.values[chart.metric].map((v) => v * chart.scale), false),
+            x: e.timed.seconds.filter((_, t) => keep[t]),
+            y: forAxis(e.timed.values[chart.metric].map((v) => v * chart.scale), false).filter((_, t) => keep[t]),
             dashed: true,
           });
         }
@@ -103,7 +112,8 @@ export function buildCharts(results: ChartInputs): ChartSpec[] {
           id: `equal-time-${chart.id.replace('fmnist-', '')}`,
           experiment: 'equal-time',
           title: `Equal time: ${chart.title.replace('Random-Invert Fashion-MNIST: ', '').replace(' (paper Fig. 3)', '')} against seconds`,
-          xLabel: "seconds (solver's compute clock)",
+          xLabel: "seconds (solver's compute clock, log scale)",
+          xLog: true,
           yLabel: chart.yLabel,
           yLog: false,
           series,

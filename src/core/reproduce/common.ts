@@ -176,6 +176,34 @@ export function syntheticInstance(options: {
   return { train: split.train, test: split.test, truth: paramsFromJson(generated.truth), truthFile: generated.truth };
 }
 
+/** Rows [from, to) of a dataset. */
+export function rows(data: Dataset, from: number, to: number): Dataset {
+  return pick(data, Array.from({ length: to - from }, (_, k) => from + k));
+}
+
+/** The listed rows of a dataset (same columns, classes and standardization). */
+export function pick(data: Dataset, index: readonly number[]): Dataset {
+  const { p } = data;
+  const X = new Float64Array(index.length * p);
+  const y = new Float64Array(index.length);
+  index.forEach((i, k) => {
+    X.set(data.X.subarray(i * p, (i + 1) * p), k * p);
+    y[k] = data.y[i];
+  });
+  return { ...data, X, y, n: index.length };
+}
+
+/** Seeded in-place shuffle for held-out splits. */
+export function shuffle(values: number[], seed: number): void {
+  // A small LCG is enough for a held-out split; the data's own splits use the project's Random.
+  let state = seed >>> 0 || 1;
+  for (let i = values.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const j = state % (i + 1);
+    [values[i], values[j]] = [values[j], values[i]];
+  }
+}
+
 export function shapeFor(kind: SyntheticKind, experts: number, p: number, extra: Partial<ModelShape> = {}): ParamLayout {
   return new ParamLayout({
     family: kind === 'linear' ? 'gaussian' : 'bernoulli',

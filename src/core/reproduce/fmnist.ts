@@ -18,8 +18,7 @@ import { ParamLayout } from '../model/layout';
 import type { IterationReport } from '../runner/types';
 import type { SolverName } from '../spec/types';
 import { band, iterationCurve, type Band, type Curve } from './aggregate';
-import { ExperimentContext, SOLVER_LABELS, createSolver, divergence, monotoneSummary, runSolver, seconds, type MonotoneSummary, type SolverChoice } from './common';
-import { pick } from './summaryTable';
+import { ExperimentContext, SOLVER_LABELS, createSolver, divergence, monotoneSummary, pick, runSolver, seconds, type MonotoneSummary, type SolverChoice } from './common';
 import { tuneLearningRate, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
@@ -72,6 +71,8 @@ export type FmnistMetric = (typeof FMNIST_METRICS)[number];
 export interface TimedCurve {
   readonly seconds: number[];
   readonly values: Record<FmnistMetric, number[]>;
+  /** The iteration of each point when the curve was thinned (else point t is iteration t). */
+  readonly iterations?: number[];
 }
 
 export interface FmnistSolverSummary {
@@ -142,6 +143,21 @@ function loadSplits(source: string, settings: FmnistSettings, seed: number, trai
 
 function moeLayout(settings: FmnistSettings, K: number): ParamLayout {
   return new ParamLayout({ family: 'categorical', K, p: FMNIST_PIXELS + 1, C: FMNIST_CLASSES.length, gate: 'softmax', symmetric: false, ridge: settings.ridge });
+}
+
+/** Long continued runs are stored (and drawn) at this many iterations at most, evenly spaced, the last kept. */
+const EXTENDED_POINTS = 600;
+
+export function thin(curve: TimedCurve, points: number): TimedCurve {
+  const length = curve.seconds.length;
+  if (length <= points) return curve;
+  const keep = Array.from({ length: points }, (_, k) => Math.round((k * (length - 1)) / (points - 1)));
+  const pick = (values: number[]) => keep.map((t) => values[t]);
+  return {
+    seconds: pick(curve.seconds),
+    values: { testAccuracy: pick(curve.values.testAccuracy), testCrossEntropy: pick(curve.values.testCrossEntropy), trainCrossEntropy: pick(curve.values.trainCrossEntropy) },
+    iterations: keep,
+  };
 }
 
 function timedOf(trace: readonly IterationReport[], testRows: number, trainRows: number): TimedCurve {
@@ -260,7 +276,7 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
           label: `${SOLVER_LABELS[choice.solver]}, continued for ${budget < emSeconds ? `${budget.toFixed(0)} s` : "EM's time"}`,
           budgetSeconds: budget,
           iterations: outcome.result.iterations,
-          timed: timedOf(outcome.result.trace, test.data.n, train.data.n),
+          timed: thin(timedOf(outcome.result.trace, test.data.n, train.data.n), EXTENDED_POINTS),
         });
       }
     }

@@ -15,7 +15,7 @@ import type { FullParams } from '../model/params';
 import type { SolverResult } from '../runner/types';
 import type { SolverRunSetup } from '../solvers/solverRun';
 import { band, type Band } from './aggregate';
-import { ExperimentContext, SOLVER_LABELS, createSolver, describeChoice, divergence, monotoneSummary, runSolver, seconds, shapeFor, syntheticInstance, type MonotoneSummary, type RunOutcome, type SolverChoice } from './common';
+import { ExperimentContext, createSolver, describeChoice, divergence, monotoneSummary, pick, rows, runSolver, seconds, shapeFor, shuffle, syntheticInstance, type MonotoneSummary, type RunOutcome, type SolverChoice } from './common';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
 export interface SummaryTableSettings {
@@ -313,33 +313,6 @@ async function makeProblem(name: keyof typeof SUMMARY_TABLE, instance: number, s
   };
 }
 
-/** Rows [from, to) of a dataset. */
-export function rows(data: Dataset, from: number, to: number): Dataset {
-  return pick(data, Array.from({ length: to - from }, (_, k) => from + k));
-}
-
-/** The listed rows of a dataset (same columns, classes and standardization). */
-export function pick(data: Dataset, index: readonly number[]): Dataset {
-  const { p } = data;
-  const X = new Float64Array(index.length * p);
-  const y = new Float64Array(index.length);
-  index.forEach((i, k) => {
-    X.set(data.X.subarray(i * p, (i + 1) * p), k * p);
-    y[k] = data.y[i];
-  });
-  return { ...data, X, y, n: index.length };
-}
-
-function shuffle(values: number[], seed: number): void {
-  // A small LCG is enough for a held-out split; the data's own splits use the project's Random.
-  let state = seed >>> 0 || 1;
-  for (let i = values.length - 1; i > 0; i--) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    const j = state % (i + 1);
-    [values[i], values[j]] = [values[j], values[i]];
-  }
-}
-
 async function runAblation(context: ExperimentContext, a: AblationSettings, emTraces: SolverResult['trace'][]): Promise<AblationRow[]> {
   const configurations: { key: keyof typeof SUMMARY_ABLATION | 'too large' | 'adam other'; label: string; choice?: SolverChoice }[] = [
     { key: 'em', label: 'EM (no step size)', choice: { solver: 'em' } },
@@ -426,4 +399,3 @@ function summarizeOutcomes(outcomes: string[]): string {
   return [...counts].map(([text, count]) => (count > 1 ? `${count}× ${text}` : text)).join('; ');
 }
 
-export { SOLVER_LABELS };

@@ -62,6 +62,8 @@ export interface ChartSpec {
   readonly experiment: ExperimentName;
   readonly title: string;
   readonly xLabel: string;
+  /** A logarithmic x axis (x > 0). */
+  readonly xLog?: boolean;
   readonly yLabel: string;
   readonly yLog: boolean;
   readonly series: ChartSeries[];
@@ -96,6 +98,8 @@ export interface SkippedExperiment {
   readonly name: ExperimentName;
   readonly skipped: true;
   readonly reason: string;
+  /** An error, not a missing data set or a cancellation. */
+  readonly failed?: boolean;
 }
 
 export type { Band, Curve };
