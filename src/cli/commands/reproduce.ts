@@ -26,6 +26,7 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       'no-charts': { type: 'boolean', default: false },
       'fmnist-instances': { type: 'string' },
       'fmnist-train-rows': { type: 'string' },
+      'fmnist-extend-cap': { type: 'string' },
       'fmnist-source': { type: 'string' },
     },
   });
@@ -56,6 +57,7 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       fmnistSource: values['fmnist-source'],
       fmnistInstances: integerFlag('fmnist-instances', values['fmnist-instances'], 1),
       fmnistTrainRows: integerFlag('fmnist-train-rows', values['fmnist-train-rows'], 10),
+      fmnistExtendCapSeconds: integerFlag('fmnist-extend-cap', values['fmnist-extend-cap'], 0),
     });
     await writeResultsJson(out, results);
     const charts = values['no-charts']

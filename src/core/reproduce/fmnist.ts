@@ -54,7 +54,7 @@ export function fmnistSettings(options: ReproduceOptions): FmnistSettings {
     tuning: { rows: 2000, iterations: 20, grids: { gd: [0.003, 0.01, 0.03, 0.1], gem: [0.003, 0.01, 0.03, 0.1], adam: [0.001, 0.003, 0.01, 0.03] } },
     baselineIterations: quick ? 2 : 30,
     extendFastSolvers: !quick,
-    extendCapSeconds: 1200,
+    extendCapSeconds: options.fmnistExtendCapSeconds ?? 1200,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ReproduceOptions {
   readonly fmnistInstances?: number;
   /** Overrides the Fashion-MNIST training rows (default: all 60 000; quick: a slice). */
   readonly fmnistTrainRows?: number;
+  /** Cap on the compute time of each continued GD / Adam run of the equal-time view (default 1200 s). */
+  readonly fmnistExtendCapSeconds?: number;
 }
 
 export interface ReproduceProgress {
