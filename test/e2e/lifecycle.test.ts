@@ -150,6 +150,7 @@ test('a window reload mid-run: the worker dies with the extension host; the fold
   await frame.waitForFunction(() => document.body.dataset.status === 'failed', undefined, { timeout: 60_000 });
   const text = await frame.locator('body').innerText();
   assert.match(text, /interrupted/);
+  assert.match(text, /[1-9]\d* training rows/, 'the interrupted run is described by the data it read (spec.json keeps it)');
   assert.equal(await frame.locator('button', { hasText: /^\s*Stop\s*$/ }).isVisible().catch(() => false), false, 'a Stop button for a dead run');
   await p.waitForTimeout(500);
   await screenshot(p, 'lifecycle-3-restored-interrupted');

@@ -115,3 +115,24 @@ test('a data path outside the workspace is refused, naming the spec field', asyn
     return true;
   });
 });
+
+test('a run folder describes its data from the start, so a run killed before its summary can still be shown', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'moe-start-'));
+  const experiment = spec({
+    data: { synthetic: { kind: 'linear', experts: 2, dim: 3, samples: 240, snr: 3, seed: 5 } },
+    solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false } },
+    stopping: { maxIterations: 5, tolerance: 0 },
+  });
+  const events = runExperiment(experiment, { baseDir: root, resultsRoot: root });
+  const first = await events.next();
+  assert.ok(!first.done && first.value.type === 'runStarted');
+  if (first.done || first.value.type !== 'runStarted') return;
+  const [partial] = readdirSync(root).filter((name) => name.endsWith('.partial'));
+  assert.ok(partial, 'the run writes into a .partial folder');
+  const file = JSON.parse(readFileSync(path.join(root, partial, 'spec.json'), 'utf8'));
+  assert.deepEqual(file.run.dataset, JSON.parse(JSON.stringify(first.value.dataset)));
+  assert.equal(file.run.dataset.rows, 240);
+  assert.equal(file.run.parameterCount, first.value.parameterCount);
+  assert.ok(Number.isFinite(Date.parse(file.run.startedAt)));
+  await events.return(undefined);
+});

@@ -36,8 +36,13 @@ export class ResultsWriter {
     }
   }
 
-  async writeSpec(spec: ExperimentSpec, raw: unknown): Promise<void> {
-    await writeJsonAtomic(path.join(this.partialDir, 'spec.json'), { resolved: spec, asWritten: raw ?? null });
+  /**
+   * Writes the spec as resolved and as written, with what is known at the start of the run (`run`), so that a run
+   * killed before its summary can still be described: its data, its start, its parameter count.
+   */
+  async writeSpec(spec: ExperimentSpec, raw: unknown, run: RunStart): Promise<void> {
+    const file: SpecFile = { resolved: spec, asWritten: raw ?? null, run };
+    await writeJsonAtomic(path.join(this.partialDir, 'spec.json'), file);
   }
 
   async writeSolverResult(result: SolverResult): Promise<void> {
@@ -53,6 +58,20 @@ export class ResultsWriter {
     await fs.rename(this.partialDir, this.finalDir);
     return this.finalDir;
   }
+}
+
+/** What a run folder's `spec.json` holds. */
+export interface SpecFile {
+  readonly resolved: ExperimentSpec;
+  readonly asWritten: unknown;
+  /** Absent in folders written before version 0.2. */
+  readonly run?: RunStart;
+}
+
+export interface RunStart {
+  readonly startedAt: string;
+  readonly dataset: DatasetSummary;
+  readonly parameterCount: number;
 }
 
 export interface RunSummary {

@@ -116,7 +116,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   const baseId = `${timestamp(startedAt)}-${slug(spec.name)}`;
   const writer = resultsRoot ? await ResultsWriter.create(resultsRoot, baseId) : undefined;
   const runId = writer?.runId ?? baseId;
-  await writer?.writeSpec(spec, options.rawSpec);
+  await writer?.writeSpec(spec, options.rawSpec, { startedAt: startedAt.toISOString(), dataset, parameterCount: layout.freeParameters });
 
   yield { type: 'runStarted', runId, spec, dataset, solvers, restarts: spec.init.restarts, parameterCount: layout.freeParameters };
   for (const message of warnings) yield { type: 'warning', message };

@@ -5,11 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { PARTIAL_SUFFIX, type RunSummary } from '../../core/runner/results';
+import { PARTIAL_SUFFIX, type RunStart, type RunSummary, type SpecFile } from '../../core/runner/results';
 import type { DatasetSummary, SolverResult } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
-import { isPanelResult } from '../../protocol/panelMessages';
-import { isIterationReport } from '../../protocol/panelMessages';
+import { isIterationReport, isPanelResult } from '../../protocol/panelMessages';
 import { RunRecord } from '../run/runRecord';
 
 export interface StoredRunInfo {
@@ -58,13 +57,14 @@ export async function describeRunFolder(dir: string): Promise<StoredRunInfo | un
     };
   }
   if (!dir.endsWith(PARTIAL_SUFFIX)) return undefined;
-  const spec = await readJson<{ resolved?: ExperimentSpec }>(path.join(dir, 'spec.json'));
+  const spec = await readJson<Partial<SpecFile>>(path.join(dir, 'spec.json'));
   if (!spec?.resolved) return undefined;
   const traces = await readTraces(dir);
   return {
     dir,
     runId: path.basename(dir).slice(0, -PARTIAL_SUFFIX.length),
     name: spec.resolved.name,
+    startedAt: isRunStart(spec.run) ? spec.run.startedAt : undefined,
     status: 'interrupted',
     solvers: [...new Set(traces.map((t) => t.solver))],
   };
@@ -73,20 +73,22 @@ export async function describeRunFolder(dir: string): Promise<StoredRunInfo | un
 /** Reads a run folder back as the panel shows it. Throws with a plain message when it is not a run folder. */
 export async function loadStoredRun(dir: string): Promise<RunRecord> {
   const summary = await readJson<RunSummary>(path.join(dir, 'summary.json'));
-  const specFile = await readJson<{ resolved?: ExperimentSpec }>(path.join(dir, 'spec.json'));
+  const specFile = await readJson<Partial<SpecFile>>(path.join(dir, 'spec.json'));
   const spec = specFile?.resolved;
+  const start = isRunStart(specFile?.run) ? specFile.run : undefined;
   const traces = await readTraces(dir);
   if (!summary && !spec) throw new Error(`${dir} is not a MoE Lab run folder (no summary.json or spec.json)`);
   const results = (summary?.results ?? []).filter((r) => isPanelResult(r));
   const first = results[0] ?? traces[0];
-  const parameterCount = first && Number.isFinite(first.aic) && Number.isFinite(first.logLik) ? Math.round((first.aic + 2 * first.logLik) / 2) : 0;
+  const parameterCount =
+    start?.parameterCount ?? (first && Number.isFinite(first.aic) && Number.isFinite(first.logLik) ? Math.round((first.aic + 2 * first.logLik) / 2) : 0);
   const runId = summary?.runId ?? path.basename(dir).replace(/\.partial$/, '');
   return RunRecord.fromStored(
     {
       runId,
       name: summary?.name ?? spec?.name ?? runId,
-      dataset: summary?.dataset ?? datasetFromTraces(spec, traces),
-      startedAt: summary?.startedAt ?? '',
+      dataset: summary?.dataset ?? start?.dataset ?? datasetFromTraces(spec, traces),
+      startedAt: summary?.startedAt ?? start?.startedAt ?? '',
       cancelled: summary?.cancelled ?? false,
       complete: summary?.complete ?? false,
       seconds: summary?.seconds ?? 0,
@@ -114,7 +116,14 @@ async function readTraces(dir: string): Promise<SolverResult[]> {
   return traces;
 }
 
-/** A placeholder dataset description for an interrupted run (its summary was never written). */
+/** The start block of spec.json, checked enough to be shown (the folder may come from another version or be edited). */
+function isRunStart(value: unknown): value is RunStart {
+  if (typeof value !== 'object' || value === null) return false;
+  const { startedAt, dataset, parameterCount } = value as Partial<RunStart>;
+  return typeof startedAt === 'string' && typeof parameterCount === 'number' && typeof dataset === 'object' && dataset !== null && typeof dataset.rows === 'number' && typeof dataset.source === 'string';
+}
+
+/** A placeholder dataset description for an interrupted run written before spec.json had its start block. */
 function datasetFromTraces(spec: ExperimentSpec | undefined, traces: readonly SolverResult[]): DatasetSummary {
   const first = traces[0]?.trace[0];
   const source = spec ? ('csv' in spec.data.source ? spec.data.source.csv : 'synthetic data') : 'unknown';
