@@ -136,6 +136,22 @@ suite('Concurrency and lifecycle', function () {
     assert.equal(api.activeRun(), undefined);
   });
 
+  test('moeLab.fitCsv respects an active run too: "keep" rejects at once and starts nothing; "stop" cancels it and fits', async () => {
+    const { api } = await moeLab();
+    const running = run(writeSpec('fit-busy.moe.json', specObject('fit busy', 60)));
+    const runId = await runningWith(5);
+    const iris = path.join(workspaceRoot(), 'iris.csv');
+    const options = { target: 'species', maxIterations: 5, showPanel: false, saveSpec: false };
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand(COMMANDS.fitCsv, iris, { ...options, whenBusy: 'keep' })), /another run is active and was kept/);
+    assert.equal(api.activeRun()?.runId, runId, 'declining changed the active run');
+    assert.ok(!api.activeRun()?.stopping, 'declining stopped the active run');
+    const fitted = await vscode.commands.executeCommand<RunOutcome>(COMMANDS.fitCsv, iris, { ...options, whenBusy: 'stop' });
+    const first = (await running)!;
+    assert.equal(first.status, 'cancelled', first.error);
+    assert.equal(fitted.status, 'finished', fitted.error);
+    assert.notEqual(fitted.runId, runId);
+  });
+
   test('a second run that stops the active one ("Stop It and Run"): the first ends cancelled with its results kept, the second runs to the end; two distinct complete folders', async () => {
     const { api } = await moeLab();
     const first = writeSpec('stop-first.moe.json', specObject('stop first', 60));

@@ -63,6 +63,10 @@ export class FitCommands {
     const parsed = parseFitOptions(optionsArgument);
     if (!parsed.ok) throw new Error(`moeLab.fitCsv: ${parsed.message}`);
     if (!vscode.workspace.isTrusted) throw new Error('moeLab.fitCsv: runs are disabled in an untrusted workspace');
+    const label = path.basename(csv.fsPath);
+    if (!(await this.runs.makeRoom(label, parsed.options.whenBusy ?? 'ask'))) {
+      throw new Error(`moeLab.fitCsv: another run is active and was kept; ${label} was not fitted`);
+    }
     const outcome = await this.fit(csv, parsed.options);
     if (!outcome) throw new Error('moeLab.fitCsv: the fit could not start');
     if (outcome.status === 'failed' && outcome.userError) throw new Error(outcome.error);

@@ -4,6 +4,7 @@
  */
 import type { ExpertFamily } from '../../core/data/dataset';
 import { SOLVER_NAMES, type GateKind, type InitStrategy, type SolverName } from '../../core/spec/types';
+import { isWhenBusy, type WhenBusy } from '../run/whenBusy';
 
 /** Options of `moeLab.fitCsv` (every field but `target` optional; defaults from the settings and the schema). */
 export interface FitOptions {
@@ -32,6 +33,8 @@ export interface FitOptions {
   readonly saveSpec?: boolean | string;
   /** Open the convergence panel for the run (default: the `moeLab.openPanelOnRun` setting). */
   readonly showPanel?: boolean;
+  /** If a run is active: ask the user (default), stop it, or keep it and start nothing. */
+  readonly whenBusy?: WhenBusy;
 }
 
 export interface FitDefaults {
@@ -114,6 +117,7 @@ export function parseFitOptions(value: unknown): { ok: true; options: FitOptions
   keep('init', (v) => v === 'random' || v === 'kmeans' || v === 'nearTruth', 'random, kmeans or nearTruth');
   for (const key of ['standardize', 'dropInvalidRows', 'showPanel']) keep(key, (v) => typeof v === 'boolean', 'true or false');
   keep('name', (v) => typeof v === 'string' && v !== '', 'a non-empty string');
+  keep('whenBusy', isWhenBusy, 'ask, stop or keep');
   keep('saveSpec', (v) => typeof v === 'boolean' || (typeof v === 'string' && v.endsWith('.moe.json')), 'true, false or a path ending in .moe.json');
   const unknown = Object.keys(input).filter((key) => !(key in out) && !problems.some((p) => p.startsWith(`"${key}"`)));
   if (unknown.length > 0) problems.push(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);

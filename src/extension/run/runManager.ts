@@ -7,6 +7,8 @@
  * listeners (the convergence panel) get the run's record as it grows.
  * Stop cancels the run's AbortSignal in the worker: the runner ends every solver at its next iteration and writes
  * the results so far, marked cancelled. A worker that does not finish within a grace period is terminated.
+ * A job that is not a run (the paper reproduction) takes the same slot through `claim`, so that runs and
+ * reproductions also go one at a time, and Stop Run stops it too.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -51,14 +53,29 @@ export interface RunOutcome {
   readonly cancelLatencyMs?: number;
 }
 
-/**
- * What a command does when asked to start a run while another is active: `ask` the user (modal: stop the active run
- * and start the new one, or keep it and start nothing), `stop` it without asking, or `keep` it (start nothing).
- */
-export type WhenBusy = 'ask' | 'stop' | 'keep';
+import type { WhenBusy } from './whenBusy';
+export { isWhenBusy, type WhenBusy } from './whenBusy';
 
-export function isWhenBusy(value: unknown): value is WhenBusy {
-  return value === 'ask' || value === 'stop' || value === 'keep';
+/** A job other than a run (the paper reproduction) holding the one-job slot. */
+export interface OtherJob {
+  /** What is running, for messages ("the paper reproduction"). */
+  readonly label: string;
+  /** Asks the job to stop, keeping what it computed. */
+  cancel(): void;
+  /** Ends the job at once (when it does not stop within the grace period). */
+  kill(): void;
+}
+
+/** The slot as `claim` hands it to a job: status-bar text while it runs, and `release` when it has ended. */
+export interface JobSlot {
+  status(text: string): void;
+  release(): void;
+}
+
+interface HeldSlot {
+  readonly job: OtherJob;
+  stopping: boolean;
+  readonly released: Promise<void>;
 }
 
 /** How long a cancelled run may take to write its results before its worker is terminated. */
@@ -80,6 +97,7 @@ class ActiveRun {
 
 export class RunManager implements vscode.Disposable {
   private current: ActiveRun | undefined;
+  private other: HeldSlot | undefined;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly startedEmitter = new vscode.EventEmitter<RunRecord>();
   private readonly changedEmitter = new vscode.EventEmitter<RunRecord>();
@@ -130,25 +148,26 @@ export class RunManager implements vscode.Disposable {
    * `stop`, or `ask` and the user chose to stop it). `keep` and a declined question leave the active run alone.
    */
   async makeRoom(label: string, whenBusy: WhenBusy = 'ask'): Promise<boolean> {
-    const active = this.current;
-    if (!active) return true;
+    const activeLabel = this.current?.request.label ?? this.other?.job.label;
+    if (activeLabel === undefined) return true;
     if (whenBusy === 'keep') {
-      this.log.info(`Not starting ${label}: ${active.request.label} is still running`);
+      this.log.info(`Not starting ${label}: ${activeLabel} is still running`);
       return false;
     }
-    if (whenBusy === 'ask' && active.cancelRequestedAt === undefined) {
+    const stopping = this.current ? this.current.cancelRequestedAt !== undefined : this.other!.stopping;
+    if (whenBusy === 'ask' && !stopping) {
       // (A run already stopping is waited for without asking: the user has chosen to stop it.)
       const stop = 'Stop It and Run';
-      const again = active.request.label === label;
+      const again = activeLabel === label;
       const choice = await vscode.window.showWarningMessage(
         again
           ? `MoE Lab is already running ${label}. Stop it (its results so far are kept) and run it again from the start?`
-          : `MoE Lab is running ${active.request.label}. Stop it (its results so far are kept) and run ${label}?`,
+          : `MoE Lab is running ${activeLabel}. Stop it (its results so far are kept) and run ${label}?`,
         { modal: true, detail: 'MoE Lab runs one experiment at a time, so that the solvers’ timings are not distorted by a second fit.' },
         stop,
       );
       if (choice !== stop) {
-        this.log.info(`Not starting ${label}: ${active.request.label} keeps running`);
+        this.log.info(`Not starting ${label}: ${activeLabel} keeps running`);
         return false;
       }
     }
@@ -160,7 +179,7 @@ export class RunManager implements vscode.Disposable {
   async start(request: RunRequest): Promise<RunOutcome> {
     // A loop, not an `if`: when several starts wait for the same run to stop, each stops the one started before it,
     // so the last start wins and no earlier worker is left running unseen.
-    while (this.current) await this.stop();
+    while (this.current || this.other) await this.stop();
     const job = new WorkerJob(
       this.workerFile,
       {
@@ -197,10 +216,39 @@ export class RunManager implements vscode.Disposable {
     return active.outcome;
   }
 
-  /** Stops the active run (keeping what was computed) and waits for it to end. */
+  /**
+   * Takes the one-job slot for `job` once the active run or job has stopped (like `start`, the last caller wins).
+   * The caller starts its job right after and releases the slot when the job has ended.
+   */
+  async claim(job: OtherJob): Promise<JobSlot> {
+    while (this.current || this.other) await this.stop();
+    let release!: () => void;
+    const held: HeldSlot = { job, stopping: false, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.other = held;
+    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+    this.statusItem.tooltip = `MoE Lab: ${job.label} — click to stop (what finished is kept)`;
+    this.statusItem.show();
+    return {
+      status: (text) => {
+        if (this.other === held && !held.stopping) this.statusItem.text = `$(loading~spin) MoE Lab: ${text}`;
+      },
+      release: () => {
+        if (this.other !== held) return;
+        this.other = undefined;
+        this.statusItem.hide();
+        void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+        release();
+      },
+    };
+  }
+
+  /** Stops the active run or job (keeping what was computed) and waits for it to end. */
   async stop(): Promise<RunOutcome | undefined> {
     const active = this.current;
-    if (!active) return undefined;
+    if (!active) {
+      await this.stopOther();
+      return undefined;
+    }
     if (active.cancelRequestedAt === undefined) {
       active.cancelRequestedAt = performance.now();
       this.log.info(`Stop requested for ${active.record?.runId ?? active.request.label}`);
@@ -215,6 +263,27 @@ export class RunManager implements vscode.Disposable {
     }, CANCEL_GRACE_MS);
     try {
       return await active.outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async stopOther(): Promise<void> {
+    const held = this.other;
+    if (!held) return;
+    if (!held.stopping) {
+      held.stopping = true;
+      this.log.info(`Stop requested for ${held.job.label}`);
+      this.statusItem.text = '$(loading~spin) MoE Lab: stopping…';
+      held.job.cancel();
+    }
+    const timer = setTimeout(() => {
+      if (this.other !== held) return;
+      this.log.warn(`${held.job.label} did not stop within ${CANCEL_GRACE_MS / 1000} s and was terminated.`);
+      held.job.kill();
+    }, CANCEL_GRACE_MS);
+    try {
+      await held.released;
     } finally {
       clearTimeout(timer);
     }
