@@ -53,11 +53,11 @@ function csvRead(): void {
   const file = path.join(DATA, 'train.csv');
   const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchCsvRead.ts'), file], { encoding: 'utf8', cwd: ROOT });
   if (child.status !== 0) throw new Error(child.stderr);
-  const result = JSON.parse(child.stdout) as { seconds: number; maxRssMb: number; numbersMb: number };
+  const result = JSON.parse(child.stdout) as { seconds: number; cpuSeconds: number; maxRssMb: number; numbersMb: number };
   const megabytes = statSync(file).size / 1e6;
   console.log(
     `CSV read: train.csv, 60 000 rows × 785 columns, ${megabytes.toFixed(0)} MB in ${result.seconds.toFixed(2)} s = ` +
-      `${(megabytes / result.seconds).toFixed(1)} MB/s; peak RSS ${result.maxRssMb.toFixed(0)} MB for ${result.numbersMb.toFixed(0)} MB of numbers`,
+      `${(megabytes / result.seconds).toFixed(1)} MB/s (CPU ${(megabytes / result.cpuSeconds).toFixed(1)} MB/s); peak RSS ${result.maxRssMb.toFixed(0)} MB for ${result.numbersMb.toFixed(0)} MB of numbers`,
   );
 }
 

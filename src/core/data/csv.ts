@@ -13,6 +13,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { UserInputError } from '../errors';
+import { DecimalScanner, parseStrictNumber } from './decimal';
+
+export { parseStrictNumber };
 
 export type CsvColumnKind = 'numeric' | 'text';
 
@@ -110,74 +113,13 @@ export function csvLineOfRow(table: CsvTable, row: number): number {
   return anchors[2 * lo + 1] + (row - anchors[2 * lo]);
 }
 
-/**
- * A strict decimal number: optional sign, digits with an optional point (`1`, `.5`, `1.`), optional exponent.
- * Rejects what `Number()` would wrongly accept in a data file (`0x10`, `Infinity`, ``) and what it rejects anyway
- * (`1,2`). Returns NaN when the text is not such a number or overflows.
- */
-export function parseStrictNumber(text: string): number {
-  const n = text.length;
-  let i = 0;
-  let c = n > 0 ? text.charCodeAt(0) : 0;
-  const negative = c === 45;
-  if (c === 43 || c === 45) i++; // + -
-  let mantissa = 0;
-  let significant = 0;
-  let digits = 0;
-  let fractionDigits = 0;
-  for (; i < n && isDigit((c = text.charCodeAt(i))); i++, digits++) {
-    mantissa = mantissa * 10 + (c - 48);
-    if (significant > 0 || c !== 48) significant++;
-  }
-  if (i < n && text.charCodeAt(i) === 46) { // .
-    for (i++; i < n && isDigit((c = text.charCodeAt(i))); i++, digits++, fractionDigits++) {
-      mantissa = mantissa * 10 + (c - 48);
-      if (significant > 0 || c !== 48) significant++;
-    }
-  }
-  if (digits === 0) return NaN;
-  let exponent = 0;
-  if (i < n) {
-    c = text.charCodeAt(i);
-    if (c !== 101 && c !== 69) return NaN; // e E
-    i++;
-    c = i < n ? text.charCodeAt(i) : 0;
-    const negativeExponent = c === 45;
-    if (c === 43 || c === 45) i++;
-    let exponentDigits = 0;
-    for (; i < n && isDigit((c = text.charCodeAt(i))); i++, exponentDigits++) {
-      if (exponent < 1e6) exponent = exponent * 10 + (c - 48);
-    }
-    if (exponentDigits === 0 || i !== n) return NaN;
-    if (negativeExponent) exponent = -exponent;
-  }
-  const scale = exponent - fractionDigits;
-  let value: number;
-  if (significant <= 15 && scale >= -22 && scale <= 22) {
-    // Clinger's fast path: the mantissa and 10^|scale| are exact doubles, so one correctly rounded operation
-    // gives exactly what Number() gives, several times faster.
-    value = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
-    if (negative) value = -value;
-  } else {
-    value = Number(text);
-  }
-  return Number.isFinite(value) ? value : NaN;
-}
-
-/** 10^0 … 10^22, all exactly representable. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Reader: delimiter detection, then the record parser feeding the table builder.
 
-/** Buffers text until the header line is complete (to pick the delimiter), then streams into the parser. */
 /** Longest cell (and header line) accepted, in characters. */
 export const MAX_CELL_LENGTH = 1_000_000;
 
+/** Buffers text until the header line is complete (to pick the delimiter), then streams into the parser. */
 class CsvReader {
   private readonly builder: TableBuilder;
   private readonly detector = new DelimiterDetector();
@@ -265,6 +207,10 @@ class DelimiterDetector {
 /** Receives cells and record ends from the parser. */
 interface RecordSink {
   cell(value: string): void;
+  /** A cell read as a finite strict number, without its text; only when {@link wantsNumber} said so. */
+  numberCell(value: number): void;
+  /** Whether the next cell may be passed as a number: a data cell of a column that has held no text yet. */
+  wantsNumber(): boolean;
   endRecord(line: number): void;
   currentRow(): number;
   columnName(cellIndex: number): string | undefined;
@@ -294,10 +240,8 @@ class RecordParser {
   private recordLine = 1;
   private quoteLine = 1;
   private cellIndex = 0;
-  /** The first cell is held back so that a blank line (one empty unquoted cell) can be skipped. */
-  private firstCell = '';
-  private firstCellQuoted = false;
   private readonly delimiter: number;
+  private readonly scanner = new DecimalScanner();
 
   constructor(delimiter: string, private readonly sink: RecordSink, private readonly file: string) {
     this.delimiter = delimiter.charCodeAt(0);
@@ -316,6 +260,11 @@ class RecordParser {
     // back before anything that may read it (emitCell, fail) and at the end.
     let state = this.state;
     while (i < n) {
+      if (state === State.FieldStart && i === start && this.partial === '') {
+        // Only at a cell's first character: retrying after each leading space would be quadratic.
+        start = i = this.readNumberCells(text, i);
+        if (i === n) break;
+      }
       if (state === State.Unquoted) {
         // Hot path (most characters of a numeric file): only the delimiter and line ends matter here.
         let c = text.charCodeAt(i);
@@ -329,10 +278,9 @@ class RecordParser {
           state = State.FieldStart;
           start = i + 1;
         } else if (c === LF || c === CR) {
-          this.emitCell(this.partial + text.slice(start, i), false);
+          this.emitLastCell(this.partial + text.slice(start, i), false);
           state = State.FieldStart;
-          this.endRecord();
-          i = this.skipLf(text, i, c);
+          i = this.endRecordAt(text, i, c);
           start = i + 1;
         } else if (c === QUOTE && state === State.FieldStart) {
           state = State.Quoted;
@@ -364,10 +312,9 @@ class RecordParser {
         state = State.FieldStart;
         start = i + 1;
       } else if (c === LF || c === CR) {
-        this.emitCell(this.partial, true);
+        this.emitLastCell(this.partial, true);
         state = State.FieldStart;
-        this.endRecord();
-        i = this.skipLf(text, i, c);
+        i = this.endRecordAt(text, i, c);
         start = i + 1;
       } else if (c === SPACE || c === TAB) {
         start = i + 1;
@@ -393,16 +340,54 @@ class RecordParser {
         break;
       case State.QuoteInQuoted:
       case State.AfterQuoted:
-        this.emitCell(this.partial, true);
+        this.emitLastCell(this.partial, true);
         this.state = State.FieldStart;
         this.endRecord();
         break;
       default:
         if (this.cellIndex > 0 || this.partial.length > 0) {
-          this.emitCell(this.partial, false);
+          this.emitLastCell(this.partial, false);
           this.endRecord();
         }
     }
+  }
+
+  /**
+   * Reads consecutive numeric cells in place (most cells of a numeric file end here): no string per cell. Returns
+   * the index of the first cell it did not read, or the text's length.
+   */
+  private readNumberCells(text: string, i: number): number {
+    const sink = this.sink;
+    while (sink.wantsNumber()) {
+      const end = this.numberCellEnd(text, i);
+      if (end < 0) break;
+      sink.numberCell(this.scanner.value);
+      this.cellIndex++;
+      const c = text.charCodeAt(end);
+      i = (c === this.delimiter ? end : this.endRecordAt(text, end, c)) + 1;
+    }
+    return i;
+  }
+
+  /**
+   * Where a numeric cell starting at `i` ends: the index of the delimiter or line end after the number and any
+   * spaces or tabs around it, or −1 when the cell is anything else (text, empty, quoted, cut by the chunk's end),
+   * which the state machine then reads as text.
+   */
+  private numberCellEnd(text: string, i: number): number {
+    let c = text.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = text.charCodeAt(++i);
+    let end = this.scanner.scan(text, i);
+    if (end < 0) return -1;
+    c = text.charCodeAt(end);
+    while (c === SPACE || c === TAB) c = text.charCodeAt(++end);
+    return c === this.delimiter || c === LF || c === CR ? end : -1;
+  }
+
+  /** Ends the record at the line end `c` at index `i`; returns the index of the last character consumed. */
+  private endRecordAt(text: string, i: number, c: number): number {
+    this.endRecord();
+    return this.skipLf(text, i, c);
   }
 
   /** After a CR, swallow the LF of a CRLF, even when it arrives in the next chunk. Returns the index consumed. */
@@ -414,24 +399,22 @@ class RecordParser {
   }
 
   private emitCell(raw: string, quoted: boolean): void {
-    const value = quoted ? raw : raw.trim();
     this.partial = '';
-    if (this.cellIndex === 0) {
-      this.firstCell = value;
-      this.firstCellQuoted = quoted;
-    } else {
-      if (this.cellIndex === 1) this.sink.cell(this.firstCell);
-      this.sink.cell(value);
-    }
+    this.sink.cell(quoted ? raw : raw.trim());
     this.cellIndex++;
   }
 
+  /**
+   * The cell that a line end closes. A blank line (a record of one empty unquoted cell) is not passed on: with
+   * cellIndex still 0, endRecord skips it.
+   */
+  private emitLastCell(raw: string, quoted: boolean): void {
+    if (this.cellIndex === 0 && !quoted && raw.trim() === '') this.partial = '';
+    else this.emitCell(raw, quoted);
+  }
+
   private endRecord(): void {
-    const blank = this.cellIndex === 1 && !this.firstCellQuoted && this.firstCell === '';
-    if (!blank) {
-      if (this.cellIndex === 1) this.sink.cell(this.firstCell);
-      this.sink.endRecord(this.recordLine);
-    }
+    if (this.cellIndex > 0) this.sink.endRecord(this.recordLine);
     this.cellIndex = 0;
     this.line++;
     this.recordLine = this.line;
@@ -472,6 +455,16 @@ class TableBuilder implements RecordSink {
 
   columnName(cellIndex: number): string | undefined {
     return this.header?.[cellIndex];
+  }
+
+  wantsNumber(): boolean {
+    // Before the header is accepted there are no columns, so header cells always come as text.
+    return this.cellIndex < this.columns.length && this.columns[this.cellIndex].isNumeric();
+  }
+
+  numberCell(value: number): void {
+    this.columns[this.cellIndex].addNumber(value);
+    this.cellIndex++;
   }
 
   cell(value: string): void {
@@ -562,6 +555,17 @@ class ColumnBuilder {
   private firstNonNumericRow = 0;
 
   constructor(private readonly name: string) {}
+
+  /** True while no cell has made the column text (it keeps no strings yet). */
+  isNumeric(): boolean {
+    return this.text === undefined;
+  }
+
+  /** A finite number read in place by the parser (only while the column is numeric). */
+  addNumber(value: number): void {
+    if (this.length === this.values.length) this.grow();
+    this.values[this.length++] = value;
+  }
 
   add(cell: string, row: number): void {
     if (this.length === this.values.length) this.grow();
