@@ -3,10 +3,13 @@
  * the extension's state, used by the integration tests and available to other extensions.
  */
 import type { PanelStatus } from './panel/convergencePanel';
+import type { ReproductionStatus } from './reproduce/reproduceCommand';
 
 export interface MoeLabApi {
   /** The active run, if any: its id (once started) and the iterations reported so far. */
   activeRun(): { readonly runId?: string; readonly iterations: number; readonly stopping: boolean } | undefined;
   /** The convergence panel's state. */
   panelStatus(): PanelStatus;
+  /** The paper reproduction: whether one runs, where it stands, and how the last one ended. */
+  reproduction(): ReproductionStatus;
 }

@@ -19,6 +19,8 @@ export const COMMANDS = {
   generateSyntheticDataset: 'moeLab.generateSyntheticDataset',
   /** Open Run Results: pick a past run folder and show it in the panel. */
   openRunResults: 'moeLab.openRunResults',
+  /** Reproduce Paper Experiments: `moe-lab reproduce` in the worker, report into the workspace, charts in the panel. */
+  reproducePaper: 'moeLab.reproducePaper',
   /** Show the MoE Lab output channel. */
   showLog: 'moeLab.showLog',
 } as const;

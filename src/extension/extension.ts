@@ -9,6 +9,7 @@ import { ExperimentCommands } from './experiment/experimentCommands';
 import { FitCommands } from './fit/fitCommands';
 import { createLog } from './log';
 import { ConvergencePanel } from './panel/convergencePanel';
+import { ReproduceCommand } from './reproduce/reproduceCommand';
 import { OpenResultsCommand } from './results/openResults';
 import { RunManager } from './run/runManager';
 import { SpecEditorProvider } from './specEditor/specEditorProvider';
@@ -18,17 +19,20 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
   const log = createLog(context);
   const runs = RunManager.register(context, log);
   const panel = ConvergencePanel.register(context, runs, log);
+  const reproduce = ReproduceCommand.register(context, runs, panel, log);
   context.subscriptions.push(
     FitCommands.register(context, runs, log),
     ExperimentCommands.register(context, runs, log),
     SynthCommand.register(context, log),
     SpecEditorProvider.register(context),
     OpenResultsCommand.register(panel, log),
+    reproduce.disposable,
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show(true)),
   );
   return {
     activeRun: () => (runs.isRunning ? { runId: runs.activeRecord?.runId, iterations: runs.activeRecord?.iterationCount ?? 0, stopping: runs.isStopping } : undefined),
     panelStatus: () => panel.status(),
+    reproduction: () => reproduce.command.status(),
   };
 }
 

@@ -1,18 +1,20 @@
 /**
  * The run worker (bundled to dist/runWorker.js, started by the extension host as a `worker_threads` Worker): runs
  * one job off the host's event loop and reports through `workerMessages`. A run streams the core runner's events
- * in batches; `cancel` aborts its signal, so the runner stops at the next iteration and writes what it computed.
+ * in batches; a paper reproduction reports its progress and writes report.md and results.json; `cancel` aborts the
+ * job's signal, so the runner (or the reproduction) stops at the next iteration and writes what it computed.
  * No VS Code import: this runs outside the extension host's API.
  */
 import { parentPort } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isUserInputError } from '../core/errors';
+import { runReproduction, writeReproduction, type ReproduceProgress } from '../core/reproduce';
 import { writeJsonAtomic, writeTextAtomic } from '../core/runner/results';
 import { runExperiment } from '../core/runner/runExperiment';
 import type { RunEvent } from '../core/runner/types';
 import { generateSynthetic, syntheticCsv } from '../core/synth/generate';
-import type { FromWorkerMessage, StartRunMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
+import type { FromWorkerMessage, StartReproduceMessage, StartRunMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
 
 const port = parentPort;
 if (!port) throw new Error('runWorker.js must be started as a worker thread');
@@ -31,9 +33,10 @@ port.on('message', (message: ToWorkerMessage) => {
       break;
     case 'startRun':
     case 'startSynth':
+    case 'startReproduce':
       if (started) return;
       started = true;
-      void (message.type === 'startRun' ? run(message) : synth(message)).then(
+      void start(message).then(
         () => post({ type: 'done' }),
         (error: unknown) => post(failure(error)),
       );
@@ -42,6 +45,12 @@ port.on('message', (message: ToWorkerMessage) => {
       break;
   }
 });
+
+function start(message: StartRunMessage | StartSynthMessage | StartReproduceMessage): Promise<void> {
+  if (message.type === 'startRun') return run(message);
+  if (message.type === 'startSynth') return synth(message);
+  return reproduce(message);
+}
 
 async function run(message: StartRunMessage): Promise<void> {
   const batch = new EventBatcher(message.batchMilliseconds);
@@ -67,6 +76,42 @@ async function synth(message: StartSynthMessage): Promise<void> {
   await writeTextAtomic(message.csvPath, syntheticCsv(generated));
   await writeJsonAtomic(message.truthPath, generated.truth);
   post({ type: 'synthWritten', csvPath: message.csvPath, truthPath: message.truthPath, rows: generated.truth.samples, features: generated.truth.dim });
+}
+
+async function reproduce(message: StartReproduceMessage): Promise<void> {
+  const results = await runReproduction({
+    quick: message.quick,
+    only: message.only,
+    examplesDir: message.examplesDir,
+    ...(message.fmnistInstances === undefined ? {} : { fmnistInstances: message.fmnistInstances }),
+    signal: controller.signal,
+    onProgress: progressPoster(message.progressMilliseconds),
+  });
+  const written = await writeReproduction(message.outDir, results, { command: message.command, renderedCharts: new Set(), chartNote: message.chartNote });
+  post({
+    type: 'reproduceWritten',
+    dir: written.dir,
+    report: written.report,
+    results: written.results,
+    cancelled: results.cancelled,
+    seconds: results.seconds,
+    charts: results.charts,
+    checks: results.checks.map(({ experiment, name, passed }) => ({ experiment, name, passed })),
+    skipped: results.skipped.map(({ name, reason }) => ({ name, reason })),
+  });
+}
+
+/** Posts progress at most once per interval, but at once when a new experiment starts (the host logs those). */
+function progressPoster(intervalMs: number): (progress: ReproduceProgress) => void {
+  let experiment: string | undefined;
+  let last = -Infinity;
+  return (progress) => {
+    const now = performance.now();
+    if (progress.experiment === experiment && now - last < intervalMs) return;
+    experiment = progress.experiment;
+    last = now;
+    post({ type: 'reproduceProgress', experiment: progress.experiment, done: progress.done, total: progress.total, message: progress.message });
+  };
 }
 
 function failure(error: unknown): FromWorkerMessage {

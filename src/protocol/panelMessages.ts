@@ -10,6 +10,7 @@
  * VS Code serializes webview messages as JSON, so non-finite numbers arrive as `null`; the validators accept that.
  * Browser-safe: no Node or VS Code imports.
  */
+import { EXPERIMENT_NAMES, type ChartSeries, type ChartSpec, type ExperimentName } from '../core/reproduce/types';
 import { TRACE_METRICS } from '../core/runner/traceColumns';
 import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
@@ -76,6 +77,31 @@ export interface PanelSnapshot {
   readonly end: RunEnd;
 }
 
+/**
+ * A paper reproduction (MoE Lab: Reproduce Paper Experiments) as the panel shows it: the mean curves with their
+ * bands (`ChartSpec`s of src/core/reproduce, the same data the CLI renders to PNG), grouped by experiment.
+ */
+export interface PanelReproduction {
+  /** The output folder's name (`reproduction-<timestamp>`). */
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'finished' | 'cancelled';
+  /** The report.md written into the output folder (absolute). */
+  readonly reportPath: string;
+  readonly seconds: number;
+  readonly charts: readonly ChartSpec[];
+  /** The guarantees checked on this run (the report has the details). */
+  readonly checks: readonly ReproductionCheck[];
+  /** Experiments asked for but not reported (cancelled, no data set, failed), with why. */
+  readonly skipped: readonly { readonly name: ExperimentName; readonly reason: string }[];
+}
+
+export interface ReproductionCheck {
+  readonly experiment: ExperimentName;
+  readonly name: string;
+  readonly passed: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // To webview
 
@@ -103,15 +129,25 @@ export interface ExportedMessage {
   readonly file?: string;
 }
 
-export type ToWebviewMessage = SnapshotMessage | UpdateMessage | ExportedMessage;
+/** Show a paper reproduction instead of a run (a later `snapshot` switches back to a run). */
+export interface ReproductionMessage {
+  readonly type: 'reproduction';
+  readonly reproduction: PanelReproduction;
+}
+
+export type ToWebviewMessage = SnapshotMessage | UpdateMessage | ExportedMessage | ReproductionMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // From webview
 
-/** The webview is listening; `runId` is the run it restored from its saved state, if any. */
+/**
+ * The webview is listening; `runId` is the run it restored from its saved state, if any, or `reproductionId` the
+ * reproduction it restored (then it shows that, and the host does not push an older run over it).
+ */
 export interface ReadyMessage {
   readonly type: 'ready';
   readonly runId?: string;
+  readonly reproductionId?: string;
 }
 
 /** The webview found a gap in a series (or another inconsistency) and asks for a fresh snapshot. */
@@ -148,6 +184,19 @@ export interface RevealResultsMessage {
   readonly resultsDir: string;
 }
 
+/** Open the shown reproduction's report.md (the host opens only a report.md inside the workspace). */
+export interface OpenReportMessage {
+  readonly type: 'openReport';
+  readonly reportPath: string;
+}
+
+/** The webview drew a reproduction's charts (the host's status, for tests and the log). */
+export interface ReproductionShownMessage {
+  readonly type: 'reproductionShown';
+  readonly reproductionId: string;
+  readonly charts: number;
+}
+
 /** A problem inside the webview, for the output channel. */
 export interface LogMessage {
   readonly type: 'log';
@@ -162,6 +211,8 @@ export type FromWebviewMessage =
   | ExportPngMessage
   | ExportCsvMessage
   | RevealResultsMessage
+  | OpenReportMessage
+  | ReproductionShownMessage
   | LogMessage;
 
 /** The panel's webview type (also the serializer's key). */
@@ -170,6 +221,10 @@ export const PANEL_VIEW_TYPE = 'moeLab.convergencePanel';
 /** Largest accepted PNG data URL and CSV text (characters). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 const MAX_NAME = 200;
+/** Most charts, series per chart and points per series a reproduction message may carry. */
+const MAX_CHARTS = 500;
+const MAX_SERIES = 100;
+const MAX_POINTS = 1_000_000;
 const ID_PATTERN = /^[\w.-]{1,200}$/;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -180,7 +235,13 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
   if (!isRecord(value) || typeof value.type !== 'string') return undefined;
   switch (value.type) {
     case 'ready':
-      return value.runId === undefined || isRunId(value.runId) ? { type: 'ready', ...(value.runId === undefined ? {} : { runId: value.runId as string }) } : undefined;
+      return (value.runId === undefined || isRunId(value.runId)) && (value.reproductionId === undefined || isRunId(value.reproductionId))
+        ? {
+            type: 'ready',
+            ...(value.runId === undefined ? {} : { runId: value.runId as string }),
+            ...(value.reproductionId === undefined ? {} : { reproductionId: value.reproductionId as string }),
+          }
+        : undefined;
     case 'resync':
       return isRunId(value.runId) ? { type: 'resync', runId: value.runId } : undefined;
     case 'stopRun':
@@ -198,6 +259,12 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
         : undefined;
     case 'revealResults':
       return isString(value.resultsDir, 4096) && value.resultsDir.length > 0 ? { type: 'revealResults', resultsDir: value.resultsDir } : undefined;
+    case 'openReport':
+      return isString(value.reportPath, 4096) && /(^|[\\/])report\.md$/.test(value.reportPath) ? { type: 'openReport', reportPath: value.reportPath } : undefined;
+    case 'reproductionShown':
+      return isRunId(value.reproductionId) && isNonNegativeInteger(value.charts, MAX_CHARTS)
+        ? { type: 'reproductionShown', reproductionId: value.reproductionId, charts: value.charts }
+        : undefined;
     case 'log':
       return (value.level === 'info' || value.level === 'warn' || value.level === 'error') && isString(value.message, 20_000)
         ? { type: 'log', level: value.level, message: value.message }
@@ -225,6 +292,8 @@ export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
       return (value.kind === 'png' || value.kind === 'csv') && (value.file === undefined || isString(value.file, 4096))
         ? (value as unknown as ExportedMessage)
         : undefined;
+    case 'reproduction':
+      return isPanelReproduction(value.reproduction) ? (value as unknown as ReproductionMessage) : undefined;
     default:
       return undefined;
   }
@@ -337,4 +406,55 @@ function isOptionalNumberOrNull(value: unknown): boolean {
 
 function isNumberLike(value: unknown): value is number {
   return value === null || typeof value === 'number';
+}
+
+export function isPanelReproduction(value: unknown): value is PanelReproduction {
+  return (
+    isRecord(value) &&
+    isRunId(value.id) &&
+    isString(value.title, 1000) &&
+    (value.status === 'finished' || value.status === 'cancelled') &&
+    isString(value.reportPath, 4096) &&
+    isFiniteNumber(value.seconds) &&
+    isArrayOf(value.charts, isChartSpec, MAX_CHARTS) &&
+    isArrayOf(value.checks, isReproductionCheck, 1000) &&
+    isArrayOf(value.skipped, isSkippedExperiment, 100)
+  );
+}
+
+export function isSkippedExperiment(value: unknown): value is PanelReproduction['skipped'][number] {
+  return isRecord(value) && isExperimentName(value.name) && isString(value.reason, 100_000);
+}
+
+export function isReproductionCheck(value: unknown): value is ReproductionCheck {
+  return isRecord(value) && isExperimentName(value.experiment) && isString(value.name, 1000) && isBoolean(value.passed);
+}
+
+export function isExperimentName(value: unknown): value is ExperimentName {
+  return typeof value === 'string' && (EXPERIMENT_NAMES as readonly string[]).includes(value);
+}
+
+/** A reproduction chart: ids name PNG files and DOM attributes, so they follow the run-id pattern. */
+export function isChartSpec(value: unknown): value is ChartSpec {
+  return (
+    isRecord(value) &&
+    isRunId(value.id) &&
+    isExperimentName(value.experiment) &&
+    isString(value.title, 1000) &&
+    isString(value.xLabel, 1000) &&
+    isString(value.yLabel, 1000) &&
+    (value.xLog === undefined || isBoolean(value.xLog)) &&
+    isBoolean(value.yLog) &&
+    isArrayOf(value.series, isChartSeries, MAX_SERIES)
+  );
+}
+
+function isChartSeries(value: unknown): value is ChartSeries {
+  if (!isRecord(value) || !isString(value.label, 1000)) return false;
+  if (!(value.solver === undefined || value.solver === 'baseline' || isSolverName(value.solver))) return false;
+  if (!(value.dashed === undefined || isBoolean(value.dashed)) || !(value.pointsOnly === undefined || isBoolean(value.pointsOnly))) return false;
+  // Values may be null (no value there, or non-finite before JSON); every array has one entry per x.
+  if (!isArrayOf(value.x, isNumberLike, MAX_POINTS)) return false;
+  const sameLength = (values: unknown) => isArrayOf(values, isNumberLike, MAX_POINTS) && values.length === (value.x as unknown[]).length;
+  return sameLength(value.y) && (value.lower === undefined || sameLength(value.lower)) && (value.upper === undefined || sameLength(value.upper));
 }

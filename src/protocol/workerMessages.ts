@@ -1,14 +1,20 @@
 /**
  * Messages between the extension host and the run worker (`dist/runWorker.js`, a `worker_threads` Worker).
- * One worker does one job (a run or a synthetic dataset) and is terminated when it reports `done` or `failed`.
+ * One worker does one job (a run, a synthetic dataset or a paper reproduction) and is terminated when it reports
+ * `done` or `failed`.
  *
  * Flow of a run: host → `startRun`; worker → `events` batches (every RunEvent of the core runner, in order, at most
  * one batch per `batchMilliseconds`) → `done`. Host → `cancel` aborts the run's AbortSignal: the runner stops
  * every solver at its next iteration, writes what was computed (marked cancelled) and finishes normally.
  *
+ * Flow of a paper reproduction: host → `startReproduce`; worker → `reproduceProgress` (at most one per
+ * `progressMilliseconds`, and at once when the experiment changes) → `reproduceWritten` (report.md and results.json
+ * are in the folder) → `done`. `cancel` aborts it between iterations: the experiments that finished are written.
+ *
  * Messages from the worker are validated by `parseFromWorker` before the host uses them.
  * No VS Code imports: the worker bundle includes this file.
  */
+import type { ExperimentName } from '../core/reproduce/types';
 import type { RunEvent } from '../core/runner/types';
 import type { ExperimentSpec } from '../core/spec/types';
 import type { SyntheticOptions } from '../core/synth/generate';
@@ -21,7 +27,16 @@ import {
   isSolverName,
   isString,
 } from './guards';
-import { isIterationReport, isRunId } from './panelMessages';
+import {
+  isChartSpec,
+  isExperimentName,
+  isIterationReport,
+  isReproductionCheck,
+  isRunId,
+  isSkippedExperiment,
+  type PanelReproduction,
+  type ReproductionCheck,
+} from './panelMessages';
 
 // ---------------------------------------------------------------------------------------------------------------
 // To worker
@@ -50,12 +65,29 @@ export interface StartSynthMessage {
   readonly truthPath: string;
 }
 
+/** Run the paper reproduction (src/core/reproduce) and write report.md and results.json into `outDir`. */
+export interface StartReproduceMessage {
+  readonly type: 'startReproduce';
+  readonly quick: boolean;
+  readonly only: readonly ExperimentName[];
+  /** Folder holding iris.csv and wine.csv (the extension's examples/data). */
+  readonly examplesDir: string;
+  /** Fewer Fashion-MNIST instances than the paper's 25. */
+  readonly fmnistInstances?: number;
+  readonly outDir: string;
+  /** How the report names what made it. */
+  readonly command: string;
+  /** Why the report has no PNG charts (the panel draws them). */
+  readonly chartNote: string;
+  readonly progressMilliseconds: number;
+}
+
 /** Stop the run at the next iteration, keeping (and writing) what was computed. */
 export interface CancelMessage {
   readonly type: 'cancel';
 }
 
-export type ToWorkerMessage = StartRunMessage | StartSynthMessage | CancelMessage;
+export type ToWorkerMessage = StartRunMessage | StartSynthMessage | StartReproduceMessage | CancelMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // From worker
@@ -75,6 +107,28 @@ export interface SynthWrittenMessage {
   readonly features: number;
 }
 
+/** Where the reproduction stands: work units of the current experiment (solver runs, or iterations). */
+export interface ReproduceProgressMessage {
+  readonly type: 'reproduceProgress';
+  readonly experiment: ExperimentName;
+  readonly done: number;
+  readonly total: number;
+  readonly message: string;
+}
+
+/** The reproduction ended (finished or cancelled) and its report and results are written. */
+export interface ReproduceWrittenMessage {
+  readonly type: 'reproduceWritten';
+  readonly dir: string;
+  readonly report: string;
+  readonly results: string;
+  readonly cancelled: boolean;
+  readonly seconds: number;
+  readonly charts: PanelReproduction['charts'];
+  readonly checks: readonly ReproductionCheck[];
+  readonly skipped: PanelReproduction['skipped'];
+}
+
 /** The job is over (after its last `events`); the worker may be terminated. */
 export interface DoneMessage {
   readonly type: 'done';
@@ -90,7 +144,7 @@ export interface FailedMessage {
   readonly stack?: string;
 }
 
-export type FromWorkerMessage = EventsMessage | SynthWrittenMessage | DoneMessage | FailedMessage;
+export type FromWorkerMessage = EventsMessage | SynthWrittenMessage | ReproduceProgressMessage | ReproduceWrittenMessage | DoneMessage | FailedMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators
@@ -105,6 +159,12 @@ export function parseFromWorker(value: unknown): FromWorkerMessage | undefined {
       return isString(value.csvPath, 4096) && isString(value.truthPath, 4096) && isNonNegativeInteger(value.rows) && isNonNegativeInteger(value.features)
         ? (value as unknown as SynthWrittenMessage)
         : undefined;
+    case 'reproduceProgress':
+      return isExperimentName(value.experiment) && isNonNegativeInteger(value.done) && isNonNegativeInteger(value.total) && isString(value.message, 10_000)
+        ? (value as unknown as ReproduceProgressMessage)
+        : undefined;
+    case 'reproduceWritten':
+      return isReproduceWritten(value) ? value : undefined;
     case 'done':
       return { type: 'done' };
     case 'failed':
@@ -117,6 +177,19 @@ export function parseFromWorker(value: unknown): FromWorkerMessage | undefined {
     default:
       return undefined;
   }
+}
+
+function isReproduceWritten(value: Record<string, unknown>): value is Record<string, unknown> & ReproduceWrittenMessage {
+  return (
+    isString(value.dir, 4096) &&
+    isString(value.report, 4096) &&
+    isString(value.results, 4096) &&
+    isBoolean(value.cancelled) &&
+    isFiniteNumber(value.seconds) &&
+    isArrayOf(value.charts, isChartSpec, 500) &&
+    isArrayOf(value.checks, isReproductionCheck, 1000) &&
+    isArrayOf(value.skipped, isSkippedExperiment, 100)
+  );
 }
 
 /** Structural check of a runner event (the fields the host and the panel rely on). */

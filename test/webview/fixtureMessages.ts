@@ -2,12 +2,15 @@
  * Produces the webview tier's input from real code (run with `node --import tsx`): the core runner fits
  * examples/data/iris.csv with EM, GD and Adam, and the host's own RunRecord + PanelFeed turn its events into the
  * snapshot and update messages the extension would post, batched as the host batches them. Also writes the
- * panel's HTML exactly as the host builds it (CSP with nonce).
+ * panel's HTML exactly as the host builds it (CSP with nonce). And a `reproduction` message as the host builds it
+ * after a quick paper reproduction (SymMoLinE, the SNR sweep and — when Fashion-MNIST is installed — the Fashion-MNIST
+ * and equal-time charts).
  *
  *   node --import tsx test/webview/fixtureMessages.ts OUT.json CSP_SOURCE
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { runReproduction } from '../../src/core/reproduce';
 import { runExperiment } from '../../src/core/runner/runExperiment';
 import type { RunEvent } from '../../src/core/runner/types';
 import { validateSpecObject } from '../../src/core/spec/validate';
@@ -15,6 +18,7 @@ import { panelHtml } from '../../src/extension/panel/html';
 import { PanelFeed } from '../../src/extension/panel/panelFeed';
 import { RunRecord } from '../../src/extension/run/runRecord';
 import { fitSpecObject } from '../../src/extension/fit/fitSpec';
+import { panelReproductionOf } from '../../src/extension/reproduce/reproduceOptions';
 import type { ToWebviewMessage } from '../../src/protocol/panelMessages';
 
 const [out, cspSource] = process.argv.slice(2);
@@ -53,7 +57,27 @@ async function main(): Promise<void> {
   const finished = events.find((e): e is Extract<RunEvent, { type: 'runFinished' }> => e.type === 'runFinished')!;
   const html = panelHtml({ cspSource, scriptUri: `${cspSource}/dist/webview/panel.js`, styleUri: `${cspSource}/media/panel.css` });
   // VS Code posts webview messages as JSON: NaN and ±Infinity become null. Do the same.
-  writeFileSync(out, JSON.stringify({ html, messages, midRunIndex, results: finished.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })) }));
+  const reproduction = await reproductionMessage();
+  writeFileSync(out, JSON.stringify({ html, messages, midRunIndex, results: finished.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })), reproduction }));
+}
+
+/** What the host posts after a quick reproduction (the worker's `reproduceWritten`, turned into the panel's view). */
+async function reproductionMessage(): Promise<ToWebviewMessage> {
+  const only = ['symmoline', 'snr-sweep', 'equal-time'] as const;
+  const results = await runReproduction({ quick: true, only, examplesDir: path.join(repo, 'examples', 'data') });
+  const dir = '/workspace/.moe-lab/runs/reproduction-20260101-000000';
+  const written = {
+    type: 'reproduceWritten' as const,
+    dir,
+    report: `${dir}/report.md`,
+    results: `${dir}/results.json`,
+    cancelled: results.cancelled,
+    seconds: results.seconds,
+    charts: results.charts,
+    checks: results.checks.map(({ experiment, name, passed }) => ({ experiment, name, passed })),
+    skipped: results.skipped.map(({ name, reason }) => ({ name, reason })),
+  };
+  return { type: 'reproduction', reproduction: panelReproductionOf(written, { quick: true, only }) };
 }
 
 main().catch((error) => {

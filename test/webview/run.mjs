@@ -7,7 +7,11 @@
 //
 //   node test/webview/run.mjs            prints one line per check and "N passed, N failed"; exit 1 on failure
 //
-// Screenshots: test-artifacts/webview/panel.png (finished run), panel-midrun.png, panel-light.png.
+// Then a paper reproduction (a quick `runReproduction`, as the host posts it): its charts with bands, log axes and
+// dashed baselines, grouped by experiment; switching between it and the run view; restoring it after a reload.
+//
+// Screenshots: test-artifacts/webview/panel.png (finished run), panel-midrun.png, panel-light.png,
+// panel-reproduction.png.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -367,6 +371,8 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light.png'), fullPage: true });
     });
 
+    await reproductionChecks(page, origin, data, { posted, send, settle, datasets });
+
     fs.writeFileSync(path.join(ARTIFACTS, 'console.log'), consoleLines.join('\n'));
   } finally {
     await browser.close();
@@ -375,6 +381,137 @@ async function main() {
   const failed = results.filter((r) => !r.ok).length;
   console.log(`${results.length - failed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
+}
+
+/** A value a chart can place (the validators let null stand for a missing or non-finite number). */
+const isValue = (v) => typeof v === 'number' && Number.isFinite(v);
+
+async function reproductionChecks(page, origin, data, { posted, send, settle, datasets }) {
+  const message = data.reproduction;
+  const reproduction = message.reproduction;
+  const charts = reproduction.charts;
+  const cards = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('.reproduction [data-chart-id]')].map((card) => ({
+        id: card.dataset.chartId,
+        experiment: card.dataset.experiment,
+        section: card.closest('[data-experiment]')?.dataset.experiment,
+        scales: card.dataset.scales,
+        bands: Number(card.dataset.bands),
+        series: JSON.parse(card.dataset.datasets),
+        canvases: card.querySelectorAll('canvas').length,
+      })),
+    );
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => document.querySelector('[data-chart-id="logLik"]'));
+  await settle();
+  const runLogLik = await datasets('logLik');
+
+  await check('a reproduction message switches to the reproduction view: one drawn canvas per chart, grouped by experiment', async () => {
+    assert.ok(charts.length >= 6, `the fixture has ${charts.length} charts`);
+    await send(message);
+    await settle();
+    assert.equal(await page.evaluate(() => document.body.dataset.view), 'reproduction');
+    assert.equal(await page.locator('.run').isVisible(), false, 'the run view is hidden');
+    assert.equal(await page.locator('.reproduction canvas').count(), charts.length);
+    const drawn = await cards();
+    assert.deepEqual(drawn.map((c) => c.id), charts.map((c) => c.id), 'one card per chart, in the experiments’ order');
+    for (const card of drawn) {
+      assert.equal(card.section, card.experiment, `${card.id} sits in its experiment's section`);
+      assert.equal(card.canvases, 1);
+    }
+    assert.deepEqual((await posted()).at(-1), { type: 'reproductionShown', reproductionId: reproduction.id, charts: charts.length });
+  });
+
+  await check('each chart draws every series: the mean line, its band as a filled area, log axes where asked, dashed baselines', async () => {
+    const drawn = await cards();
+    for (const spec of charts) {
+      const card = drawn.find((c) => c.id === spec.id);
+      assert.equal(card.scales, `${spec.xLog ? 'logarithmic' : 'linear'},${spec.yLog ? 'logarithmic' : 'linear'}`, `${spec.id} axes`);
+      const withBand = spec.series.filter((s) => s.lower && s.upper && s.lower.some(isValue));
+      assert.equal(card.bands, withBand.length, `${spec.id} bands`);
+      assert.deepEqual(card.series.map((s) => s.label), spec.series.map((s) => s.label), `${spec.id} series`);
+      spec.series.forEach((series, i) => {
+        const shown = card.series[i];
+        assert.equal(shown.points, series.y.filter((y, j) => isValue(y) && isValue(series.x[j])).length, `${spec.id} ${series.label} points`);
+        assert.equal(shown.band, withBand.includes(series), `${spec.id} ${series.label} band`);
+        assert.equal(shown.dashed, series.solver === 'baseline' || series.dashed === true, `${spec.id} ${series.label} dashed`);
+      });
+    }
+    assert.ok(charts.some((c) => c.yLog), 'the fixture has a log y axis');
+    const em = drawn.flatMap((c) => c.series).filter((s) => s.label === 'EM');
+    assert.ok(em.length > 0 && em.every((s) => s.color === em[0].color), 'EM has one colour in every chart');
+    assert.ok(em[0].color.startsWith('rgba(89, 164, 249'), `EM uses --vscode-charts-blue (${em[0].color})`);
+  });
+
+  await check('the reproduction charts are painted, bands included', async () => {
+    const painted = await page.evaluate(() =>
+      [...document.querySelectorAll('.reproduction canvas')].map((canvas) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0 && data[i] < 255) count++; // translucent: the bands (and anti-aliasing)
+        return count;
+      }),
+    );
+    charts.forEach((spec, i) => {
+      const bands = spec.series.some((s) => s.lower && s.lower.some(isValue));
+      if (bands) assert.ok(painted[i] > 2000, `${spec.id}: only ${painted[i]} translucent pixels`);
+    });
+  });
+
+  await page.screenshot({ path: path.join(ARTIFACTS, 'panel-reproduction.png'), fullPage: true });
+
+  await check('Open report.md asks the host to open the report; PNG posts the chart as a PNG', async () => {
+    await page.locator('button[data-action="open-report"]').click();
+    assert.deepEqual((await posted()).at(-1), { type: 'openReport', reportPath: reproduction.reportPath });
+    await page.locator(`[data-chart-id="${charts[0].id}"] button[data-action="export-png"]`).click();
+    const png = (await posted()).at(-1);
+    assert.equal(png.type, 'exportPng');
+    assert.equal(png.suggestedName, `${reproduction.id}-${charts[0].id}.png`);
+    assert.ok(png.dataUrl.startsWith('data:image/png;base64,iVBORw0KGgo'));
+  });
+
+  await check('malformed reproduction messages are ignored and the view stays as it was', async () => {
+    const before = Number(await page.evaluate(() => document.body.dataset.ignoredMessages ?? 0));
+    const chart = charts[0];
+    const bad = [
+      { type: 'reproduction' },
+      { type: 'reproduction', reproduction: { ...reproduction, id: '../../etc' } },
+      { type: 'reproduction', reproduction: { ...reproduction, charts: [{ ...chart, experiment: 'nope' }] } },
+      { type: 'reproduction', reproduction: { ...reproduction, charts: [{ ...chart, series: [{ ...chart.series[0], y: chart.series[0].y.slice(1) }] }] } },
+      { type: 'reproduction', reproduction: { ...reproduction, charts: [{ ...chart, series: [{ ...chart.series[0], solver: 'sgd' }] }] } },
+      { type: 'reproduction', reproduction: { ...reproduction, status: 'running' } },
+    ];
+    for (const m of bad) await page.evaluate((x) => window.postMessage(x, '*'), m);
+    await settle();
+    assert.equal(Number(await page.evaluate(() => document.body.dataset.ignoredMessages)), before + bad.length);
+    assert.equal(await page.locator('.reproduction canvas').count(), charts.length);
+  });
+
+  await check('after a reload the reproduction comes back from the webview state; ready names it', async () => {
+    const before = await cards();
+    await page.reload();
+    await page.waitForFunction(() => window.__posted.length >= 2);
+    assert.deepEqual(await posted(), [
+      { type: 'ready', reproductionId: reproduction.id },
+      { type: 'reproductionShown', reproductionId: reproduction.id, charts: charts.length },
+    ]);
+    await settle();
+    assert.deepEqual(await cards(), before);
+  });
+
+  await check('a run snapshot switches back to the run view with its charts; a reproduction switches again', async () => {
+    for (const m of data.messages) await send(m);
+    await settle();
+    assert.equal(await page.evaluate(() => document.body.dataset.view), 'run');
+    assert.equal(await page.locator('.reproduction').isVisible(), false);
+    assert.deepEqual(await datasets('logLik'), runLogLik);
+    await send(message);
+    await settle();
+    assert.equal(await page.evaluate(() => document.body.dataset.view), 'reproduction');
+    assert.equal(await page.locator('.reproduction canvas').count(), charts.length);
+    assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  });
 }
 
 main().catch((error) => {

@@ -1,5 +1,6 @@
 /**
- * Every use of chart.js in the panel: one line chart per `ChartSpec`, one dataset per solver, restart and line.
+ * The run view's charts (chart.js; `reproductionCharts.ts` draws the reproduction view with the axis theme and
+ * tick helpers exported here): one line chart per `ChartSpec`, one dataset per solver, restart and line.
  * Streaming appends the new points to the existing datasets and redraws with `update('none')` (no animation, no
  * re-parsing: `parsing: false` with `{x, y}` points). A full rebuild happens only when the set of charts or the
  * x axis changes, or when ℓ* becomes known.
@@ -115,17 +116,7 @@ export class ChartDeck {
   /** The chart as a PNG data URL, on the editor background (a transparent PNG is unreadable elsewhere). */
   toPng(chartId: string, background: string): string | undefined {
     const entry = this.entries.find((e) => e.spec.id === chartId);
-    if (!entry) return undefined;
-    const source = entry.chart.canvas;
-    const canvas = document.createElement('canvas');
-    canvas.width = source.width;
-    canvas.height = source.height;
-    const context = canvas.getContext('2d');
-    if (!context) return undefined;
-    context.fillStyle = background;
-    context.fillRect(0, 0, canvas.width, canvas.height);
-    context.drawImage(source, 0, 0);
-    return canvas.toDataURL('image/png');
+    return entry ? canvasPng(entry.chart.canvas, background) : undefined;
   }
 
   /** What each chart shows: its datasets and their point counts (also written to the card for tests). */
@@ -224,6 +215,19 @@ export class ChartDeck {
   }
 }
 
+/** A chart's canvas as a PNG data URL on `background` (a transparent PNG is unreadable outside the editor). */
+export function canvasPng(source: HTMLCanvasElement, background: string): string | undefined {
+  const canvas = document.createElement('canvas');
+  canvas.width = source.width;
+  canvas.height = source.height;
+  const context = canvas.getContext('2d');
+  if (!context) return undefined;
+  context.fillStyle = background;
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(source, 0, 0);
+  return canvas.toDataURL('image/png');
+}
+
 function contextOf(store: PanelStore): ChartContext {
   return { store, best: store.bestLogLik() };
 }
@@ -254,7 +258,7 @@ function lineStyle(solver: SolverName, restart: number, line: LineSpec, store: P
   };
 }
 
-function applyAxisTheme(options: ChartOptions<'line'>, theme: Theme): void {
+export function applyAxisTheme(options: ChartOptions<'line'>, theme: Theme): void {
   const font = { family: theme.fontFamily, size: Math.max(10, theme.fontSize - 1) };
   for (const axis of ['x', 'y'] as const) {
     const scale = (options.scales![axis] ??= {}) as Record<string, unknown> & { ticks?: Record<string, unknown>; title?: Record<string, unknown> };
@@ -271,7 +275,7 @@ function applyAxisTheme(options: ChartOptions<'line'>, theme: Theme): void {
  * Log-axis labels: powers of ten (plus 2× and 5× over a few decades; every tick within one decade), written
  * compactly (`0.001`, `1e-6`) instead of chart.js's fixed-decimals locale format.
  */
-function logTick(this: { min: number; max: number }, value: number | string): string {
+export function logTick(this: { min: number; max: number }, value: number | string): string {
   const v = Number(value);
   if (!(v > 0)) return '';
   const decades = Math.log10(this.max / this.min);

@@ -2,19 +2,22 @@
  * The convergence panel's webview: builds the page, restores the last run from the webview state, says `ready`,
  * then applies the host's snapshot and append-only updates (each validated first; anything malformed is ignored
  * and counted). Charts live in `charts.ts`, the table in `table.ts`; exports go to the host, which asks where to
- * save (downloads do not work in webviews).
+ * save (downloads do not work in webviews). A `reproduction` message switches to the reproduction view
+ * (`reproductionView.ts`); the next `snapshot` switches back to the run view. Both are kept in the webview state.
  */
-import { isSnapshot, parseToWebview, type ToWebviewMessage } from '../../src/protocol/panelMessages';
+import { isPanelReproduction, isSnapshot, parseToWebview, type PanelReproduction, type ToWebviewMessage } from '../../src/protocol/panelMessages';
 import { ChartDeck } from './charts';
+import { ReproductionView } from './reproductionView';
 import { PanelStore } from './store';
 import { renderTable } from './table';
 import { readTheme, SOLVER_LABELS, watchTheme, type Theme } from './theme';
 import { tracesCsv } from './tracesCsv';
-import { vscodeApi, type PanelState, type XAxis } from './vscodeApi';
+import { vscodeApi, type PanelState, type PanelView, type XAxis } from './vscodeApi';
 
 const api = vscodeApi();
 const store = new PanelStore();
 let axis: XAxis = 'iteration';
+let view: PanelView = 'run';
 let theme: Theme = readTheme();
 let ignored = 0;
 let updates = 0;
@@ -22,8 +25,12 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 
 const ui = buildPage(document.getElementById('app') ?? document.body);
 const deck = new ChartDeck(ui.charts, exportPng);
+const reproductionView = new ReproductionView(ui.reproduction, {
+  openReport: (reportPath) => api.postMessage({ type: 'openReport', reportPath }),
+  exportPng: exportReproductionPng,
+});
 
-restoreState();
+const restoredReproduction = restoreState();
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseToWebview(event.data);
   if (!message) {
@@ -42,14 +49,25 @@ watchTheme(() => {
   deck.restyle(store, theme);
   renderTable(ui.table, store, theme);
   renderLegend();
+  if (view === 'reproduction' && reproductionView.current) reproductionView.render(reproductionView.current, theme);
 });
-api.postMessage({ type: 'ready', ...(store.runId ? { runId: store.runId } : {}) });
+api.postMessage({
+  type: 'ready',
+  ...(restoredReproduction ? { reproductionId: restoredReproduction.id } : store.runId ? { runId: store.runId } : {}),
+});
+if (restoredReproduction) announceReproduction(restoredReproduction);
 
 function handle(message: ToWebviewMessage): void {
   switch (message.type) {
     case 'snapshot':
+      view = 'run';
       store.load(message.snapshot);
       renderAll();
+      saveState(true);
+      return;
+    case 'reproduction':
+      showReproduction(message.reproduction);
+      announceReproduction(message.reproduction);
       saveState(true);
       return;
     case 'update': {
@@ -79,10 +97,17 @@ function handle(message: ToWebviewMessage): void {
   }
 }
 
+/** Shows the run view, the reproduction view or the empty state (the others are hidden). */
+function showView(which: 'run' | 'reproduction' | 'empty'): void {
+  ui.empty.hidden = which !== 'empty';
+  ui.main.hidden = which !== 'run';
+  ui.reproduction.hidden = which !== 'reproduction';
+  document.body.dataset.view = which;
+}
+
 function renderAll(): void {
   const hasRun = store.header !== undefined;
-  ui.empty.hidden = hasRun;
-  ui.main.hidden = !hasRun;
+  showView(hasRun ? 'run' : 'empty');
   if (!hasRun) return;
   renderHeader();
   renderLegend();
@@ -150,6 +175,27 @@ function renderWarnings(): void {
   );
 }
 
+/** Draws a reproduction (the view is made visible first: chart.js sizes its charts from their boxes). */
+function showReproduction(reproduction: PanelReproduction): void {
+  view = 'reproduction';
+  showView('reproduction');
+  const drawn = reproductionView.render(reproduction, theme);
+  document.body.dataset.reproductionId = reproduction.id;
+  document.body.dataset.reproductionCharts = String(drawn);
+}
+
+/** Tells the host the reproduction's charts are drawn (after `ready`, so `ready` stays the first message). */
+function announceReproduction(reproduction: PanelReproduction): void {
+  api.postMessage({ type: 'reproductionShown', reproductionId: reproduction.id, charts: Number(document.body.dataset.reproductionCharts ?? 0) });
+}
+
+function exportReproductionPng(chartId: string): void {
+  const reproduction = reproductionView.current;
+  const dataUrl = reproductionView.toPng(chartId, theme.background);
+  if (!dataUrl || !reproduction) return;
+  api.postMessage({ type: 'exportPng', chart: chartId, suggestedName: `${reproduction.id}-${chartId}.png`, dataUrl });
+}
+
 function setAxis(next: XAxis): void {
   if (next === axis) return;
   axis = next;
@@ -173,7 +219,8 @@ function exportCsv(): void {
 function saveState(now: boolean): void {
   const write = () => {
     saveTimer = undefined;
-    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis };
+    const reproduction = reproductionView.current;
+    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, view, ...(reproduction ? { reproduction } : {}) };
     api.setState(state);
   };
   if (now) {
@@ -184,11 +231,16 @@ function saveState(now: boolean): void {
   }
 }
 
-function restoreState(): void {
+/** Shows what the saved state holds; returns the reproduction, when that is what it showed. */
+function restoreState(): PanelReproduction | undefined {
   const state = api.getState() as Partial<PanelState> | undefined;
   if (state && (state.xAxis === 'iteration' || state.xAxis === 'seconds')) axis = state.xAxis;
   if (state && isSnapshot(state.snapshot)) store.load(state.snapshot);
   renderAll();
+  // State is data like any message: a reproduction is drawn only if it passes the same check.
+  if (state?.view !== 'reproduction' || !isPanelReproduction(state.reproduction)) return undefined;
+  showReproduction(state.reproduction);
+  return state.reproduction;
 }
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -255,6 +307,8 @@ function buildPage(root: HTMLElement) {
   const toastBox = el('div', 'toast');
   toastBox.setAttribute('role', 'status');
   toastBox.hidden = true;
-  root.append(empty, main, toastBox);
-  return { empty, main, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, warnings, warningsSummary, warningsList, toast: toastBox };
+  const reproduction = el('div', 'reproduction');
+  reproduction.hidden = true;
+  root.append(empty, main, reproduction, toastBox);
+  return { empty, main, reproduction, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, warnings, warningsSummary, warningsList, toast: toastBox };
 }

@@ -1,12 +1,17 @@
 /** The VS Code webview API (`acquireVsCodeApi`, callable once per page), typed for this panel. */
-import type { FromWebviewMessage, PanelSnapshot } from '../../src/protocol/panelMessages';
+import type { FromWebviewMessage, PanelReproduction, PanelSnapshot } from '../../src/protocol/panelMessages';
 
 /** What the panel keeps in the webview state (restored after a reload or when VS Code restores the panel). */
 export interface PanelState {
   readonly version: 1;
   readonly snapshot?: PanelSnapshot;
   readonly xAxis: XAxis;
+  /** Which view was shown (absent in states saved before reproductions: the run view). */
+  readonly view?: PanelView;
+  readonly reproduction?: PanelReproduction;
 }
+
+export type PanelView = 'run' | 'reproduction';
 
 export type XAxis = 'iteration' | 'seconds';
 

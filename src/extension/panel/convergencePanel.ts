@@ -7,12 +7,21 @@
  * it saves its editors, which a reload can outrun; the host therefore also keeps the shown run's id in the
  * workspace state and, when a restored webview comes back empty, shows that run from its results folder. Every message from the webview is
  * validated (`parseFromWebview`) before use; the webview may load only from `dist/` and `media/`.
+ * The panel also shows a paper reproduction (its charts, from Reproduce Paper Experiments) instead of a run; the
+ * next run, or Open Run Results, switches back. The webview keeps the reproduction in its state like a run.
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { PARTIAL_SUFFIX } from '../../core/runner/results';
-import { PANEL_VIEW_TYPE, parseFromWebview, type FromWebviewMessage, type RunStatus, type ToWebviewMessage } from '../../protocol/panelMessages';
+import {
+  PANEL_VIEW_TYPE,
+  parseFromWebview,
+  type FromWebviewMessage,
+  type PanelReproduction,
+  type RunStatus,
+  type ToWebviewMessage,
+} from '../../protocol/panelMessages';
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import type { Log } from '../log';
@@ -39,6 +48,12 @@ export interface PanelStatus {
   readonly reportsPosted: number;
   readonly ignoredMessages: number;
   readonly restored: boolean;
+  /** What the host has the panel show: a run, or a paper reproduction. */
+  readonly view?: 'run' | 'reproduction';
+  /** The reproduction shown, the charts posted for it, and the charts the webview said it drew. */
+  readonly reproductionId?: string;
+  readonly reproductionChartsPosted: number;
+  readonly reproductionChartsDrawn: number;
 }
 
 /** Workspace-state key of the run the panel shows (see the file comment). */
@@ -48,12 +63,15 @@ export class ConvergencePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
   private record: RunRecord | undefined;
+  private reproduction: PanelReproduction | undefined;
+  private view: 'run' | 'reproduction' | undefined;
+  private reproductionDrawn = { id: '', charts: 0 };
   private feed: PanelFeed | undefined;
   private ready = false;
   private restored = false;
   private readonly scheduler: FlushScheduler;
   private readonly disposables: vscode.Disposable[] = [];
-  private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0 };
+  private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0, reproductionCharts: 0 };
 
   static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): ConvergencePanel {
     const controller = new ConvergencePanel(context.extensionUri, context.workspaceState, runs, log);
@@ -107,6 +125,7 @@ export class ConvergencePanel implements vscode.Disposable {
   /** Shows `record` (a new live run, or a stored one); `quietly` updates an open panel without opening one. */
   showRecord(record: RunRecord, quietly = false): void {
     this.record = record;
+    this.view = 'run';
     this.rememberShownRun(record.runId);
     this.feed = new PanelFeed(record);
     if (this.panel) {
@@ -114,6 +133,19 @@ export class ConvergencePanel implements vscode.Disposable {
       if (this.ready) this.post(this.feed.snapshot());
       if (!quietly) this.panel.reveal(undefined, true);
     } else if (!quietly) {
+      this.show(true);
+    }
+  }
+
+  /** Shows a paper reproduction's charts (opening the panel if needed). */
+  showReproduction(reproduction: PanelReproduction): void {
+    this.reproduction = reproduction;
+    this.view = 'reproduction';
+    if (this.panel) {
+      this.panel.title = this.title();
+      if (this.ready) this.post({ type: 'reproduction', reproduction });
+      this.panel.reveal(undefined, true);
+    } else {
       this.show(true);
     }
   }
@@ -130,6 +162,10 @@ export class ConvergencePanel implements vscode.Disposable {
       reportsPosted: this.counters.reports,
       ignoredMessages: this.counters.ignored,
       restored: this.restored,
+      view: this.view,
+      reproductionId: this.reproduction?.id,
+      reproductionChartsPosted: this.counters.reproductionCharts,
+      reproductionChartsDrawn: this.reproduction && this.reproductionDrawn.id === this.reproduction.id ? this.reproductionDrawn.charts : 0,
     };
   }
 
@@ -141,6 +177,7 @@ export class ConvergencePanel implements vscode.Disposable {
   }
 
   private title(): string {
+    if (this.view === 'reproduction' && this.reproduction) return 'MoE Lab: Paper Reproduction';
     return this.record ? `MoE Lab: ${this.record.header.name}` : 'MoE Lab: Convergence';
   }
 
@@ -194,6 +231,13 @@ export class ConvergencePanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
+        if (this.view === 'reproduction' && this.reproduction) {
+          if (this.panel) this.panel.title = this.title();
+          this.post({ type: 'reproduction', reproduction: this.reproduction });
+          return;
+        }
+        // A webview that restored a reproduction keeps it, unless the host has a run to show.
+        if (message.reproductionId && !this.record) return;
         const runId = message.runId ?? (this.restored ? this.workspaceState.get<string>(SHOWN_RUN_KEY) : undefined);
         if (!this.record && runId) await this.adoptStoredRun(runId);
         if (this.record) {
@@ -227,6 +271,13 @@ export class ConvergencePanel implements vscode.Disposable {
         this.post({ type: 'exported', kind: 'csv', ...(file ? { file } : {}) });
         return;
       }
+      case 'openReport':
+        await this.openReport(message.reportPath);
+        return;
+      case 'reproductionShown':
+        this.reproductionDrawn = { id: message.reproductionId, charts: message.charts };
+        this.log.info(`Convergence panel: drew ${message.charts} charts of ${message.reproductionId}`);
+        return;
       case 'revealResults':
         await this.reveal(message.resultsDir);
         return;
@@ -273,12 +324,24 @@ export class ConvergencePanel implements vscode.Disposable {
     await vscode.commands.executeCommand('revealInExplorer', uri);
   }
 
+  /** Opens a reproduction's report.md, but only one inside an open workspace folder that exists. */
+  private async openReport(file: string): Promise<void> {
+    const uri = vscode.Uri.file(path.resolve(file));
+    if (path.basename(uri.fsPath) !== 'report.md' || !vscode.workspace.getWorkspaceFolder(uri) || !existsSync(uri.fsPath)) {
+      void vscode.window.showWarningMessage(`MoE Lab: the report ${file} is not in this workspace (or no longer exists).`);
+      return;
+    }
+    await vscode.window.showTextDocument(uri, { preview: false });
+  }
+
   private exportDir(): string | undefined {
+    if (this.view === 'reproduction' && this.reproduction) return path.dirname(this.reproduction.reportPath);
     return this.record?.end.resultsDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
   private flush(): void {
-    if (!this.panel || !this.ready || !this.feed) return;
+    // While a reproduction is shown, run updates wait: switching back sends a whole snapshot.
+    if (!this.panel || !this.ready || !this.feed || this.view !== 'run') return;
     const update = this.feed.update();
     if (update) this.post(update);
   }
@@ -291,6 +354,8 @@ export class ConvergencePanel implements vscode.Disposable {
     } else if (message.type === 'update') {
       this.counters.updates++;
       this.counters.reports += message.series.reduce((sum, s) => sum + s.reports.length, 0);
+    } else if (message.type === 'reproduction') {
+      this.counters.reproductionCharts = message.reproduction.charts.length;
     }
     void this.panel.webview.postMessage(message);
   }

@@ -226,6 +226,7 @@ export class RunManager implements vscode.Disposable {
     const held: HeldSlot = { job, stopping: false, released: new Promise<void>((resolve) => (release = resolve)) };
     this.other = held;
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
+    this.statusItem.text = `$(loading~spin) MoE Lab: ${job.label}`;
     this.statusItem.tooltip = `MoE Lab: ${job.label} — click to stop (what finished is kept)`;
     this.statusItem.show();
     return {

@@ -5,23 +5,33 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RunEvent } from '../../core/runner/types';
-import { parseFromWorker, type FailedMessage, type SynthWrittenMessage, type ToWorkerMessage } from '../../protocol/workerMessages';
+import {
+  parseFromWorker,
+  type FailedMessage,
+  type ReproduceProgressMessage,
+  type ReproduceWrittenMessage,
+  type SynthWrittenMessage,
+  type ToWorkerMessage,
+} from '../../protocol/workerMessages';
 
 export interface WorkerJobHandlers {
   /** A batch of run events, in order. */
   onEvents?(events: readonly RunEvent[]): void;
+  /** Where a paper reproduction stands. */
+  onReproduceProgress?(progress: ReproduceProgressMessage): void;
   /** A message that failed validation (it is otherwise ignored). */
   onInvalidMessage?(value: unknown): void;
 }
 
 export type WorkerJobOutcome =
-  | { readonly ok: true; readonly synth?: SynthWrittenMessage }
+  | { readonly ok: true; readonly synth?: SynthWrittenMessage; readonly reproduction?: ReproduceWrittenMessage }
   | { readonly ok: false; readonly failure: Pick<FailedMessage, 'message' | 'userError' | 'pointer' | 'stack'> };
 
 export class WorkerJob {
   private readonly worker: Worker;
   private settled = false;
   private synth: SynthWrittenMessage | undefined;
+  private reproduction: ReproduceWrittenMessage | undefined;
   private resolveOutcome!: (outcome: WorkerJobOutcome) => void;
   /** Settles once: the job finished, failed, the worker died, or the job was disposed. */
   readonly outcome: Promise<WorkerJobOutcome>;
@@ -63,8 +73,14 @@ export class WorkerJob {
       case 'synthWritten':
         this.synth = message;
         break;
+      case 'reproduceProgress':
+        this.handlers.onReproduceProgress?.(message);
+        break;
+      case 'reproduceWritten':
+        this.reproduction = message;
+        break;
       case 'done':
-        this.settle({ ok: true, ...(this.synth ? { synth: this.synth } : {}) });
+        this.settle({ ok: true, ...(this.synth ? { synth: this.synth } : {}), ...(this.reproduction ? { reproduction: this.reproduction } : {}) });
         break;
       case 'failed':
         this.settle({ ok: false, failure: message });

@@ -57,3 +57,54 @@ test('worker → host: run events and job messages are checked', () => {
   assert.equal(parseFromWorker({ type: 'failed', message: 'm' }), undefined);
   assert.equal(parseFromWorker({ type: 'synthWritten', csvPath: 'a', truthPath: 'b', rows: -1, features: 2 }), undefined);
 });
+
+const chart = {
+  id: 'symmoline-beta-error',
+  experiment: 'symmoline',
+  title: 'β error',
+  xLabel: 'iteration',
+  yLabel: 'error',
+  yLog: true,
+  series: [{ label: 'EM', solver: 'em', x: [0, 1, 2], y: [1, 0.1, null], lower: [0.9, 0.05, null], upper: [1.1, 0.2, null] }],
+};
+const reproduction = { id: 'reproduction-20260101-000000', title: 'Paper reproduction', status: 'finished', reportPath: '/w/report.md', seconds: 3, charts: [chart], checks: [{ experiment: 'symmoline', name: 'EM is monotone', passed: true }], skipped: [] };
+
+test('host → webview: a reproduction passes with its charts; a malformed chart, series or status is refused', () => {
+  assert.ok(parseToWebview({ type: 'reproduction', reproduction }));
+  const series = chart.series[0];
+  const bad = [
+    { ...reproduction, id: '../x' },
+    { ...reproduction, status: 'running' },
+    { ...reproduction, charts: [{ ...chart, experiment: 'other' }] },
+    { ...reproduction, charts: [{ ...chart, id: 'a/b' }] },
+    { ...reproduction, charts: [{ ...chart, yLog: 'yes' }] },
+    { ...reproduction, charts: [{ ...chart, series: [{ ...series, y: [1, 2] }] }] },
+    { ...reproduction, charts: [{ ...chart, series: [{ ...series, upper: [1, 'x', 3] }] }] },
+    { ...reproduction, charts: [{ ...chart, series: [{ ...series, solver: 'sgd' }] }] },
+    { ...reproduction, skipped: [{ name: 'fmnist' }] },
+  ];
+  for (const value of bad) assert.equal(parseToWebview({ type: 'reproduction', reproduction: value }), undefined, JSON.stringify(value).slice(0, 120));
+});
+
+test('webview → host: reproduction messages are checked (a report must be a report.md)', () => {
+  assert.deepEqual(parseFromWebview({ type: 'ready', reproductionId: 'reproduction-1', x: 1 }), { type: 'ready', reproductionId: 'reproduction-1' });
+  assert.deepEqual(parseFromWebview({ type: 'openReport', reportPath: '/w/r/report.md' }), { type: 'openReport', reportPath: '/w/r/report.md' });
+  assert.deepEqual(parseFromWebview({ type: 'reproductionShown', reproductionId: 'r1', charts: 4 }), { type: 'reproductionShown', reproductionId: 'r1', charts: 4 });
+  for (const value of [
+    { type: 'ready', reproductionId: '..' + '/x' },
+    { type: 'openReport', reportPath: '/etc/passwd' },
+    { type: 'openReport', reportPath: '/w/report.md.exe' },
+    { type: 'reproductionShown', reproductionId: 'r1', charts: -1 },
+  ]) {
+    assert.equal(parseFromWebview(value), undefined, JSON.stringify(value));
+  }
+});
+
+test('worker → host: reproduction progress and the written reproduction are checked', () => {
+  assert.ok(parseFromWorker({ type: 'reproduceProgress', experiment: 'symmoline', done: 1, total: 3, message: 'x' }));
+  assert.equal(parseFromWorker({ type: 'reproduceProgress', experiment: 'nope', done: 1, total: 3, message: 'x' }), undefined);
+  const written = { type: 'reproduceWritten', dir: '/w', report: '/w/report.md', results: '/w/results.json', cancelled: false, seconds: 1, charts: [chart], checks: reproduction.checks, skipped: [] };
+  assert.ok(parseFromWorker(written));
+  assert.equal(parseFromWorker({ ...written, charts: [{ ...chart, series: 'x' }] }), undefined);
+  assert.equal(parseFromWorker({ ...written, cancelled: 'no' }), undefined);
+});

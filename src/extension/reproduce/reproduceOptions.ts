@@ -1,0 +1,83 @@
+/**
+ * What a paper reproduction started from VS Code runs: from the quick picks, or from the argument object that tests
+ * and other extensions pass to `moeLab.reproducePaper` (checked here, since a command argument is untrusted input).
+ * Also the panel's view of a finished reproduction. No VS Code import (the webview fixture and unit tests load it).
+ */
+import * as path from 'node:path';
+import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
+import type { PanelReproduction } from '../../protocol/panelMessages';
+import type { ReproduceWrittenMessage } from '../../protocol/workerMessages';
+import { isWhenBusy, type WhenBusy } from '../run/whenBusy';
+
+export interface ReproduceChoice {
+  readonly quick: boolean;
+  readonly only: readonly ExperimentName[];
+  /** Fewer Fashion-MNIST instances than the paper's 25 (full mode). */
+  readonly fmnistInstances?: number;
+  /** Output folder (absolute); default `<results folder>/reproduction-<timestamp>`. */
+  readonly outDir?: string;
+  readonly whenBusy: WhenBusy;
+}
+
+const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy'];
+
+/**
+ * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy? }`; `outDir` is resolved
+ * against `workspaceDir` and must stay inside it. Throws with a message naming the field.
+ */
+export function parseReproduceArgument(value: unknown, workspaceDir: string): ReproduceChoice {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('moeLab.reproducePaper: the argument must be an object');
+  const input = value as Record<string, unknown>;
+  const unknown = Object.keys(input).filter((key) => !KEYS.includes(key));
+  if (unknown.length > 0) throw new Error(`moeLab.reproducePaper: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  const quick = input.quick ?? true;
+  if (typeof quick !== 'boolean') throw new Error('moeLab.reproducePaper: "quick" must be true or false');
+  const only = input.only ?? [...EXPERIMENT_NAMES];
+  if (!Array.isArray(only) || only.length === 0 || !only.every((name) => (EXPERIMENT_NAMES as readonly unknown[]).includes(name))) {
+    throw new Error(`moeLab.reproducePaper: "only" must list experiments among ${EXPERIMENT_NAMES.join(', ')}`);
+  }
+  const instances = input.fmnistInstances;
+  if (instances !== undefined && !(typeof instances === 'number' && Number.isInteger(instances) && instances >= 1 && instances <= 1000)) {
+    throw new Error('moeLab.reproducePaper: "fmnistInstances" must be an integer from 1 to 1000');
+  }
+  const whenBusy = input.whenBusy ?? 'ask';
+  if (!isWhenBusy(whenBusy)) throw new Error('moeLab.reproducePaper: "whenBusy" must be ask, stop or keep');
+  return { quick, only: only as ExperimentName[], whenBusy, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
+}
+
+function outDirOf(value: unknown, workspaceDir: string): { outDir?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || value.trim() === '') throw new Error('moeLab.reproducePaper: "outDir" must be a folder path');
+  const dir = path.resolve(workspaceDir, value);
+  const relative = path.relative(workspaceDir, dir);
+  // The report is written into the workspace, like every result of MoE Lab.
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
+  return { outDir: dir };
+}
+
+/** `reproduction-YYYYMMDD-HHMMSS` (local time, like run folders). */
+export function reproductionFolderName(date: Date): string {
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `reproduction-${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** How the report names what made it ("MoE Lab: Reproduce Paper Experiments (quick; symmoline, snr-sweep)"). */
+export function describeChoice(choice: Pick<ReproduceChoice, 'quick' | 'only' | 'fmnistInstances'>): string {
+  const mode = choice.quick ? 'quick' : `full${choice.fmnistInstances ? `, ${choice.fmnistInstances} Fashion-MNIST instances` : ''}`;
+  const all = choice.only.length === EXPERIMENT_NAMES.length;
+  return `MoE Lab: Reproduce Paper Experiments (${mode}; ${all ? 'all experiments' : choice.only.join(', ')})`;
+}
+
+/** The panel's view of a written reproduction. */
+export function panelReproductionOf(written: ReproduceWrittenMessage, choice: Pick<ReproduceChoice, 'quick' | 'only' | 'fmnistInstances'>): PanelReproduction {
+  return {
+    id: path.basename(written.dir),
+    title: `Paper reproduction — ${choice.quick ? 'quick (smoke test)' : 'full'}`,
+    status: written.cancelled ? 'cancelled' : 'finished',
+    reportPath: written.report,
+    seconds: written.seconds,
+    charts: written.charts,
+    checks: written.checks,
+    skipped: written.skipped,
+  };
+}
