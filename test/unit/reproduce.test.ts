@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { reproduceCommand } from '../../src/cli/commands/reproduce';
@@ -19,6 +19,7 @@ import { band, quantile, timeCurve } from '../../src/core/reproduce/aggregate';
 import { PAPER_LABEL, SUMMARY_SECTION_LABEL, runReproduction, type ReproductionResults } from '../../src/core/reproduce';
 import { SUMMARY_TABLE } from '../../src/core/reproduce/summaryTable';
 import { writeReproduction } from '../../src/core/reproduce/write';
+import { readPanelReproduction } from '../../src/extension/reproduce/reproduceOptions';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLES = path.join(ROOT, 'examples', 'data');
@@ -185,4 +186,24 @@ test('charts render to PNG in headless Chromium (skipped without it)', { timeout
   const png = readFileSync(path.join(dir, `${chart.id}.png`));
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.ok(png.length > 10_000);
+});
+
+test('a written reproduction reads back as the panel shows it (for a panel whose webview state was lost)', async () => {
+  const results = await quickRun();
+  const dir = mkdtempSync(path.join(tmpdir(), 'moe-reproduce-'));
+  await writeReproduction(dir, results, { command: 'moe-lab reproduce --quick', renderedCharts: new Set(), chartNote: 'not rendered in this test' });
+  const view = await readPanelReproduction(dir);
+  assert.ok(view, 'the folder was not read back');
+  assert.equal(view.id, path.basename(dir));
+  assert.equal(view.status, results.cancelled ? 'cancelled' : 'finished');
+  assert.equal(view.reportPath, path.join(dir, 'report.md'));
+  assert.deepEqual(view.charts, JSON.parse(JSON.stringify(results.charts)));
+  assert.deepEqual(view.checks.map((c) => `${c.experiment}: ${c.name}: ${c.passed}`), results.checks.map((c) => `${c.experiment}: ${c.name}: ${c.passed}`));
+  assert.match(view.title, /quick/);
+  const other = mkdtempSync(path.join(tmpdir(), 'moe-not-reproduction-'));
+  assert.equal(await readPanelReproduction(other), undefined, 'an empty folder');
+  writeFileSync(path.join(other, 'results.json'), JSON.stringify({ runId: 'x', results: [] }));
+  assert.equal(await readPanelReproduction(other), undefined, "another tool's results.json");
+  writeFileSync(path.join(other, 'results.json'), '{ not json');
+  assert.equal(await readPanelReproduction(other), undefined, 'a damaged results.json');
 });

@@ -4,8 +4,9 @@
  * append-only updates (at most `moeLab.panelUpdatesPerSecond` per second). The panel is restored after a window
  * reload by a `WebviewPanelSerializer`; the webview keeps its data in its own state (`setState`), so a restored
  * panel shows the last run even though the extension host restarted. The workbench persists that state only when
- * it saves its editors, which a reload can outrun; the host therefore also keeps the shown run's id in the
- * workspace state and, when a restored webview comes back empty, shows that run from its results folder. Every message from the webview is
+ * it saves its editors, which a reload can outrun; the host therefore also keeps what it shows (a run's id, or a
+ * reproduction's folder) in the workspace state and, when a restored webview comes back empty, shows it again
+ * from disk. Every message from the webview is
  * validated (`parseFromWebview`) before use; the webview may load only from `dist/` and `media/`.
  * The panel also shows a paper reproduction (its charts, from Reproduce Paper Experiments) instead of a run; the
  * next run, or Open Run Results, switches back. The webview keeps the reproduction in its state like a run.
@@ -28,6 +29,7 @@ import type { Log } from '../log';
 import type { RunManager } from '../run/runManager';
 import type { RunRecord } from '../run/runRecord';
 import { loadStoredRun } from '../results/storedRuns';
+import { readPanelReproduction } from '../reproduce/reproduceOptions';
 import { configuredResultsRoot, errorMessage } from '../workspace';
 import { pngBytes, safeFileName, saveWithDialog } from './exports';
 import { panelHtml } from './html';
@@ -57,7 +59,16 @@ export interface PanelStatus {
 }
 
 /** Workspace-state key of the run the panel shows (see the file comment). */
-const SHOWN_RUN_KEY = 'moeLab.panel.shownRunId';
+const SHOWN_KEY = 'moeLab.panel.shown';
+
+/** What the panel last showed: a run (by id) or a reproduction (by folder). */
+type ShownItem = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'reproduction'; readonly dir: string };
+
+function isShownItem(value: unknown): value is ShownItem {
+  if (typeof value !== 'object' || value === null) return false;
+  const item = value as Record<string, unknown>;
+  return (item.kind === 'run' && typeof item.runId === 'string') || (item.kind === 'reproduction' && typeof item.dir === 'string');
+}
 
 export class ConvergencePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -126,7 +137,7 @@ export class ConvergencePanel implements vscode.Disposable {
   showRecord(record: RunRecord, quietly = false): void {
     this.record = record;
     this.view = 'run';
-    this.rememberShownRun(record.runId);
+    this.remember({ kind: 'run', runId: record.runId });
     this.feed = new PanelFeed(record);
     if (this.panel) {
       this.panel.title = this.title();
@@ -141,6 +152,7 @@ export class ConvergencePanel implements vscode.Disposable {
   showReproduction(reproduction: PanelReproduction): void {
     this.reproduction = reproduction;
     this.view = 'reproduction';
+    this.remember({ kind: 'reproduction', dir: path.dirname(reproduction.reportPath) });
     if (this.panel) {
       this.panel.title = this.title();
       if (this.ready) this.post({ type: 'reproduction', reproduction });
@@ -238,7 +250,12 @@ export class ConvergencePanel implements vscode.Disposable {
         }
         // A webview that restored a reproduction keeps it, unless the host has a run to show.
         if (message.reproductionId && !this.record) return;
-        const runId = message.runId ?? (this.restored ? this.workspaceState.get<string>(SHOWN_RUN_KEY) : undefined);
+        const lost = this.restored && !message.runId && !message.reproductionId && !this.record ? this.lastShown() : undefined;
+        if (lost?.kind === 'reproduction') {
+          await this.adoptStoredReproduction(lost.dir);
+          return;
+        }
+        const runId = message.runId ?? lost?.runId;
         if (!this.record && runId) await this.adoptStoredRun(runId);
         if (this.record) {
           if (this.panel) this.panel.title = this.title();
@@ -300,15 +317,29 @@ export class ConvergencePanel implements vscode.Disposable {
       const record = await loadStoredRun(dir);
       if (this.record) return; // a run started meanwhile
       this.record = record;
-      this.rememberShownRun(runId);
+      this.remember({ kind: 'run', runId });
       this.log.info(`Convergence panel: showing run ${runId} as its results folder has it (${record.end.status}${record.end.error ? `: ${record.end.error}` : ''}) from ${dir}`);
     } catch (error) {
       this.log.warn(`Convergence panel: could not read run ${runId} from ${dir}: ${errorMessage(error)}`);
     }
   }
 
-  private rememberShownRun(runId: string): void {
-    void Promise.resolve(this.workspaceState.update(SHOWN_RUN_KEY, runId)).catch((error: unknown) =>
+  /** What the panel showed before a reload whose webview state was lost (see the file comment). */
+  private lastShown(): ShownItem | undefined {
+    const item = this.workspaceState.get<unknown>(SHOWN_KEY);
+    return isShownItem(item) ? item : undefined;
+  }
+
+  /** A restored panel whose webview lost its state shows the reproduction it had, from the folder's results.json. */
+  private async adoptStoredReproduction(dir: string): Promise<void> {
+    const reproduction = await readPanelReproduction(dir);
+    if (!reproduction || this.record || this.reproduction) return;
+    this.log.info(`Convergence panel: showing the reproduction in ${dir} again (the panel's own state was lost)`);
+    this.showReproduction(reproduction);
+  }
+
+  private remember(item: ShownItem): void {
+    void Promise.resolve(this.workspaceState.update(SHOWN_KEY, item)).catch((error: unknown) =>
       this.log.warn(`Convergence panel: could not remember the shown run: ${errorMessage(error)}`),
     );
   }

@@ -3,7 +3,9 @@
  * and other extensions pass to `moeLab.reproducePaper` (checked here, since a command argument is untrusted input).
  * Also the panel's view of a finished reproduction. No VS Code import (the webview fixture and unit tests load it).
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { ReproductionResults } from '../../core/reproduce/reproduce';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
 import type { PanelReproduction } from '../../protocol/panelMessages';
 import type { ReproduceWrittenMessage } from '../../protocol/workerMessages';
@@ -79,5 +81,29 @@ export function panelReproductionOf(written: ReproduceWrittenMessage, choice: Pi
     charts: written.charts,
     checks: written.checks,
     skipped: written.skipped,
+  };
+}
+
+/**
+ * The panel's view of a reproduction folder written earlier (its `results.json`), for a panel restored after a
+ * reload whose webview state was lost. Undefined when the folder holds no readable reproduction.
+ */
+export async function readPanelReproduction(dir: string): Promise<PanelReproduction | undefined> {
+  let results: Partial<ReproductionResults>;
+  try {
+    results = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8')) as Partial<ReproductionResults>;
+  } catch {
+    return undefined;
+  }
+  if (results.tool !== 'moe-lab reproduce' || !Array.isArray(results.charts) || !Array.isArray(results.checks) || !Array.isArray(results.skipped)) return undefined;
+  return {
+    id: path.basename(dir),
+    title: `Paper reproduction — ${results.quick ? 'quick (smoke test)' : 'full'}`,
+    status: results.cancelled ? 'cancelled' : 'finished',
+    reportPath: path.join(dir, 'report.md'),
+    seconds: typeof results.seconds === 'number' ? results.seconds : 0,
+    charts: results.charts,
+    checks: results.checks.map(({ experiment, name, passed }) => ({ experiment, name, passed })),
+    skipped: results.skipped.map(({ name, reason }) => ({ name, reason })),
   };
 }
