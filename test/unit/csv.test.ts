@@ -217,6 +217,51 @@ test('a file bigger than the default chunk with a quoted field across the 64 KiB
   });
 });
 
+/** The table, or the message of the UserInputError that reading threw. */
+async function outcome(read: () => CsvTable | Promise<CsvTable>): Promise<CsvTable | string> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof UserInputError) return error.message;
+    throw error;
+  }
+}
+
+test('numbers read from the bytes of ASCII chunks give what the text path gives, errors included', async () => {
+  // Mostly numbers, with what makes the byte path hand a cell to the state machine: text, empty, quoted, padded,
+  // ragged rows; chunk sizes put boundaries everywhere.
+  const cell = fc.oneof(
+    { weight: 6, arbitrary: fc.oneof(fc.integer({ min: -999, max: 999 }).map(String), fc.double({ noNaN: true, noDefaultInfinity: true }).map(String)) },
+    { weight: 1, arbitrary: fc.constantFrom('', ' 1.5 ', '"2"', 'abc', '1e5', '.5', '-', '1e999') },
+  );
+  const row = fc.array(cell, { minLength: 2, maxLength: 4 }).map((cells) => cells.join(','));
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'ascii.csv');
+    await fc.assert(fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.constantFrom(3, 7, 16, 64, 4096), async (rows, eol, chunkSize) => {
+      const text = `a,b,c${eol}${rows.join(eol)}${eol}`;
+      writeFileSync(path, text, 'utf8');
+      const expected = await outcome(() => parseCsv(text, 'ascii.csv'));
+      assert.deepEqual(await outcome(() => readCsvFile(path, { chunkSize, displayName: 'ascii.csv' })), expected);
+    }), { numRuns: 300 });
+  });
+});
+
+test('columns sized from the file length: rows longer or shorter later than at the start', async () => {
+  await withTempDir(async (dir) => {
+    // The estimate from the first rows is too low (long rows later) or too high (short rows later).
+    const short = Array.from({ length: 3000 }, (_, k) => `${k},1`);
+    const long = Array.from({ length: 3000 }, (_, k) => `${k},${(k * 1.2345678901234).toPrecision(17)}`);
+    for (const rows of [[...short, ...long], [...long, ...short]]) {
+      const text = `x,y\n${rows.join('\n')}\n`;
+      const path = join(dir, 'sized.csv');
+      writeFileSync(path, text, 'utf8');
+      const table = await readCsvFile(path, { displayName: 'sized.csv' });
+      assert.deepEqual(table, parseCsv(text, 'sized.csv'));
+      assert.equal(table.rowCount, 6000);
+    }
+  });
+});
+
 test('invalid UTF-8 is reported with the file and row', async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, 'latin1.csv');

@@ -90,6 +90,19 @@ test('the scanner reads a number in place and stops where the cell ends', () => 
   }), { numRuns: 5000 });
 });
 
+test('the byte scanner gives what the text scanner gives, up to the chunk end', () => {
+  const scanner = new DecimalScanner();
+  fc.assert(fc.property(fc.oneof(decimal, longDecimal), fc.constantFrom('', ',', '\n', ' ', 'x'), fc.nat(3), (number, after, cut) => {
+    // `cut` shortens the chunk so that some numbers run into its end, as at a chunk boundary.
+    const text = `x,${number}${after}9`.slice(0, Math.max(2, 3 + number.length + after.length - cut));
+    const end = scanner.scan(text, 2);
+    const value = scanner.value;
+    const bytes = Buffer.from(text, 'latin1');
+    assert.equal(scanner.scanBytes(bytes, text, 2), end, text);
+    if (end >= 0) assert.ok(Object.is(scanner.value, value), text);
+  }), { numRuns: 10000 });
+});
+
 test('numeric cells read in place give what trimming and parsing each cell gave', () => {
   const padding = fc.constantFrom('', ' ', '  ', '\t', ' \t');
   const cell = fc.oneof(

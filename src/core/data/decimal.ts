@@ -85,16 +85,72 @@ export class DecimalScanner {
       fractionDigits = i - fractionStart;
       if (i - digitsStart === 1) return -1; // a lone point
     } else if (i === digitsStart) return -1;
-    let scale = -fractionDigits;
-    if (c === LOWER_E || c === UPPER_E) {
-      i = this.scanExponent(text, i + 1);
-      if (i < 0) return -1;
-      scale += this.exponent;
-    } else if (lowDigits === 0 && fractionDigits <= 22) {
+    if (c !== LOWER_E && c !== UPPER_E && lowDigits === 0 && fractionDigits <= 22) {
       // The common case, inline: Clinger's fast path with an exact mantissa below 10^15.
       const value = high / POWERS_OF_TEN[fractionDigits];
       this.value = negative ? -value : value;
       return i;
+    }
+    return this.finish(text, start, i, negative, high, low, lowDigits, fractionDigits);
+  }
+
+  /**
+   * `scan` over bytes: the same grammar and results, for the CSV reader's ASCII chunks, where indexing a
+   * `Uint8Array` is about twice as fast as `charCodeAt`. `text` must hold the same characters as `bytes` (ASCII):
+   * the rare parts (exponents, the `Number()` fallback) read it instead.
+   */
+  scanBytes(bytes: Uint8Array, text: string, start: number): number {
+    const n = bytes.length;
+    let i = start;
+    let c = i < n ? bytes[i] : -1;
+    const negative = c === MINUS;
+    if (c === MINUS || c === PLUS) c = ++i < n ? bytes[i] : -1;
+    let high = 0;
+    let low = 0;
+    let lowDigits = 0;
+    const digitsStart = i;
+    for (; c >= ZERO && c <= NINE; c = ++i < n ? bytes[i] : -1) {
+      if (high < HIGH_LIMIT) high = high * 10 + (c - ZERO);
+      else {
+        low = low * 10 + (c - ZERO);
+        lowDigits++;
+      }
+    }
+    let fractionDigits = 0;
+    if (c === DOT) {
+      const fractionStart = ++i;
+      for (c = i < n ? bytes[i] : -1; c >= ZERO && c <= NINE; c = ++i < n ? bytes[i] : -1) {
+        if (high < HIGH_LIMIT) high = high * 10 + (c - ZERO);
+        else {
+          low = low * 10 + (c - ZERO);
+          lowDigits++;
+        }
+      }
+      fractionDigits = i - fractionStart;
+      if (i - digitsStart === 1) return -1; // a lone point
+    } else if (i === digitsStart) return -1;
+    if (c !== LOWER_E && c !== UPPER_E && lowDigits === 0 && fractionDigits <= 22) {
+      const value = high / POWERS_OF_TEN[fractionDigits];
+      this.value = negative ? -value : value;
+      return i;
+    }
+    return this.finish(text, start, i, negative, high, low, lowDigits, fractionDigits);
+  }
+
+  /**
+   * The less common rest of a scan, after the digits (up to index `i`): the exponent if any, then the exact paths
+   * or `Number()`. Returns the index after the number or −1.
+   */
+  private finish(
+    text: string, start: number, i: number, negative: boolean,
+    high: number, low: number, lowDigits: number, fractionDigits: number,
+  ): number {
+    let scale = -fractionDigits;
+    const c = text.charCodeAt(i);
+    if (c === LOWER_E || c === UPPER_E) {
+      i = this.scanExponent(text, i + 1);
+      if (i < 0) return -1;
+      scale += this.exponent;
     }
     let value = lowDigits > MAX_DIGITS - HIGH_DIGITS ? -1 : exactValue(high, low, lowDigits, scale);
     if (value >= 0) value = negative ? -value : value;
