@@ -223,7 +223,10 @@ suite('Concurrency and lifecycle', function () {
     edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), edited);
     assert.ok(await vscode.workspace.applyEdit(edit), 'the edit was not applied');
     assert.equal(document.isDirty, true);
-    assert.ok(await document.save(), 'the edited spec was not saved');
+    // Saving is the workbench's job, not MoE Lab's; on a loaded machine the remote file system has once refused the
+    // first save (a late watcher event on the freshly written file), so a second attempt is allowed.
+    const saved = (await document.save()) || (await sleep(1000), await document.save());
+    assert.ok(saved, 'the edited spec was not saved');
     const outcome = (await running)!;
     assert.equal(outcome.status, 'finished', outcome.error);
     const { summary, spec } = assertCompleteFolder(outcome.resultsDir!, { cancelled: false, solvers: ['adam', 'gd'] });
