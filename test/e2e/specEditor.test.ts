@@ -49,10 +49,14 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
   }
 }
 
-test('opening demo.moe.json from the explorer shows the experiment form', { timeout: 120_000 }, async () => {
+test('opening demo.moe.json from the explorer shows the experiment form', { timeout: 240_000 }, async () => {
   const { page } = workbench();
   const row = explorerItem(page, 'demo.moe.json');
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  // Generous: on a loaded CI machine the workbench has taken more than 30 s to list the workspace.
+  await row.waitFor({ state: 'visible', timeout: 120_000 }).catch(async (error: unknown) => {
+    await screenshot(page, 'spec-editor-no-explorer-row');
+    throw error;
+  });
   await row.dblclick();
   const frame = await form();
   await frame.locator('vscode-data-grid vscode-data-grid-row').nth(2).waitFor({ timeout: 30_000 }); // CSV preview read by the host
