@@ -47,6 +47,8 @@ export async function reproduceCommand(args: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The commit of the code that runs: read now, since the checkout may move during a run of hours.
+  const commit = root ? gitCommit(root) : undefined;
   try {
     const results = await runReproduction({
       quick: values.quick === true,
@@ -68,7 +70,7 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       command,
       renderedCharts: new Set(charts.rendered),
       chartNote: charts.note,
-      gitCommit: root ? gitCommit(root) : undefined,
+      gitCommit: commit,
     });
     const failed = results.checks.filter((c) => !c.passed);
     if (values.json) {
