@@ -330,7 +330,7 @@ export function isRunHeader(value: unknown): value is PanelRunHeader {
   );
 }
 
-function isDatasetSummary(value: unknown): value is DatasetSummary {
+export function isDatasetSummary(value: unknown): value is DatasetSummary {
   return (
     isRecord(value) &&
     isString(value.source, 4096) &&

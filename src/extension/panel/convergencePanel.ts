@@ -58,7 +58,7 @@ export interface PanelStatus {
   readonly reproductionChartsDrawn: number;
 }
 
-/** Workspace-state key of the run the panel shows (see the file comment). */
+/** Workspace-state key of what the panel shows, a run or a reproduction (see the file comment). */
 const SHOWN_KEY = 'moeLab.panel.shown';
 
 /** What the panel last showed: a run (by id) or a reproduction (by folder). */

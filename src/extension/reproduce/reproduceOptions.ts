@@ -71,10 +71,15 @@ export function describeChoice(choice: Pick<ReproduceChoice, 'quick' | 'only' | 
 }
 
 /** The panel's view of a written reproduction. */
+/** The panel's heading for a reproduction, live or read back from its folder. */
+function reproductionTitle(quick: boolean): string {
+  return `Paper reproduction — ${quick ? 'quick (smoke test)' : 'full'}`;
+}
+
 export function panelReproductionOf(written: ReproduceWrittenMessage, choice: Pick<ReproduceChoice, 'quick' | 'only' | 'fmnistInstances'>): PanelReproduction {
   return {
     id: path.basename(written.dir),
-    title: `Paper reproduction — ${choice.quick ? 'quick (smoke test)' : 'full'}`,
+    title: reproductionTitle(choice.quick),
     status: written.cancelled ? 'cancelled' : 'finished',
     reportPath: written.report,
     seconds: written.seconds,
@@ -98,7 +103,7 @@ export async function readPanelReproduction(dir: string): Promise<PanelReproduct
   if (results.tool !== 'moe-lab reproduce' || !Array.isArray(results.charts) || !Array.isArray(results.checks) || !Array.isArray(results.skipped)) return undefined;
   return {
     id: path.basename(dir),
-    title: `Paper reproduction — ${results.quick ? 'quick (smoke test)' : 'full'}`,
+    title: reproductionTitle(results.quick === true),
     status: results.cancelled ? 'cancelled' : 'finished',
     reportPath: path.join(dir, 'report.md'),
     seconds: typeof results.seconds === 'number' ? results.seconds : 0,

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { PARTIAL_SUFFIX, type RunStart, type RunSummary, type SpecFile } from '../../core/runner/results';
 import type { DatasetSummary, SolverResult } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
-import { isIterationReport, isPanelResult } from '../../protocol/panelMessages';
+import { isRecord, isNonNegativeInteger, isString } from '../../protocol/guards';
+import { isDatasetSummary, isIterationReport, isPanelResult } from '../../protocol/panelMessages';
 import { RunRecord } from '../run/runRecord';
 
 export interface StoredRunInfo {
@@ -118,9 +119,7 @@ async function readTraces(dir: string): Promise<SolverResult[]> {
 
 /** The start block of spec.json, checked enough to be shown (the folder may come from another version or be edited). */
 function isRunStart(value: unknown): value is RunStart {
-  if (typeof value !== 'object' || value === null) return false;
-  const { startedAt, dataset, parameterCount } = value as Partial<RunStart>;
-  return typeof startedAt === 'string' && typeof parameterCount === 'number' && typeof dataset === 'object' && dataset !== null && typeof dataset.rows === 'number' && typeof dataset.source === 'string';
+  return isRecord(value) && isString(value.startedAt) && isNonNegativeInteger(value.parameterCount) && isDatasetSummary(value.dataset);
 }
 
 /** A placeholder dataset description for an interrupted run written before spec.json had its start block. */
