@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { clickMenuItem, editorTab, openWorkbench, rightClickExplorerItem, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+import { clickMenuItem, editorTab, openWorkbench, reloadWindow, rightClickExplorerItem, runCommand, screenshot, waitVisible, webviewFrame, type Workbench } from './workbench';
 
 let wb: Workbench | undefined;
 
@@ -121,12 +121,11 @@ test('the offer to save the choices writes iris.moe.json beside the data', { tim
 
 test('after a window reload the panel is restored with its charts', { timeout: 3 * 60_000 }, async () => {
   const p = page();
-  await p.reload({ waitUntil: 'domcontentloaded' });
-  await p.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+  await reloadWindow(p);
   // VS Code restores a webview only when its tab is shown. Whether the panel or the saved spec comes back in
   // front depends on timing, so do what a person would: click the panel's tab.
   const tab = editorTab(p, 'MoE Lab: iris');
-  await tab.waitFor({ state: 'visible', timeout: 120_000 });
+  await waitVisible(p, tab, 'fit-6-no-panel-tab', 60_000);
   await tab.click();
   const frame = await panelFrame(p, 60_000).catch(async (error: unknown) => {
     await screenshot(p, 'fit-6-restore-failed');

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { E2E_ARTIFACTS, openWorkbench, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+import { E2E_ARTIFACTS, openWorkbench, reloadWindow, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
 
 let wb: Workbench | undefined;
 const figures: Record<string, unknown> = {};
@@ -125,8 +125,7 @@ test('a window reload mid-run: the worker dies with the extension host; the fold
   const linesBefore = server.lines.length;
   const tracesAtReload = tracesIn(partialDir).length;
   const reloadedAt = Date.now();
-  await p.reload({ waitUntil: 'domcontentloaded' });
-  await p.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 120_000 });
+  await reloadWindow(p);
   await server.waitForLine(/Launched Extension Host Process/, 120_000, { since: linesBefore });
   const exited = await server.waitForLine(/Extension Host Process exited with code: (-?\d+)/, 60_000, { since: linesBefore }).catch(() => undefined);
   figures.reload = { tracesAtReload, oldExtensionHostExit: exited?.[0] ?? 'not reported', secondsToNewHost: (Date.now() - reloadedAt) / 1000 };

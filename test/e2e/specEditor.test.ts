@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { explorerItem, openWorkbench, runCommand, screenshot, webviewWithText, type Workbench } from './workbench';
+import { explorerItem, openWorkbench, runCommand, screenshot, waitVisible, webviewWithText, type Workbench } from './workbench';
 
 const SPEC = `{
   "name": "e2e",
@@ -23,9 +23,9 @@ let wb: Workbench | undefined;
 let specFile = '';
 
 before(async () => {
-  wb = await openWorkbench({ name: 'specEditor' });
+  // The spec is in the folder before the window opens: the explorer lists it without waiting for a file watcher.
+  wb = await openWorkbench({ name: 'specEditor', files: { 'demo.moe.json': SPEC } });
   specFile = path.join(wb.workspace, 'demo.moe.json');
-  fs.writeFileSync(specFile, SPEC);
 }, { timeout: 15 * 60_000 });
 
 after(async () => {
@@ -52,11 +52,7 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
 test('opening demo.moe.json from the explorer shows the experiment form', { timeout: 240_000 }, async () => {
   const { page } = workbench();
   const row = explorerItem(page, 'demo.moe.json');
-  // Generous: on a loaded CI machine the workbench has taken more than 30 s to list the workspace.
-  await row.waitFor({ state: 'visible', timeout: 120_000 }).catch(async (error: unknown) => {
-    await screenshot(page, 'spec-editor-no-explorer-row');
-    throw error;
-  });
+  await waitVisible(page, row, 'spec-editor-no-explorer-row', 60_000);
   await row.dblclick();
   const frame = await form();
   await frame.locator('vscode-data-grid vscode-data-grid-row').nth(2).waitFor({ timeout: 30_000 }); // CSV preview read by the host

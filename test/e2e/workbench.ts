@@ -44,6 +44,11 @@ export interface Workbench {
 export interface OpenWorkbenchOptions {
   /** Folder to copy and open (default: test/fixtures/workspace). */
   workspace?: string;
+  /**
+   * Files to add to the copy before the workbench opens (relative path → text). The explorer then lists them from
+   * its first read of the folder instead of depending on the file watcher noticing a file written later.
+   */
+  files?: Record<string, string>;
   /** Names the artifacts (server log, browser console) of this workbench. */
   name?: string;
   extensionDevelopmentPath?: string;
@@ -60,6 +65,11 @@ export async function openWorkbench(options: OpenWorkbenchOptions = {}): Promise
   const name = options.name ?? 'workbench';
   await buildAll();
   const run = createRun('e2e', { workspace: options.workspace ?? FIXTURE_WORKSPACE });
+  for (const [relative, text] of Object.entries(options.files ?? {})) {
+    const file = path.join(run.workspace, relative);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
   let closed = false;
   let server: VscodeServer | undefined;
   let closeBrowser: (() => Promise<void>) | undefined;
@@ -246,6 +256,41 @@ export function isWebviewContent(frame: Frame): boolean {
 /** The first webview document whose visible text matches `text` (any non-empty text by default). */
 export function webviewWithText(page: Page, text: RegExp = /\S/, timeoutMs = 30_000): Promise<Frame> {
   return webviewFrame(page, async (f) => isWebviewContent(f) && text.test(await f.locator('body').innerText({ timeout: 1_000 })), timeoutMs);
+}
+
+/**
+ * Reloads the window as a person would, with *Developer: Reload Window*. Unlike a browser reload, the workbench
+ * then writes its state (open editors, webview state) to storage and waits for that before it reloads; a browser
+ * reload starts the same write without waiting, so on a loaded machine the restored window can come back without
+ * the editors opened in the last minute. Resolves when the new workbench is visible.
+ */
+export async function reloadWindow(page: Page, timeoutMs = 120_000): Promise<void> {
+  const reloaded = page.waitForEvent('load', { timeout: timeoutMs });
+  if (!(await runCommand(page, 'Developer: Reload Window'))) throw new Error('the palette has no "Developer: Reload Window"');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** What the window shows, in one line per part, for a failure message: editor tabs, explorer rows, notifications. */
+export async function describeWorkbench(page: Page): Promise<string> {
+  const texts = async (selector: string) =>
+    (await page.locator(selector).allInnerTexts().catch(() => [] as string[])).map((t) => t.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return [
+    `tabs: ${(await texts('.tabs-container .tab .label-name')).join(' | ') || '(none)'}`,
+    `explorer: ${(await texts('.explorer-folders-view .monaco-list-row .label-name')).join(' | ') || '(none)'}`,
+    `notifications: ${(await texts('.notifications-toasts .notification-list-item-message')).join(' | ') || '(none)'}`,
+    `dialog: ${(await texts('.monaco-dialog-box')).join(' | ') || '(none)'}`,
+  ].join('\n');
+}
+
+/** Waits for `locator`; on timeout, saves a screenshot `name` and fails with what the window shows. */
+export async function waitVisible(page: Page, locator: Locator, name: string, timeoutMs: number): Promise<void> {
+  try {
+    await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (error) {
+    const file = await screenshot(page, name).catch(() => '(no screenshot)');
+    throw new Error(`${(error as Error).message.split('\n')[0]}\nThe window showed:\n${await describeWorkbench(page)}\nScreenshot: ${file}`);
+  }
 }
 
 /** The editor tab whose label is `label` (e.g. "MoE Lab: iris"). */
