@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { csvLineOfRow, parseCsv, parseStrictNumber, readCsvFile, type CsvTable } from '../../src/core/data/csv';
+import { PlainCellReader } from '../../src/core/data/plainCells';
 import { UserInputError } from '../../src/core/errors';
 
 function throwsUserError(fn: () => unknown, message: string | RegExp): void {
@@ -243,6 +244,81 @@ test('numbers read from the bytes of ASCII chunks give what the text path gives,
       const expected = await outcome(() => parseCsv(text, 'ascii.csv'));
       assert.deepEqual(await outcome(() => readCsvFile(path, { chunkSize, displayName: 'ascii.csv' })), expected);
     }), { numRuns: 300 });
+  });
+});
+
+test('the WebAssembly plain-cell reader: values equal Number() bit for bit; it stops at every cell it must not take', () => {
+  const reader = PlainCellReader.create(64, 4 * 3, 3);
+  assert.ok(reader, 'WebAssembly is available in Node: the reader must be created');
+  const comma = 44;
+  const readRow = (line: string, cell = 0, stageOffset = 0) => {
+    const bytes = Buffer.from(line, 'latin1');
+    assert.ok(reader.load(bytes));
+    const stop = reader.read(0, stageOffset, cell, comma);
+    return { stop, next: reader.nextCell, rowEnded: reader.rowEnded, values: Array.from(reader.stage.subarray(stageOffset, stageOffset + 3)) };
+  };
+  // A whole row of plain cells: every value, the line end's index, the row ended.
+  const plain = readRow('-0,5.,.25\n');
+  assert.deepEqual({ ...plain, values: plain.values.map((v) => Object.is(v, -0) ? '-0' : v) }, { stop: 9, next: 3, rowEnded: true, values: ['-0', 5, 0.25] });
+  // The first cell it does not take: its index in the row and where it starts; the cells before it are written.
+  for (const [line, stop, next] of [
+    ['1,2e5,3\n', 2, 1], // an exponent
+    ['1, 2,3\n', 2, 1], // a space
+    ['+1,2,3\n', 0, 0], // a plus sign
+    ['1,-,3\n', 2, 1], // no digit
+    ['1,.,3\n', 2, 1], // a lone point
+    ['1,2,abc\n', 4, 2], // text
+    ['1,,3\n', 2, 1], // empty
+    ['9007199254740992,1,2\n', 0, 0], // a mantissa of 2^53: not exact by one division
+    ['0.00000000000000000000001,1,2\n', 0, 0], // 23 digits after the point
+    ['1,2,3', 4, 2], // cut by the chunk's end
+  ] as const) {
+    const result = readRow(line);
+    assert.deepEqual([result.stop, result.next, result.rowEnded], [stop, next, false], line);
+  }
+  const largest = readRow('9007199254740991,0.0000000000000000000001,1\r\n');
+  assert.deepEqual(largest, { stop: 43, next: 3, rowEnded: true, values: [9007199254740991, 1e-22, 1] });
+  // Cells already read in this row, a stage offset, and a column that turned to text.
+  reader.numeric[2] = 0;
+  const partial = readRow('7,8,9\n', 0, 6);
+  assert.deepEqual([partial.stop, partial.next, partial.rowEnded, partial.values.slice(0, 2)], [4, 2, false, [7, 8]]);
+  assert.equal(reader.load(Buffer.alloc(65)), false, 'a chunk longer than the reader was made for is refused');
+});
+
+test('plain numbers read through the WebAssembly reader equal Number() of their text, across chunk boundaries', async () => {
+  // Plain cells near every edge of the reader's grammar, on rows wide enough to stage several rows per flush.
+  const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
+  const plainCell = fc.oneof(
+    fc.tuple(fc.constantFrom('', '-'), digits(17), fc.option(digits(24), { nil: undefined })).map(([sign, whole, fraction]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}`),
+    fc.tuple(fc.constantFrom('', '-'), digits(23)).map(([sign, fraction]) => `${sign}.${fraction}`),
+    fc.constantFrom('0', '-0', '5.', '9007199254740991', '9007199254740992', '9007199254740993', '0.0000000000000000000001'),
+  );
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'plain.csv');
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(plainCell, { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 40 }), fc.constantFrom(5, 16, 100, 4096), async (rows, chunkSize) => {
+      const text = `a,b,c,d,e,f\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+      writeFileSync(path, text, 'utf8');
+      const table = await readCsvFile(path, { chunkSize, displayName: 'plain.csv' });
+      rows.forEach((cells, r) => cells.forEach((cell, k) => assert.ok(Object.is(table.columns[k].values[r], Number(cell)), `row ${r + 1} column ${k}: ${cell}`)));
+    }), { numRuns: 300 });
+  });
+});
+
+test('a column that turns to text after thousands of numeric rows keeps them all, staged or not', async () => {
+  await withTempDir(async (dir) => {
+    const rows = Array.from({ length: 5000 }, (_, r) => `${r},${(r * 0.25).toString()},${r % 7}`);
+    rows.push('5000,n/a,1');
+    const text = `id,x,y\n${rows.join('\n')}\n`;
+    const path = join(dir, 'turns.csv');
+    writeFileSync(path, text, 'utf8');
+    const table = await readCsvFile(path, { chunkSize: 1000, displayName: 'turns.csv' });
+    assert.deepEqual(table, parseCsv(text, 'turns.csv'));
+    const x = table.columns[1];
+    assert.equal(x.kind, 'text');
+    assert.equal(x.text![4999], String(4999 * 0.25));
+    assert.equal(x.text![5000], 'n/a');
+    assert.equal(x.firstNonNumericRow, 5001);
+    assert.deepEqual(Array.from(table.columns[2].values.subarray(0, 8)), [0, 1, 2, 3, 4, 5, 6, 0]);
   });
 });
 

@@ -168,6 +168,37 @@ export class FunctionBuilder {
   i32Eqz(): this {
     return this.op(0x45);
   }
+  i32Eq(): this {
+    return this.op(0x46);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
+  i32And(): this {
+    return this.op(0x71);
+  }
+  /** Loads one byte, zero-extended. */
+  i32Load8U(offset = 0): this {
+    return this.op(0x2d, 0, ...unsignedLeb(offset));
+  }
+  i32Store(offset = 0, align = 2): this {
+    return this.op(0x36, align, ...unsignedLeb(offset));
+  }
+  f64Div(): this {
+    return this.op(0xa3);
+  }
+  f64Neg(): this {
+    return this.op(0x9a);
+  }
+  f64Ge(): this {
+    return this.op(0x66);
+  }
+  f64ConvertI32U(): this {
+    return this.op(0xb8);
+  }
+  return(): this {
+    return this.op(0x0f);
+  }
   f32Load(offset = 0, align = 2): this {
     return this.op(0x2a, align, ...unsignedLeb(offset));
   }
