@@ -30,7 +30,8 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Run data shown by the panel
 
-export type RunStatus = 'running' | 'finished' | 'cancelled' | 'failed';
+/** `interrupted`: a run whose worker died before it finished (window reload, crash), read back from its `.partial` folder. */
+export type RunStatus = 'running' | 'finished' | 'cancelled' | 'failed' | 'interrupted';
 
 /** What the panel needs to know about a run before its first iteration. */
 export interface PanelRunHeader {
@@ -64,7 +65,7 @@ export interface RunEnd {
   /** Results folder of the run (absent when nothing was written). */
   readonly resultsDir?: string;
   readonly seconds?: number;
-  /** Why the run failed, for `failed`. */
+  /** Why the run failed, for `failed`; what an `interrupted` run's folder holds. */
   readonly error?: string;
 }
 
@@ -393,7 +394,7 @@ export function isSeriesSlice(value: unknown): value is SeriesSlice {
 export function isRunEnd(value: unknown): value is RunEnd {
   return (
     isRecord(value) &&
-    (value.status === 'running' || value.status === 'finished' || value.status === 'cancelled' || value.status === 'failed') &&
+    (value.status === 'running' || value.status === 'finished' || value.status === 'cancelled' || value.status === 'failed' || value.status === 'interrupted') &&
     (value.resultsDir === undefined || isString(value.resultsDir, 4096)) &&
     isOptionalNumber(value.seconds) &&
     (value.error === undefined || isString(value.error))

@@ -146,7 +146,7 @@ test('a window reload mid-run: the worker dies with the extension host; the fold
 
   // The panel is restored from its own state; the new host tells it how the run really ended.
   const frame = await panelFrame(p, 120_000);
-  await frame.waitForFunction(() => document.body.dataset.status === 'failed', undefined, { timeout: 60_000 });
+  await frame.waitForFunction(() => document.body.dataset.status === 'interrupted', undefined, { timeout: 60_000 });
   const text = await frame.locator('body').innerText();
   assert.match(text, /interrupted/);
   assert.match(text, /[1-9]\d* training rows/, 'the interrupted run is described by the data it read (spec.json keeps it)');
@@ -166,7 +166,7 @@ test('after the reload, Open Run Results lists the run as interrupted and shows 
   await screenshot(p, 'lifecycle-4-open-results');
   await row.click();
   const frame = await panelFrame(p);
-  await frame.waitForFunction(() => document.body.dataset.status === 'failed', undefined, { timeout: 30_000 });
+  await frame.waitForFunction(() => document.body.dataset.status === 'interrupted', undefined, { timeout: 30_000 });
   const sets: { label: string; points: number }[] = JSON.parse((await frame.locator('[data-chart-id="logLik"]').getAttribute('data-datasets')) ?? '[]');
   const completed = tracesIn(partialDir).length;
   assert.equal(sets.length, completed, `curves: ${sets.map((s) => s.label).join(', ')}`);

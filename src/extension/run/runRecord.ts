@@ -51,7 +51,7 @@ export class RunRecord {
     const results = summary.results.length > 0 ? summary.results : ordered.map(({ trace: _trace, ...rest }) => rest);
     record.results.push(...results);
     record.end = {
-      status: summary.cancelled ? 'cancelled' : summary.complete ? 'finished' : 'failed',
+      status: summary.cancelled ? 'cancelled' : summary.complete ? 'finished' : 'interrupted',
       resultsDir,
       seconds: summary.seconds,
       ...(summary.complete || summary.cancelled ? {} : { error: 'the run was interrupted before it finished; these are the solvers it completed' }),

@@ -43,6 +43,7 @@ test('host → webview: updates are checked down to the iteration reports (null 
   assert.equal(parseToWebview({ ...update, series: [{ solver: 'em', restart: 0, from: 0, reports: [{ ...report, iteration: 1.5 }] }] }), undefined);
   assert.equal(parseToWebview({ ...update, series: [{ solver: 'em', restart: 0, from: 0, reports: [{ ...report, logLik: '1' }] }] }), undefined);
   assert.equal(parseToWebview({ ...update, end: { status: 'done' } }), undefined);
+  for (const status of ['finished', 'cancelled', 'failed', 'interrupted']) assert.ok(parseToWebview({ ...update, end: { status } }), status);
   assert.equal(parseToWebview({ type: 'snapshot', snapshot: { header: {} } }), undefined);
 });
 
