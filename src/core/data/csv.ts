@@ -17,6 +17,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import { UserInputError } from '../errors';
+import { CR, LF, QUOTE, SPACE, TAB } from './charCodes';
 import { DecimalScanner, parseStrictNumber } from './decimal';
 import { PlainCellReader } from './plainCells';
 
@@ -72,11 +73,6 @@ export interface ReadCsvOptions {
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 const CANDIDATE_DELIMITERS = [',', ';', '\t'] as const;
 
-const QUOTE = 34; // "
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
 
 /** Parses CSV text held in memory. `file` is only used in messages. */
 export function parseCsv(text: string, file: string): CsvTable {

@@ -14,13 +14,7 @@
  *  3. Anything else (more digits, larger exponents, the rare case right at a rounding boundary): `Number()`.
  */
 
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const LOWER_E = 101;
-const UPPER_E = 69;
+import { DOT, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } from './charCodes';
 
 /** Significant digits that fit the exact integer accumulator (10^15 < 2^53). */
 const HIGH_DIGITS = 15;

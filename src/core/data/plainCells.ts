@@ -16,6 +16,7 @@
  * scan at its end | the stage (rows × columns float64, see the table builder) | one flag per column (1: numeric).
  */
 import { ModuleBuilder } from '../kernels/wasm/assembler';
+import { CR, DOT, LF, MINUS, ZERO } from './charCodes';
 
 const POWERS = 0;
 const STOPPED_CELL = 184; // i32: the index of the next cell of the row when the function returns
@@ -25,11 +26,6 @@ const MEMORY_MODULE = 'csv';
 const MEMORY_NAME = 'memory';
 const PAGE = 65536;
 
-const MINUS = 45;
-const DOT = 46;
-const ZERO = 48;
-const LF = 10;
-const CR = 13;
 
 let compiled: WebAssembly.Module | undefined | null;
 
