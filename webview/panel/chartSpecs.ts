@@ -88,10 +88,12 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'snr',
-    title: 'SNR of the iterate',
-    scale: 'linear',
+    // Log scale: on separable classification data the experts' coefficients grow without bound, and so does their
+    // SNR; a linear axis then flattens every other solver's curve to the floor.
+    title: 'SNR of the iterate (log scale)',
+    scale: 'logarithmic',
     visible: () => true,
-    lines: [line((r) => finite(r.snr))],
+    lines: [line((r) => positive(r.snr))],
     note: (c) => {
       const truth = finite(c.store.header?.dataset.truthSnr);
       return `expert separation / noise${truth !== undefined ? ` · truth: ${truth.toFixed(3)}` : ''}`;
