@@ -1,0 +1,93 @@
+// End-to-end, as a person would: *MoE Lab: Reproduce Paper Experiments* from the palette → "Quick" → untick every
+// experiment but SymMoLinE → the reproduction runs and the convergence panel shows its charts → "Open report.md"
+// opens the report in an editor. Then "Full" stops at its confirmation: Cancel runs nothing. Screenshots in
+// test-artifacts/e2e/reproduce-*.png.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { answerQuickInput, editorTab, openWorkbench, runCommand, screenshot, waitVisible, webviewFrame, type Workbench } from './workbench';
+
+const COMMAND = 'MoE Lab: Reproduce Paper Experiments';
+
+let wb: Workbench | undefined;
+
+before(async () => {
+  wb = await openWorkbench({ name: 'reproduce' });
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  await wb?.close();
+});
+
+function page(): Page {
+  assert.ok(wb, 'workbench did not open');
+  return wb.page;
+}
+
+/** Reproduction folders written so far under the default results folder. */
+function reproductionFolders(): string[] {
+  const root = path.join(wb!.workspace, '.moe-lab', 'runs');
+  return fs.existsSync(root) ? fs.readdirSync(root).filter((name) => name.startsWith('reproduction-')) : [];
+}
+
+/** In the open multi-select quick pick: untick everything with the header's box, then tick the row `label`. */
+async function tickOnly(p: Page, label: string): Promise<void> {
+  const all = p.locator('.quick-input-widget .monaco-checkbox[aria-label="Toggle all checkboxes"]');
+  await all.waitFor({ state: 'visible', timeout: 15_000 });
+  if ((await all.getAttribute('aria-checked')) === 'true') await all.click();
+  await p.locator(`.quick-input-widget .quick-input-list .monaco-checkbox[aria-label="${label}"]`).click();
+  const ticked = await p.locator('.quick-input-widget .quick-input-list .monaco-checkbox[aria-checked="true"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+  assert.deepEqual(ticked, [label]);
+}
+
+async function reproductionFrame(p: Page, timeoutMs: number): Promise<Frame> {
+  return webviewFrame(p, async (f) => (await f.locator('.reproduction section.experiment[data-experiment="symmoline"] canvas').count()) > 0, timeoutMs);
+}
+
+test('Quick with SymMoLinE only: the reproduction runs, its charts are in the panel, and Open report.md opens the report', { timeout: 5 * 60_000 }, async () => {
+  const p = page();
+  assert.ok(await runCommand(p, COMMAND, 30_000), `no "${COMMAND}" in the palette`);
+  await answerQuickInput(p, { choice: 'Quick' });
+  await tickOnly(p, 'symmoline');
+  await screenshot(p, 'reproduce-1-experiments');
+  await p.locator('.quick-input-widget .quick-input-box input').press('Enter');
+
+  const frame = await reproductionFrame(p, 180_000).catch(async (error: unknown) => {
+    await screenshot(p, 'reproduce-2-no-charts');
+    throw error;
+  });
+  await frame.waitForFunction(() => document.querySelector('.reproduction .run-header .badge')?.textContent === 'finished', undefined, { timeout: 120_000 });
+  const experiments = await frame.locator('.reproduction section.experiment').evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.experiment));
+  assert.deepEqual(experiments, ['symmoline'], 'only the ticked experiment ran');
+  assert.ok((await frame.locator('.reproduction section.chart-card canvas').count()) >= 2, 'the SymMoLinE charts are drawn');
+  const folders = reproductionFolders();
+  assert.equal(folders.length, 1, `reproduction folders: ${folders.join(', ')}`);
+  const report = path.join(wb!.workspace, '.moe-lab', 'runs', folders[0], 'report.md');
+  assert.match(fs.readFileSync(report, 'utf8'), /SymMoLinE/);
+  await p.waitForTimeout(500);
+  await screenshot(p, 'reproduce-2-panel');
+
+  await frame.locator('.reproduction button[data-action="open-report"]').click();
+  await waitVisible(p, editorTab(p, 'report.md'), 'reproduce-3-no-report-tab', 30_000);
+  await p.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'SymMoLinE' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await screenshot(p, 'reproduce-3-report');
+});
+
+test('Full stops at its confirmation (it takes hours); Cancel there runs nothing', { timeout: 2 * 60_000 }, async () => {
+  const p = page();
+  const before = reproductionFolders();
+  assert.ok(await runCommand(p, COMMAND, 30_000));
+  await answerQuickInput(p, { choice: 'Full' });
+  await tickOnly(p, 'symmoline'); // no Fashion-MNIST experiment: no question about its instances
+  await p.locator('.quick-input-widget .quick-input-box input').press('Enter');
+  const dialog = p.locator('.monaco-dialog-box');
+  await waitVisible(p, dialog, 'reproduce-4-no-confirmation', 30_000);
+  assert.match((await dialog.innerText()).replace(/\s+/g, ' '), /The full reproduction takes hours/);
+  await screenshot(p, 'reproduce-4-full-confirmation');
+  await dialog.locator('.monaco-button', { hasText: /^\s*Cancel\s*$/ }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  await p.waitForTimeout(2_000);
+  assert.deepEqual(reproductionFolders(), before, 'a reproduction folder appeared after Cancel');
+});
