@@ -2,7 +2,8 @@
  * The dense kernels against naive reference loops: every backend (JavaScript float64, WebAssembly SIMD in float32
  * and float64, one thread and two), on random shapes that are not multiples of any block size; the fused
  * logits-and-gradient pass; the generated module; and the choice of backend. Then the model's evaluation and
- * gradient on wide data: identical in meaning whichever backend runs them.
+ * gradient on wide data: identical in meaning whichever backend runs them, and whether ∇ℓ is computed in the
+ * evaluation's pass over X or in a second one. Last, the exponential of the per-row work.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,9 @@ import { signedLeb, unsignedLeb } from '../../src/core/kernels/wasm/assembler';
 import { buildGemmModule } from '../../src/core/kernels/wasm/gemm';
 import { WasmMatrixKernels, wasmSimdAvailable } from '../../src/core/kernels/wasm/wasmKernels';
 import type { Dataset } from '../../src/core/data/dataset';
-import { evaluate, gradient } from '../../src/core/model/evaluate';
-import { ParamLayout } from '../../src/core/model/layout';
+import { evaluate, gradient, gradientQ, type Evaluation } from '../../src/core/model/evaluate';
+import { fastExp } from '../../src/core/kernels/exp';
+import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { softmaxObjective } from '../../src/core/optim/softmaxRegression';
 import { Random } from '../../src/core/random';
 
@@ -292,4 +294,111 @@ test('softmax objective: the fused pass gives the same value and gradient as sep
   } finally {
     setKernelChoice(previous);
   }
+});
+
+/** relative max-norm distance ‖a − b‖∞ / ‖b‖∞. */
+function relativeDistance(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  let scale = 0;
+  for (let j = 0; j < b.length; j++) {
+    worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    scale = Math.max(scale, Math.abs(b[j]));
+  }
+  return worst / Math.max(scale, 1e-300);
+}
+
+/** The same wide rows with other targets: real (gaussian) or 0/1 (bernoulli). */
+function withTargets(data: Dataset, family: 'gaussian' | 'bernoulli', seed: number): Dataset {
+  const rng = new Random(seed);
+  if (family === 'bernoulli') return { ...data, y: data.y.map((value) => value % 2), classes: ['a', 'b'] };
+  return { ...data, y: Float64Array.from({ length: data.n }, () => rng.normal()), classes: undefined };
+}
+
+test('the fused evaluation pass (ℓ and ∇ℓ in one pass over X) agrees with separate passes, every backend and model kind', () => {
+  // Row counts that are not multiples of the kernels' block of rows, one of them below it.
+  const models: { name: string; rows: number; shape: Omit<ModelShape, 'p'> }[] = [
+    { name: 'categorical, softmax gate (Fashion-MNIST shape)', rows: 333, shape: { family: 'categorical', K: 2, C: 5, gate: 'softmax', symmetric: false, ridge: 0 } },
+    { name: 'categorical, constant gate, ridge', rows: 45, shape: { family: 'categorical', K: 3, C: 5, gate: 'constant', symmetric: false, ridge: 0.2 } },
+    { name: 'gaussian, constant gate (σ and gate outside the product)', rows: 333, shape: { family: 'gaussian', K: 3, C: 0, gate: 'constant', symmetric: false, ridge: 0 } },
+    { name: 'bernoulli, symmetric (experts share columns)', rows: 333, shape: { family: 'bernoulli', K: 2, C: 2, gate: 'softmax', symmetric: true, ridge: 0.1 } },
+  ];
+  const previous = kernelChoice();
+  try {
+    for (const [index, { name, rows, shape }] of models.entries()) {
+      const categorical = wideData(rows, 149, shape.family === 'categorical' ? shape.C : 2, 20 + index);
+      const data = shape.family === 'categorical' ? categorical : withTargets(categorical, shape.family, 30 + index);
+      const layout = new ParamLayout({ ...shape, p: data.p });
+      const theta = randomArray(new Random(40 + index), layout.size, 0.1);
+      // Reference: float64 arithmetic on the values every backend stores (X rounded to float32), separate passes.
+      setKernelChoice('js');
+      const rounded: Dataset = { ...data, X: roundedToFloat32(data.X) };
+      const referenceEv = evaluate(layout, rounded, theta, { gradient: false });
+      const reference = gradient(layout, rounded, theta, referenceEv);
+      for (const choice of simd ? (['js', 'f64', 'f32'] as const) : (['js'] as const)) {
+        setKernelChoice(choice);
+        const label = `${name}, ${choice}`;
+        const separate = evaluate(layout, data, theta, { gradient: false });
+        const separateGradient = gradient(layout, data, theta, separate);
+        const fused = evaluate(layout, data, theta, { gradient: true });
+        const fusedGradient = gradient(layout, data, theta, fused);
+        // Same backend: the same arithmetic row by row, so the two passes agree to rounding.
+        const sameBackend = choice === 'f32' ? 1e-6 : 1e-12;
+        assert.ok(Math.abs(fused.logLik - separate.logLik) <= 1e-12 * Math.abs(separate.logLik), `${label}: ℓ ${fused.logLik} vs ${separate.logLik}`);
+        assert.ok(Math.abs(fused.objective - separate.objective) <= 1e-12 * Math.abs(separate.objective), `${label}: objective`);
+        for (const key of ['logPi', 'resp', 'rowLogLik', 'probs', 'mean'] as const) {
+          const [a, b] = [fused[key], separate[key]];
+          assert.equal(a === undefined, b === undefined, `${label}: ${key} present in both or neither`);
+          if (a && b) assert.ok(relativeDistance(a, b) <= 1e-12, `${label}: ${key} differs by ${relativeDistance(a, b)}`);
+        }
+        const passes = relativeDistance(fusedGradient, separateGradient);
+        assert.ok(passes <= sameBackend, `${label}: fused ∇ℓ differs from the separate pass by ${passes}`);
+        // The WebAssembly backends against float64 on the same stored values: equal up to rounding (f64), or
+        // within the documented float32 tolerances.
+        const [logLikTolerance, gradientTolerance] = choice === 'f32' ? [1e-5, 1e-4] : [1e-12, 1e-10];
+        if (choice !== 'js') assert.ok(Math.abs(fused.logLik - referenceEv.logLik) <= logLikTolerance * Math.abs(referenceEv.logLik), `${label}: ℓ against float64`);
+        const toReference = relativeDistance(fusedGradient, reference);
+        if (choice !== 'js') assert.ok(toReference <= gradientTolerance, `${label}: ∇ℓ differs from float64 by ${toReference}`);
+        // The gradient an evaluation carries is ∇ℓ at its own θ and responsibilities only.
+        checkNotReused(layout, data, theta, fused, separate, label);
+      }
+    }
+  } finally {
+    setKernelChoice(previous);
+  }
+});
+
+/** gradientQ with other responsibilities, or at another θ, is computed from the evaluation's rows, not copied. */
+function checkNotReused(layout: ParamLayout, data: Dataset, theta: Float64Array, fused: Evaluation, separate: Evaluation, label: string): void {
+  const held = fused.resp.map((r) => 0.5 * r + 0.5 / layout.K); // still a distribution over the experts per row
+  const size = layout.size;
+  const expectedHeld = gradientQ(layout, data, theta, separate, held, new Float64Array(size));
+  const actualHeld = gradientQ(layout, data, theta, fused, held, new Float64Array(size));
+  assert.ok(relativeDistance(actualHeld, expectedHeld) <= 1e-6, `${label}: held responsibilities`);
+  const sameValues = gradientQ(layout, data, theta, fused, fused.resp.slice(), new Float64Array(size));
+  assert.ok(relativeDistance(sameValues, gradient(layout, data, theta, fused)) <= 1e-6, `${label}: a copy of the responsibilities`);
+  // At another θ the gradient's rows read σ from θ (gaussian experts): the stored gradient is not for it.
+  const other = theta.map((value) => 2 * value);
+  const expected = gradientQ(layout, data, other, separate, separate.resp, new Float64Array(size));
+  const actual = gradientQ(layout, data, other, fused, fused.resp, new Float64Array(size));
+  assert.ok(relativeDistance(actual, expected) <= 1e-6, `${label}: another θ`);
+}
+
+test('fastExp: within a few ulp of exp over its whole range, and exp itself at the edges', () => {
+  const rng = new Random(12);
+  // Error budget: the table entry and the polynomial each within about 1 ulp, two products rounded: < 4 ulp.
+  const bound = 4 * Number.EPSILON;
+  let worst = 0;
+  for (let t = 0; t < 200000; t++) {
+    const x = t < 100000 ? -40 * rng.uniform() : -745 + 1454 * rng.uniform();
+    const expected = Math.exp(x);
+    if (expected === 0 || !Number.isFinite(expected)) continue;
+    worst = Math.max(worst, Math.abs(fastExp(x) - expected) / expected);
+  }
+  assert.ok(worst <= bound, `relative error ${worst / Number.EPSILON} ulp`);
+  assert.equal(fastExp(0), 1);
+  assert.equal(fastExp(-Infinity), 0);
+  assert.equal(fastExp(Infinity), Infinity);
+  assert.ok(Number.isNaN(fastExp(Number.NaN)));
+  assert.equal(fastExp(-800), Math.exp(-800));
+  assert.equal(fastExp(710), Math.exp(710));
 });

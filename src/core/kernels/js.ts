@@ -27,7 +27,6 @@ export class JsMatrixKernels implements MatrixKernels {
     out.fill(0, 0, m * p);
     const logits = new Float64Array(FUSED_BLOCK_ROWS * m);
     const coefficients = new Float64Array(FUSED_BLOCK_ROWS * m);
-    const partial = new Float64Array(m * p);
     for (let start = 0; start < n; start += FUSED_BLOCK_ROWS) {
       const end = Math.min(n, start + FUSED_BLOCK_ROWS);
       const rows = end - start;
@@ -37,8 +36,8 @@ export class JsMatrixKernels implements MatrixKernels {
       logitsJs(block, rows, p, W, m, blockLogits);
       blockCoefficients.fill(0);
       visit(start, end, blockLogits, blockCoefficients);
-      gradientJs(block, rows, p, blockCoefficients, m, partial);
-      for (let j = 0; j < m * p; j++) out[j] += partial[j];
+      // Added straight into out: blocks are a multiple of 4 rows, so the sums are those of `gradient`, bit for bit.
+      addGradientJs(block, rows, p, blockCoefficients, m, out);
     }
   }
 }
@@ -110,6 +109,11 @@ export function logitsJs(X: Float64Array, n: number, p: number, W: Float64Array,
 /** out[c·p + j] = Σ_i A[i·m + c] · X[i·p + j] (out is overwritten). */
 export function gradientJs(X: Float64Array, n: number, p: number, A: Float64Array, m: number, out: Float64Array): void {
   out.fill(0, 0, m * p);
+  addGradientJs(X, n, p, A, m, out);
+}
+
+/** out[c·p + j] += Σ_i A[i·m + c] · X[i·p + j], four rows at a time. */
+export function addGradientJs(X: Float64Array, n: number, p: number, A: Float64Array, m: number, out: Float64Array): void {
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const x0 = i * p;

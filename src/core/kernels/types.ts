@@ -24,5 +24,9 @@ export interface MatrixKernels {
 /** Turns a block's logits (rows start … end − 1, row-major n_b × m) into its gradient coefficients. */
 export type BlockVisitor = (start: number, end: number, logits: Float64Array, coefficients: Float64Array) => void;
 
-/** Rows per block of `logitsAndGradient`: the block of X (≈ 128 × p floats) stays in the core's cache. */
+/**
+ * Rows per block of `logitsAndGradient`: the block of X (≈ 128 × p floats) stays in the core's cache. A multiple
+ * of the kernels' own row blocks (2 and 4 rows, 64 for the float32 gradient's partial sums), so the fused pass
+ * makes the same sums, in the same order, as the two products apart.
+ */
 export const FUSED_BLOCK_ROWS = 128;

@@ -1,9 +1,11 @@
 /**
  * One pass over the rows at a parameter θ: gate probabilities, expert predictions, responsibilities (the E-step)
- * and the total log-likelihood with every constant (DESIGN §1). Everything is computed in log space.
+ * and the total log-likelihood with every constant (DESIGN §1) — and ∇ℓ in the same pass over X when it is
+ * wanted (see `EvaluateOptions`). Everything is computed in log space.
  */
 import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
+import { fastExp } from '../kernels/exp';
 import { ParamLayout } from './layout';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -44,33 +46,170 @@ export function ridgePenalty(layout: ParamLayout, theta: Float64Array): number {
   return 0.5 * lambda * sum;
 }
 
-export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array): Evaluation {
-  const { K } = layout;
-  const { family, C } = layout.shape;
-  const { y, n } = data;
-  const logPi = new Float64Array(n * K);
-  const resp = new Float64Array(n * K);
-  const rowLogLik = new Float64Array(n);
-  const mean = family === 'gaussian' ? new Float64Array(n * K) : undefined;
-  const probs = family === 'gaussian' ? undefined : new Float64Array(n * K * C);
-  const logSigma = new Float64Array(K);
-  for (let k = 0; k < K; k++) logSigma[k] = Math.log(layout.sigma(theta, k));
-  const inverseSigma = logSigma.map((value) => Math.exp(-value));
-  const logJoint = new Float64Array(K);
-  const eta = new Float64Array(Math.max(C, 1));
-  const gateLogits = new Float64Array(K);
-  // Every gate and expert logit of every row in one product (see `allLogits`).
-  const { logits, m, expertColumn } = allLogits(layout, data, theta);
-  const constantGate = layout.gateWidth === 1;
-  const free = layout.expertRows;
-  const bernoulli = family === 'bernoulli'; // see modelClass
-  const signs = Float64Array.from({ length: K }, (_, k) => layout.expertSign(k));
-  const columns = Int32Array.from({ length: K }, (_, k) => expertColumn(k));
-  let logLik = 0;
+export interface EvaluateOptions {
+  /**
+   * Also compute ∇ℓ(θ) in the same pass over X (block by block: each block's logits, its rows, its gradient
+   * update), for `gradient` / `gradientQ(…, ev.resp, …)` to return without a second pass. Ask for it where ∇ℓ
+   * follows (a solver's training set); default false (a test set, a value of ℓ only).
+   */
+  readonly gradient?: boolean;
+}
 
-  for (let i = 0; i < n; i++) {
+export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array, options: EvaluateOptions = {}): Evaluation {
+  const { n } = data;
+  const model = rowModel(layout, data, theta);
+  const rows: RowOutputs = {
+    logPi: new Float64Array(n * layout.K),
+    resp: new Float64Array(n * layout.K),
+    rowLogLik: new Float64Array(n),
+    mean: model.gaussian ? new Float64Array(n * layout.K) : undefined,
+    probs: model.gaussian ? undefined : new Float64Array(n * layout.K * model.C),
+  };
+  const withGradient = model.m > 0 && options.gradient === true;
+  const fused = withGradient ? rowsAndGradient(model, data, rows) : undefined;
+  if (!withGradient) rowsOnly(model, data, rows);
+  // Summed here, in row order, so that the total does not depend on how the rows were visited.
+  let logLik = 0;
+  for (let i = 0; i < n; i++) logLik += rows.rowLogLik[i];
+  const objective = logLik - ridgePenalty(layout, theta);
+  const ev: Evaluation = { n, K: layout.K, logLik, objective, ...rows };
+  if (fused) fusedGradients.set(ev, { layout, data, theta: theta.slice(), value: fused });
+  return ev;
+}
+
+/** The rows of an evaluation: all logits in one product, then the per-row work. */
+function rowsOnly(model: RowModel, data: Dataset, rows: RowOutputs): void {
+  const { m, first, theta, layout } = model;
+  const logits = scratch('evaluate.logits', data.n * m);
+  if (m > 0) kernelsFor(data.X, data.n, layout.p).logits(theta.subarray(first, layout.sigmaOffset), m, logits);
+  evaluateRows(model, 0, data.n, logits, rows);
+}
+
+/**
+ * The rows of an evaluation and ∇ℓ in one pass over X: per block of rows its logits, its rows, its gradient
+ * coefficients, and the block's product with them (`MatrixKernels.logitsAndGradient`), while the block is in
+ * cache. Returns ∇ℓ without the ridge term, which `gradientQ` adds as for a gradient computed apart.
+ */
+function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Float64Array {
+  const { m, first, theta, layout } = model;
+  const gradient = new Float64Array(layout.size);
+  const blocks = new Float64Array(m * layout.p);
+  kernelsFor(data.X, data.n, layout.p).logitsAndGradient(
+    theta.subarray(first, layout.sigmaOffset),
+    m,
+    (start, end, logits, coefficients) => {
+      evaluateRows(model, start, end, logits, rows);
+      for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, rows, coefficients, (i - start) * m, gradient);
+    },
+    blocks,
+  );
+  addBlocks(gradient, first, blocks);
+  return gradient;
+}
+
+/** ∇ℓ (unpenalized) computed by `evaluate` with an evaluation, and what it was computed for. */
+interface FusedGradient {
+  readonly layout: ParamLayout;
+  readonly data: Dataset;
+  readonly theta: Float64Array;
+  readonly value: Float64Array;
+}
+
+const fusedGradients = new WeakMap<Evaluation, FusedGradient>();
+
+/** The fused gradient of `ev` if it is ∇Q(θ | resp) for exactly these arguments. */
+function fusedGradientFor(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Evaluation, resp: Float64Array): Float64Array | undefined {
+  const entry = fusedGradients.get(ev);
+  if (!entry || resp !== ev.resp || entry.layout !== layout || entry.data !== data) return undefined;
+  const { theta: at } = entry;
+  if (at.length !== theta.length) return undefined;
+  for (let j = 0; j < at.length; j++) if (at[j] !== theta[j]) return undefined;
+  return entry.value;
+}
+
+/** The per-row arrays of an evaluation, written row by row. */
+type RowOutputs = Pick<Evaluation, 'logPi' | 'resp' | 'rowLogLik' | 'mean' | 'probs'>;
+
+/** What the per-row work needs from θ, the layout and the data, computed once per pass. */
+interface RowModel {
+  readonly K: number;
+  readonly C: number;
+  /** Free rows per expert (C − 1, or 1). */
+  readonly free: number;
+  /** Rows of the coefficient matrix W (gate rows unless the gate is constant, then every stored expert row). */
+  readonly m: number;
+  /** Offset in θ of W's first row. */
+  readonly first: number;
+  readonly y: Float64Array;
+  readonly theta: Float64Array;
+  readonly layout: ParamLayout;
+  readonly constantGate: boolean;
+  readonly gaussian: boolean;
+  /** See modelClass. */
+  readonly bernoulli: boolean;
+  /** Column of expert k's first row in a row of logits / coefficients (symmetric experts share theirs). */
+  readonly columns: Int32Array;
+  readonly signs: Float64Array;
+  readonly sigma: Float64Array;
+  readonly logSigma: Float64Array;
+  readonly inverseSigma: Float64Array;
+  readonly sigmaIndices: Int32Array;
+  // Work arrays of one row.
+  readonly logJoint: Float64Array;
+  readonly eta: Float64Array;
+  readonly gateLogits: Float64Array;
+}
+
+/**
+ * The rows of θ that multiply x — the gate rows (unless the gate is constant) followed by every stored expert
+ * row — are contiguous in the layout, so they form one m × p coefficient matrix W and all logits of all rows
+ * are one product X Wᵀ, run by the data's kernels (`../kernels`). Column `columns[k] + r` of a row holds row r
+ * of expert k's stored block (before the sign of a symmetric model's second expert).
+ */
+function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowModel {
+  const { K, p } = layout;
+  const { family, C, symmetric } = layout.shape;
+  const constantGate = layout.gateWidth === 1;
+  const first = constantGate ? layout.betaOffset : 0;
+  const free = layout.expertRows;
+  const gateColumns = constantGate ? 0 : layout.gateRows;
+  const sigma = Float64Array.from({ length: K }, (_, k) => layout.sigma(theta, k));
+  const logSigma = sigma.map(Math.log);
+  return {
+    K,
+    C,
+    free,
+    m: (layout.sigmaOffset - first) / p,
+    first,
+    y: data.y,
+    theta,
+    layout,
+    constantGate,
+    gaussian: family === 'gaussian',
+    bernoulli: family === 'bernoulli',
+    columns: Int32Array.from({ length: K }, (_, k) => gateColumns + (symmetric ? 0 : k) * free),
+    signs: Float64Array.from({ length: K }, (_, k) => layout.expertSign(k)),
+    sigma,
+    logSigma,
+    inverseSigma: logSigma.map((value) => Math.exp(-value)),
+    sigmaIndices: Int32Array.from({ length: K }, (_, k) => layout.logSigmaIndex(k)),
+    logJoint: new Float64Array(K),
+    eta: new Float64Array(Math.max(C, 1)),
+    gateLogits: new Float64Array(K),
+  };
+}
+
+/**
+ * Rows [start, end) of an evaluation from their logits (`logits` row-major m per row, starting at row
+ * `start`): log π, each expert's density (softmax probabilities or Gaussian mean), the row's log-likelihood and
+ * the responsibilities — from the same exponentials.
+ */
+function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): void {
+  const { K, C, free, m, y, theta, layout, constantGate, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
+  const { logPi, resp, rowLogLik, mean, probs } = out;
+  for (let i = start; i < end; i++) {
     const rowOffset = i * K;
-    const logitRow = i * m;
+    const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
     gateLogProbabilitiesFromLogits(gateLogits, K, logPi, rowOffset);
     for (let k = 0; k < K; k++) {
@@ -94,7 +233,7 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
         const probOffset = (rowOffset + k) * C;
         let sum = 0;
         for (let c = 0; c < C; c++) {
-          const e = Math.exp(eta[c] - max);
+          const e = fastExp(eta[c] - max);
           probs![probOffset + c] = e;
           sum += e;
         }
@@ -109,38 +248,59 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
     for (let k = 0; k < K; k++) if (logJoint[k] > maxJoint) maxJoint = logJoint[k];
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      const e = Math.exp(logJoint[k] - maxJoint);
+      const e = fastExp(logJoint[k] - maxJoint);
       resp[rowOffset + k] = e;
       sum += e;
     }
-    const rowTotal = maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
     for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
-    rowLogLik[i] = rowTotal;
-    logLik += rowTotal;
+    rowLogLik[i] = maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
   }
-  const objective = logLik - ridgePenalty(layout, theta);
-  return { n, K, logLik, objective, logPi, resp, rowLogLik, mean, probs };
 }
 
 /**
- * The rows of θ that multiply x — the gate rows (unless the gate is constant) followed by every stored expert
- * row — are contiguous in the layout, so they form one m × p coefficient matrix W and all logits of all rows
- * are one product X Wᵀ, run by the data's kernels (`../kernels`). Column `expertColumn(k) + r` of a row holds
- * row r of expert k's stored block (before the sign of a symmetric model's second expert).
+ * Row i's share of ∇_θ Q(θ | resp): its coefficients in the product Aᵀ X (r − π for the gate rows, sign·r(δ − P)
+ * or sign·r·residual/σ² for the expert rows), written to A[aRow …) which must hold zeros, and the terms outside
+ * that product (a constant gate's intercepts, log σ) added to `direct` at their θ index.
  */
-function allLogits(
-  layout: ParamLayout,
-  data: Dataset,
-  theta: Float64Array,
-): { logits: Float64Array; m: number; first: number; expertColumn: (k: number) => number } {
-  const { p } = layout;
-  const first = layout.gateWidth === 1 ? layout.betaOffset : 0;
-  const m = (layout.sigmaOffset - first) / p;
-  const logits = scratch('evaluate.logits', data.n * m);
-  kernelsFor(data.X, data.n, p).logits(theta.subarray(first, layout.sigmaOffset), m, logits);
-  const gateColumns = first === 0 ? layout.gateRows : 0;
-  const expertColumn = (k: number): number => gateColumns + (layout.shape.symmetric ? 0 : k) * layout.expertRows;
-  return { logits, m, first, expertColumn };
+function rowCoefficients(
+  model: RowModel,
+  i: number,
+  resp: Float64Array,
+  ev: Pick<Evaluation, 'logPi' | 'mean' | 'probs'>,
+  A: Float64Array,
+  aRow: number,
+  direct: Float64Array,
+): void {
+  const { K, C, y, layout, constantGate, gaussian, columns, signs, sigma, sigmaIndices } = model;
+  const { logPi, mean, probs } = ev;
+  const rowOffset = i * K;
+  for (let k = 0; k < K - 1; k++) {
+    const weight = resp[rowOffset + k] - fastExp(logPi[rowOffset + k]);
+    if (constantGate) direct[layout.gateRow(k)] += weight;
+    else A[aRow + k] = weight;
+  }
+  const label = gaussian ? -1 : modelClass(layout, y[i]);
+  for (let k = 0; k < K; k++) {
+    const r = resp[rowOffset + k];
+    if (r === 0) continue;
+    const signed = signs[k] * r;
+    const column = aRow + columns[k];
+    if (gaussian) {
+      const residual = y[i] - mean![rowOffset + k];
+      const inverseVariance = 1 / (sigma[k] * sigma[k]);
+      A[column] += signed * residual * inverseVariance;
+      if (sigmaIndices[k] >= 0) direct[sigmaIndices[k]] += r * (residual * residual * inverseVariance - 1);
+    } else {
+      const probOffset = (rowOffset + k) * C;
+      for (let c = 0; c < C - 1; c++) A[column + c] -= signed * probs![probOffset + c];
+      if (label < C - 1) A[column + label] += signed;
+    }
+  }
+}
+
+/** out[first + j] += blocks[j]: the product's rows of ∇ into θ's layout. */
+function addBlocks(out: Float64Array, first: number, blocks: Float64Array): void {
+  for (let j = 0; j < blocks.length; j++) out[first + j] += blocks[j];
 }
 
 /** log π_i· from the K − 1 free gate logits (the reference logit is 0), written at `out[outOffset …)`. */
@@ -153,7 +313,7 @@ function gateLogProbabilitiesFromLogits(gateLogits: Float64Array, K: number, out
   }
   out[outOffset + K - 1] = 0;
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(out[outOffset + k] - max);
+  for (let k = 0; k < K; k++) sum += fastExp(out[outOffset + k] - max);
   const lse = max + Math.log(sum);
   for (let k = 0; k < K; k++) out[outOffset + k] -= lse;
 }
@@ -186,6 +346,7 @@ export function gateLogProbabilities(
  * ∇_θ of Q(θ | resp) − λ/2‖·‖², where Q(θ | r) = Σ_i Σ_k r_ik (log π_ik(θ) + log p_k(y_i | x_i; θ)) and
  * `ev` is the evaluation at θ. With resp = ev.resp this is ∇ℓ(θ) (Fisher's identity); with responsibilities
  * held at an earlier iterate it is Gradient EM's direction. The result is a total over rows, written to `out`.
+ * ∇ℓ of an evaluation that computed it (`EvaluateOptions.gradient`) is copied, not recomputed.
  */
 export function gradientQ(
   layout: ParamLayout,
@@ -195,60 +356,29 @@ export function gradientQ(
   resp: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  const { K, p } = layout;
-  const { family, C } = layout.shape;
-  const { X, y, n } = data;
-  out.fill(0);
-  const constantGate = layout.gateWidth === 1;
-  const sigma = new Float64Array(K);
-  for (let k = 0; k < K; k++) sigma[k] = layout.sigma(theta, k);
-  // ∂/∂(row c of W) = Σ_i A_ic x_i for the same W as `allLogits`: build A (n × m), then one product Aᵀ X.
-  const first = constantGate ? layout.betaOffset : 0;
-  const m = (layout.sigmaOffset - first) / p;
-  const gateColumns = constantGate ? 0 : layout.gateRows;
-  const free = layout.expertRows;
-  const A = scratch('gradientQ.coefficients', n * m);
-  A.fill(0);
-
-  const signs = Float64Array.from({ length: K }, (_, k) => layout.expertSign(k));
-  const columns = Int32Array.from({ length: K }, (_, k) => gateColumns + (layout.shape.symmetric ? 0 : k) * free);
-  const sigmaIndices = Int32Array.from({ length: K }, (_, k) => layout.logSigmaIndex(k));
-  const gaussian = family === 'gaussian';
-  const { logPi, mean, probs } = ev;
-  for (let i = 0; i < n; i++) {
-    const rowOffset = i * K;
-    const aRow = i * m;
-    for (let k = 0; k < K - 1; k++) {
-      const weight = resp[rowOffset + k] - Math.exp(logPi[rowOffset + k]);
-      if (constantGate) out[layout.gateRow(k)] += weight;
-      else A[aRow + k] = weight;
-    }
-    const label = gaussian ? -1 : modelClass(layout, y[i]);
-    for (let k = 0; k < K; k++) {
-      const r = resp[rowOffset + k];
-      if (r === 0) continue;
-      const signed = signs[k] * r;
-      const column = aRow + columns[k];
-      if (gaussian) {
-        const residual = y[i] - mean![rowOffset + k];
-        const inverseVariance = 1 / (sigma[k] * sigma[k]);
-        A[column] += signed * residual * inverseVariance;
-        if (sigmaIndices[k] >= 0) out[sigmaIndices[k]] += r * (residual * residual * inverseVariance - 1);
-      } else {
-        const probOffset = (rowOffset + k) * C;
-        for (let c = 0; c < C - 1; c++) A[column + c] -= signed * probs![probOffset + c];
-        if (label < C - 1) A[column + label] += signed;
-      }
-    }
-  }
-  if (m > 0) {
-    const blocks = new Float64Array(m * p);
-    kernelsFor(X, n, p).gradient(A, m, blocks);
-    for (let j = 0; j < m * p; j++) out[first + j] += blocks[j];
-  }
+  const fused = fusedGradientFor(layout, data, theta, ev, resp);
+  if (fused) out.set(fused);
+  else gradientFromEvaluation(layout, data, theta, ev, resp, out);
   const lambda = layout.shape.ridge;
   if (lambda > 0) for (let j = 0; j < layout.sigmaOffset; j++) out[j] -= lambda * theta[j];
   return out;
+}
+
+/** ∇_θ Q(θ | resp) without the ridge term from an evaluation's rows: the coefficients A (n × m), then one product Aᵀ X. */
+function gradientFromEvaluation(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Evaluation, resp: Float64Array, out: Float64Array): void {
+  const { n, X } = data;
+  const { p } = layout;
+  const model = rowModel(layout, data, theta);
+  const { m } = model;
+  out.fill(0);
+  const A = scratch('gradientQ.coefficients', n * m);
+  A.fill(0);
+  for (let i = 0; i < n; i++) rowCoefficients(model, i, resp, ev, A, i * m, out);
+  if (m > 0) {
+    const blocks = new Float64Array(m * p);
+    kernelsFor(X, n, p).gradient(A, m, blocks);
+    addBlocks(out, model.first, blocks);
+  }
 }
 
 /** ∇ℓ(θ) (penalized when λ > 0), a total over rows. */

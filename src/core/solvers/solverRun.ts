@@ -58,7 +58,8 @@ export class SolverRun {
   ) {
     this.theta = setup.theta0.slice();
     const started = performance.now();
-    this.ev = evaluate(setup.layout, setup.train, this.theta);
+    // ∇ℓ at every iterate is wanted (the report's gradient norm, GD's and Adam's step): in the same pass over X.
+    this.ev = evaluate(setup.layout, setup.train, this.theta, { gradient: true });
     this.computeSeconds += (performance.now() - started) / 1000;
     this.context = { layout: setup.layout, data: setup.train, gradientAt: (theta, ev) => this.gradientAt(theta, ev) };
     this.trace.push(this.report(undefined, undefined, {}));
@@ -97,7 +98,7 @@ export class SolverRun {
     let nextEv: Evaluation;
     try {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
-      nextEv = evaluate(layout, train, outcome.theta);
+      nextEv = evaluate(layout, train, outcome.theta, { gradient: true });
     } catch (error) {
       this.stopReason = { code: 'diverged', message: `stopped at iteration ${this.iteration + 1}: ${(error as Error).message}; trace kept` };
       return undefined;
