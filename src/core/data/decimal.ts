@@ -14,7 +14,10 @@
  *  3. Anything else (more digits, larger exponents, the rare case right at a rounding boundary): `Number()`.
  */
 
-import { DOT, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } from './charCodes';
+import * as charCodes from './charCodes';
+
+// Module constants, not import bindings (see csv.ts): the scanners read them once per character.
+const { DOT, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } = charCodes;
 
 /** Significant digits that fit the exact integer accumulator (10^15 < 2^53). */
 const HIGH_DIGITS = 15;
