@@ -199,18 +199,26 @@ export async function commandExists(page: Page, title: string, timeoutMs = 5_000
   }
 }
 
-/** Runs the palette command titled exactly `title`; returns false (palette closed) if the palette has none. */
+/**
+ * Runs the palette command titled exactly `title`; returns false (palette closed) if the palette has none within
+ * `timeoutMs`. The palette is opened again every few seconds: in CI a first opening has listed nothing for 30 s
+ * while the next one, a moment later, listed the command at once.
+ */
 export async function runCommand(page: Page, title: string, timeoutMs = 5_000): Promise<boolean> {
-  await openPalette(page, title);
-  const row = paletteRow(page, title);
-  try {
-    await row.waitFor({ state: 'visible', timeout: timeoutMs });
-  } catch {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await openPalette(page, title);
+    const row = paletteRow(page, title);
+    const listed = await row
+      .waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(5_000, deadline - Date.now())) })
+      .then(() => true, () => false);
+    if (listed) {
+      await row.click();
+      return true;
+    }
     await dismiss(page);
-    return false;
+    if (Date.now() >= deadline) return false;
   }
-  await row.click();
-  return true;
 }
 
 /** Answers an open quick pick / input box: types `text` (if given) and picks the row `choice` or presses Enter. */
