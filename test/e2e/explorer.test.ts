@@ -1,34 +1,24 @@
 // End-to-end: the workbench opens the fixture workspace with the extension loaded; the explorer shows iris.csv and
 // its context menu opens; the convergence panel command runs from the palette once the manifest contributes it.
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   dismiss,
   explorerItem,
   extensionManifest,
   menuItems,
-  openWorkbench,
   paletteTitle,
   rightClickExplorerItem,
   runCommand,
   screenshot,
   webviewWithText,
-  type Workbench,
+  workbenchForFile,
 } from './workbench';
 
-let wb: Workbench | undefined;
-
-before(async () => {
-  wb = await openWorkbench({ name: 'explorer' });
-}, { timeout: 15 * 60_000 }); // includes the one-time server install on a cold cache
-
-after(async () => {
-  await wb?.close();
-});
+const workbench = workbenchForFile({ name: 'explorer' });
 
 function page() {
-  assert.ok(wb, 'workbench did not open');
-  return wb.page;
+  return workbench().page;
 }
 
 test('the explorer shows iris.csv from the opened workspace', { timeout: 60_000 }, async () => {

@@ -5,23 +5,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { clickMenuItem, editorTab, openWorkbench, reloadWindow, rightClickExplorerItem, runCommand, screenshot, waitVisible, webviewFrame, type Workbench } from './workbench';
+import { clickMenuItem, editorTab, reloadWindow, rightClickExplorerItem, runCommand, screenshot, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
-let wb: Workbench | undefined;
-
-before(async () => {
-  wb = await openWorkbench({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
-}, { timeout: 15 * 60_000 });
-
-after(async () => {
-  await wb?.close();
-});
+const workbench = workbenchForFile({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
 
 function page(): Page {
-  assert.ok(wb, 'workbench did not open');
-  return wb.page;
+  return workbench().page;
 }
 
 const INPUT = '.quick-input-widget .quick-input-box input';
@@ -100,7 +91,7 @@ test('the offer to save the choices writes iris.moe.json beside the data', { tim
   await button.waitFor({ state: 'visible', timeout: 30_000 });
   await screenshot(p, 'fit-4-offer');
   await button.click();
-  const file = path.join(wb!.workspace, 'iris.moe.json');
+  const file = path.join(workbench().workspace, 'iris.moe.json');
   const deadline = Date.now() + 20_000;
   while (!fs.existsSync(file) && Date.now() < deadline) await p.waitForTimeout(200);
   assert.ok(fs.existsSync(file), 'iris.moe.json was not written');

@@ -7,26 +7,19 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { E2E_ARTIFACTS, openWorkbench, reloadWindow, runCommand, screenshot, webviewFrame, type Workbench } from './workbench';
+import { E2E_ARTIFACTS, reloadWindow, runCommand, screenshot, webviewFrame, workbenchForFile } from './workbench';
 
-let wb: Workbench | undefined;
 const figures: Record<string, unknown> = {};
 
-before(async () => {
-  wb = await openWorkbench({ name: 'lifecycle' });
-}, { timeout: 15 * 60_000 });
-
-after(async () => {
+const workbench = workbenchForFile({ name: 'lifecycle' }, () => {
   fs.mkdirSync(E2E_ARTIFACTS, { recursive: true });
   fs.writeFileSync(path.join(E2E_ARTIFACTS, 'lifecycle.json'), JSON.stringify(figures, null, 2));
-  await wb?.close();
 });
 
 function page(): Page {
-  assert.ok(wb, 'workbench did not open');
-  return wb.page;
+  return workbench().page;
 }
 
 const SPEC_NAME = 'reload during a run';
@@ -58,7 +51,7 @@ function rowsCsv(rows: number): string {
 }
 
 function runsRoot(): string {
-  return path.join(wb!.workspace, '.moe-lab', 'runs');
+  return path.join(workbench().workspace, '.moe-lab', 'runs');
 }
 
 function runFolders(): string[] {
@@ -92,8 +85,8 @@ let partialDir = '';
 
 test('a run started from the palette writes a .partial folder as it goes; asking for a second run and answering Cancel leaves it running', { timeout: 5 * 60_000 }, async () => {
   const p = page();
-  fs.writeFileSync(path.join(wb!.workspace, 'rows.csv'), rowsCsv(20_000));
-  fs.writeFileSync(path.join(wb!.workspace, 'reload.moe.json'), JSON.stringify(SPEC, null, 2));
+  fs.writeFileSync(path.join(workbench().workspace, 'rows.csv'), rowsCsv(20_000));
+  fs.writeFileSync(path.join(workbench().workspace, 'reload.moe.json'), JSON.stringify(SPEC, null, 2));
   assert.ok(await runCommand(p, 'MoE Lab: Run Experiment'), 'no "MoE Lab: Run Experiment" in the palette');
   // Wait until a restart has finished: its traces are on disk while the run goes on.
   const name = await until('a .partial folder with traces', () => runFolders().find((n) => n.endsWith('.partial') && tracesIn(path.join(runsRoot(), n)).length >= 2), 120_000);
@@ -121,7 +114,7 @@ test('a run started from the palette writes a .partial folder as it goes; asking
 test('a window reload mid-run: the worker dies with the extension host; the folder stays .partial, every JSON in it parses; the restored panel says interrupted', { timeout: 5 * 60_000 }, async () => {
   const p = page();
   assert.ok(partialDir, 'the previous test did not start the run');
-  const server = wb!.server;
+  const server = workbench().server;
   const linesBefore = server.lines.length;
   const tracesAtReload = tracesIn(partialDir).length;
   const reloadedAt = Date.now();

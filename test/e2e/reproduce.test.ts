@@ -5,30 +5,21 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { answerQuickInput, editorTab, openWorkbench, runCommand, screenshot, waitVisible, webviewFrame, type Workbench } from './workbench';
+import { answerQuickInput, editorTab, runCommand, screenshot, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
 const COMMAND = 'MoE Lab: Reproduce Paper Experiments';
 
-let wb: Workbench | undefined;
-
-before(async () => {
-  wb = await openWorkbench({ name: 'reproduce' });
-}, { timeout: 15 * 60_000 });
-
-after(async () => {
-  await wb?.close();
-});
+const workbench = workbenchForFile({ name: 'reproduce' });
 
 function page(): Page {
-  assert.ok(wb, 'workbench did not open');
-  return wb.page;
+  return workbench().page;
 }
 
 /** Reproduction folders written so far under the default results folder. */
 function reproductionFolders(): string[] {
-  const root = path.join(wb!.workspace, '.moe-lab', 'runs');
+  const root = path.join(workbench().workspace, '.moe-lab', 'runs');
   return fs.existsSync(root) ? fs.readdirSync(root).filter((name) => name.startsWith('reproduction-')) : [];
 }
 
@@ -64,7 +55,7 @@ test('Quick with SymMoLinE only: the reproduction runs, its charts are in the pa
   assert.ok((await frame.locator('.reproduction section.chart-card canvas').count()) >= 2, 'the SymMoLinE charts are drawn');
   const folders = reproductionFolders();
   assert.equal(folders.length, 1, `reproduction folders: ${folders.join(', ')}`);
-  const report = path.join(wb!.workspace, '.moe-lab', 'runs', folders[0], 'report.md');
+  const report = path.join(workbench().workspace, '.moe-lab', 'runs', folders[0], 'report.md');
   assert.match(fs.readFileSync(report, 'utf8'), /SymMoLinE/);
   await p.waitForTimeout(500);
   await screenshot(p, 'reproduce-2-panel');

@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { explorerItem, openWorkbench, runCommand, screenshot, waitVisible, webviewWithText, type Workbench } from './workbench';
+import { explorerItem, runCommand, screenshot, waitVisible, webviewWithText, workbenchForFile } from './workbench';
 
 const SPEC = `{
   "name": "e2e",
@@ -19,23 +19,9 @@ const SPEC = `{
 }
 `;
 
-let wb: Workbench | undefined;
-let specFile = '';
-
-before(async () => {
-  // The spec is in the folder before the window opens: the explorer lists it without waiting for a file watcher.
-  wb = await openWorkbench({ name: 'specEditor', files: { 'demo.moe.json': SPEC } });
-  specFile = path.join(wb.workspace, 'demo.moe.json');
-}, { timeout: 15 * 60_000 });
-
-after(async () => {
-  await wb?.close();
-});
-
-function workbench(): Workbench {
-  assert.ok(wb, 'workbench did not open');
-  return wb;
-}
+// The spec is in the folder before the window opens: the explorer lists it without waiting for a file watcher.
+const workbench = workbenchForFile({ name: 'specEditor', files: { 'demo.moe.json': SPEC } });
+const specPath = () => path.join(workbench().workspace, 'demo.moe.json');
 
 async function form(): Promise<Frame> {
   return webviewWithText(workbench().page, /Run experiment/, 60_000);
@@ -71,8 +57,8 @@ test('typing in the form edits the document; File: Save writes it with only that
   await until('the tab to show unsaved changes', async () => (await page.locator('.tab.active.dirty').count()) > 0);
   await frame.locator('[data-pointer="/model/experts"] input').press('Tab');
   assert.ok(await runCommand(page, 'File: Save'), 'the palette has File: Save');
-  await until('the file on disk to change', () => fs.readFileSync(specFile, 'utf8') !== SPEC);
-  assert.equal(fs.readFileSync(specFile, 'utf8'), SPEC.replace('"experts": 2', '"experts": 3'));
+  await until('the file on disk to change', () => fs.readFileSync(specPath(), 'utf8') !== SPEC);
+  assert.equal(fs.readFileSync(specPath(), 'utf8'), SPEC.replace('"experts": 2', '"experts": 3'));
 });
 
 test('Show text opens the JSON beside the form; a broken comma typed there shows in the form; undo fixes it', { timeout: 120_000 }, async () => {

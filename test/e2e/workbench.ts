@@ -9,8 +9,10 @@
 //   const panel = await webviewFrame(wb.page, async (f) => (await f.locator('canvas').count()) > 0);
 //   await screenshot(wb.page, 'fit-panel');
 //   await wb.close();
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import {
   ARTIFACTS_DIR,
@@ -103,6 +105,28 @@ export async function openWorkbench(options: OpenWorkbenchOptions = {}): Promise
     await close();
     throw e;
   }
+}
+
+/**
+ * One workbench for a test file: opened before its tests (the first one may install the server: 15 min allowed),
+ * closed after them. Returns the accessor the tests use, which fails clearly when the workbench did not open.
+ *
+ *   const workbench = workbenchForFile({ name: 'fit' });
+ *   test('…', async () => { const { page } = workbench(); … });
+ */
+export function workbenchForFile(options: OpenWorkbenchOptions, onClose?: () => void): () => Workbench {
+  let wb: Workbench | undefined;
+  before(async () => {
+    wb = await openWorkbench(options);
+  }, { timeout: 15 * 60_000 });
+  after(async () => {
+    onClose?.();
+    await wb?.close();
+  });
+  return () => {
+    assert.ok(wb, 'the workbench did not open');
+    return wb;
+  };
 }
 
 /**
