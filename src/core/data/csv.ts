@@ -408,55 +408,26 @@ class RecordParser {
 
   /**
    * Reads consecutive numeric cells in place, row after row (most cells of a numeric file end here): no string and
-   * no call per cell, each number goes straight into its column's array. Stops at the first cell it cannot take
-   * (text, empty, quoted, cut by the chunk's end, a text column, a cell beyond the header), which the state machine
-   * then reads, so that every message stays the general path's. Returns that cell's index, or the text's length.
+   * no call into the sink per cell, each number goes straight into the sink's stage. From an ASCII chunk's `bytes`
+   * (the same characters as `text`) the plain cells go through the WebAssembly reader a row at a time (see
+   * plainCells.ts), and a cell it declines is read here with the full grammar. Stops at the first cell that is not
+   * a number for a numeric column (text, empty, quoted, cut by the chunk's end, a text column, a cell beyond the
+   * header), which the state machine then reads, so that every message stays the general path's. Returns that
+   * cell's index, or the text's length.
    */
   private readNumberCells(text: string, bytes: Uint8Array | undefined, i: number): number {
-    if (bytes) return this.readNumberBytes(bytes, text, i);
-    const sink = this.sink;
-    const scanner = this.scanner;
-    let stage = sink.numberStage();
-    let numeric = sink.numericColumns();
-    let base = sink.stageOffset();
-    let k = this.cellIndex;
-    while (k < numeric.length && numeric[k] === 1) {
-      const end = this.numberCellEnd(text, i);
-      if (end < 0) break;
-      stage[base + k] = scanner.value;
-      k++;
-      const c = text.charCodeAt(end);
-      i = end + 1;
-      if (c === this.delimiter) continue;
-      this.wroteNumbers(k);
-      i = this.endRecordAt(text, end, c) + 1;
-      stage = sink.numberStage(); // the header may just have ended
-      numeric = sink.numericColumns();
-      base = sink.stageOffset();
-      k = 0;
-    }
-    this.wroteNumbers(k);
-    return i;
-  }
-
-  /**
-   * {@link readNumberCells} over the bytes of an ASCII chunk (`text`: the same characters). The plain cells go
-   * through the WebAssembly reader a row at a time (see plainCells.ts); a cell it does not take is read here with
-   * the full grammar ({@link numberBytesEnd}) or, if it is not a number, left to the state machine.
-   */
-  private readNumberBytes(bytes: Uint8Array, text: string, i: number): number {
     const sink = this.sink;
     const delimiter = this.delimiter;
     let k = this.cellIndex;
     for (;;) {
       const base = sink.stageOffset();
-      const plain = sink.plainCells();
-      if (plain?.load(bytes)) {
+      const plain = bytes && sink.plainCells();
+      if (plain?.load(bytes!)) {
         const stop = plain.read(i, base, k, delimiter);
         k = plain.nextCell;
         if (plain.rowEnded) {
           this.wroteNumbers(k);
-          i = this.endRecordAt(text, stop, bytes[stop]) + 1;
+          i = this.endRecordAt(text, stop, bytes![stop]) + 1;
           k = 0;
           continue;
         }
@@ -464,15 +435,15 @@ class RecordParser {
       }
       const numeric = sink.numericColumns();
       if (k >= numeric.length || numeric[k] !== 1) break;
-      const end = this.numberBytesEnd(bytes, text, i);
+      const end = bytes ? this.numberBytesEnd(bytes, text, i) : this.numberCellEnd(text, i);
       if (end < 0) break;
       sink.numberStage()[base + k] = this.scanner.value;
       k++;
-      const c = bytes[end];
+      const c = bytes ? bytes[end] : text.charCodeAt(end);
       i = end + 1;
       if (c !== delimiter) {
         this.wroteNumbers(k);
-        i = this.endRecordAt(text, end, c) + 1;
+        i = this.endRecordAt(text, end, c) + 1; // the header may end here: the next turn reads the new stage
         k = 0;
       }
     }
