@@ -318,30 +318,6 @@ function gateLogProbabilitiesFromLogits(gateLogits: Float64Array, K: number, out
   for (let k = 0; k < K; k++) out[outOffset + k] -= lse;
 }
 
-/** log π_i· for one row, written at `out[outOffset .. outOffset + K)`. */
-export function gateLogProbabilities(
-  layout: ParamLayout,
-  theta: Float64Array,
-  X: Float64Array,
-  xOffset: number,
-  out: Float64Array,
-  outOffset: number,
-): void {
-  const { K, p } = layout;
-  const constantGate = layout.gateWidth === 1;
-  let max = 0; // the reference logit is 0
-  for (let k = 0; k < K - 1; k++) {
-    const g = constantGate ? theta[layout.gateRow(k)] : dot(theta, layout.gateRow(k), X, xOffset, p);
-    out[outOffset + k] = g;
-    if (g > max) max = g;
-  }
-  out[outOffset + K - 1] = 0;
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(out[outOffset + k] - max);
-  const lse = max + Math.log(sum);
-  for (let k = 0; k < K; k++) out[outOffset + k] -= lse;
-}
-
 /**
  * ∇_θ of Q(θ | resp) − λ/2‖·‖², where Q(θ | r) = Σ_i Σ_k r_ik (log π_ik(θ) + log p_k(y_i | x_i; θ)) and
  * `ev` is the evaluation at θ. With resp = ev.resp this is ∇ℓ(θ) (Fisher's identity); with responsibilities
@@ -384,24 +360,4 @@ function gradientFromEvaluation(layout: ParamLayout, data: Dataset, theta: Float
 /** ∇ℓ(θ) (penalized when λ > 0), a total over rows. */
 export function gradient(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Evaluation): Float64Array {
   return gradientQ(layout, data, theta, ev, ev.resp, new Float64Array(layout.size));
-}
-
-export function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, length: number): number {
-  let sum = 0;
-  for (let j = 0; j < length; j++) sum += a[aOffset + j] * b[bOffset + j];
-  return sum;
-}
-
-/** out[outOffset + j] += alpha · x[xOffset + j]. */
-export function axpy(alpha: number, x: Float64Array, xOffset: number, out: Float64Array, outOffset: number, length: number): void {
-  for (let j = 0; j < length; j++) out[outOffset + j] += alpha * x[xOffset + j];
-}
-
-export function logSumExp(values: Float64Array, offset: number, length: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < length; j++) if (values[offset + j] > max) max = values[offset + j];
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let j = 0; j < length; j++) sum += Math.exp(values[offset + j] - max);
-  return max + Math.log(sum);
 }
