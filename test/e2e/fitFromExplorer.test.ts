@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { clickMenuItem, editorTab, reloadWindow, rightClickExplorerItem, runCommand, screenshot, waitVisible, webviewFrame, workbenchForFile } from './workbench';
+import { clickMenuItem, editorTab, reloadWindow, rightClickExplorerItem, runCommand, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
 const workbench = workbenchForFile({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
 
@@ -92,9 +92,7 @@ test('the offer to save the choices writes iris.moe.json beside the data', { tim
   await screenshot(p, 'fit-4-offer');
   await button.click();
   const file = path.join(workbench().workspace, 'iris.moe.json');
-  const deadline = Date.now() + 20_000;
-  while (!fs.existsSync(file) && Date.now() < deadline) await p.waitForTimeout(200);
-  assert.ok(fs.existsSync(file), 'iris.moe.json was not written');
+  await until('iris.moe.json to be written', () => fs.existsSync(file), 20_000);
   const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(spec.data.csv, 'iris.csv');
   assert.equal(spec.data.target, 'species');

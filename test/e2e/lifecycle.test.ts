@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { E2E_ARTIFACTS, reloadWindow, runCommand, screenshot, webviewFrame, workbenchForFile } from './workbench';
+import { E2E_ARTIFACTS, reloadWindow, runCommand, screenshot, until, webviewFrame, workbenchForFile } from './workbench';
 
 const figures: Record<string, unknown> = {};
 
@@ -61,16 +61,6 @@ function runFolders(): string[] {
 function tracesIn(dir: string): string[] {
   const traces = path.join(dir, 'traces');
   return fs.existsSync(traces) ? fs.readdirSync(traces).filter((f) => f.endsWith('.json')).sort() : [];
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function panelFrame(p: Page, timeoutMs = 60_000): Promise<Frame> {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { explorerItem, runCommand, screenshot, waitVisible, webviewWithText, workbenchForFile } from './workbench';
+import { explorerItem, runCommand, screenshot, until, waitVisible, webviewWithText, workbenchForFile } from './workbench';
 
 const SPEC = `{
   "name": "e2e",
@@ -25,14 +25,6 @@ const specPath = () => path.join(workbench().workspace, 'demo.moe.json');
 
 async function form(): Promise<Frame> {
   return webviewWithText(workbench().page, /Run experiment/, 60_000);
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 test('opening demo.moe.json from the explorer shows the experiment form', { timeout: 240_000 }, async () => {

@@ -330,6 +330,17 @@ export function editorTab(page: Page, label: string): Locator {
   return page.locator('.tabs-container .tab', { hasText: exactly(label) }).first();
 }
 
+/** Polls `probe` every 200 ms until it gives a truthy value, and returns it; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
 /** Saves a PNG of the page to test-artifacts/e2e/<name>.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(E2E_ARTIFACTS, { recursive: true });
