@@ -347,7 +347,7 @@ export function isDatasetSummary(value: unknown): value is DatasetSummary {
   );
 }
 
-const STOP_CODES: readonly StopCode[] = ['converged', 'maxIterations', 'timeBudget', 'cancelled', 'diverged'];
+const STOP_CODES: readonly StopCode[] = ['converged', 'stalled', 'maxIterations', 'timeBudget', 'cancelled', 'diverged'];
 
 export function isPanelResult(value: unknown): value is PanelResult {
   return (

@@ -267,7 +267,10 @@ function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolve
       }
       break;
     }
-    const next = backtrack(problem, V, value, direction, decrement);
+    // On a saturated softmax (every row's probability of some class near 0 or 1) the Hessian vanishes and the
+    // Newton direction is astronomically long: no halving of it increases f. The gradient still points uphill,
+    // so take a searched step along it instead (which leaves the saturated region), then go back to Newton.
+    const next = backtrack(problem, V, value, direction, decrement) ?? gradientStep(problem, V, value, grad);
     if (!next) break;
     V = next.V;
     value = softmaxObjective(problem, V, grad);
@@ -289,6 +292,49 @@ function backtrack(
     if (trialValue >= value + 1e-4 * step * decrement) return { V: trial, value: trialValue };
   }
   return undefined;
+}
+
+/**
+ * A step along the gradient g with an expanding search: the first trial changes no row's logits by more than
+ * about one nat, the step doubles while f keeps rising (a saturated logit may need to move by tens of nats), and
+ * halves from the first trial when even that does not increase f. Undefined when no step increases f (g is
+ * round-off).
+ */
+function gradientStep(problem: SoftmaxProblem, V: Float64Array, value: number, grad: Float64Array): { V: Float64Array; value: number } | undefined {
+  const slope = dotProduct(grad, grad);
+  if (!(slope > 0) || !Number.isFinite(slope)) return undefined;
+  const at = (step: number) => {
+    const trial = new Float64Array(V.length);
+    for (let j = 0; j < V.length; j++) trial[j] = V[j] + step * grad[j];
+    return { V: trial, value: softmaxObjective(problem, trial) };
+  };
+  const first = 1 / (Math.sqrt(slope) * largestRowNorm(problem));
+  let best = at(first);
+  if (best.value > value) {
+    for (let step = 2 * first, doublings = 0; doublings < 60; step *= 2, doublings++) {
+      const trial = at(step);
+      if (!(trial.value > best.value)) break;
+      best = trial;
+    }
+    return best;
+  }
+  for (let step = first / 2; step > first * 1e-12; step /= 2) {
+    const trial = at(step);
+    if (trial.value > value) return trial;
+  }
+  return undefined;
+}
+
+/** max_i ‖x_i‖₂, which bounds how far a unit coefficient step moves any row's logits. */
+function largestRowNorm(problem: SoftmaxProblem): number {
+  const { X, n, p } = problem;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    let squares = 0;
+    for (let j = 0; j < p; j++) squares += X[i * p + j] ** 2;
+    if (squares > largest) largest = squares;
+  }
+  return Math.sqrt(largest) || 1;
 }
 
 function lbfgs(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions): InnerSolve {

@@ -44,7 +44,7 @@ export interface IterationReport {
   readonly notes?: readonly string[];
 }
 
-export type StopCode = 'converged' | 'maxIterations' | 'timeBudget' | 'cancelled' | 'diverged';
+export type StopCode = 'converged' | 'stalled' | 'maxIterations' | 'timeBudget' | 'cancelled' | 'diverged';
 
 export interface StopReason {
   readonly code: StopCode;

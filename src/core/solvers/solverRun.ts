@@ -37,6 +37,11 @@ interface CachedGradient {
   readonly seconds: number;
 }
 
+/** ‖∇F/n‖ at or below which a solver whose objective stopped changing has converged (spec: stopping.gradientTolerance). */
+export const DEFAULT_GRADIENT_TOLERANCE = 1e-3;
+/** Iterations in a row with an objective change below the tolerance, but a large gradient, before "stalled". */
+export const STALL_WINDOW = 5;
+
 /** Rows × parameters above which the missing-information rate is not computed (≈ 2 s on one core). */
 export const MISSING_INFORMATION_WORK_LIMIT = 2e6;
 
@@ -51,6 +56,8 @@ export class SolverRun {
   private cachedGradient: CachedGradient | undefined;
   private readonly context: StepContext;
   private iterationsToError: number | null = null;
+  /** Consecutive iterations whose objective change was below the tolerance. */
+  private smallChanges = 0;
 
   constructor(
     private readonly algorithm: SolverAlgorithm,
@@ -126,18 +133,40 @@ export class SolverRun {
     return report;
   }
 
+  /**
+   * The stopping rules (docs/stopping.md is their one description):
+   * - converged: |ΔF| ≤ tol·(1 + |F|) and ‖∇F/n‖ ≤ gradientTolerance, F the objective (ℓ, or ℓ − λ/2‖θ‖² with a
+   *   ridge). A small change alone is not enough: Adam's momentum can turn around with one step that happens to
+   *   change F by almost nothing, and an M-step that cannot move changes it by nothing at all.
+   * - stalled: |ΔF| stayed below the tolerance for STALL_WINDOW iterations in a row while the gradient did not
+   *   become small — the solver is stuck or crawling away from a stationary point.
+   * - maxIterations, timeBudget: the limits.
+   */
   private checkStop(previousObjective: number, stopping: StoppingSpec): void {
     const change = this.ev.objective - previousObjective;
-    if (Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective))) {
-      this.stopReason = { code: 'converged', message: `converged after ${this.iteration} iterations: |Δℓ| ≤ ${stopping.tolerance}·(1 + |ℓ|)` };
+    const objective = this.setup.layout.shape.ridge > 0 ? 'F' : 'ℓ';
+    const gradientNorm = this.lastReport.gradientNorm;
+    const gradientTolerance = stopping.gradientTolerance ?? DEFAULT_GRADIENT_TOLERANCE;
+    const smallChange = Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective));
+    const smallGradient = gradientNorm <= gradientTolerance;
+    this.smallChanges = smallChange ? this.smallChanges + 1 : 0;
+    const changeRule = `|Δ${objective}| ≤ ${stopping.tolerance}·(1 + |${objective}|)`;
+    const gradientText = `‖∇${objective}/n‖ = ${gradientNorm.toExponential(1)}`;
+    if (smallChange && smallGradient) {
+      this.stopReason = { code: 'converged', message: `converged after ${this.iteration} iterations: ${changeRule} and ${gradientText} ≤ ${gradientTolerance}${ridgeNote(this.setup.layout)}` };
+    } else if (this.smallChanges >= STALL_WINDOW) {
+      this.stopReason = {
+        code: 'stalled',
+        message: `stalled after ${this.iteration} iterations: ${changeRule} for ${STALL_WINDOW} iterations in a row, but ${gradientText} > ${gradientTolerance}, so this is not a stationary point; ${stallAdvice(this.algorithm.name, this.lastReport.notes)}`,
+      };
     } else if (this.iteration >= stopping.maxIterations) {
-      const direction = change > 0 ? `ℓ still rose ${change.toExponential(1)} in the last step` : `ℓ fell ${(-change).toExponential(1)} in the last step`;
+      const direction = change > 0 ? `${objective} still rose ${change.toExponential(1)} in the last step` : `${objective} fell ${(-change).toExponential(1)} in the last step`;
       const advice = change > 0 ? 'raise max iterations or loosen the tolerance' : 'the learning rate may be too large';
-      this.stopReason = { code: 'maxIterations', message: `max iterations (${stopping.maxIterations}) reached while ${direction}: ${advice}` };
+      this.stopReason = { code: 'maxIterations', message: `max iterations (${stopping.maxIterations}) reached while ${direction} (${gradientText}): ${advice}` };
     } else if (stopping.timeBudgetSeconds > 0 && this.computeSeconds >= stopping.timeBudgetSeconds) {
       this.stopReason = {
         code: 'timeBudget',
-        message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ℓ still changed by ${change.toExponential(1)} per step: raise the budget to go on`,
+        message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ${objective} still changed by ${change.toExponential(1)} per step (${gradientText}): raise the budget to go on`,
       };
     }
   }
@@ -207,10 +236,11 @@ export class SolverRun {
     });
     const final = this.lastReport;
     const full = expandParams(layout, this.theta);
-    // The missing information costs about 4·D passes over the rows: skip it after a cancel (the user is waiting)
-    // and on large problems.
+    // The missing information costs about 4·D passes over the rows: skip it on large problems.
     const affordable = train.n * layout.size <= MISSING_INFORMATION_WORK_LIMIT;
-    const wanted = this.algorithm.name === 'em' && stop.code !== 'diverged' && stop.code !== 'cancelled';
+    // Its rate describes EM near a stationary point only: at any other iterate (max iterations, stalled) the
+    // matrix is not the local linearization of EM, and its spectral radius can even exceed 1.
+    const wanted = this.algorithm.name === 'em' && stop.code === 'converged';
     const mim = wanted && affordable ? missingInformation(layout, train, this.theta) : undefined;
     return {
       solver: this.algorithm.name,
@@ -242,6 +272,23 @@ export class SolverRun {
 
   get parameters(): Float64Array {
     return this.theta;
+  }
+}
+
+function ridgeNote(layout: ParamLayout): string {
+  return layout.shape.ridge > 0 ? ` (F = ℓ − ${layout.shape.ridge}/2·‖θ‖², the penalized objective)` : '';
+}
+
+function stallAdvice(solver: SolverAlgorithm['name'], notes: readonly string[] = []): string {
+  const floored = notes.find((note) => note.includes('floored'));
+  switch (solver) {
+    case 'em':
+      if (floored) return `${floored}: that expert fits a few rows exactly, where the likelihood has no maximum (a degenerate fit); try another start`;
+      return 'the M-step cannot move from here (a saturated gate or an expert without responsibility): try another start, or standardized features';
+    case 'adam':
+      return "Adam's steps cancel out (its momentum turns around): try a smaller learning rate";
+    default:
+      return 'the steps are too small to make progress, or they oscillate: try another learning rate';
   }
 }
 

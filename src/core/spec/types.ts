@@ -64,8 +64,10 @@ export interface SolverSettings {
 
 export interface StoppingSpec {
   readonly maxIterations: number;
-  /** Stop when |ℓᵗ⁺¹ − ℓᵗ| ≤ tol·(1 + |ℓᵗ|). */
+  /** Converged when |ℓᵗ⁺¹ − ℓᵗ| ≤ tol·(1 + |ℓᵗ|) and ‖∇ℓ/n‖ ≤ gradientTolerance (docs/stopping.md). */
   readonly tolerance: number;
+  /** ‖∇ℓ/n‖ (per row, in the solvers' coordinates) below which a small change counts as convergence; default 1e-3. */
+  readonly gradientTolerance?: number;
   /** Wall-clock budget per solver and restart, seconds (0 = none). */
   readonly timeBudgetSeconds: number;
 }

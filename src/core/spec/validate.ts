@@ -130,6 +130,7 @@ export function resolveSpec(raw: unknown): ExperimentSpec {
     stopping: {
       maxIterations: get(stopping, 'maxIterations'),
       tolerance: get(stopping, 'tolerance'),
+      gradientTolerance: get(stopping, 'gradientTolerance'),
       timeBudgetSeconds: get(stopping, 'timeBudgetSeconds'),
     },
     init: {
