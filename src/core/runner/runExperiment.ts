@@ -8,11 +8,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExpertFamily } from '../data/dataset';
 import { signalToNoise } from '../diagnostics/metrics';
+import { compareWithTruth } from '../diagnostics/truthComparison';
 import { UserInputError } from '../errors';
 import { initialParameters } from '../init';
 import { evaluate } from '../model/evaluate';
 import { ParamLayout } from '../model/layout';
-import { packParams, toStandardizedCoordinates, type FullParams } from '../model/params';
+import { packParams, toStandardizedCoordinates } from '../model/params';
 import { createAdam } from '../solvers/adam';
 import type { SolverAlgorithm } from '../solvers/algorithm';
 import { createEm } from '../solvers/em';
@@ -78,25 +79,17 @@ export function modelLayout(spec: ExperimentSpec, data: LoadedData): ParamLayout
   });
 }
 
-/** The truth if it has the model's shape (else a warning says why parameter error is missing). */
-function compatibleTruth(layout: ParamLayout, data: LoadedData, warnings: string[]): FullParams | undefined {
-  const truth = data.truth?.params;
-  if (!truth) return undefined;
-  if (truth.K !== layout.K || truth.p !== layout.p || truth.R !== layout.expertRows || data.truth!.file.family !== layout.shape.family) {
-    warnings.push(`the ground truth has ${truth.K} ${data.truth!.file.family} experts; the model has ${layout.K} ${layout.shape.family} experts, so parameter error is not computed`);
-    return undefined;
-  }
-  return truth;
-}
-
 export async function* runExperiment(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const startedAt = new Date();
   const started = performance.now();
   const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot });
   const layout = modelLayout(spec, data);
   const warnings = [...data.warnings];
-  const truth = compatibleTruth(layout, data, warnings);
-  const truthLogLik = truth ? evaluate(layout, data.train, packParams(layout, toStandardizedCoordinates(truth, data.train.standardization))).logLik : undefined;
+  const comparison = data.truth ? compareWithTruth(layout, data.truth.params, data.truth.file.family, warnings) : undefined;
+  const truth = comparison?.truth;
+  const truthLogLik = comparison?.logLik
+    ? evaluate(layout, data.train, packParams(layout, toStandardizedCoordinates(comparison.truth, data.train.standardization))).logLik
+    : undefined;
   const solvers = enabledSolvers(spec);
   if (solvers.length === 0) throw new UserInputError('no solver is enabled', { pointer: '/solvers' });
 
@@ -110,7 +103,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
     classes: data.train.classes,
     droppedRows: data.droppedRows,
     truthKnown: truth !== undefined,
-    ...(truth ? { truthSnr: signalToNoise(truth), truthLogLik } : {}),
+    ...(truth ? { truthSnr: signalToNoise(truth), ...(truthLogLik !== undefined ? { truthLogLik } : {}) } : {}),
   };
   const resultsRoot = options.resultsRoot === false ? undefined : (options.resultsRoot ?? path.resolve(options.baseDir, spec.resultsDir));
   const baseId = `${timestamp(startedAt)}-${slug(spec.name)}`;
@@ -138,6 +131,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
           train: data.train,
           test: data.test,
           truth,
+          compareGate: comparison?.gate ?? false,
           truthLogLik,
           theta0,
           stopping: spec.stopping,

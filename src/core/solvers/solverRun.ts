@@ -22,6 +22,8 @@ export interface SolverRunSetup {
   readonly test?: Dataset;
   /** Ground truth on the raw features, when known and of the model's shape. */
   readonly truth?: FullParams;
+  /** Whether the gate error against the truth means anything (false when the model's gate cannot represent it). */
+  readonly compareGate?: boolean;
   /** ℓ(θ*) on the training rows. */
   readonly truthLogLik?: number;
   readonly theta0: Float64Array;
@@ -213,7 +215,7 @@ export class SolverRun {
       trainRmse: trainQuality.rmse,
       testRmse: testQuality.rmse,
       parameterError: error?.expert,
-      gateError: error?.gate,
+      gateError: this.setup.compareGate === false ? undefined : error?.gate,
       truthGap: truthLogLik !== undefined ? truthLogLik - this.ev.logLik : undefined,
       gradientNorm: norm(grad) / train.n,
       klStep,
