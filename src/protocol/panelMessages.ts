@@ -362,7 +362,7 @@ export function isPanelResult(value: unknown): value is PanelResult {
     isNumberOrNull(value.objective) &&
     isNumberOrNull(value.seconds) &&
     isBoolean(value.best) &&
-    ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic'].every((key) =>
+    ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic', 'cappedMSteps'].every((key) =>
       isOptionalNumberOrNull(value[key]),
     )
   );

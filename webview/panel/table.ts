@@ -24,6 +24,13 @@ const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.i
 const num = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
 const sci = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(2) : '—');
 
+function mStepCell({ series, result }: Row): string {
+  if (series.solver !== 'em') return '';
+  const capped = result?.cappedMSteps ?? series.reports.filter((report) => (report.inner?.cappedBlocks ?? 0) > 0).length;
+  const steps = result?.iterations ?? Math.max(0, series.reports.length - 1);
+  return capped === 0 ? (steps > 0 ? 'exact' : '—') : `${capped} of ${steps} capped`;
+}
+
 export function renderTable(container: HTMLElement, store: PanelStore, theme: Theme): void {
   const header = store.header;
   container.replaceChildren();
@@ -51,6 +58,9 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
     ...(truth ? [{ title: 'Param. error', cell: (r: Row) => sci(r.result?.parameterError ?? r.series.reports.at(-1)?.parameterError), className: 'num' }] : []),
     { title: 'BIC', cell: (r) => num(r.result?.bic ?? r.series.reports.at(-1)?.bic, 2), className: 'num', tip: 'lower is better' },
     { title: 'ρ̂', cell: (r) => num(r.series.reports.at(-1)?.rate, 3), className: 'num', tip: 'observed linear rate at the last iteration' },
+    ...(store.orderedSeries().some((series) => series.solver === 'em')
+      ? [{ title: 'M-steps', cell: (r: Row) => mStepCell(r), tip: 'EM: "exact" when every M-step met its tolerance; otherwise how many stopped at their inner iteration cap' }]
+      : []),
     { title: 'Stop', cell: (r) => r.result?.stopReason ?? (store.end.status === 'running' ? 'running…' : '—'), className: 'stop' },
     { title: 'What happened', cell: (r) => r.result?.stopMessage ?? '', className: 'message' },
   ];

@@ -8,11 +8,11 @@ import type { PanelStore } from './store';
 const COLUMNS = TRACE_COLUMNS;
 
 export function tracesCsv(store: PanelStore): string {
-  const lines = [['solver', 'restart', ...COLUMNS, 'innerIterations', 'innerGradientNorm'].join(',')];
+  const lines = [['solver', 'restart', ...COLUMNS, 'innerIterations', 'innerGradientNorm', 'innerCappedBlocks'].join(',')];
   for (const series of store.orderedSeries()) {
     for (const report of series.reports) {
       const cells = COLUMNS.map((column) => cell(report[column]));
-      lines.push([series.solver, series.restart, ...cells, cell(report.inner?.iterations), cell(report.inner?.gradientNorm)].join(','));
+      lines.push([series.solver, series.restart, ...cells, cell(report.inner?.iterations), cell(report.inner?.gradientNorm), cell(report.inner?.cappedBlocks)].join(','));
     }
   }
   return lines.join('\n') + '\n';

@@ -15,6 +15,8 @@ export interface LbfgsResult {
   readonly value: number;
   readonly iterations: number;
   readonly gradientNorm: number;
+  /** ‖∇f‖∞ ≤ gradientTolerance at the returned point (false: stopped at maxIterations or without an ascent step). */
+  readonly converged: boolean;
 }
 
 /** `valueAndGradient(x, gradOut)` returns f(x) and writes ∇f(x) into gradOut. */
@@ -80,7 +82,7 @@ export function lbfgsMaximize(
     f = trialValue;
     iterations++;
   }
-  return { x, value: f, iterations, gradientNorm: Math.sqrt(dotAll(g, g)) };
+  return { x, value: f, iterations, gradientNorm: Math.sqrt(dotAll(g, g)), converged: maxAbs(g) <= gradientTolerance };
 }
 
 /** Standard two-loop recursion: direction ≈ H⁻¹ g for the negated (convex) problem. */

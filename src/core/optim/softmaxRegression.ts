@@ -34,6 +34,11 @@ export interface InnerSolve {
   readonly gradientNorm: number;
   readonly objective: number;
   readonly method: 'newton' | 'lbfgs';
+  /**
+   * The block met its tolerance (Newton decrement, or L-BFGS gradient). False when it stopped at its iteration
+   * cap, or could find no ascent step while its gradient was not negligible: an inexact M-step, not an exact one.
+   */
+  readonly converged: boolean;
 }
 
 export interface InnerSolveOptions {
@@ -65,6 +70,9 @@ export function emptyCurvature(): CurvatureMemory {
 }
 
 export const NEWTON_PARAMETER_LIMIT = 400;
+
+/** ‖∇f‖ per unit weight below which a Newton solve that finds no ascent step is at its optimum (round-off). */
+const NEGLIGIBLE_GRADIENT = 1e-8;
 
 export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions = {}): InnerSolve {
   const D = (problem.C - 1) * problem.p;
@@ -252,6 +260,7 @@ function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolve
   const grad = new Float64Array(D);
   let value = softmaxObjective(problem, V, grad);
   let iterations = 0;
+  let converged = false;
   for (; iterations < maxIterations; iterations++) {
     const H = softmaxNegativeHessian(problem, V);
     const { x: direction } = solveSymmetricPositiveDefinite(H, grad, D);
@@ -265,17 +274,23 @@ function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolve
         value = softmaxObjective(problem, V, grad);
         iterations++;
       }
+      converged = true;
       break;
     }
     // On a saturated softmax (every row's probability of some class near 0 or 1) the Hessian vanishes and the
     // Newton direction is astronomically long: no halving of it increases f. The gradient still points uphill,
     // so take a searched step along it instead (which leaves the saturated region), then go back to Newton.
     const next = backtrack(problem, V, value, direction, decrement) ?? gradientStep(problem, V, value, grad);
-    if (!next) break;
+    if (!next) {
+      // No step increases f: the optimum to round-off if the gradient is negligible, a failure otherwise.
+      converged = norm(grad) <= NEGLIGIBLE_GRADIENT * Math.max(totalWeight(problem), 1e-300);
+      break;
+    }
     V = next.V;
     value = softmaxObjective(problem, V, grad);
   }
-  return { coef: V, iterations, gradientNorm: norm(grad) / Math.max(totalWeight(problem), 1e-300), objective: value, method: 'newton' };
+  const gradientNorm = norm(grad) / Math.max(totalWeight(problem), 1e-300);
+  return { coef: V, iterations, gradientNorm, objective: value, method: 'newton', converged };
 }
 
 function backtrack(
@@ -344,10 +359,10 @@ function lbfgs(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveO
   const valueAndGradient = (V: Float64Array, grad: Float64Array): number => softmaxObjective(problem, V, grad);
   if (options.curvature) {
     const result = warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature);
-    return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs' };
+    return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
   }
   const result = lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
-  return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs' };
+  return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
 }
 
 const CURVATURE_PAIRS = 10;
@@ -364,7 +379,7 @@ function warmLbfgs(
   maxIterations: number,
   gradientTolerance: number,
   memory: CurvatureMemory,
-): { x: Float64Array; value: number; iterations: number; gradientNorm: number } {
+): { x: Float64Array; value: number; iterations: number; gradientNorm: number; converged: boolean } {
   const D = x0.length;
   if (memory.s.some((s) => s.length !== D)) memory.s.length = memory.y.length = 0;
   let x = x0.slice();
@@ -415,7 +430,7 @@ function warmLbfgs(
     f = trialValue;
     iterations++;
   }
-  return { x, value: f, iterations, gradientNorm: norm(g) };
+  return { x, value: f, iterations, gradientNorm: norm(g), converged: maxAbs(g) <= gradientTolerance };
 }
 
 /** direction ≈ H⁻¹ g from the pairs (H the negated Hessian), scaled by sᵀy / yᵀy of the newest pair. */

@@ -59,7 +59,7 @@ export function renderReport(results: ReproductionResults, meta: ReportMeta): st
     '  `ρ ≤ 1 − c·SNR²` do not appear in the authors\' slides or poster. They are run here because users ask about them, and are',
     `  always labelled "${SUMMARY_SECTION_LABEL}".`,
     '',
-    'Solvers: **EM** (exact M-steps, no step size), **Gradient EM** (our definition: m gradient-ascent steps on Q(·|θᵗ) per iteration; with',
+    'Solvers: **EM** (M-steps solved to tolerance where their inner budget allowed; capped ones are counted in the stop messages; no step size), **Gradient EM** (our definition: m gradient-ascent steps on Q(·|θᵗ) per iteration; with',
     'm = 1 it is GD exactly), **GD** (full-batch gradient ascent on ℓ/n), **Adam** (β₁ = 0.9, β₂ = 0.999, ε = 1e-8). See `docs/solvers.md`.',
     'Bands in charts: the 10th–90th percentile of the instances around the mean; tables give mean ± sd (sample sd) unless they say otherwise.',
     '',

@@ -136,7 +136,7 @@ function equalTimeOf(fmnist: FmnistResult): EqualTimeResult {
         ? { 'continued runs (instance 1)': `GD and Adam from the same start, run on until they had used EM's compute time for its ${fmnist.settings.iterations} iterations, capped at ${fmnist.extendCapSeconds} s: ${extended.join('; ')}` }
         : {}),
     },
-    differences: ['The paper shows curves against iterations only; an EM iteration (exact M-steps) costs far more than a GD or Adam step, so both views are given.'],
+    differences: ['The paper shows curves against iterations only; an EM iteration (M-steps solved by inner iterations) costs far more than a GD or Adam step, so both views are given.'],
   };
 }
 

@@ -85,6 +85,11 @@ export interface SolverResult {
   readonly params: ParamsJson;
   /** The same parameters on the raw CSV features (equal to `params` without standardization). */
   readonly paramsRaw: ParamsJson;
+  /**
+   * EM only: M-steps in which at least one block stopped before its tolerance (capped), out of `iterations`.
+   * 0 means every M-step was exact.
+   */
+  readonly cappedMSteps?: number;
   /** EM only, small models: the predicted local rate at the final iterate. */
   readonly missingInformation?: { spectralRadius: number; eigenvalues: number[] };
   /** True for the restart with the highest final objective, per solver. */

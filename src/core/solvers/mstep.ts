@@ -2,8 +2,9 @@
  * EM's M-step (DESIGN §2): given responsibilities r at θᵗ, maximize Q(θ | θᵗ) block by block.
  * Gate: soft-target softmax regression. Gaussian experts: weighted least squares, then the variance in closed
  * form (floored). Bernoulli / categorical experts: weighted logistic / softmax regression. Every block is solved
- * to a tight tolerance (Newton), or by L-BFGS for blocks too large for Newton; inner iterations and the final
- * inner gradient norm are returned so that "exact" can be checked.
+ * to a tight tolerance (Newton), or by L-BFGS for blocks too large for Newton; inner iterations, the final
+ * inner gradient norm and the number of blocks that stopped before their tolerance (`cappedBlocks`) are returned,
+ * so that an M-step is called exact only when it was.
  *
  * With a ridge λ > 0 on a gaussian expert, β is solved with σ held at σᵗ and σ is then solved given β: an
  * expectation–conditional-maximization step, which still never decreases the penalized objective.
@@ -20,6 +21,11 @@ export interface InnerStats {
   /** Largest final inner gradient norm (per unit weight) over the blocks. */
   readonly gradientNorm: number;
   readonly method: 'closed-form' | 'newton' | 'lbfgs' | 'gradient' | 'mixed';
+  /**
+   * Blocks of this M-step that stopped before their tolerance (at the inner iteration cap, or without an ascent
+   * step): such an M-step still increases Q, so EM stays monotone, but it is not the exact maximizer.
+   */
+  readonly cappedBlocks?: number;
 }
 
 export interface MStepResult {
@@ -46,18 +52,20 @@ export function varianceFloor(data: Dataset): number {
 class InnerTally {
   iterations = 0;
   gradientNorm = 0;
+  cappedBlocks = 0;
   private methods = new Set<string>();
   add(solve: InnerSolve): void {
     this.iterations += solve.iterations;
     this.gradientNorm = Math.max(this.gradientNorm, solve.gradientNorm);
     this.methods.add(solve.method);
+    if (!solve.converged) this.cappedBlocks++;
   }
   closedForm(): void {
     this.methods.add('closed-form');
   }
   stats(): InnerStats {
     const method = this.methods.size === 1 ? ([...this.methods][0] as InnerStats['method']) : 'mixed';
-    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method };
+    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method, cappedBlocks: this.cappedBlocks };
   }
 }
 

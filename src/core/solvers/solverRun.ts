@@ -238,6 +238,8 @@ export class SolverRun {
     });
     const final = this.lastReport;
     const full = expandParams(layout, this.theta);
+    const cappedMSteps = this.algorithm.name === 'em' ? this.trace.filter((report) => (report.inner?.cappedBlocks ?? 0) > 0).length : undefined;
+    const stopMessage = cappedMSteps ? `${stop.message}; ${cappedMSteps} of ${this.iteration} M-steps stopped at their inner iteration cap before their tolerance (inexact M-steps)` : stop.message;
     // The missing information costs about 4·D passes over the rows: skip it on large problems.
     const affordable = train.n * layout.size <= MISSING_INFORMATION_WORK_LIMIT;
     // Its rate describes EM near a stationary point only: at any other iterate (max iterations, stalled) the
@@ -250,7 +252,7 @@ export class SolverRun {
       iterations: this.iteration,
       converged: stop.code === 'converged',
       stopReason: stop.code,
-      stopMessage: stop.message,
+      stopMessage,
       logLik: final.logLik,
       objective: final.objective,
       testLogLik: final.testLogLik,
@@ -266,6 +268,7 @@ export class SolverRun {
       bic: final.bic,
       params: paramsToJson(full),
       paramsRaw: paramsToJson(toRawCoordinates(full, train.standardization)),
+      ...(cappedMSteps !== undefined ? { cappedMSteps } : {}),
       ...(mim ? { missingInformation: mim } : {}),
       best: false,
       trace: this.trace,

@@ -18,7 +18,7 @@ const FAMILY_TEXT: Record<ExpertFamily, string> = {
 };
 
 const SOLVER_ITEMS: readonly Item<SolverName>[] = [
-  { label: 'EM', description: 'exact M-steps, no step size', value: 'em' },
+  { label: 'EM', description: 'M-steps solved to tolerance (capped ones counted), no step size', value: 'em' },
   { label: 'Gradient EM', description: 'gradient steps on Q(·|θᵗ) instead of the M-step', value: 'gem' },
   { label: 'GD', description: 'gradient ascent with a fixed learning rate', value: 'gd' },
   { label: 'Adam', description: 'Adam on the same gradient', value: 'adam' },
