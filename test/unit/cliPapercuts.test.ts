@@ -1,0 +1,75 @@
+/**
+ * Papercuts of the `moe-lab` CLI found by use (issue 13, item 7), each checked as a user meets it: the built CLI
+ * (`node bin/moe-lab.js …`, built by `npm run build`) run in a child process, its exit code, stdout and stderr.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'moe-lab.js');
+
+function cli(args: string[], cwd = ROOT) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'moe-cli-papercuts-'));
+}
+
+interface RawParams {
+  W: number[][];
+  beta: number[][];
+  sigma: number[];
+}
+
+/** The fitted mixture's mean E[y | x] = Σ_k π_k(x) β_kᵀx on raw features x (the intercept last, W's last row 0). */
+function predictMean(params: RawParams, x: readonly number[]): number {
+  const row = [...x, 1];
+  const dot = (w: number[]) => w.reduce((sum, value, j) => sum + value * row[j], 0);
+  const logits = params.W.map(dot);
+  const top = Math.max(...logits);
+  const weights = logits.map((logit) => Math.exp(logit - top));
+  const total = weights.reduce((a, b) => a + b, 0);
+  return params.beta.reduce((sum, beta, k) => sum + (weights[k] / total) * dot(beta), 0);
+}
+
+test('--init kmeans: one seed gives the same model with and without --no-standardize (clusters on z-scores)', () => {
+  // Synthetic gaussian experts, then columns moved and scaled far apart (×50 + 70, ×0.02 − 3, ×5 + 1000): on the
+  // raw columns k-means would cluster by x1 alone. EM is equivariant under an affine change of features (the
+  // E-step depends on θ only through the linear predictors, the M-steps are least squares and a Newton solve),
+  // so equal clusters must give the same first M-step, the same EM path and the same fitted model.
+  const dir = tempDir();
+  const generated = path.join(dir, 'mixture.csv');
+  const synth = cli(['synth', '--kind', 'linear', '--experts', '2', '--dim', '3', '--samples', '400', '--snr', '4', '--seed', '5', '--no-symmetric', '--out', generated]);
+  assert.equal(synth.code, 0, synth.stderr);
+  const [header, ...lines] = readFileSync(generated, 'utf8').trim().split('\n');
+  const rows = lines.map((line) => line.split(',').map(Number));
+  const moved = rows.map(([x1, x2, x3, y]) => [x1 * 50 + 70, x2 * 0.02 - 3, x3 * 5 + 1000, y]);
+  const csv = path.join(dir, 'scaled.csv');
+  writeFileSync(csv, [header, ...moved.map((row) => row.join(','))].join('\n') + '\n');
+
+  const fit = (extra: string[]) => {
+    const run = cli(['fit', csv, '--target', 'y', '--init', 'kmeans', '--solvers', 'em', '--seed', '3', '--max-iter', '2000', '--tol', '1e-12', '--json', ...extra]);
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout).results[0];
+  };
+  const standardized = fit([]);
+  const raw = fit(['--no-standardize']);
+  const close = (a: number, b: number, relative: number, what: string) =>
+    assert.ok(Math.abs(a - b) <= relative * Math.max(1, Math.abs(a)), `${what}: ${a} (standardized) against ${b} (raw)`);
+  close(standardized.trace[0].logLik, raw.trace[0].logLik, 1e-9, 'ℓ after the k-means start and its M-step');
+  close(standardized.logLik, raw.logLik, 1e-9, 'final ℓ');
+  assert.equal(standardized.stopReason, 'converged');
+  assert.equal(raw.stopReason, 'converged');
+  const ySpread = Math.sqrt(moved.reduce((sum, row) => sum + row[3] ** 2, 0) / moved.length);
+  for (const row of moved) {
+    const x = row.slice(0, 3);
+    close(predictMean(standardized.paramsRaw, x) / ySpread, predictMean(raw.paramsRaw, x) / ySpread, 1e-7, `prediction at x = ${x}`);
+  }
+  for (let k = 0; k < 2; k++) close(standardized.paramsRaw.sigma[k], raw.paramsRaw.sigma[k], 1e-7, `σ_${k + 1}`);
+});
