@@ -73,3 +73,25 @@ test('--init kmeans: one seed gives the same model with and without --no-standar
   }
   for (let k = 0; k < 2; k++) close(standardized.paramsRaw.sigma[k], raw.paramsRaw.sigma[k], 1e-7, `σ_${k + 1}`);
 });
+
+/** A user mistake: exit code 2 and one line on stderr, without a stack trace. */
+function userError(args: string[]): string {
+  const result = cli(args);
+  assert.equal(result.code, 2, `exit code for ${args.join(' ')}: ${result.stderr}`);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  return lines[0];
+}
+
+test('a negative number after a numeric flag is checked as its value, not refused as "ambiguous"', () => {
+  const fit = ['fit', 'examples/data/iris.csv', '--target', 'species'];
+  assert.equal(userError([...fit, '--tol', '-1']), 'moe-lab: --tol must be a number ≥ 0 (got "-1")');
+  assert.equal(userError([...fit, '--max-iter', '-3']), 'moe-lab: --max-iter must be an integer ≥ 1 (got "-3")');
+  assert.equal(userError([...fit, '--lr-adam', '-.01']), 'moe-lab: --lr-adam must be a positive number (got "-.01")');
+  assert.equal(userError(['synth', '--kind', 'linear', '--snr', '-2', '--out', path.join(tempDir(), 'x.csv')]), 'moe-lab: --snr must be a positive number (got "-2")');
+  // A flag followed by another flag, or by nothing, lacks its value: say so in the flag's name.
+  assert.equal(userError([...fit, '--tol', '--json']), 'moe-lab: --tol needs a value (it is followed by --json)');
+  assert.equal(userError([...fit, '--tol']), 'moe-lab: --tol needs a value');
+  assert.match(userError([...fit, '--tol', '-x']), /^moe-lab: --tol needs a value .*--tol=-x/);
+});

@@ -1,14 +1,13 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
 import { SOLVER_NAMES, type SolverName } from '../../core/spec/types';
 import { validateSpecObject } from '../../core/spec/validate';
 import { executeRun } from './execute';
-import { choiceFlag, integerFlag, numberFlag, positiveFlag, requiredFlag } from './options';
+import { choiceFlag, integerFlag, numberFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** `moe-lab fit DATA.csv --target COL …`: builds a spec from the flags and runs it. */
 export async function fitCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
