@@ -95,3 +95,24 @@ test('a negative number after a numeric flag is checked as its value, not refuse
   assert.equal(userError([...fit, '--tol']), 'moe-lab: --tol needs a value');
   assert.match(userError([...fit, '--tol', '-x']), /^moe-lab: --tol needs a value .*--tol=-x/);
 });
+
+/** A CSV whose 7th data row has an empty feature cell. */
+function csvWithAnEmptyCell(dir: string): string {
+  const file = path.join(dir, 'gaps.csv');
+  const rows = Array.from({ length: 12 }, (_, i) => (i === 6 ? `,${i % 3}` : `${i * 0.5},${i % 3}`));
+  writeFileSync(file, ['x,y', ...rows].join('\n') + '\n');
+  return file;
+}
+
+test('dropped rows are reported once', () => {
+  const dir = tempDir();
+  const csv = csvWithAnEmptyCell(dir);
+  for (const json of [false, true]) {
+    const fit = cli(['fit', csv, '--target', 'y', '--drop-invalid-rows', '--max-iter', '2', '--solvers', 'em', ...(json ? ['--json'] : [])]);
+    assert.equal(fit.code, 0, fit.stderr);
+    const warnings: string[] = json ? JSON.parse(fit.stdout).warnings : fit.stderr.trim().split('\n');
+    const aboutDropping = warnings.filter((line) => /dropped/i.test(line));
+    assert.equal(aboutDropping.length, 1, `one warning about the dropped row${json ? ' (--json)' : ''}: ${warnings.join(' | ')}`);
+    assert.match(aboutDropping[0], /row 7/);
+  }
+});
