@@ -116,3 +116,34 @@ test('dropped rows are reported once', () => {
     assert.match(aboutDropping[0], /row 7/);
   }
 });
+
+test('fit names its flags and the path as typed; run SPEC keeps the spec\'s words', () => {
+  const dir = tempDir();
+  csvWithAnEmptyCell(dir);
+  // The data file as the user typed it (relative to the working folder), never as a JSON pointer.
+  const missing = cli(['fit', 'no-such.csv', '--target', 'y'], dir);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.trim(), 'moe-lab: data file not found: no-such.csv');
+  // The hint names the flag that drops the rows, and the file as typed.
+  const gaps = cli(['fit', 'gaps.csv', '--target', 'y'], dir);
+  assert.equal(gaps.code, 2);
+  assert.match(gaps.stderr, /^moe-lab: gaps\.csv: row 7, column "x": .*pass --drop-invalid-rows/);
+  assert.doesNotMatch(gaps.stderr, /dropInvalidRows|\/data\//);
+  // A spec check that fails is put on the flag it came from.
+  const experts = cli(['fit', 'gaps.csv', '--target', 'y', '--experts', '200'], dir);
+  assert.equal(experts.code, 2);
+  assert.match(experts.stderr, /^moe-lab: --experts: must be <= 50 \(got 200\)$/m);
+  const split = cli(['fit', 'gaps.csv', '--target', 'y', '--drop-invalid-rows', '--test-fraction', '0.01', '--max-iter', '2', '--solvers', 'em'], dir);
+  assert.equal(split.code, 0, split.stderr);
+  assert.match(split.stderr, /--test-fraction 0\.01 of 11 rows rounds to 0 rows/);
+  assert.doesNotMatch(split.stderr, /testFraction/);
+
+  // run SPEC: the user wrote the spec, so the messages speak of its fields.
+  const spec = path.join(dir, 'gaps.moe.json');
+  writeFileSync(spec, JSON.stringify({ data: { csv: 'gaps.csv', target: 'y' }, stopping: { maxIterations: 2 } }));
+  const run = cli(['run', spec]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /set dropInvalidRows/);
+  writeFileSync(spec, JSON.stringify({ data: { csv: 'nowhere.csv', target: 'y' } }));
+  assert.match(cli(['run', spec]).stderr, /^moe-lab: \/data\/csv: data file not found: .*nowhere\.csv/);
+});

@@ -6,7 +6,15 @@ import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
 
-export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions, 'signal'>, json: boolean): Promise<void> {
+/**
+ * @param wording puts the runner's warnings in the user's terms (`fit` names its flags; `run` keeps the spec's words)
+ */
+export async function executeRun(
+  spec: ExperimentSpec,
+  options: Omit<RunOptions, 'signal'>,
+  json: boolean,
+  wording: (message: string) => string = (message) => message,
+): Promise<void> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -24,8 +32,8 @@ export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions,
           progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
           break;
         case 'warning':
-          warnings.push(event.message);
-          if (!json) progress.print(`warning: ${event.message}`);
+          warnings.push(wording(event.message));
+          if (!json) progress.print(`warning: ${wording(event.message)}`);
           break;
         case 'runFinished':
           finished = event;
