@@ -104,19 +104,6 @@ function csvWithAnEmptyCell(dir: string): string {
   return file;
 }
 
-test('dropped rows are reported once', () => {
-  const dir = tempDir();
-  const csv = csvWithAnEmptyCell(dir);
-  for (const json of [false, true]) {
-    const fit = cli(['fit', csv, '--target', 'y', '--drop-invalid-rows', '--max-iter', '2', '--solvers', 'em', ...(json ? ['--json'] : [])]);
-    assert.equal(fit.code, 0, fit.stderr);
-    const warnings: string[] = json ? JSON.parse(fit.stdout).warnings : fit.stderr.trim().split('\n');
-    const aboutDropping = warnings.filter((line) => /dropped/i.test(line));
-    assert.equal(aboutDropping.length, 1, `one warning about the dropped row${json ? ' (--json)' : ''}: ${warnings.join(' | ')}`);
-    assert.match(aboutDropping[0], /row 7/);
-  }
-});
-
 test('fit names its flags and the path as typed; run SPEC keeps the spec\'s words', () => {
   const dir = tempDir();
   csvWithAnEmptyCell(dir);
@@ -146,4 +133,54 @@ test('fit names its flags and the path as typed; run SPEC keeps the spec\'s word
   assert.match(run.stderr, /set dropInvalidRows/);
   writeFileSync(spec, JSON.stringify({ data: { csv: 'nowhere.csv', target: 'y' } }));
   assert.match(cli(['run', spec]).stderr, /^moe-lab: \/data\/csv: data file not found: .*nowhere\.csv/);
+});
+
+test('dropped rows are reported once', () => {
+  const dir = tempDir();
+  const csv = csvWithAnEmptyCell(dir);
+  for (const json of [false, true]) {
+    const fit = cli(['fit', csv, '--target', 'y', '--drop-invalid-rows', '--max-iter', '2', '--solvers', 'em', ...(json ? ['--json'] : [])]);
+    assert.equal(fit.code, 0, fit.stderr);
+    const warnings: string[] = json ? JSON.parse(fit.stdout).warnings : fit.stderr.trim().split('\n');
+    const aboutDropping = warnings.filter((line) => /dropped/i.test(line));
+    assert.equal(aboutDropping.length, 1, `one warning about the dropped row${json ? ' (--json)' : ''}: ${warnings.join(' | ')}`);
+    assert.match(aboutDropping[0], /row 7/);
+  }
+});
+
+test('a warning repeated at every iteration is said once per solver and restart, with its count', () => {
+  // Eight gaussian experts for Iris' sepal length on raw features: EM empties experts, whose variance collapses
+  // and whose least-squares system turns singular, at nearly every iteration after the first few.
+  const args = ['fit', 'examples/data/iris.csv', '--target', 'sepal_length', '--experts', '8', '--no-standardize', '--max-iter', '200', '--restarts', '2'];
+  const traced = cli([...args, '--json']);
+  assert.equal(traced.code, 0, traced.stderr);
+  const results: Array<{ solver: string; restart: number; trace: Array<{ iteration: number; notes?: string[] }> }> = JSON.parse(traced.stdout).results;
+  // What the solvers noted, per solver, restart and note (the figures in a note vary from iteration to iteration).
+  const figure = /[-+]?\d+(\.\d+(e[-+]?\d+)?|e[-+]?\d+)/gi;
+  const noted = new Map<string, number>();
+  for (const result of results) {
+    for (const report of result.trace) {
+      for (const note of report.notes ?? []) {
+        const key = `${result.solver}, restart ${result.restart + 1}: ${note.replace(figure, '#')}`;
+        noted.set(key, (noted.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  const total = [...noted.values()].reduce((a, b) => a + b, 0);
+  assert.ok([...noted.values()].some((count) => count > 10), `precondition: some note repeats over many iterations (${total} notes)`);
+
+  const printed = cli(args);
+  assert.equal(printed.code, 0, printed.stderr);
+  const lines = printed.stderr.trim().split('\n');
+  assert.equal(lines.length, noted.size, `one line per distinct warning, got:\n${printed.stderr}`);
+  const said = new Map<string, number>();
+  for (const line of lines) {
+    const match = /^warning: (\w+, restart \d+), iterations? (\d+)(?:–(\d+))?: (.*?)(?: \(×(\d+)(?:; figures from iteration \d+)?\))?$/.exec(line);
+    assert.ok(match, `the form of ${line}`);
+    const [, scope, , , note, count] = match;
+    said.set(`${scope}: ${note.replace(figure, '#')}`, Number(count ?? 1));
+  }
+  assert.deepEqual(said, noted, 'each warning with the number of iterations that noted it');
+  // --json carries the same lines (every note stays in the trace).
+  assert.deepEqual(JSON.parse(traced.stdout).warnings, lines.map((line) => line.slice('warning: '.length)));
 });

@@ -5,6 +5,7 @@
 import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
+import { WarningDigest } from './warningDigest';
 
 /**
  * @param wording puts the runner's warnings in the user's terms (`fit` names its flags; `run` keeps the spec's words)
@@ -19,7 +20,9 @@ export async function executeRun(
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   const progress = new ProgressLine(!json && process.stderr.isTTY === true);
-  const warnings: string[] = [];
+  const warnings = new WarningDigest((line) => {
+    if (!json) progress.print(`warning: ${line}`);
+  });
   let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
   let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
   try {
@@ -32,8 +35,10 @@ export async function executeRun(
           progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
           break;
         case 'warning':
-          warnings.push(wording(event.message));
-          if (!json) progress.print(`warning: ${wording(event.message)}`);
+          warnings.add({ ...event, message: wording(event.message) });
+          break;
+        case 'solverFinished':
+          warnings.flush(event.solver, event.restart);
           break;
         case 'runFinished':
           finished = event;
@@ -43,12 +48,13 @@ export async function executeRun(
       }
     }
   } finally {
+    warnings.flush();
     process.removeListener('SIGINT', onInterrupt);
     progress.clear();
   }
   if (!started || !finished) return;
   if (json) {
-    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings, results: finished.results };
+    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings: warnings.lines, results: finished.results };
     process.stdout.write(JSON.stringify(document) + '\n');
     return;
   }
