@@ -184,3 +184,29 @@ test('a warning repeated at every iteration is said once per solver and restart,
   // --json carries the same lines (every note stays in the trace).
   assert.deepEqual(JSON.parse(traced.stdout).warnings, lines.map((line) => line.slice('warning: '.length)));
 });
+
+test('restart numbers: JSON restart r is the table\'s restart r + 1, and the start from seed S + r', () => {
+  const dir = tempDir();
+  const csv = path.join(dir, 'mixture.csv');
+  assert.equal(cli(['synth', '--kind', 'linear', '--experts', '2', '--dim', '2', '--samples', '300', '--snr', '3', '--seed', '4', '--out', csv]).code, 0);
+  const fit = (extra: string[]) => ['fit', csv, '--target', 'y', '--solvers', 'em', '--max-iter', '30', ...extra];
+  const json = cli([...fit(['--seed', '10', '--restarts', '3']), '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const results: Array<{ restart: number; logLik: number }> = JSON.parse(json.stdout).results;
+  assert.deepEqual(results.map((r) => r.restart), [0, 1, 2]);
+
+  const table = cli(fit(['--seed', '10', '--restarts', '3']));
+  assert.equal(table.code, 0, table.stderr);
+  const rows = table.stdout.split('\n').filter((line) => /^em\*?\s/.test(line)).map((line) => line.trim().split(/\s+/));
+  const header = table.stdout.split('\n').find((line) => line.startsWith('solver'))!.trim().split(/\s+/);
+  const restartColumn = header.indexOf('restart');
+  const logLikColumn = header.indexOf('logLik');
+  for (const result of results) {
+    const row = rows.find((cells) => Number(cells[restartColumn]) === result.restart + 1);
+    assert.ok(row, `a table row for JSON restart ${result.restart}, numbered ${result.restart + 1}`);
+    assert.equal(row[logLikColumn], result.logLik.toFixed(4));
+    // Restart r of seed 10 is the single restart of seed 10 + r.
+    const alone = JSON.parse(cli([...fit(['--seed', String(10 + result.restart), '--restarts', '1']), '--json']).stdout).results[0];
+    assert.equal(alone.logLik, result.logLik);
+  }
+});
