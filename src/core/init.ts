@@ -2,7 +2,9 @@
  * Starting points (DESIGN §2: every solver of a restart starts from the same θ⁰).
  * - `random`: seeded; gate rows ~ N(0, 1/p), gaussian experts scattered around least squares with σ = sd(y),
  *   classifier experts ~ N(0, 1/p).
- * - `kmeans`: k-means++ then Lloyd on (x, y) (standardized), and one M-step from the hard clusters.
+ * - `kmeans`: k-means++ then Lloyd on (x, y) standardized here, whatever the model's coordinates, so that one
+ *   seed gives the same clusters with and without `data.standardize`; then one M-step from those clusters in the
+ *   model's coordinates.
  * - `nearTruth`: the ground truth plus a relative perturbation δ: θ* + δ‖θ*‖·u/‖u‖, u ~ N(0, I) — for
  *   local-convergence studies.
  */
@@ -82,19 +84,41 @@ function kmeansStart(layout: ParamLayout, data: Dataset, rng: Random): Float64Ar
   return emUpdate(layout, data, base, { n: data.n, K, resp }).theta;
 }
 
-/** Features (without the intercept) and the target, standardized, one-hot for classes. */
+/**
+ * Features (without the intercept) and the target as z-scores, one-hot for classes. The features are
+ * standardized here even when the model's are (then this changes them only by round-off): the clusters must not
+ * depend on the model's coordinates, and k-means on raw features would be led by the column of largest scale.
+ */
 function clusteringPoints(layout: ParamLayout, data: Dataset): { values: Float64Array; width: number } {
   const d = data.p - 1;
   const classes = layout.shape.family === 'gaussian' ? 1 : layout.shape.C;
   const width = d + classes;
   const values = new Float64Array(data.n * width);
+  for (let j = 0; j < d; j++) {
+    const { mean, sd } = columnSpread(data.X, data.n, data.p, j);
+    for (let i = 0; i < data.n; i++) values[i * width + j] = (data.X[i * data.p + j] - mean) / sd;
+  }
   const { mean, sd } = targetSpread(data);
   for (let i = 0; i < data.n; i++) {
-    for (let j = 0; j < d; j++) values[i * width + j] = data.X[i * data.p + j];
     if (layout.shape.family === 'gaussian') values[i * width + d] = (data.y[i] - mean) / sd;
     else values[i * width + d + data.y[i]] = 1;
   }
   return { values, width };
+}
+
+/**
+ * Mean and population sd of column j of a row-major n × p matrix; a constant column gets sd 1 (it stays constant).
+ * "Constant" is relative to the mean: the sum of n copies of 0.1 is not exactly n·0.1, and the sd of that round-off
+ * must not blow it up into a column of ±1.
+ */
+function columnSpread(X: Float64Array, n: number, p: number, j: number): { mean: number; sd: number } {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += X[i * p + j];
+  mean /= n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (X[i * p + j] - mean) ** 2;
+  const sd = Math.sqrt(squares / n);
+  return { mean, sd: sd > 1e-12 * Math.max(Math.abs(mean), 1) ? sd : 1 };
 }
 
 /** k-means++ seeding, then Lloyd iterations; returns the cluster of each point. */

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
 import { writeFmnist } from '../../core/data/fmnist';
-import { integerFlag, numberFlag, requiredFlag } from './options';
+import { integerFlag, numberFlag, parseFlags, requiredFlag } from './options';
 
 const DATA_USAGE = 'usage: moe-lab data fmnist --out DIR [--invert-prob P] [--seed S] [--source DIR] [--limit-train N] [--limit-test N] [--json]';
 
@@ -12,7 +11,7 @@ export async function dataCommand(args: string[]): Promise<void> {
   if (dataset !== 'fmnist') {
     throw new UserInputError(dataset === undefined ? DATA_USAGE : `unknown data set "${dataset}" (available: fmnist); ${DATA_USAGE}`);
   }
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args: rest,
     allowPositionals: true,
     options: {

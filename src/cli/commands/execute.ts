@@ -5,13 +5,24 @@
 import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
+import { WarningDigest } from './warningDigest';
 
-export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions, 'signal'>, json: boolean): Promise<void> {
+/**
+ * @param wording puts the runner's warnings in the user's terms (`fit` names its flags; `run` keeps the spec's words)
+ */
+export async function executeRun(
+  spec: ExperimentSpec,
+  options: Omit<RunOptions, 'signal'>,
+  json: boolean,
+  wording: (message: string) => string = (message) => message,
+): Promise<void> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   const progress = new ProgressLine(!json && process.stderr.isTTY === true);
-  const warnings: string[] = [];
+  const warnings = new WarningDigest((line) => {
+    if (!json) progress.print(`warning: ${line}`);
+  });
   let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
   let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
   try {
@@ -24,8 +35,10 @@ export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions,
           progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
           break;
         case 'warning':
-          warnings.push(event.message);
-          if (!json) progress.print(`warning: ${event.message}`);
+          warnings.add({ ...event, message: wording(event.message) });
+          break;
+        case 'solverFinished':
+          warnings.flush(event.solver, event.restart);
           break;
         case 'runFinished':
           finished = event;
@@ -35,12 +48,13 @@ export async function executeRun(spec: ExperimentSpec, options: Omit<RunOptions,
       }
     }
   } finally {
+    warnings.flush();
     process.removeListener('SIGINT', onInterrupt);
     progress.clear();
   }
   if (!started || !finished) return;
   if (json) {
-    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings, results: finished.results };
+    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings: warnings.lines, results: finished.results };
     process.stdout.write(JSON.stringify(document) + '\n');
     return;
   }

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
 import { SOLVER_NAMES, type SolverName } from '../../core/spec/types';
 import { validateSpecObject } from '../../core/spec/validate';
 import { executeRun } from './execute';
-import { choiceFlag, integerFlag, numberFlag, positiveFlag, requiredFlag } from './options';
+import { fitWording } from './fitWording';
+import { choiceFlag, integerFlag, numberFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** `moe-lab fit DATA.csv --target COL …`: builds a spec from the flags and runs it. */
 export async function fitCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {
@@ -41,6 +41,7 @@ export async function fitCommand(args: string[]): Promise<void> {
   });
   if (positionals.length !== 1) throw new UserInputError('usage: moe-lab fit DATA.csv --target COL [options]');
   const csv = path.resolve(positionals[0]);
+  const wording = fitWording(positionals[0], csv);
   const solvers = parseSolvers(values.solvers ?? 'em,gd,adam');
   const raw = {
     name: path.basename(csv).replace(/\.csv$/i, ''),
@@ -85,13 +86,18 @@ export async function fitCommand(args: string[]): Promise<void> {
   const validated = validateSpecObject(raw);
   if (!validated.ok) {
     const first = validated.errors[0];
-    throw new UserInputError(first.message, { pointer: first.pointer });
+    throw wording.error(new UserInputError(first.message, { pointer: first.pointer }));
   }
-  await executeRun(
-    validated.spec,
-    { baseDir: process.cwd(), resultsRoot: values.out ? path.resolve(values.out) : false, rawSpec: raw },
-    values.json === true,
-  );
+  try {
+    await executeRun(
+      validated.spec,
+      { baseDir: process.cwd(), resultsRoot: values.out ? path.resolve(values.out) : false, rawSpec: raw },
+      values.json === true,
+      wording.text,
+    );
+  } catch (error) {
+    throw wording.error(error);
+  }
 }
 
 function parseSolvers(list: string): Set<SolverName> {

@@ -1,5 +1,39 @@
 /** Flag parsing helpers: every bad value is a UserInputError naming the flag. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserInputError } from '../../core/errors';
+
+/**
+ * node:util's parseArgs, except for a flag that takes a value and is followed by something starting with "-".
+ * parseArgs calls that "ambiguous" (it could be another flag). A negative number is taken as the value
+ * (`--tol -1` as `--tol=-1`), so that the flag's own check says what it accepts ("--tol must be a number ≥ 0");
+ * anything else is refused with a message that names the flag.
+ */
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  return parseArgs<T>({ ...config, args: attachDashedValues(config.args ?? [], config.options ?? {}) });
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+function attachDashedValues(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    const takesValue = arg.startsWith('--') && !arg.includes('=') && options[arg.slice(2)]?.type === 'string';
+    if (!takesValue || (next !== undefined && !next.startsWith('-'))) {
+      joined.push(arg);
+    } else if (next === undefined || next.startsWith('--')) {
+      throw new UserInputError(`${arg} needs a value${next === undefined ? '' : ` (it is followed by ${next})`}`);
+    } else if (NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      throw new UserInputError(`${arg} needs a value but is followed by "${next}" (for a value that starts with "-", write ${arg}=${next})`);
+    }
+  }
+  return joined;
+}
 
 export function numberFlag(name: string, value: string | undefined, check: (n: number) => boolean = Number.isFinite, expected = 'a number'): number | undefined {
   if (value === undefined) return undefined;

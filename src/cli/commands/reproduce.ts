@@ -6,16 +6,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
 import { EXPERIMENT_NAMES, runReproduction, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
 import { writeReproduction, writeResultsJson } from '../../core/reproduce/write';
-import { integerFlag } from './options';
+import { integerFlag, parseFlags } from './options';
 
 const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json]`;
 
 export async function reproduceCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: {

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserInputError } from '../../core/errors';
 import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
+import { parseFlags } from './options';
 
 export async function runCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
     options: { out: { type: 'string' }, json: { type: 'boolean', default: false } },

@@ -1,13 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeJsonAtomic, writeTextAtomic } from '../../core/runner/results';
 import { generateSynthetic, syntheticCsv, truthPathFor } from '../../core/synth/generate';
-import { choiceFlag, integerFlag, positiveFlag, requiredFlag } from './options';
+import { choiceFlag, integerFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** `moe-lab synth …`: writes FILE.csv (x1 … xD, y) and FILE.truth.json beside it. */
 export async function synthCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       kind: { type: 'string' },

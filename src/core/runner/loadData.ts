@@ -53,8 +53,8 @@ export async function loadData(spec: ExperimentSpec, options: LoadOptions): Prom
     dropInvalidRows: data.source.dropInvalidRows,
     ...split,
   });
+  // buildDataset's warnings already say how many rows were dropped and why.
   const warnings = [...built.warnings];
-  if (built.droppedRows > 0) warnings.push(`${path.basename(csvPath)}: ${built.droppedRows} rows with missing or non-numeric cells were dropped`);
   const truth = await readTruthBeside(csvPath, built.train, warnings);
   return { train: built.train, test: built.test, family: built.family, source: csvPath, droppedRows: built.droppedRows, warnings, truth };
 }
