@@ -139,3 +139,20 @@ test('the missing-information rate is reported at a stationary point only, not w
   assert.ok(converged.missingInformation, 'the rate is reported at the converged point');
   assert.ok(converged.missingInformation.spectralRadius < 1, `a rate below 1 at a maximum (${converged.missingInformation.spectralRadius})`);
 });
+
+test('a gradient tolerance the change rule cannot reach stops EM as stalled, with advice that fits a crawling EM', async () => {
+  const [em] = await results(
+    spec({
+      name: 'NOdata strict',
+      data: { csv: 'NOdata.csv', target: 'NO', features: ['Equivalence'] },
+      model: { experts: 2, expert: 'gaussian', gate: 'constant' },
+      solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false }, gem: { enabled: false } },
+      stopping: { gradientTolerance: 1e-12 },
+      init: { strategy: 'kmeans', seed: 1, restarts: 1 },
+    }),
+  );
+  assert.equal(em.stopReason, 'stalled');
+  assert.ok(em.trace.at(-1)!.gradientNorm > 1e-12);
+  assert.match(em.stopMessage, /EM still gains, but less than the tolerance per iteration/);
+  assert.equal(em.missingInformation, undefined, 'no missing-information rate at a stall');
+});

@@ -28,6 +28,7 @@ export async function fitCommand(args: string[]): Promise<void> {
       init: { type: 'string' },
       'max-iter': { type: 'string' },
       tol: { type: 'string' },
+      'grad-tol': { type: 'string' },
       ridge: { type: 'string' },
       symmetric: { type: 'boolean', default: false },
       'fixed-sigma': { type: 'string' },
@@ -75,6 +76,7 @@ export async function fitCommand(args: string[]): Promise<void> {
     stopping: {
       ...optional('maxIterations', integerFlag('max-iter', values['max-iter'], 1)),
       ...optional('tolerance', numberFlag('tol', values.tol, (t) => t >= 0, 'a number ≥ 0')),
+      ...optional('gradientTolerance', numberFlag('grad-tol', values['grad-tol'], (t) => t > 0, 'a number > 0')),
       ...optional('timeBudgetSeconds', numberFlag('time-budget', values['time-budget'], (t) => t >= 0, 'a number of seconds ≥ 0')),
     },
     init: {

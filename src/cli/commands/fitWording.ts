@@ -28,6 +28,7 @@ const FLAG_OF_POINTER: Readonly<Record<string, string>> = {
   '/solvers/adam/learningRate': '--lr-adam',
   '/stopping/maxIterations': '--max-iter',
   '/stopping/tolerance': '--tol',
+  '/stopping/gradientTolerance': '--grad-tol',
   '/stopping/timeBudgetSeconds': '--time-budget',
   '/init/strategy': '--init',
   '/init/seed': '--seed',

@@ -60,6 +60,8 @@ export class SolverRun {
   private iterationsToError: number | null = null;
   /** Consecutive iterations whose objective change was below the tolerance. */
   private smallChanges = 0;
+  /** The largest |ΔF| among those consecutive iterations (0: F did not move at all). */
+  private largestSmallChange = 0;
 
   constructor(
     private readonly algorithm: SolverAlgorithm,
@@ -152,6 +154,7 @@ export class SolverRun {
     const smallChange = Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective));
     const smallGradient = gradientNorm <= gradientTolerance;
     this.smallChanges = smallChange ? this.smallChanges + 1 : 0;
+    this.largestSmallChange = smallChange ? Math.max(this.largestSmallChange, Math.abs(change)) : 0;
     const changeRule = `|Δ${objective}| ≤ ${stopping.tolerance}·(1 + |${objective}|)`;
     const gradientText = `‖∇${objective}/n‖ = ${gradientNorm.toExponential(1)}`;
     if (smallChange && smallGradient) {
@@ -159,7 +162,7 @@ export class SolverRun {
     } else if (this.smallChanges >= STALL_WINDOW) {
       this.stopReason = {
         code: 'stalled',
-        message: `stalled after ${this.iteration} iterations: ${changeRule} for ${STALL_WINDOW} iterations in a row, but ${gradientText} > ${gradientTolerance}, so this is not a stationary point; ${stallAdvice(this.algorithm.name, this.lastReport.notes)}`,
+        message: `stalled after ${this.iteration} iterations: ${changeRule} for ${STALL_WINDOW} iterations in a row, but ${gradientText} > ${gradientTolerance}, so this is not a stationary point; ${this.stallAdvice(Math.abs(previousObjective))}`,
       };
     } else if (this.iteration >= stopping.maxIterations) {
       const direction = change > 0 ? `${objective} still rose ${change.toExponential(1)} in the last step` : `${objective} fell ${(-change).toExponential(1)} in the last step`;
@@ -171,6 +174,21 @@ export class SolverRun {
         message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ${objective} still changed by ${change.toExponential(1)} per step (${gradientText}): raise the budget to go on`,
       };
     }
+  }
+
+  /** Why a solver stalled, from what its last iterations did, and what to try. */
+  private stallAdvice(objectiveSize: number): string {
+    const floored = this.lastReport.notes?.find((note) => note.includes('floored'));
+    const moved = this.largestSmallChange > 8 * Number.EPSILON * (1 + objectiveSize);
+    if (this.algorithm.name === 'em') {
+      if (floored) return `${floored}: that expert fits a few rows exactly, where the likelihood has no maximum (a degenerate fit); try another start`;
+      if (!moved) return 'the M-step cannot move from here (a saturated gate or an expert without responsibility): try another start, or standardized features';
+      return 'EM still gains, but less than the tolerance per iteration (a rate close to 1): lower the tolerance to let it go on';
+    }
+    if (this.algorithm.name === 'adam') return "Adam's steps cancel out (its momentum turns around): try a smaller learning rate";
+    return moved
+      ? 'the steps gain less than the tolerance per iteration: a larger learning rate or a lower tolerance lets it go on'
+      : 'the steps no longer change the objective: try another learning rate';
   }
 
   /** ∇ℓ at θ, cached so the diagnostics and the next update share one computation (timed to the solver). */
@@ -284,18 +302,6 @@ function ridgeNote(layout: ParamLayout): string {
   return layout.shape.ridge > 0 ? ` (F = ℓ − ${layout.shape.ridge}/2·‖θ‖², the penalized objective)` : '';
 }
 
-function stallAdvice(solver: SolverAlgorithm['name'], notes: readonly string[] = []): string {
-  const floored = notes.find((note) => note.includes('floored'));
-  switch (solver) {
-    case 'em':
-      if (floored) return `${floored}: that expert fits a few rows exactly, where the likelihood has no maximum (a degenerate fit); try another start`;
-      return 'the M-step cannot move from here (a saturated gate or an expert without responsibility): try another start, or standardized features';
-    case 'adam':
-      return "Adam's steps cancel out (its momentum turns around): try a smaller learning rate";
-    default:
-      return 'the steps are too small to make progress, or they oscillate: try another learning rate';
-  }
-}
 
 function norm(v: Float64Array): number {
   let sum = 0;
