@@ -95,6 +95,8 @@ export class SpecForm {
     this.banner.show(message);
     this.updateRunButton();
     this.renderAll();
+    // Which document the form shows: tests wait for it instead of for time, and it helps when debugging.
+    this.root.dataset.version = String(message.version);
   }
 
   showCsvFiles(files: readonly CsvFileEntry[]): void {
