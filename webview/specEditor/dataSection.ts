@@ -9,6 +9,7 @@ import {
   valueAtPointer,
   type CsvFileEntry,
   type CsvPreviewMessage,
+  type FieldDescriptor,
   type JsonObject,
   type SpecEditOp,
 } from '../../src/protocol/specEditorMessages';
@@ -111,44 +112,52 @@ interface Pickers {
 function csvPicker(context: FormContext, parent: HTMLElement, pickers: Pickers): void {
   const field = context.fields.get('/data/csv');
   if (!field) return;
-  const menu = ui.dropdown(field.title, (path) => {
+  const pick = (path: string) => {
     const ops: SpecEditOp[] = [{ op: 'set', pointer: '/data/csv', value: path }];
     // Features name columns of the previous file.
     if (valueAtPointer(context.state().value, '/data/features') !== undefined) ops.push({ op: 'remove', pointer: '/data/features' });
     context.edit(ops);
+  };
+  const container = pickerField(context, parent, field, pick, (current) => {
+    const files = pickers.files();
+    const options = files.map((file) => ({ value: file.path, label: file.path, title: file.label }));
+    if (!files.some((file) => file.path === current)) {
+      options.unshift({ value: current, label: current ? `${current} (not found)` : '(choose a CSV file)', title: '' });
+    }
+    return options;
   });
-  const { container, error } = frame(field, menu.element);
   container.classList.add('wide');
-  parent.append(container);
-  context.register({
-    pointer: field.pointer,
-    update: (state) => {
-      const { value, broken } = display(field, state);
-      const current = typeof value === 'string' ? value : '';
-      const files = pickers.files();
-      const options = files.map((file) => ({ value: file.path, label: file.path, title: file.label }));
-      if (!files.some((file) => file.path === current)) {
-        options.unshift({ value: current, label: current ? `${current} (not found)` : '(choose a CSV file)', title: '' });
-      }
-      menu.show(options, current);
-      menu.setDisabled(state.frozen || broken);
-      menu.setInvalid(problemsAt(field.pointer, state).length > 0);
-      showFieldProblems(container, error, field, state, broken);
-    },
-  });
 }
 
 function targetPicker(context: FormContext, parent: HTMLElement, pickers: Pickers): void {
   const field = context.fields.get('/data/target');
   if (!field) return;
-  const menu = ui.dropdown(field.title, (target) => {
+  const pick = (target: string) => {
     const ops: SpecEditOp[] = [{ op: 'set', pointer: '/data/target', value: target }];
     const features = valueAtPointer(context.state().value, '/data/features');
     if (Array.isArray(features) && features.includes(target)) {
       ops.push({ op: 'set', pointer: '/data/features', value: features.filter((name) => name !== target) });
     }
     context.edit(ops);
+  };
+  pickerField(context, parent, field, pick, (current, state) => {
+    const preview = pickers.preview(state);
+    const header = preview?.header ?? [];
+    const options: ui.ChoiceOption[] = header.map((name, i) => ({ value: name, label: `${name} (${preview?.kinds[i] ?? '?'})` }));
+    if (!header.includes(current)) options.unshift({ value: current, label: current ? `${current} (not in the file)` : '(choose a column)' });
+    return options;
   });
+}
+
+/** A dropdown whose options come from what the host reports (files, columns), not from the schema. */
+function pickerField(
+  context: FormContext,
+  parent: HTMLElement,
+  field: FieldDescriptor,
+  pick: (value: string) => void,
+  optionsFor: (current: string, state: RenderState) => ui.ChoiceOption[],
+): HTMLElement {
+  const menu = ui.dropdown(field.title, pick);
   const { container, error } = frame(field, menu.element);
   parent.append(container);
   context.register({
@@ -156,16 +165,13 @@ function targetPicker(context: FormContext, parent: HTMLElement, pickers: Picker
     update: (state) => {
       const { value, broken } = display(field, state);
       const current = typeof value === 'string' ? value : '';
-      const preview = pickers.preview(state);
-      const header = preview?.header ?? [];
-      const options = header.map((name, i) => ({ value: name, label: `${name} (${preview?.kinds[i] ?? '?'})` }));
-      if (!header.includes(current)) options.unshift({ value: current, label: current ? `${current} (not in the file)` : '(choose a column)' });
-      menu.show(options, current);
+      menu.show(optionsFor(current, state), current);
       menu.setDisabled(state.frozen || broken);
       menu.setInvalid(problemsAt(field.pointer, state).length > 0);
       showFieldProblems(container, error, field, state, broken);
     },
   });
+  return container;
 }
 
 function featuresPicker(context: FormContext, parent: HTMLElement, pickers: Pickers): void {

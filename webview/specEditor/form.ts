@@ -28,8 +28,6 @@ import { solversSection } from './solversSection';
 import { stoppingSection } from './stoppingSection';
 import * as ui from './toolkit';
 
-export type { Send } from './formContext';
-
 export class SpecForm {
   private readonly views: FieldView[] = [];
   private requestId = 0;
