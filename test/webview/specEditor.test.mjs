@@ -7,6 +7,10 @@
 //
 //   node test/webview/specEditor.test.mjs        (builds dist/ first; prints "N passed, N failed")
 //
+// The checks wait for states (the document version the form shows, an element shown or hidden, a message posted),
+// never for a stretch of wall-clock time, so that a loaded machine makes them slower, not wrong. To check that,
+// MOE_LAB_WEBVIEW_MESSAGE_DELAY_MS=200 delivers every host message to the page that much later.
+//
 // Screenshots go to test-artifacts/webview/.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,6 +22,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'webview');
 const ORIGIN = 'https://spec-editor.test';
 const CHROMIUM = process.env.MOE_LAB_CHROMIUM ?? '/usr/bin/chromium';
+const MESSAGE_DELAY_MS = Number(process.env.MOE_LAB_WEBVIEW_MESSAGE_DELAY_MS ?? 0);
+/** The form's pause after typing before a text field sends (INPUT_DELAY_MS in webview/specEditor/fields.ts). */
+const INPUT_DELAY_MS = 400;
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 // A dark theme's variables, as VS Code sets them on a webview's <html>, so that screenshots look like the real thing.
@@ -110,7 +117,13 @@ async function main() {
       const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
       return route.fulfill({ contentType: type, body: fs.readFileSync(file) });
     });
-    await page.addInitScript(() => {
+    await page.addInitScript((delayMs) => {
+      if (delayMs > 0) {
+        // A slow page: every host message reaches the page's listeners `delayMs` late (in order).
+        const add = window.addEventListener.bind(window);
+        window.addEventListener = (type, listener, options) =>
+          add(type, type === 'message' ? (event) => setTimeout(() => listener(event), delayMs) : listener, options);
+      }
       window.__posted = [];
       let state;
       window.acquireVsCodeApi = () => ({
@@ -120,7 +133,7 @@ async function main() {
           state = next;
         },
       });
-    });
+    }, MESSAGE_DELAY_MS);
 
     const received = [];
     const drain = async () => received.push(...(await page.evaluate(() => window.__posted.splice(0))));
@@ -138,8 +151,22 @@ async function main() {
     const post = (message) => page.evaluate((m) => window.postMessage(m, '*'), message);
     const editOf = (pointer) => (m) => m.type === 'edit' && m.ops.some((op) => op.pointer === pointer);
     let version = 1;
-    const postDocument = (value, extra = {}) =>
-      post({ type: 'document', version: version++, value, valid: true, problems: [], dirty: false, ...extra });
+    /** Posts a document message and waits until the form shows it (the form sets data-version when it has). */
+    const showDocument = async (message) => {
+      const shown = version++;
+      await post({ type: 'document', version: shown, ...message });
+      await page
+        .waitForFunction((v) => document.getElementById('app')?.dataset.version === String(v), shown, { timeout: 10_000 })
+        .catch(() => {
+          throw new Error(`the form did not show document version ${shown} within 10 s`);
+        });
+    };
+    const postDocument = (value, extra = {}) => showDocument({ value, valid: true, problems: [], dirty: false, ...extra });
+    /**
+     * Waits on the page's own clock until a value typed before now would have been sent: the page runs its timers
+     * in the order they fall due, so the form's input-delay timer has fired when this one does.
+     */
+    const pastInputDelay = () => page.evaluate((ms) => new Promise((resolve) => setTimeout(resolve, ms)), INPUT_DELAY_MS + 100);
     const field = (pointer) => page.locator(`[data-pointer="${pointer}"]`);
 
     await page.goto(`${ORIGIN}/index.html`);
@@ -212,7 +239,7 @@ async function main() {
       await postDocument({ ...SPEC, model: { ...SPEC.model, experts: 5 } });
       const shown = await field('/model/experts').locator('vscode-text-field').evaluate((el) => el.value);
       assert(shown === '5', `after the echo the field shows ${shown}`);
-      await page.waitForTimeout(600);
+      await pastInputDelay();
       await drain();
       assert(!received.some(editOf('/model/experts')), 'no second edit for the same value');
     });
@@ -220,7 +247,7 @@ async function main() {
     await check('text that is not a number is not sent; clearing a field removes the key (the default applies)', async () => {
       const input = field('/stopping/maxIterations').locator('input');
       await input.fill('12x');
-      await page.waitForTimeout(600);
+      await pastInputDelay();
       await drain();
       assert(!received.some(editOf('/stopping/maxIterations')), 'an edit was sent for "12x"');
       const local = await field('/stopping/maxIterations').locator('.field-error.local').textContent();
@@ -283,9 +310,7 @@ async function main() {
 
     await check('invalid JSON: banner with the problem, the last state kept, everything read-only, no edits sent', async () => {
       await postDocument(SPEC);
-      await post({
-        type: 'document',
-        version: version++,
+      await showDocument({
         valid: false,
         dirty: true,
         problems: [{ pointer: '', message: 'iris.moe.json is not valid JSON: expected "," or "}" after the property value, found "\\"model\\"" (line 5, column 3)', line: 5, column: 3 }],
@@ -298,7 +323,7 @@ async function main() {
       const gateDisabled = await field('/model/gate').locator('vscode-dropdown').evaluate((el) => el.hasAttribute('disabled'));
       assert(gateDisabled, 'the gate dropdown is disabled');
       await field('/model/experts').locator('input').fill('9', { force: true }).catch(() => {});
-      await page.waitForTimeout(600);
+      await pastInputDelay();
       await drain();
       assert(!received.some((m) => m.type === 'edit'), `an edit was sent while the text is not JSON: ${JSON.stringify(received.filter((m) => m.type === 'edit'))}`);
       await page.evaluate(() => window.scrollTo(0, 0));
@@ -310,7 +335,7 @@ async function main() {
 
     await check('schema problems: the field is marked; a value of the wrong type shows the last valid one, read-only', async () => {
       await postDocument(SPEC); // valid again: the banner goes away
-      assert(await page.locator('.banner').isHidden(), 'the banner is hidden for a valid document');
+      assert(await page.locator('.banner').isHidden(), 'the banner is hidden once the form shows a valid document');
       await postDocument(
         { ...SPEC, model: { experts: 'three', gate: 'softmax' }, stopping: { maxIterations: 0 } },
         {
@@ -340,7 +365,7 @@ async function main() {
     });
 
     await check('showing documents, files and previews never posts an edit by itself', async () => {
-      await page.waitForTimeout(600);
+      await pastInputDelay();
       await drain();
       received.length = 0;
       const synthetic = { ...SPEC, data: { synthetic: { kind: 'logistic', experts: 3 } } };
@@ -349,9 +374,9 @@ async function main() {
         await postDocument(value);
         await post({ type: 'csvFiles', files: [{ path: 'data/wine.csv', label: 'data/wine.csv' }, { path: 'iris.csv', label: 'iris.csv' }] });
         await post(PREVIEW);
-        await page.waitForTimeout(100);
       }
-      await page.waitForTimeout(800);
+      await postDocument(SPEC); // shown after the files and preview posted before it
+      await pastInputDelay();
       await drain();
       const spontaneous = received.filter((m) => m.type === 'edit' || m.type === 'switchSource');
       assert(spontaneous.length === 0, JSON.stringify(spontaneous));
@@ -361,6 +386,7 @@ async function main() {
 
     await check('a failed edit is reported in the form', async () => {
       await post({ type: 'notice', requestId: 99, ok: false, message: 'The edit could not be applied.' });
+      await page.locator('.notice').waitFor({ state: 'visible' });
       const text = await page.locator('.notice').textContent();
       assert(text === 'The edit could not be applied.', text);
     });

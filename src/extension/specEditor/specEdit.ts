@@ -12,6 +12,17 @@
  * indentation unless the file clearly uses tabs or 4 spaces; line ending and final newline kept): the result is
  * always the reference object. Text that is not a JSON object is never rewritten. The caller applies the result as
  * one `WorkspaceEdit` (see `minimalReplacement`), so undo, redo, dirty state and save behave as in any editor.
+ *
+ * Why not Microsoft's `jsonc-parser` (`modify`, `applyEdits`, `findNodeAtLocation`; 3.3.1 read in December 2026)?
+ * It keeps unknown fields, takes a key order (`getInsertionIndex`, though it is not told which key it inserts when
+ * it creates missing parents) and refuses a path through a non-object. But it does not keep the user's layout:
+ * with `formattingOptions`, `modify` reformats every line its edit touches (a key added to or removed from a
+ * one-line object turns it into one key per line, and a one-line neighbour is expanded too); without them, it
+ * inserts compact `JSON.stringify` text. Five of eight layout cases taken from test/unit/specEdit.test.ts come
+ * out different, with formatting options or without. Its parser is lenient (it edits an unclosed object, and
+ * text with comments or trailing commas), so the strict check stays, and so does `scanJson`, which validate.ts
+ * needs for line and column anyway. It would replace the ~70 lines of `editInPlace`, `insertMember` and
+ * `membersOf` only, for 17 kB (minified) more in the extension.
  */
 import { scanJson } from '../../core/spec/validate';
 import { pointerTokens, type JsonObject, type JsonValue, type SpecEditOp } from '../../protocol/specEditorMessages';
