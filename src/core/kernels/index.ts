@@ -3,8 +3,9 @@
  *
  * `kernelsFor(X, n, p)` returns the kernels for a matrix, prepared once and cached by the identity of X (data
  * sets are never modified after they are built). The choice:
- *   - narrow data (p < WIDE_COLUMNS): plain JavaScript in float64 on X itself — exactly the arithmetic of the
- *     small problems the rest of the test-suite checks against R and finite differences;
+ *   - narrow data (p < WIDE_COLUMNS): plain JavaScript in float64 on X itself — the arithmetic of the small
+ *     problems whose ℓ the tests check against R's logLik (test/unit/rReference.test.ts, values made by the scripts
+ *     in test/fixtures/r-reference/) and whose ∇ℓ they check against finite differences (model.test.ts);
  *   - wide data: WebAssembly SIMD on a float32 copy of X. Large matrices (at least F32_MIN_VALUES values) use
  *     `f32` arithmetic (products summed in float32; every total over rows and the log-likelihood in float64),
  *     about 8× faster than blocked JavaScript on 60 000 × 785; smaller ones use `f64` arithmetic on the

@@ -148,6 +148,35 @@ function moeLayout(settings: FmnistSettings, K: number): ParamLayout {
 /** Long continued runs are stored (and drawn) at this many iterations at most, evenly spaced, the last kept. */
 const EXTENDED_POINTS = 600;
 
+function pilotCriterion(settings: FmnistSettings): string {
+  return `ℓ(θ^${settings.tuning.iterations})/n on a pilot slice of ${settings.tuning.rows} training rows (inversion seed 999, start seed 999), higher is better`;
+}
+
+/** GD's, Gradient EM's and Adam's step sizes from their grids (extended past an edge), on a pilot slice of the training rows. */
+export async function tunePilotStepSizes(context: ExperimentContext, source: string, settings: FmnistSettings): Promise<Tuning[]> {
+  const layout = moeLayout(settings, 2);
+  const pilot = loadSplits(source, settings, 999, settings.tuning.rows);
+  const theta0 = initialParameters(layout, pilot.train.data, { strategy: 'random', seed: 999, perturbation: 0 });
+  const score = async (choice: SolverChoice) => {
+    const { result } = await runSolver(context, createSolver(choice), {
+      layout,
+      train: pilot.train.data,
+      theta0,
+      stopping: { maxIterations: settings.tuning.iterations, tolerance: 0, timeBudgetSeconds: 0 },
+      restart: 0,
+      errorThreshold: 0.01,
+    });
+    context.advance(`tuning ${SOLVER_LABELS[choice.solver]} η = ${choice.learningRate}`);
+    return [divergence(result).diverged ? -Infinity : result.objective / pilot.train.data.n];
+  };
+  const criterion = pilotCriterion(settings);
+  return [
+    await tuneLearningRate('gd', settings.tuning.grids.gd, criterion, score),
+    await tuneLearningRate('gem', settings.tuning.grids.gem, criterion, score, settings.gemSteps),
+    await tuneLearningRate('adam', settings.tuning.grids.adam, criterion, score),
+  ];
+}
+
 export function thin(curve: TimedCurve, points: number): TimedCurve {
   const length = curve.seconds.length;
   if (length <= points) return curve;
@@ -184,27 +213,9 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
   // Step sizes: fixed (quick) or tuned on a pilot slice with its own inversion seed.
   let tuning: Tuning[] = [];
   let rates = settings.rates;
-  const criterion = `ℓ(θ^${settings.tuning.iterations})/n on a pilot slice of ${settings.tuning.rows} training rows (inversion seed 999, start seed 999), higher is better`;
+  const criterion = pilotCriterion(settings);
   if (!rates) {
-    const pilot = loadSplits(source, settings, 999, settings.tuning.rows);
-    const theta0 = initialParameters(layout, pilot.train.data, { strategy: 'random', seed: 999, perturbation: 0 });
-    const score = async (choice: SolverChoice) => {
-      const { result } = await runSolver(context, createSolver(choice), {
-        layout,
-        train: pilot.train.data,
-        theta0,
-        stopping: { maxIterations: settings.tuning.iterations, tolerance: 0, timeBudgetSeconds: 0 },
-        restart: 0,
-        errorThreshold: 0.01,
-      });
-      context.advance(`tuning ${SOLVER_LABELS[choice.solver]} η = ${choice.learningRate}`);
-      return [divergence(result).diverged ? -Infinity : result.objective / pilot.train.data.n];
-    };
-    tuning = [
-      await tuneLearningRate('gd', settings.tuning.grids.gd, criterion, score),
-      await tuneLearningRate('gem', settings.tuning.grids.gem, criterion, score, settings.gemSteps),
-      await tuneLearningRate('adam', settings.tuning.grids.adam, criterion, score),
-    ];
+    tuning = await tunePilotStepSizes(context, source, settings);
     rates = { gd: tuning[0].chosen, gem: tuning[1].chosen, adam: tuning[2].chosen };
   }
   const choices: SolverChoice[] = [

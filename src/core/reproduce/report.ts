@@ -10,6 +10,7 @@ import type { EqualTimeResult, ReproductionResults } from './reproduce';
 import type { SnrSweepResult } from './snrSweep';
 import type { SummaryTableResult } from './summaryTable';
 import type { SymmolineResult } from './symmoline';
+import { choiceNote, type Tuning } from './tuning';
 import type { ChartSpec, ExperimentResult } from './types';
 
 export const PAPER_LABEL = 'paper (slides/poster)';
@@ -151,13 +152,13 @@ function symmolineSection(r: SymmolineResult, chartBlock: string[]): string[] {
   return lines;
 }
 
-function tuningLines(tuning: readonly { solver: string; steps?: number; criterion: string; grid: { learningRate: number; score: number; diverged: number }[]; chosen: number }[]): string[] {
+function tuningLines(tuning: readonly Tuning[]): string[] {
   if (tuning.length === 0) return [];
   const lines = ['Step sizes (the paper gives none) were chosen on pilot instances — ' + escape(tuning[0].criterion) + ':', '', '| Solver | η: score | chosen |', '|---|---|---|'];
   for (const t of tuning) {
     const grid = t.grid.map((g) => `${g.learningRate}: ${Number.isFinite(g.score) ? g.score.toFixed(6) : `diverged (${g.diverged})`}`).join('; ');
     const name = { gd: 'GD', gem: `Gradient EM (m = ${t.steps})`, adam: 'Adam', em: 'EM' }[t.solver as 'gd' | 'gem' | 'adam' | 'em'];
-    lines.push(`| ${name} | ${grid} | ${t.chosen} |`);
+    lines.push(`| ${name} | ${grid} | ${t.chosen}${choiceNote(t)} |`);
   }
   lines.push('');
   return lines;

@@ -316,7 +316,7 @@ function symmolineNotes(solvers: SymmolineSolverSummary[]): string[] {
   const gdGate = last ? gd.gateErrorAt[last] : null;
   if (gdGate) {
     notes.push(
-      `GD's gate error at iteration ${last} is ${gdGate.mean.toPrecision(2)} here, against 0.35–0.4 in the paper's Fig. 2: GD here runs at the step size tuned on the pilots (η = ${gd.choice.learningRate}); the paper's step size is not stated, and a smaller one leaves GD where the paper shows it.`,
+      `GD's gate error at iteration ${last} is ${gdGate.mean.toPrecision(2)} here, against 0.35–0.4 in the paper's Fig. 2: GD here runs at the step size tuned on the pilots (η = ${gd.choice.learningRate}); the paper's step size is not stated, and the reported instances ran at this step only.`,
     );
   }
   const emBeta = em.betaErrorAt[last ?? ''];
