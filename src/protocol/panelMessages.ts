@@ -11,6 +11,7 @@
  * Browser-safe: no Node or VS Code imports.
  */
 import { EXPERIMENT_NAMES, type ChartSeries, type ChartSpec, type ExperimentName } from '../core/reproduce/types';
+import type { Degeneracy } from '../core/diagnostics/degeneracyKinds';
 import { TRACE_METRICS } from '../core/runner/traceColumns';
 import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
@@ -349,6 +350,10 @@ export function isDatasetSummary(value: unknown): value is DatasetSummary {
 
 const STOP_CODES: readonly StopCode[] = ['converged', 'stalled', 'maxIterations', 'timeBudget', 'cancelled', 'diverged'];
 
+function isDegeneracy(value: unknown): value is Degeneracy {
+  return isRecord(value) && isString(value.kind) && isNonNegativeInteger(value.iteration) && isString(value.block) && isString(value.message);
+}
+
 export function isPanelResult(value: unknown): value is PanelResult {
   return (
     isRecord(value) &&
@@ -362,6 +367,7 @@ export function isPanelResult(value: unknown): value is PanelResult {
     isNumberOrNull(value.objective) &&
     isNumberOrNull(value.seconds) &&
     isBoolean(value.best) &&
+    (value.degeneracies === undefined || isArrayOf(value.degeneracies, isDegeneracy)) &&
     ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic', 'cappedMSteps'].every((key) =>
       isOptionalNumberOrNull(value[key]),
     )

@@ -261,12 +261,13 @@ async function main() {
       assert.ok(painted > 2000, `only ${painted} painted pixels`);
     });
 
-    await check('summary table: a row per solver and restart with its stop reason, message and best restart', async () => {
+    await check('summary table: a row per solver and restart with its stop reason, message, best restart and degeneracy badges', async () => {
       const rows = await page.evaluate(() =>
         [...document.querySelectorAll('table.summary tbody tr')].map((tr) => ({
           solver: tr.dataset.solver,
           restart: Number(tr.dataset.restart),
-          stop: tr.querySelector('td.stop').textContent,
+          stop: tr.querySelector('td.stop').firstChild.textContent,
+          badges: [...tr.querySelectorAll('td.stop .badge.degenerate')].map((badge) => ({ text: badge.textContent, title: badge.title })),
           message: tr.querySelector('td.message').textContent,
           best: tr.classList.contains('best'),
           restartCell: tr.cells[1].textContent,
@@ -280,6 +281,9 @@ async function main() {
         assert.equal(row.message, r.stopMessage);
         assert.equal(row.best, r.best, `${r.solver} r${r.restart} best`);
         assert.equal(row.restartCell.includes('★'), r.best);
+        const found = r.degeneracies ?? [];
+        assert.equal(row.badges.length, found.length, `${r.solver} r${r.restart}: one badge per degenerate situation`);
+        found.forEach((d, i) => assert.ok(row.badges[i].title.endsWith(d.message) && row.badges[i].title.startsWith(`iteration ${d.iteration}`)));
       }
       assert.equal(await page.evaluate(() => document.body.dataset.status), 'finished');
       assert.equal(await page.locator('button.danger', { hasText: 'Stop' }).isVisible(), false, 'no Stop button after the end');

@@ -3,6 +3,7 @@
  * reason (the runner's sentence says what to do next); the best restart per solver is starred. Series still
  * running show their latest iteration.
  */
+import { DEGENERACY_LABELS } from '../../src/core/diagnostics/degeneracyKinds';
 import type { PanelResult } from '../../src/protocol/panelMessages';
 import type { PanelStore, StoredSeries } from './store';
 import { keyOf } from './store';
@@ -31,6 +32,17 @@ function mStepCell({ series, result }: Row): string {
   return capped === 0 ? (steps > 0 ? 'exact' : '—') : `${capped} of ${steps} capped`;
 }
 
+/** One badge per degenerate situation the run ended in, its sentence as the tooltip (docs/degenerate-fits.md). */
+function appendDegeneracyBadges(cell: Element | null, result: PanelResult | undefined): void {
+  for (const found of result?.degeneracies ?? []) {
+    const badge = document.createElement('span');
+    badge.className = 'badge degenerate';
+    badge.textContent = `${DEGENERACY_LABELS[found.kind] ?? found.kind} · ${found.block}`;
+    badge.title = `iteration ${found.iteration}: ${found.message}`;
+    cell?.append(' ', badge);
+  }
+}
+
 export function renderTable(container: HTMLElement, store: PanelStore, theme: Theme): void {
   const header = store.header;
   container.replaceChildren();
@@ -40,7 +52,7 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
   const truth = header.dataset.truthKnown;
   const columns: Column[] = [
     { title: 'Solver', cell: (r) => SOLVER_LABELS[r.series.solver], className: 'solver' },
-    { title: 'Restart', cell: (r) => `${r.series.restart + 1}${r.result?.best && store.end.status !== 'running' ? ' ★' : ''}`, tip: '★ best restart of the solver (highest final objective)' },
+    { title: 'Restart', cell: (r) => `${r.series.restart + 1}${r.result?.best && store.end.status !== 'running' ? ' ★' : ''}`, tip: '★ best restart of the solver (highest final objective among fits that are not degenerate)' },
     { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? Math.max(0, r.series.reports.length - 1)), className: 'num' },
     { title: 'Seconds', cell: (r) => num(r.result?.seconds ?? r.series.reports.at(-1)?.seconds, 3), className: 'num', tip: 'compute time of this solver and restart' },
     { title: 'ℓ (train)', cell: (r) => num(r.result?.logLik ?? r.series.reports.at(-1)?.logLik), className: 'num' },
@@ -87,6 +99,7 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
       td.textContent = column.cell(row);
       if (column.className) td.className = column.className;
     }
+    appendDegeneracyBadges(tr.querySelector('td.stop'), row.result);
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = theme.solver[series.solver];

@@ -167,7 +167,9 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
       }
     }
   }
-  markBestRestarts(results);
+  for (const solver of markBestRestarts(results)) {
+    yield { type: 'warning', message: `every ${solver} restart ended in a degenerate fit (see the warnings above), so no best restart is marked` };
+  }
   const seconds = (performance.now() - started) / 1000;
   let resultsDir: string | undefined;
   if (writer) {
@@ -187,16 +189,26 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   yield { type: 'runFinished', runId, resultsDir, cancelled, seconds, results };
 }
 
-/** Per solver, the restart with the highest final objective. */
-export function markBestRestarts(results: SolverResult[]): void {
+/**
+ * Per solver, the restart with the highest final objective among those that are not degenerate (a fit whose
+ * likelihood exists only because of the variance floor, or that has no finite maximum, is shown but not starred).
+ * Returns the solvers whose every restart was degenerate, which then have no best.
+ */
+export function markBestRestarts(results: SolverResult[]): SolverName[] {
+  const withoutBest: SolverName[] = [];
   for (const solver of SOLVER_NAMES) {
     let best: SolverResult | undefined;
+    let candidates = 0;
     for (const result of results) {
       if (result.solver !== solver || !Number.isFinite(result.objective)) continue;
+      candidates++;
+      if (result.degeneracies?.length) continue;
       if (!best || result.objective > best.objective) best = result;
     }
     if (best) best.best = true;
+    else if (candidates > 0) withoutBest.push(solver);
   }
+  return withoutBest;
 }
 
 function timestamp(date: Date): string {

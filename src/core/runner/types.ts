@@ -3,6 +3,7 @@
  * stops, and the `RunEvent` stream that carries them (to the CLI, the extension's worker and the panel).
  * Plain JSON-serializable data only: these objects cross thread and webview boundaries.
  */
+import type { Degeneracy } from '../diagnostics/degeneracyKinds';
 import type { InnerStats } from '../solvers/mstep';
 import type { ExperimentSpec, SolverName } from '../spec/types';
 
@@ -90,6 +91,8 @@ export interface SolverResult {
    * 0 means every M-step was exact.
    */
   readonly cappedMSteps?: number;
+  /** Degenerate situations detected during the run (docs/degenerate-fits.md); absent when none. */
+  readonly degeneracies?: readonly Degeneracy[];
   /** EM only, small models: the predicted local rate at the final iterate. */
   readonly missingInformation?: { spectralRadius: number; eigenvalues: number[] };
   /** True for the restart with the highest final objective, per solver. */

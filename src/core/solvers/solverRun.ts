@@ -4,6 +4,7 @@
  * parameter stopping the solver as "diverged" with its trace kept, and one `IterationReport` per iteration.
  */
 import type { Dataset } from '../data/dataset';
+import { DEGENERACY_LABELS, DegeneracyWatch } from '../diagnostics/degeneracy';
 import { completeDataKl } from '../diagnostics/klStep';
 import { informationCriteria, mixing, predictionQuality, signalToNoise } from '../diagnostics/metrics';
 import { missingInformation } from '../diagnostics/missingInformation';
@@ -58,6 +59,7 @@ export class SolverRun {
   private cachedGradient: CachedGradient | undefined;
   private readonly context: StepContext;
   private iterationsToError: number | null = null;
+  private readonly degeneracies: DegeneracyWatch;
   /** Consecutive iterations whose objective change was below the tolerance. */
   private smallChanges = 0;
   /** The largest |ΔF| among those consecutive iterations (0: F did not move at all). */
@@ -68,6 +70,7 @@ export class SolverRun {
     private readonly setup: SolverRunSetup,
   ) {
     this.theta = setup.theta0.slice();
+    this.degeneracies = new DegeneracyWatch(setup.layout, setup.train);
     const started = performance.now();
     // ∇ℓ at every iterate is wanted (the report's gradient norm, GD's and Adam's step): in the same pass over X.
     this.ev = evaluate(setup.layout, setup.train, this.theta, { gradient: true });
@@ -131,7 +134,10 @@ export class SolverRun {
     this.iteration++;
     const kl = completeDataKl(layout, previousEv, previousTheta, nextEv, outcome.theta);
     const rate = this.rates.record(stepNorm(outcome.theta, previousTheta));
-    const report = this.report(kl, rate.smoothed, { inner: outcome.inner, notes: outcome.notes });
+    // Degenerate situations are named once, at the iteration they appear, among the iteration's notes.
+    const found = this.degeneracies.observe(this.iteration, this.theta, this.ev).map((d) => d.message);
+    const notes = [...(outcome.notes ?? []), ...found];
+    const report = this.report(kl, rate.smoothed, { inner: outcome.inner, notes });
     this.trace.push(report);
     this.checkStop(previousObjective, stopping);
     return report;
@@ -166,14 +172,22 @@ export class SolverRun {
       };
     } else if (this.iteration >= stopping.maxIterations) {
       const direction = change > 0 ? `${objective} still rose ${change.toExponential(1)} in the last step` : `${objective} fell ${(-change).toExponential(1)} in the last step`;
-      const advice = change > 0 ? 'raise max iterations or loosen the tolerance' : 'the learning rate may be too large';
+      const advice = this.noMaximumAdvice() ?? (change > 0 ? 'raise max iterations or loosen the tolerance' : 'the learning rate may be too large');
       this.stopReason = { code: 'maxIterations', message: `max iterations (${stopping.maxIterations}) reached while ${direction} (${gradientText}): ${advice}` };
     } else if (stopping.timeBudgetSeconds > 0 && this.computeSeconds >= stopping.timeBudgetSeconds) {
       this.stopReason = {
         code: 'timeBudget',
-        message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ${objective} still changed by ${change.toExponential(1)} per step (${gradientText}): raise the budget to go on`,
+        message: `time budget (${stopping.timeBudgetSeconds} s) used after ${this.iteration} iterations while ${objective} still changed by ${change.toExponential(1)} per step (${gradientText}): ${this.noMaximumAdvice() ?? 'raise the budget to go on'}`,
       };
     }
+  }
+
+  /** When the likelihood was found to have no finite maximum, what to do instead of iterating longer. */
+  private noMaximumAdvice(): string | undefined {
+    const first = this.degeneracies.all.find((d) => d.kind === 'separation' || d.kind === 'saturatedGate');
+    if (!first) return undefined;
+    const what = first.kind === 'separation' ? `separation of ${first.block === 'gate' ? 'the gate' : first.block}` : 'a saturated gate';
+    return `the likelihood has no finite maximum here (${what}, detected at iteration ${first.iteration}), so more iterations cannot help: add a ridge (--ridge, model.ridge)`;
   }
 
   /** Why a solver stalled, from what its last iterations did, and what to try. */
@@ -257,7 +271,13 @@ export class SolverRun {
     const final = this.lastReport;
     const full = expandParams(layout, this.theta);
     const cappedMSteps = this.algorithm.name === 'em' ? this.trace.filter((report) => (report.inner?.cappedBlocks ?? 0) > 0).length : undefined;
-    const stopMessage = cappedMSteps ? `${stop.message}; ${cappedMSteps} of ${this.iteration} M-steps stopped at their inner iteration cap before their tolerance (inexact M-steps)` : stop.message;
+    const degeneracies = this.degeneracies.all;
+    const kinds = [...new Set(degeneracies.map((d) => `${DEGENERACY_LABELS[d.kind]} (${d.block})`))];
+    const stopMessage = [
+      stop.message,
+      ...(cappedMSteps ? [`${cappedMSteps} of ${this.iteration} M-steps stopped at their inner iteration cap before their tolerance (inexact M-steps)`] : []),
+      ...(kinds.length > 0 ? [`degenerate fit: ${kinds.join(', ')} (see the warnings)`] : []),
+    ].join('; ');
     // The missing information costs about 4·D passes over the rows: skip it on large problems.
     const affordable = train.n * layout.size <= MISSING_INFORMATION_WORK_LIMIT;
     // Its rate describes EM near a stationary point only: at any other iterate (max iterations, stalled) the
@@ -287,6 +307,7 @@ export class SolverRun {
       params: paramsToJson(full),
       paramsRaw: paramsToJson(toRawCoordinates(full, train.standardization)),
       ...(cappedMSteps !== undefined ? { cappedMSteps } : {}),
+      ...(degeneracies.length > 0 ? { degeneracies } : {}),
       ...(mim ? { missingInformation: mim } : {}),
       best: false,
       trace: this.trace,
