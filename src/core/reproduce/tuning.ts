@@ -2,8 +2,8 @@
  * Learning rates from a grid, chosen on pilot instances that are not among the reported ones: for each η, run the
  * solver from the pilots' starts and score it (higher is better; a diverged run scores −∞). EM has nothing to tune.
  */
+import type { SolverChoice } from '../solvers/create';
 import type { SolverName } from '../spec/types';
-import type { SolverChoice } from './common';
 
 export interface GridPoint {
   readonly learningRate: number;
