@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SolverChoice } from '../../src/core/reproduce/common';
+import type { SolverChoice } from '../../src/core/solvers/create';
 import { DEFAULT_MAX_EXTENSIONS, choiceNote, tuneLearningRate } from '../../src/core/reproduce/tuning';
 
 /** A score per pilot from a function of η, and the η it was asked for, in order. */

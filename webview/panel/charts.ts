@@ -17,10 +17,11 @@ import {
   type ChartDataset,
   type ChartOptions,
 } from 'chart.js';
+import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import type { SolverName } from '../../src/core/spec/types';
 import { CHART_SPECS, xValue, type ChartContext, type ChartSpec, type LineSpec } from './chartSpecs';
 import type { Appended, PanelStore, StoredSeries } from './store';
-import { SOLVER_LABELS, withAlpha, type Theme } from './theme';
+import { withAlpha, type Theme } from './theme';
 import type { XAxis } from './vscodeApi';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip);

@@ -5,12 +5,13 @@
  * save (downloads do not work in webviews). A `reproduction` message switches to the reproduction view
  * (`reproductionView.ts`); the next `snapshot` switches back to the run view. Both are kept in the webview state.
  */
+import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import { isPanelReproduction, isSnapshot, parseToWebview, type PanelReproduction, type ToWebviewMessage } from '../../src/protocol/panelMessages';
 import { ChartDeck } from './charts';
 import { ReproductionView } from './reproductionView';
 import { PanelStore } from './store';
 import { renderTable } from './table';
-import { readTheme, SOLVER_LABELS, watchTheme, type Theme } from './theme';
+import { readTheme, watchTheme, type Theme } from './theme';
 import { tracesCsv } from './tracesCsv';
 import { vscodeApi, type PanelState, type PanelView, type XAxis } from './vscodeApi';
 

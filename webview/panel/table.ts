@@ -5,9 +5,10 @@
  */
 import { DEGENERACY_LABELS } from '../../src/core/diagnostics/degeneracyKinds';
 import type { PanelResult } from '../../src/protocol/panelMessages';
+import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import type { PanelStore, StoredSeries } from './store';
 import { keyOf } from './store';
-import { SOLVER_LABELS, type Theme } from './theme';
+import type { Theme } from './theme';
 
 interface Column {
   readonly title: string;

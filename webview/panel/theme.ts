@@ -22,8 +22,6 @@ const SOLVER_COLOURS: Readonly<Record<SolverName, readonly [string, string]>> = 
   adam: ['--vscode-charts-green', '#89d185'],
 };
 
-export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' };
-
 export function readTheme(root: HTMLElement = document.documentElement): Theme {
   const style = getComputedStyle(root);
   const variable = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;

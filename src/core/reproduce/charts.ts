@@ -3,9 +3,11 @@
  * them to PNG (`scripts/renderCharts.mjs`, chart.js in headless Chromium); the extension can draw the same data in
  * its convergence panel.
  */
+import { SOLVER_LABELS, solverLabel } from '../solvers/labels';
 import type { SolverName } from '../spec/types';
 import type { Curve } from './aggregate';
 import type { FmnistMetric, FmnistResult } from './fmnist';
+import { PAPER_TABLE_2 } from './paperFigures';
 import type { SnrSweepResult } from './snrSweep';
 import type { SymmolineMetric, SymmolineResult } from './symmoline';
 import type { ChartSeries, ChartSpec } from './types';
@@ -73,12 +75,11 @@ export function buildCharts(results: ChartInputs): ChartSpec[] {
       }
       if (chart.metric !== 'trainCrossEntropy') {
         // The paper's Table 2 values at its iteration 100, as points (the paper does not say train or test for cross entropy).
-        const paper = fm.solvers.filter((s) => s.solver !== 'adam');
-        const values: Record<string, number> = { em: 0, gem: 0, gd: 0 };
-        const reference = { em: [78.5, 0.827], gem: [66.0, 1.29], gd: [62.4, 1.3] } as const;
-        for (const s of paper) values[s.solver] = reference[s.solver as 'em' | 'gem' | 'gd'][chart.metric === 'testAccuracy' ? 0 : 1];
-        for (const s of paper) {
-          series.push({ label: `paper: ${s.label.replace(/ \(m = \d+\)/, '')} at iteration 100`, solver: s.solver, x: [100], y: [values[s.solver]], pointsOnly: true });
+        for (const s of fm.solvers) {
+          const paper = PAPER_TABLE_2[s.solver];
+          if (!paper) continue;
+          const value = (chart.metric === 'testAccuracy' ? paper.accuracy : paper.crossEntropy) * chart.scale;
+          series.push({ label: `paper: ${SOLVER_LABELS[s.solver]} at iteration 100`, solver: s.solver, x: [100], y: [value], pointsOnly: true });
         }
       }
       charts.push({ id: chart.id, experiment: 'fmnist', title: chart.title, xLabel: 'iteration', yLabel: chart.yLabel, yLog: false, series });
@@ -144,7 +145,7 @@ export function buildCharts(results: ChartInputs): ChartSpec[] {
       yLabel: 'iterations',
       yLog: true,
       series: sweep.choices.map((choice) => ({
-        label: choice.solver === 'gem' ? `Gradient EM (m = ${choice.steps})` : { em: 'EM', gd: 'GD', adam: 'Adam', gem: 'Gradient EM' }[choice.solver],
+        label: solverLabel(choice.solver, choice.steps),
         solver: choice.solver,
         x: snrs,
         y: sweep.points.map((p) => p.iterations[choice.solver].reached?.median ?? null),

@@ -9,13 +9,11 @@ import { evaluate } from '../model/evaluate';
 import { ParamLayout, type ModelShape } from '../model/layout';
 import { packParams, paramsFromJson, type FullParams } from '../model/params';
 import type { IterationReport, SolverResult } from '../runner/types';
-import { createAdam } from '../solvers/adam';
 import type { SolverAlgorithm } from '../solvers/algorithm';
-import { createEm } from '../solvers/em';
-import { createGd } from '../solvers/gd';
-import { createGradientEm } from '../solvers/gradientEm';
+import type { SolverChoice } from '../solvers/create';
+import { SOLVER_LABELS } from '../solvers/labels';
 import { SolverRun, type SolverRunSetup } from '../solvers/solverRun';
-import type { SolverName, SyntheticKind } from '../spec/types';
+import type { SyntheticKind } from '../spec/types';
 import { generateSynthetic, type TruthFile } from '../synth/generate';
 import type { ExperimentName, ReproduceOptions } from './types';
 
@@ -107,27 +105,6 @@ export async function runSolver(context: ExperimentContext, algorithm: SolverAlg
 
 // ---------------------------------------------------------------------------------------------------------------
 // Solvers
-
-export const SOLVER_LABELS: Readonly<Record<SolverName, string>> = { em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' };
-
-export interface SolverChoice {
-  readonly solver: SolverName;
-  readonly learningRate?: number;
-  readonly steps?: number;
-}
-
-export function createSolver(choice: SolverChoice): SolverAlgorithm {
-  switch (choice.solver) {
-    case 'em':
-      return createEm();
-    case 'gd':
-      return createGd(choice.learningRate);
-    case 'adam':
-      return createAdam(choice.learningRate);
-    case 'gem':
-      return createGradientEm(choice.learningRate, choice.steps);
-  }
-}
 
 export function describeChoice(choice: SolverChoice): string {
   if (choice.solver === 'em') return 'EM (no step size)';

@@ -3,9 +3,11 @@
  * or "summary (not in the authors' material)"), every setting, the machine, the command, the time taken, and
  * every difference from the paper.
  */
+import { solverLabel } from '../solvers/labels';
+import type { SolverName } from '../spec/types';
 import { formatMeanSd, formatNumber, timeCurve, type Band } from './aggregate';
 import type { FmnistResult, TimedCurve } from './fmnist';
-import { PAPER_TABLE_2 } from './fmnist';
+import { PAPER_SYMMOLINE, PAPER_TABLE_2 } from './paperFigures';
 import type { EqualTimeResult, ReproductionResults } from './reproduce';
 import type { SnrSweepResult } from './snrSweep';
 import type { SummaryTableResult } from './summaryTable';
@@ -26,14 +28,6 @@ export interface ReportMeta {
   readonly chartNote?: string;
   readonly gitCommit?: string;
 }
-
-/** The paper's Figures 1–2 read by eye (paper-facts.md). */
-const PAPER_SYMMOLINE = {
-  em: { objective: '≈ 5', beta: 'flattens near 3e-2 by ≈ 8', gate: 'flattens near 8e-2 by ≈ 10' },
-  gem: { objective: '25–30', beta: 'flattens near 3e-2 by ≈ 40', gate: 'flattens near 8e-2 by ≈ 30' },
-  gd: { objective: '55–65', beta: 'flattens near 3e-2 by ≈ 80–100', gate: 'still 0.35–0.4 at 100' },
-  adam: { objective: '— (not in the paper)', beta: '—', gate: '—' },
-} as const;
 
 export function renderReport(results: ReproductionResults, meta: ReportMeta): string {
   const out: string[] = [];
@@ -157,8 +151,7 @@ function tuningLines(tuning: readonly Tuning[]): string[] {
   const lines = ['Step sizes (the paper gives none) were chosen on pilot instances — ' + escape(tuning[0].criterion) + ':', '', '| Solver | η: score | chosen |', '|---|---|---|'];
   for (const t of tuning) {
     const grid = t.grid.map((g) => `${g.learningRate}: ${Number.isFinite(g.score) ? g.score.toFixed(6) : `diverged (${g.diverged})`}`).join('; ');
-    const name = { gd: 'GD', gem: `Gradient EM (m = ${t.steps})`, adam: 'Adam', em: 'EM' }[t.solver as 'gd' | 'gem' | 'adam' | 'em'];
-    lines.push(`| ${name} | ${grid} | ${t.chosen}${choiceNote(t)} |`);
+    lines.push(`| ${solverLabel(t.solver, t.steps)} | ${grid} | ${t.chosen}${choiceNote(t)} |`);
   }
   lines.push('');
   return lines;
@@ -233,7 +226,6 @@ function equalTimeSection(e: EqualTimeResult, fm: FmnistResult, chartBlock: stri
 
 function snrSection(r: SnrSweepResult, chartBlock: string[]): string[] {
   const lines = [`## 4. ${r.title}`, '', `Time: ${duration(r.seconds)}.`, '', '### Settings', '', ...settingsTable(r), '### Results', ''];
-  const solverLabel = (s: string) => ({ em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' })[s as 'em'];
   lines.push(
     `| SNR | EM ρ̂ observed | predicted (missing information) | ${r.choices.map((c) => `${solverLabel(c.solver)}: iterations to tolerance`).join(' | ')} |`,
     `|---|---|---|${r.choices.map(() => '---').join('|')}|`,

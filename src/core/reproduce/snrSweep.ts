@@ -8,9 +8,11 @@ import { missingInformation } from '../diagnostics/missingInformation';
 import { stepNorm } from '../diagnostics/rate';
 import { initialParameters } from '../init';
 import { ParamLayout } from '../model/layout';
+import { createSolver, type SolverChoice } from '../solvers/create';
+import { SOLVER_LABELS } from '../solvers/labels';
 import type { SolverName } from '../spec/types';
 import { band, type Band } from './aggregate';
-import { ExperimentContext, SOLVER_LABELS, createSolver, divergence, monotoneSummary, runSolver, seconds, syntheticInstance, type MonotoneSummary, type SolverChoice } from './common';
+import { ExperimentContext, divergence, monotoneSummary, runSolver, seconds, syntheticInstance, type MonotoneSummary } from './common';
 import { tuneLearningRate, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 

@@ -13,9 +13,10 @@ import { evaluate } from '../model/evaluate';
 import { ParamLayout } from '../model/layout';
 import type { FullParams } from '../model/params';
 import type { SolverResult } from '../runner/types';
+import { createSolver, type SolverChoice } from '../solvers/create';
 import type { SolverRunSetup } from '../solvers/solverRun';
 import { band, type Band } from './aggregate';
-import { ExperimentContext, createSolver, describeChoice, divergence, monotoneSummary, pick, rows, runSolver, seconds, shapeFor, shuffle, syntheticInstance, type MonotoneSummary, type RunOutcome, type SolverChoice } from './common';
+import { ExperimentContext, describeChoice, divergence, monotoneSummary, pick, rows, runSolver, seconds, shapeFor, shuffle, syntheticInstance, type MonotoneSummary, type RunOutcome } from './common';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
 export interface SummaryTableSettings {

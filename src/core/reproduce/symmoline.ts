@@ -6,12 +6,12 @@
  */
 import { ParamLayout } from '../model/layout';
 import { initialParameters } from '../init';
+import { createSolver, type SolverChoice } from '../solvers/create';
+import { SOLVER_LABELS, solverLabel } from '../solvers/labels';
 import type { SolverName } from '../spec/types';
 import { band, firstBelow, iterationCurve, type Band, type Curve } from './aggregate';
 import {
   ExperimentContext,
-  SOLVER_LABELS,
-  createSolver,
   divergence,
   maxAbsDifference,
   monotoneSummary,
@@ -21,9 +21,9 @@ import {
   truthLogLik,
   type MonotoneSummary,
   type RunOutcome,
-  type SolverChoice,
   type SyntheticInstance,
 } from './common';
+import { PAPER_BETA_ERROR_PLATEAU, PAPER_GD_GATE_ERROR_AT_100, PAPER_SYMMOLINE } from './paperFigures';
 import { tuneLearningRate, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
@@ -218,7 +218,7 @@ export async function runSymmoline(options: ReproduceOptions): Promise<Symmoline
       Object.fromEntries(CHECKPOINTS.filter((t) => t <= settings.iterations).map((t) => [String(t), band(curves.map((c) => (t < c.length ? c[t] : Number.NaN)))]));
     return {
       solver: choice.solver,
-      label: choice.solver === 'gem' ? `Gradient EM (m = ${choice.steps})` : SOLVER_LABELS[choice.solver],
+      label: solverLabel(choice.solver, choice.steps),
       choice,
       curves: {
         truthGap: iterationCurve(truthGap, curveLength),
@@ -308,19 +308,20 @@ function symmolineNotes(solvers: SymmolineSolverSummary[]): string[] {
   const [em, gem, gd] = [get('em'), get('gem'), get('gd')];
   const notes: string[] = [];
   const ordered = median(em) <= median(gem) && median(gem) <= median(gd);
+  const paper = (['em', 'gem', 'gd'] as const).map((solver) => PAPER_SYMMOLINE[solver].objective).join(', ');
   notes.push(
     `Order of the solvers by the median iterations to the threshold (an instance that did not get there counts as ∞): EM ${show(median(em))}, Gradient EM ${show(median(gem))}, GD ${show(median(gd))} — ` +
-      (ordered ? "the paper's order (≈ 5, 25–30, 55–65 iterations by eye)." : "the paper's order (≈ 5, 25–30, 55–65 by eye) does not hold here."),
+      `the paper's order (${paper} iterations by eye)${ordered ? '' : ' does not hold here'}.`,
   );
   const last = Object.keys(gd.gateErrorAt).pop();
   const gdGate = last ? gd.gateErrorAt[last] : null;
   if (gdGate) {
     notes.push(
-      `GD's gate error at iteration ${last} is ${gdGate.mean.toPrecision(2)} here, against 0.35–0.4 in the paper's Fig. 2: GD here runs at the step size tuned on the pilots (η = ${gd.choice.learningRate}); the paper's step size is not stated, and the reported instances ran at this step only.`,
+      `GD's gate error at iteration ${last} is ${gdGate.mean.toPrecision(2)} here, against ${PAPER_GD_GATE_ERROR_AT_100} in the paper's Fig. 2: GD here runs at the step size tuned on the pilots (η = ${gd.choice.learningRate}); the paper's step size is not stated, and the reported instances ran at this step only.`,
     );
   }
   const emBeta = em.betaErrorAt[last ?? ''];
-  if (emBeta) notes.push(`The β error plateaus at ${emBeta.mean.toPrecision(2)} (the paper: near 3e-2) — the plateau is the statistical error of the fit, set by n, d and the SNR, which the paper does not state.`);
+  if (emBeta) notes.push(`The β error plateaus at ${emBeta.mean.toPrecision(2)} (the paper: near ${PAPER_BETA_ERROR_PLATEAU}) — the plateau is the statistical error of the fit, set by n, d and the SNR, which the paper does not state.`);
   return notes;
 }
 

@@ -6,8 +6,8 @@
  * of the choice until a step on each side scores lower than the choice (a diverged step counts as lower), or until
  * `maxExtensions` steps were added on that side; then the tuning records `hitEdge`, and the report says so.
  */
+import type { SolverChoice } from '../solvers/create';
 import type { SolverName } from '../spec/types';
-import type { SolverChoice } from './common';
 
 export interface GridPoint {
   readonly learningRate: number;

@@ -14,11 +14,7 @@ import { initialParameters } from '../init';
 import { evaluate } from '../model/evaluate';
 import { ParamLayout } from '../model/layout';
 import { packParams, toStandardizedCoordinates } from '../model/params';
-import { createAdam } from '../solvers/adam';
-import type { SolverAlgorithm } from '../solvers/algorithm';
-import { createEm } from '../solvers/em';
-import { createGd } from '../solvers/gd';
-import { createGradientEm } from '../solvers/gradientEm';
+import { createSolver } from '../solvers/create';
 import { SolverRun } from '../solvers/solverRun';
 import { SOLVER_NAMES, type ExperimentSpec, type SolverName } from '../spec/types';
 import { loadData, type LoadedData } from './loadData';
@@ -38,20 +34,6 @@ export interface RunOptions {
 
 /** Yield to the event loop at least this often so that cancel messages and UI work get through. */
 const YIELD_INTERVAL_MS = 15;
-
-export function createAlgorithm(name: SolverName, spec: ExperimentSpec): SolverAlgorithm {
-  const settings = spec.solvers[name];
-  switch (name) {
-    case 'em':
-      return createEm({ innerIterations: settings.innerIterations });
-    case 'gd':
-      return createGd(settings.learningRate);
-    case 'adam':
-      return createAdam(settings.learningRate);
-    case 'gem':
-      return createGradientEm(settings.learningRate, settings.steps);
-  }
-}
 
 export function enabledSolvers(spec: ExperimentSpec): SolverName[] {
   return SOLVER_NAMES.filter((name) => spec.solvers[name].enabled);
@@ -126,7 +108,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
     });
     const runs = solvers.map(
       (name) =>
-        new SolverRun(createAlgorithm(name, spec), {
+        new SolverRun(createSolver({ solver: name, ...spec.solvers[name] }), {
           layout,
           train: data.train,
           test: data.test,

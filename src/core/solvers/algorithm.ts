@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset';
 import type { Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
+import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { SolverName } from '../spec/types';
 import type { InnerStats } from './mstep';
 
@@ -34,4 +35,11 @@ export interface SolverOptions {
   readonly steps?: number;
 }
 
-export const DEFAULT_LEARNING_RATE: Readonly<Record<Exclude<SolverName, 'em'>, number>> = { gd: 0.1, gem: 0.1, adam: 0.01 };
+/** Each solver's settings when none are given (the spec's defaults, src/core/spec/defaults.ts). */
+export const SOLVER_DEFAULTS = SPEC_DEFAULTS.solvers;
+
+export const DEFAULT_LEARNING_RATE: Readonly<Record<Exclude<SolverName, 'em'>, number>> = {
+  gd: SOLVER_DEFAULTS.gd.learningRate,
+  gem: SOLVER_DEFAULTS.gem.learningRate,
+  adam: SOLVER_DEFAULTS.adam.learningRate,
+};

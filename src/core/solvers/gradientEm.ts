@@ -1,5 +1,5 @@
 import { evaluate, gradientQ } from '../model/evaluate';
-import { DEFAULT_LEARNING_RATE, type SolverAlgorithm } from './algorithm';
+import { DEFAULT_LEARNING_RATE, SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
 
 /**
  * Gradient EM — our definition (DESIGN §2; the paper's exact equations were not available): each iteration
@@ -7,7 +7,7 @@ import { DEFAULT_LEARNING_RATE, type SolverAlgorithm } from './algorithm';
  * identity the first step's direction is ∇ℓ(θᵗ), so with one step this is exactly GD; as `steps` grows the
  * inner ascent approaches the M-step's maximizer, i.e. EM.
  */
-export function createGradientEm(learningRate = DEFAULT_LEARNING_RATE.gem, steps = 1): SolverAlgorithm {
+export function createGradientEm(learningRate = DEFAULT_LEARNING_RATE.gem, steps: number = SOLVER_DEFAULTS.gem.steps): SolverAlgorithm {
   return {
     name: 'gem',
     step(theta, ev, context) {

@@ -14,6 +14,7 @@ import { evaluate, gradient, type Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import { expandParams, paramsToJson, toRawCoordinates, type FullParams } from '../model/params';
 import type { IterationReport, SolverResult, StopReason } from '../runner/types';
+import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { StoppingSpec } from '../spec/types';
 import type { SolverAlgorithm, StepContext } from './algorithm';
 
@@ -41,7 +42,7 @@ interface CachedGradient {
 }
 
 /** ‖∇F/n‖ at or below which a solver whose objective stopped changing has converged (spec: stopping.gradientTolerance). */
-export const DEFAULT_GRADIENT_TOLERANCE = 1e-3;
+export const DEFAULT_GRADIENT_TOLERANCE = SPEC_DEFAULTS.stopping.gradientTolerance;
 /** Iterations in a row with an objective change below the tolerance, but a large gradient, before "stalled". */
 export const STALL_WINDOW = 5;
 

@@ -3,6 +3,7 @@
  * object is run and, if the user wants, saved as `<csv-name>.moe.json` beside the data. No VS Code import.
  */
 import type { ExpertFamily } from '../../core/data/dataset';
+import { SPEC_DEFAULTS } from '../../core/spec/defaults';
 import { SOLVER_NAMES, type GateKind, type InitStrategy, type SolverName } from '../../core/spec/types';
 import { isWhenBusy, type WhenBusy } from '../run/whenBusy';
 
@@ -45,7 +46,11 @@ export interface FitDefaults {
 }
 
 export const DEFAULT_FIT_SOLVERS: readonly SolverName[] = ['em', 'gd', 'adam'];
-export const DEFAULT_LEARNING_RATES = { gd: 0.1, adam: 0.01, gem: 0.1 } as const;
+export const DEFAULT_LEARNING_RATES: Readonly<Record<'gd' | 'adam' | 'gem', number>> = {
+  gd: SPEC_DEFAULTS.solvers.gd.learningRate,
+  adam: SPEC_DEFAULTS.solvers.adam.learningRate,
+  gem: SPEC_DEFAULTS.solvers.gem.learningRate,
+};
 
 /**
  * The raw spec (as it would be written to a file) for fitting `csv` (a path relative to the spec's folder).
@@ -55,6 +60,7 @@ export function fitSpecObject(csv: string, options: FitOptions, defaults: FitDef
   const solvers = new Set(options.solvers && options.solvers.length > 0 ? options.solvers : DEFAULT_FIT_SOLVERS);
   const rate = (name: 'gd' | 'adam' | 'gem') => options.learningRates?.[name] ?? DEFAULT_LEARNING_RATES[name];
   const name = options.name ?? csv.split(/[\\/]/).pop()!.replace(/\.csv$/i, '');
+  const { data, model, solvers: solverDefaults, init } = SPEC_DEFAULTS;
   return {
     name,
     data: {
@@ -62,21 +68,21 @@ export function fitSpecObject(csv: string, options: FitOptions, defaults: FitDef
       target: options.target,
       ...(options.features && options.features.length > 0 ? { features: [...options.features] } : {}),
       ...(options.dropInvalidRows ? { dropInvalidRows: true } : {}),
-      standardize: options.standardize ?? true,
+      standardize: options.standardize ?? data.standardize,
       testFraction: options.testFraction ?? defaults.testFraction,
-      splitSeed: options.seed ?? 0,
+      splitSeed: options.seed ?? data.splitSeed,
     },
     model: {
-      experts: options.experts ?? 2,
-      expert: options.expert ?? 'auto',
-      gate: options.gate ?? 'softmax',
+      experts: options.experts ?? model.experts,
+      expert: options.expert ?? model.expert,
+      gate: options.gate ?? model.gate,
       ...(options.ridge ? { ridge: options.ridge } : {}),
     },
     solvers: Object.fromEntries(
       SOLVER_NAMES.map((solver) => {
         const enabled = solvers.has(solver);
         if (solver === 'em') return [solver, { enabled }];
-        if (solver === 'gem') return [solver, { enabled, learningRate: rate('gem'), steps: options.gemSteps ?? 1 }];
+        if (solver === 'gem') return [solver, { enabled, learningRate: rate('gem'), steps: options.gemSteps ?? solverDefaults.gem.steps }];
         return [solver, { enabled, learningRate: rate(solver) }];
       }),
     ),
@@ -85,7 +91,7 @@ export function fitSpecObject(csv: string, options: FitOptions, defaults: FitDef
       tolerance: options.tolerance ?? defaults.tolerance,
       ...(options.timeBudgetSeconds ? { timeBudgetSeconds: options.timeBudgetSeconds } : {}),
     },
-    init: { strategy: options.init ?? 'random', seed: options.seed ?? 0, restarts: options.restarts ?? defaults.restarts },
+    init: { strategy: options.init ?? init.strategy, seed: options.seed ?? init.seed, restarts: options.restarts ?? defaults.restarts },
     ...(resultsDir ? { resultsDir } : {}),
   };
 }

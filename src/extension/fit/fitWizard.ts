@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { ExpertFamily } from '../../core/data/dataset';
+import { SOLVER_LABELS } from '../../core/solvers/labels';
 import type { SolverName } from '../../core/spec/types';
 import type { MoeLabSettings } from '../config';
 import { inputNumber, pickMany, pickOne, type Item } from '../ui/picks';
@@ -18,10 +19,10 @@ const FAMILY_TEXT: Record<ExpertFamily, string> = {
 };
 
 const SOLVER_ITEMS: readonly Item<SolverName>[] = [
-  { label: 'EM', description: 'M-steps solved to tolerance (capped ones counted), no step size', value: 'em' },
-  { label: 'Gradient EM', description: 'gradient steps on Q(·|θᵗ) instead of the M-step', value: 'gem' },
-  { label: 'GD', description: 'gradient ascent with a fixed learning rate', value: 'gd' },
-  { label: 'Adam', description: 'Adam on the same gradient', value: 'adam' },
+  { label: SOLVER_LABELS.em, description: 'M-steps solved to tolerance (capped ones counted), no step size', value: 'em' },
+  { label: SOLVER_LABELS.gem, description: 'gradient steps on Q(·|θᵗ) instead of the M-step', value: 'gem' },
+  { label: SOLVER_LABELS.gd, description: 'gradient ascent with a fixed learning rate', value: 'gd' },
+  { label: SOLVER_LABELS.adam, description: 'Adam on the same gradient', value: 'adam' },
 ];
 
 const STEPS = 5;

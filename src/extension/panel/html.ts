@@ -2,7 +2,7 @@
  * The convergence panel's HTML shell: a strict Content-Security-Policy with a per-load nonce, the bundled script
  * (`dist/webview/panel.js`, which builds the page) and the stylesheet (`media/panel.css`). No VS Code import.
  */
-import { randomBytes } from 'node:crypto';
+import { createNonce } from '../webviewNonce';
 
 export interface PanelHtmlOptions {
   /** `webview.cspSource`. */
@@ -11,10 +11,6 @@ export interface PanelHtmlOptions {
   readonly scriptUri: string;
   readonly styleUri: string;
   readonly nonce?: string;
-}
-
-export function createNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {

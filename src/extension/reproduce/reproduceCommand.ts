@@ -15,8 +15,8 @@ import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import type { Log } from '../log';
 import type { ConvergencePanel } from '../panel/convergencePanel';
-import type { JobSlot, RunManager } from '../run/runManager';
-import { WorkerJob, type WorkerJobOutcome } from '../run/workerJob';
+import type { JobControl, RunManager } from '../run/runManager';
+import type { WorkerJobOutcome } from '../run/workerJob';
 import { pickMany, pickOne } from '../ui/picks';
 import { configuredResultsRoot, ensureTrusted, errorMessage, workspaceFolderFor } from '../workspace';
 import { describeChoice, panelReproductionOf, parseReproduceArgument, reproductionFolderName, type ReproduceChoice } from './reproduceOptions';
@@ -55,8 +55,6 @@ const EXPERIMENT_DESCRIPTIONS: Readonly<Record<ExperimentName, string>> = {
 export class ReproduceCommand {
   private progress: Omit<ReproductionStatus, 'running' | 'last'> | undefined;
   private last: ReproduceOutcome | undefined;
-  /** Feeds the open progress notification. */
-  private reportProgress: ((progress: ReproduceProgressMessage) => void) | undefined;
 
   static register(context: vscode.ExtensionContext, runs: RunManager, panel: ConvergencePanel, log: Log): { disposable: vscode.Disposable; command: ReproduceCommand } {
     const command = new ReproduceCommand(context, runs, panel, log);
@@ -88,67 +86,46 @@ export class ReproduceCommand {
     return this.execute(choice, choice.outDir ?? path.join(root, reproductionFolderName(new Date())));
   }
 
-  private async execute(choice: ReproduceChoice, outDir: string): Promise<ReproduceOutcome> {
-    let job: WorkerJob | undefined;
-    const slot = await this.runs.claim({ label: LABEL, cancel: () => job?.cancel(), kill: () => job?.dispose() });
-    this.progress = {};
-    this.log.info(`Reproduction started: ${describeChoice(choice)}; report → ${outDir}`);
-    job = new WorkerJob(
-      this.runs.workerFile,
-      {
-        type: 'startReproduce',
-        quick: choice.quick,
-        only: choice.only,
-        examplesDir: this.context.asAbsolutePath(path.join('examples', 'data')),
-        ...(choice.fmnistInstances === undefined ? {} : { fmnistInstances: choice.fmnistInstances }),
-        outDir,
-        command: describeChoice(choice),
-        chartNote: CHART_NOTE,
-        progressMilliseconds: PROGRESS_MS,
+  private execute(choice: ReproduceChoice, outDir: string): Promise<ReproduceOutcome> {
+    return this.runs.runJob({
+      label: LABEL,
+      title: `MoE Lab: reproducing the paper (${choice.quick ? 'quick' : 'full'})`,
+      begin: () => {
+        this.progress = {};
+        this.log.info(`Reproduction started: ${describeChoice(choice)}; report → ${outDir}`);
+        return {
+          type: 'startReproduce',
+          quick: choice.quick,
+          only: choice.only,
+          examplesDir: this.context.asAbsolutePath(path.join('examples', 'data')),
+          ...(choice.fmnistInstances === undefined ? {} : { fmnistInstances: choice.fmnistInstances }),
+          outDir,
+          command: describeChoice(choice),
+          chartNote: CHART_NOTE,
+          progressMilliseconds: PROGRESS_MS,
+        };
       },
-      {
-        onReproduceProgress: (progress) => this.onProgress(progress, slot),
+      handlers: (control) => ({
+        onReproduceProgress: (progress) => this.onProgress(progress, choice, control),
         onInvalidMessage: () => this.log.warn('ignored a malformed message from the reproduction worker'),
+      }),
+      conclude: (ended) => {
+        this.progress = undefined;
+        const outcome = this.conclude(ended, choice);
+        this.last = outcome;
+        return outcome;
       },
-    );
-    const ended = await this.withNotification(choice, job);
-    this.progress = undefined;
-    slot.release();
-    const outcome = this.conclude(ended, choice);
-    this.last = outcome;
-    return outcome;
+    });
   }
 
-  private onProgress(progress: ReproduceProgressMessage, slot: JobSlot): void {
+  private onProgress(progress: ReproduceProgressMessage, choice: ReproduceChoice, control: JobControl): void {
     if (progress.experiment !== this.progress?.experiment) this.log.info(`Reproduction: ${progress.experiment} — ${progress.message}`);
     this.progress = { experiment: progress.experiment, done: progress.done, total: progress.total };
-    slot.status(`reproducing ${progress.experiment} ${progress.done}/${progress.total}`);
-    this.reportProgress?.(progress);
-  }
-
-  /** A progress notification with Cancel (which stops the job through the run manager, like Stop Run). */
-  private withNotification(choice: ReproduceChoice, job: WorkerJob): Thenable<WorkerJobOutcome> {
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MoE Lab: reproducing the paper (${choice.quick ? 'quick' : 'full'})`, cancellable: true },
-      async (progress, token) => {
-        let reported = 0;
-        this.reportProgress = (p) => {
-          // Each experiment is an equal share of the bar; within it, its own work units.
-          const index = Math.max(0, choice.only.indexOf(p.experiment));
-          const fraction = (index + (p.total > 0 ? p.done / p.total : 0)) / Math.max(1, choice.only.length);
-          const increment = Math.max(0, fraction * 100 - reported);
-          reported += increment;
-          progress.report({ message: `${p.experiment} ${p.done}/${p.total}: ${p.message}`, increment });
-        };
-        const subscription = token.onCancellationRequested(() => void this.runs.stop());
-        try {
-          return await job.outcome;
-        } finally {
-          subscription.dispose();
-          this.reportProgress = undefined;
-        }
-      },
-    );
+    control.status(`MoE Lab: reproducing ${progress.experiment} ${progress.done}/${progress.total}`);
+    // Each experiment is an equal share of the bar; within it, its own work units.
+    const index = Math.max(0, choice.only.indexOf(progress.experiment));
+    const fraction = (index + (progress.total > 0 ? progress.done / progress.total : 0)) / Math.max(1, choice.only.length);
+    control.progress(`${progress.experiment} ${progress.done}/${progress.total}: ${progress.message}`, fraction);
   }
 
   private conclude(ended: WorkerJobOutcome, choice: ReproduceChoice): ReproduceOutcome {

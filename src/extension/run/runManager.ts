@@ -1,24 +1,28 @@
 /**
- * Runs experiments in a worker thread, one at a time: starting a run stops the active one first (its results so far
- * are kept, marked cancelled); the commands ask the user before that (`makeRoom`). One at a time on purpose: the
- * panel and status bar follow one run, and each solver's seconds are part of what a run measures, which a second
- * fit competing for the same cores would distort. While a run is active the user sees a cancellable progress
- * notification, a status-bar item (solver and iteration; click to stop) and log lines in the output channel;
- * listeners (the convergence panel) get the run's record as it grows.
- * Stop cancels the run's AbortSignal in the worker: the runner ends every solver at its next iteration and writes
+ * Runs experiments in a worker thread, one job at a time: starting a job stops the active one first (its results so
+ * far are kept, marked cancelled); the commands ask the user before that (`makeRoom`). One at a time on purpose: the
+ * panel and status bar follow one job, and each solver's seconds are part of what a run measures, which a second
+ * fit competing for the same cores would distort. A job is a run (`start`) or another worker job such as the paper
+ * reproduction (`runJob`); both hold the same slot, so they too go one at a time, and Stop Run stops either.
+ * While a job is active the user sees a cancellable progress notification, a status-bar item (click to stop) and
+ * log lines in the output channel; listeners (the convergence panel) get a run's record as it grows.
+ * Stop cancels the job's AbortSignal in the worker: the runner ends every solver at its next iteration and writes
  * the results so far, marked cancelled. A worker that does not finish within a grace period is terminated.
- * A job that is not a run (the paper reproduction) takes the same slot through `claim`, so that runs and
- * reproductions also go one at a time, and Stop Run stops it too.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunEvent } from '../../core/runner/types';
 import type { ExperimentSpec, SolverName } from '../../core/spec/types';
 import type { PanelResult } from '../../protocol/panelMessages';
+import { SOLVER_LABELS } from '../../core/solvers/labels';
+import type { ToWorkerMessage } from '../../protocol/workerMessages';
 import { COMMANDS, RUNNING_CONTEXT_KEY } from '../commands';
 import type { Log } from '../log';
 import { RunRecord } from './runRecord';
-import { WorkerJob } from './workerJob';
+import type { WhenBusy } from './whenBusy';
+import { WorkerJob, type WorkerJobHandlers, type WorkerJobOutcome } from './workerJob';
+
+export { isWhenBusy, type WhenBusy } from './whenBusy';
 
 export interface RunRequest {
   readonly spec: ExperimentSpec;
@@ -53,56 +57,64 @@ export interface RunOutcome {
   readonly cancelLatencyMs?: number;
 }
 
-import type { WhenBusy } from './whenBusy';
-export { isWhenBusy, type WhenBusy } from './whenBusy';
-
-/** A job other than a run (the paper reproduction) holding the one-job slot. */
-export interface OtherJob {
-  /** What is running, for messages ("the paper reproduction"). */
+/** A job for the one-job slot: what to start in a fresh run worker, and what its end means. */
+export interface JobRequest<T> {
+  /** What is running, for messages ("iris.csv", "the paper reproduction"). */
   readonly label: string;
-  /** Asks the job to stop, keeping what it computed. */
-  cancel(): void;
-  /** Ends the job at once (when it does not stop within the grace period). */
-  kill(): void;
+  /** Title of the progress notification. */
+  readonly title: string;
+  /** Called once the slot is held: the message that starts the worker. */
+  begin(): ToWorkerMessage;
+  /** The worker's message handlers; `control` updates the status bar and the notification. */
+  handlers(control: JobControl): WorkerJobHandlers;
+  /**
+   * The job's result from how its worker ended, drawn before the slot is released. `stopRequestedAt`
+   * (performance.now()) is set when the job was asked to stop.
+   */
+  conclude(ended: WorkerJobOutcome, stopRequestedAt: number | undefined): T;
+  /** Said after "was terminated" when the worker does not stop within the grace period. */
+  readonly terminationNote?: string;
 }
 
-/** The slot as `claim` hands it to a job: status-bar text while it runs, and `release` when it has ended. */
-export interface JobSlot {
-  status(text: string): void;
-  release(): void;
+/** What a job's handlers may change while it runs (both ignored once a stop was requested). */
+export interface JobControl {
+  status(text: string, tooltip?: string | vscode.MarkdownString): void;
+  /** The notification's message and the share of the work done, from 0 to 1. */
+  progress(message: string, fraction: number): void;
 }
 
-interface HeldSlot {
-  readonly job: OtherJob;
-  stopping: boolean;
-  readonly released: Promise<void>;
+/** The job holding the slot. */
+class HeldJob {
+  stopRequestedAt: number | undefined;
+  /** Settles when the job has ended and its result is drawn. */
+  ended!: Promise<unknown>;
+  worker!: WorkerJob;
+  reportProgress: ((message: string, fraction: number) => void) | undefined;
+  constructor(
+    readonly label: string,
+    readonly terminationNote: string | undefined,
+    /** Set when the job is a run (`start`). */
+    readonly run: ActiveRun | undefined,
+  ) {}
 }
 
-/** How long a cancelled run may take to write its results before its worker is terminated. */
+/** How long a cancelled job may take to write its results before its worker is terminated. */
 const CANCEL_GRACE_MS = 30_000;
 /** Status bar and progress text refresh at most this often. */
 const UI_REFRESH_MS = 250;
 
 class ActiveRun {
   record: RunRecord | undefined;
-  cancelRequestedAt: number | undefined;
-  /** Settles when the run has ended and its outcome is known. */
-  outcome!: Promise<RunOutcome>;
+  lastUiRefresh = 0;
   readonly latest = new Map<SolverName, { restart: number; iteration: number }>();
-  constructor(
-    readonly request: RunRequest,
-    readonly job: WorkerJob,
-  ) {}
+  constructor(readonly request: RunRequest) {}
 }
 
 export class RunManager implements vscode.Disposable {
-  private current: ActiveRun | undefined;
-  private other: HeldSlot | undefined;
+  private active: HeldJob | undefined;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly startedEmitter = new vscode.EventEmitter<RunRecord>();
   private readonly changedEmitter = new vscode.EventEmitter<RunRecord>();
-  private lastUiRefresh = 0;
-  private progressReporter: ((text: string, fraction: number) => void) | undefined;
 
   /** A run reported `runStarted`: its record (which then grows in place). */
   readonly onDidStartRun = this.startedEmitter.event;
@@ -124,50 +136,50 @@ export class RunManager implements vscode.Disposable {
     this.statusItem.command = COMMANDS.stopRun;
   }
 
+  /** A run (not another job) holds the slot. */
   get isRunning(): boolean {
-    return this.current !== undefined;
+    return this.active?.run !== undefined;
   }
 
   /** A stop was requested and the run is winding down. */
   get isStopping(): boolean {
-    return this.current?.cancelRequestedAt !== undefined;
+    return this.active?.run !== undefined && this.active.stopRequestedAt !== undefined;
   }
 
   /** What the active run was asked to do. */
   get activeRequest(): RunRequest | undefined {
-    return this.current?.request;
+    return this.active?.run?.request;
   }
 
   /** The active run's record, once it has started. */
   get activeRecord(): RunRecord | undefined {
-    return this.current?.record;
+    return this.active?.run?.record;
   }
 
   /**
-   * Whether a run of `label` may start now: true when no run is active, or the active one was stopped (`whenBusy`
-   * `stop`, or `ask` and the user chose to stop it). `keep` and a declined question leave the active run alone.
+   * Whether a job of `label` may start now: true when no job is active, or the active one was stopped (`whenBusy`
+   * `stop`, or `ask` and the user chose to stop it). `keep` and a declined question leave the active job alone.
    */
   async makeRoom(label: string, whenBusy: WhenBusy = 'ask'): Promise<boolean> {
-    const activeLabel = this.current?.request.label ?? this.other?.job.label;
-    if (activeLabel === undefined) return true;
+    const active = this.active;
+    if (!active) return true;
     if (whenBusy === 'keep') {
-      this.log.info(`Not starting ${label}: ${activeLabel} is still running`);
+      this.log.info(`Not starting ${label}: ${active.label} is still running`);
       return false;
     }
-    const stopping = this.current ? this.current.cancelRequestedAt !== undefined : this.other!.stopping;
-    if (whenBusy === 'ask' && !stopping) {
-      // (A run already stopping is waited for without asking: the user has chosen to stop it.)
+    if (whenBusy === 'ask' && active.stopRequestedAt === undefined) {
+      // (A job already stopping is waited for without asking: the user has chosen to stop it.)
       const stop = 'Stop It and Run';
-      const again = activeLabel === label;
+      const again = active.label === label;
       const choice = await vscode.window.showWarningMessage(
         again
           ? `MoE Lab is already running ${label}. Stop it (its results so far are kept) and run it again from the start?`
-          : `MoE Lab is running ${activeLabel}. Stop it (its results so far are kept) and run ${label}?`,
+          : `MoE Lab is running ${active.label}. Stop it (its results so far are kept) and run ${label}?`,
         { modal: true, detail: 'MoE Lab runs one experiment at a time, so that the solvers’ timings are not distorted by a second fit.' },
         stop,
       );
       if (choice !== stop) {
-        this.log.info(`Not starting ${label}: ${activeLabel} keeps running`);
+        this.log.info(`Not starting ${label}: ${active.label} keeps running`);
         return false;
       }
     }
@@ -175,134 +187,128 @@ export class RunManager implements vscode.Disposable {
     return true;
   }
 
-  /** Runs `request` to its end (stopping any active run first) and says how it ended. */
-  async start(request: RunRequest): Promise<RunOutcome> {
-    // A loop, not an `if`: when several starts wait for the same run to stop, each stops the one started before it,
-    // so the last start wins and no earlier worker is left running unseen.
-    while (this.current || this.other) await this.stop();
-    const job = new WorkerJob(
-      this.workerFile,
+  /** Runs `request` to its end (stopping any active job first) and says how it ended. */
+  start(request: RunRequest): Promise<RunOutcome> {
+    const run = new ActiveRun(request);
+    return this.hold(
       {
-        type: 'startRun',
-        spec: request.spec,
-        rawSpec: request.rawSpec,
-        baseDir: request.baseDir,
-        workspaceRoot: request.workspaceRoot,
-        resultsRoot: request.resultsRoot,
-        batchMilliseconds: request.batchMilliseconds ?? 50,
+        label: request.label,
+        title: `MoE Lab: running ${request.label}`,
+        terminationNote: 'finished solvers are in the ".partial" run folder',
+        begin: () => {
+          const spec = request.spec;
+          const solvers = (Object.keys(spec.solvers) as SolverName[]).filter((name) => spec.solvers[name].enabled);
+          this.log.info(
+            `Run ${request.label} ("${spec.name}"): ${solvers.join(', ')}; K = ${spec.model.experts}; ` +
+              `${spec.init.restarts} restart(s); max ${spec.stopping.maxIterations} iterations; results → ${request.resultsRoot}`,
+          );
+          return {
+            type: 'startRun',
+            spec,
+            rawSpec: request.rawSpec,
+            baseDir: request.baseDir,
+            workspaceRoot: request.workspaceRoot,
+            resultsRoot: request.resultsRoot,
+            batchMilliseconds: request.batchMilliseconds ?? 50,
+          };
+        },
+        handlers: (control) => ({
+          onEvents: (events) => this.receive(run, events, control),
+          onInvalidMessage: (value) => this.log.warn(`ignored a malformed message from the run worker: ${preview(value)}`),
+        }),
+        conclude: (ended, stopRequestedAt) => this.finish(run, ended.ok ? undefined : ended.failure, stopRequestedAt),
       },
-      {
-        onEvents: (events) => this.receive(active, events),
-        onInvalidMessage: (value) => this.log.warn(`ignored a malformed message from the run worker: ${preview(value)}`),
-      },
+      run,
     );
-    const active = new ActiveRun(request, job);
-    this.current = active;
-    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
-    const solvers = (Object.keys(request.spec.solvers) as SolverName[]).filter((name) => request.spec.solvers[name].enabled);
-    this.log.info(
-      `Run ${request.label} ("${request.spec.name}"): ${solvers.join(', ')}; K = ${request.spec.model.experts}; ` +
-        `${request.spec.init.restarts} restart(s); max ${request.spec.stopping.maxIterations} iterations; results → ${request.resultsRoot}`,
-    );
-    this.statusItem.text = `$(loading~spin) MoE Lab: starting ${request.label}`;
-    this.statusItem.tooltip = 'MoE Lab run starting — click to stop';
-    this.statusItem.show();
-
-    const progressDone = this.showProgress(active);
-    active.outcome = job.outcome.then((ended) => {
-      progressDone();
-      return this.finish(active, ended.ok ? undefined : ended.failure);
-    });
-    return active.outcome;
   }
 
   /**
-   * Takes the one-job slot for `job` once the active run or job has stopped (like `start`, the last caller wins).
-   * The caller starts its job right after and releases the slot when the job has ended.
+   * Runs a job that is not a run (the paper reproduction) in the same slot, once the active job has stopped (like
+   * `start`, the last caller wins), and resolves with its result.
    */
-  async claim(job: OtherJob): Promise<JobSlot> {
-    while (this.current || this.other) await this.stop();
-    let release!: () => void;
-    const held: HeldSlot = { job, stopping: false, released: new Promise<void>((resolve) => (release = resolve)) };
-    this.other = held;
+  runJob<T>(request: JobRequest<T>): Promise<T> {
+    return this.hold(request, undefined);
+  }
+
+  private async hold<T>(request: JobRequest<T>, run: ActiveRun | undefined): Promise<T> {
+    // A loop, not an `if`: when several starts wait for the same job to stop, each stops the one started before it,
+    // so the last start wins and no earlier worker is left running unseen.
+    while (this.active) await this.stop();
+    const held = new HeldJob(request.label, request.terminationNote, run);
+    this.active = held;
     void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, true);
-    this.statusItem.text = `$(loading~spin) MoE Lab: ${job.label}`;
-    this.statusItem.tooltip = `MoE Lab: ${job.label} — click to stop (what finished is kept)`;
+    this.statusItem.text = `$(loading~spin) MoE Lab: starting ${request.label}`;
+    this.statusItem.tooltip = `MoE Lab: ${request.label} — click to stop (what finished is kept)`;
     this.statusItem.show();
-    return {
-      status: (text) => {
-        if (this.other === held && !held.stopping) this.statusItem.text = `$(loading~spin) MoE Lab: ${text}`;
+    const control: JobControl = {
+      status: (text, tooltip) => {
+        if (this.active !== held || held.stopRequestedAt !== undefined) return;
+        this.statusItem.text = `$(loading~spin) ${text}`;
+        if (tooltip !== undefined) this.statusItem.tooltip = tooltip;
       },
-      release: () => {
-        if (this.other !== held) return;
-        this.other = undefined;
-        this.statusItem.hide();
-        void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
-        release();
+      progress: (message, fraction) => {
+        if (this.active === held && held.stopRequestedAt === undefined) held.reportProgress?.(message, fraction);
       },
     };
-  }
-
-  /** Stops the active run or job (keeping what was computed) and waits for it to end. */
-  async stop(): Promise<RunOutcome | undefined> {
-    const active = this.current;
-    if (!active) {
-      await this.stopOther();
-      return undefined;
+    try {
+      held.worker = new WorkerJob(this.workerFile, request.begin(), request.handlers(control));
+    } catch (error) {
+      this.release(held);
+      throw error;
     }
-    if (active.cancelRequestedAt === undefined) {
-      active.cancelRequestedAt = performance.now();
-      this.log.info(`Stop requested for ${active.record?.runId ?? active.request.label}`);
-      this.statusItem.text = '$(loading~spin) MoE Lab: stopping…';
-      active.job.cancel();
-    }
-    const timer = setTimeout(() => {
-      if (!active.job.finished) {
-        this.log.warn(`The run worker did not stop within ${CANCEL_GRACE_MS / 1000} s and was terminated; finished solvers are in the ".partial" run folder.`);
-        active.job.dispose();
+    const progressDone = this.showProgress(held, request.title);
+    held.ended = held.worker.outcome.then((ended) => {
+      progressDone();
+      try {
+        return request.conclude(ended, held.stopRequestedAt);
+      } finally {
+        this.release(held);
       }
-    }, CANCEL_GRACE_MS);
-    try {
-      return await active.outcome;
-    } finally {
-      clearTimeout(timer);
-    }
+    });
+    return held.ended as Promise<T>;
   }
 
-  private async stopOther(): Promise<void> {
-    const held = this.other;
+  private release(held: HeldJob): void {
+    if (this.active !== held) return;
+    this.active = undefined;
+    this.statusItem.hide();
+    void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
+  }
+
+  /** Stops the active job (keeping what was computed) and waits for it to end. */
+  async stop(): Promise<void> {
+    const held = this.active;
     if (!held) return;
-    if (!held.stopping) {
-      held.stopping = true;
-      this.log.info(`Stop requested for ${held.job.label}`);
+    if (held.stopRequestedAt === undefined) {
+      held.stopRequestedAt = performance.now();
+      this.log.info(`Stop requested for ${held.run?.record?.runId ?? held.label}`);
       this.statusItem.text = '$(loading~spin) MoE Lab: stopping…';
-      held.job.cancel();
+      held.worker.cancel();
     }
     const timer = setTimeout(() => {
-      if (this.other !== held) return;
-      this.log.warn(`${held.job.label} did not stop within ${CANCEL_GRACE_MS / 1000} s and was terminated.`);
-      held.job.kill();
+      if (held.worker.finished) return;
+      this.log.warn(`${held.label} did not stop within ${CANCEL_GRACE_MS / 1000} s and its worker was terminated${held.terminationNote ? `; ${held.terminationNote}` : ''}.`);
+      held.worker.dispose();
     }, CANCEL_GRACE_MS);
     try {
-      await held.released;
+      await held.ended.catch(() => undefined);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private receive(active: ActiveRun, events: readonly RunEvent[]): void {
-    if (this.current !== active) return;
+  private receive(run: ActiveRun, events: readonly RunEvent[], control: JobControl): void {
     for (const event of events) {
       if (event.type === 'runStarted') {
-        active.record = RunRecord.fromStart(event);
-        this.startedEmitter.fire(active.record);
+        run.record = RunRecord.fromStart(event);
+        this.startedEmitter.fire(run.record);
         continue;
       }
-      if (!active.record) continue;
-      active.record.apply(event);
+      if (!run.record) continue;
+      run.record.apply(event);
       switch (event.type) {
         case 'iteration':
-          active.latest.set(event.solver, { restart: event.restart, iteration: event.report.iteration });
+          run.latest.set(event.solver, { restart: event.restart, iteration: event.report.iteration });
           break;
         case 'warning':
           this.log.warn(event.message);
@@ -322,64 +328,69 @@ export class RunManager implements vscode.Disposable {
           break;
       }
     }
-    if (active.record) this.changedEmitter.fire(active.record);
-    this.refreshUi(active, false);
+    if (run.record) this.changedEmitter.fire(run.record);
+    this.showRunProgress(run, control);
   }
 
-  private refreshUi(active: ActiveRun, force: boolean): void {
+  /** The run's solvers and iterations in the status bar and the notification, at most every UI_REFRESH_MS. */
+  private showRunProgress(run: ActiveRun, control: JobControl): void {
     const now = performance.now();
-    if (!force && now - this.lastUiRefresh < UI_REFRESH_MS) return;
-    this.lastUiRefresh = now;
-    const record = active.record;
-    if (!record || active.cancelRequestedAt !== undefined) return;
-    const parts = [...active.latest.entries()].map(([solver, at]) => `${label(solver)} ${at.iteration}`);
-    const last = [...active.latest.entries()].at(-1);
+    if (now - run.lastUiRefresh < UI_REFRESH_MS) return;
+    run.lastUiRefresh = now;
+    const record = run.record;
+    if (!record) return;
+    const parts = [...run.latest.entries()].map(([solver, at]) => `${SOLVER_LABELS[solver]} ${at.iteration}`);
+    const last = [...run.latest.entries()].at(-1);
     const restarts = record.header.restarts;
     const restartText = last && restarts > 1 ? ` (restart ${last[1].restart + 1}/${restarts})` : '';
-    this.statusItem.text = last ? `$(loading~spin) MoE: ${label(last[0])} it ${last[1].iteration}${restartText}` : '$(loading~spin) MoE Lab: loading data';
-    this.statusItem.tooltip = new vscode.MarkdownString(
-      `**MoE Lab — ${record.header.name}**\n\n${parts.join(' · ') || 'starting'}${restartText}\n\nClick to stop the run (results so far are kept).`,
+    control.status(
+      last ? `MoE: ${SOLVER_LABELS[last[0]]} it ${last[1].iteration}${restartText}` : 'MoE Lab: loading data',
+      new vscode.MarkdownString(`**MoE Lab — ${record.header.name}**\n\n${parts.join(' · ') || 'starting'}${restartText}\n\nClick to stop the run (results so far are kept).`),
     );
     const total = Math.max(1, record.header.solvers.length * restarts * Math.max(1, record.header.maxIterations));
     const done = record.iterationCount + record.results.reduce((sum, r) => sum + Math.max(0, record.header.maxIterations - r.iterations), 0);
-    this.progressReporter?.(`${parts.join(' · ')}${restartText}`, Math.min(1, done / total));
+    control.progress(`${parts.join(' · ')}${restartText}`, Math.min(1, done / total));
   }
 
-  private showProgress(active: ActiveRun): () => void {
+  /** A cancellable progress notification (Cancel stops the job, like Stop Run) until the returned function is called. */
+  private showProgress(held: HeldJob, title: string): () => void {
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MoE Lab: running ${active.request.label}`, cancellable: true },
-      async (progress, token) => {
-        let reported = 0;
-        this.progressReporter = (message, fraction) => {
-          const increment = Math.max(0, fraction * 100 - reported);
-          reported += increment;
-          progress.report({ message, increment });
-        };
-        const subscription = token.onCancellationRequested(() => void this.stop());
-        try {
-          await done;
-        } finally {
-          subscription.dispose();
-          this.progressReporter = undefined;
-        }
-      },
-    );
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      let reported = 0;
+      held.reportProgress = (message, fraction) => {
+        const increment = Math.max(0, fraction * 100 - reported);
+        reported += increment;
+        progress.report({ message, increment });
+      };
+      const subscription = token.onCancellationRequested(() => {
+        if (this.active === held) void this.stop();
+      });
+      try {
+        await done;
+      } finally {
+        subscription.dispose();
+        held.reportProgress = undefined;
+      }
+    });
     return resolveDone;
   }
 
-  private finish(active: ActiveRun, ended: { message: string; userError: boolean; pointer?: string; stack?: string } | undefined): RunOutcome {
-    const record = active.record;
+  private finish(
+    run: ActiveRun,
+    ended: { message: string; userError: boolean; pointer?: string; stack?: string } | undefined,
+    stopRequestedAt: number | undefined,
+  ): RunOutcome {
+    const record = run.record;
     // A worker that said `done` without ever reporting its run is a failure too (not a crash of this method).
     const failure = ended ?? (record ? undefined : { message: 'the run worker ended without reporting its run', userError: false });
-    const cancelLatencyMs = active.cancelRequestedAt === undefined ? undefined : performance.now() - active.cancelRequestedAt;
+    const cancelLatencyMs = stopRequestedAt === undefined ? undefined : performance.now() - stopRequestedAt;
     let outcome: RunOutcome;
     if (failure && !(record && !record.running)) {
-      const stopped = active.cancelRequestedAt !== undefined && !failure.userError;
+      const stopped = stopRequestedAt !== undefined && !failure.userError;
       if (record) record.fail(stopped ? 'the run was stopped before it could write its results' : failure.message);
       if (!stopped) {
-        this.log.error(`Run ${active.request.label} failed: ${failure.message}${failure.stack ? `\n${failure.stack}` : ''}`);
+        this.log.error(`Run ${run.request.label} failed: ${failure.message}${failure.stack ? `\n${failure.stack}` : ''}`);
       }
       outcome = {
         status: stopped ? 'cancelled' : 'failed',
@@ -405,27 +416,16 @@ export class RunManager implements vscode.Disposable {
       if (cancelLatencyMs !== undefined) this.log.info(`Stopped ${cancelLatencyMs.toFixed(0)} ms after the request`);
     }
     if (record) this.changedEmitter.fire(record);
-    if (this.current === active) {
-      this.current = undefined;
-      this.statusItem.hide();
-      void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, false);
-    }
     return outcome;
   }
 
   dispose(): void {
-    this.current?.job.dispose();
-    this.current = undefined;
+    this.active?.worker.dispose();
+    this.active = undefined;
     this.statusItem.dispose();
     this.startedEmitter.dispose();
     this.changedEmitter.dispose();
   }
-}
-
-const SOLVER_LABELS: Record<SolverName, string> = { em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' };
-
-export function label(solver: SolverName): string {
-  return SOLVER_LABELS[solver];
 }
 
 function fmt(value: number): string {

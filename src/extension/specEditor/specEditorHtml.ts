@@ -43,13 +43,8 @@ export function specEditorHtml(options: SpecEditorHtmlOptions): string {
 </html>`;
 }
 
-/** 32 random characters for the CSP nonce. */
-export function makeNonce(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = new Uint8Array(32);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
-}
+/** The CSP nonce, from the generator the convergence panel uses too. */
+export { createNonce as makeNonce } from '../webviewNonce';
 
 function attr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
