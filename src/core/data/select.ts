@@ -3,7 +3,7 @@
  * classes, a seeded train/test split and standardization with training statistics only (so that nothing about the
  * test rows leaks into the fit).
  *
- * Browser-safe: only types come from `csv.ts`.
+ * Browser-safe: only types come from `csv/`.
  */
 import { UserInputError } from '../errors';
 import { Random } from '../random';
