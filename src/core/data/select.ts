@@ -8,7 +8,7 @@
 import { UserInputError } from '../errors';
 import { Random } from '../random';
 import type { Dataset, ExpertFamily, Standardization } from './dataset';
-import type { CsvColumn, CsvTable } from './csv';
+import type { CsvColumn, CsvColumnKind, CsvTable } from './csv';
 
 export interface SplitOptions {
   /** Standardize the features with training-row mean and population sd (default true). */
@@ -187,6 +187,14 @@ function findColumn(table: CsvTable, name: string, role: 'target' | 'feature'): 
 export function isMostlyNumeric(column: CsvColumn, rowCount: number): boolean {
   const cells = cellsOf(column);
   return cells.numeric || cells.textCount * 2 < rowCount - cells.missingCount;
+}
+
+/**
+ * The column's kind as {@link buildDataset} sees it: `numeric` when every cell is a number or missing (the reader's
+ * `kind` calls a column with one `NA` text). For previews that must agree with the fit.
+ */
+export function datasetColumnKind(column: CsvColumn): CsvColumnKind {
+  return cellsOf(column).numeric ? 'numeric' : 'text';
 }
 
 /** A column's cells as the dataset sees them: numbers, missing ones, and text. */
