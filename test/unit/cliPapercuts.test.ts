@@ -130,7 +130,7 @@ test('fit names its flags and the path as typed; run SPEC keeps the spec\'s word
   writeFileSync(spec, JSON.stringify({ data: { csv: 'gaps.csv', target: 'y' }, stopping: { maxIterations: 2 } }));
   const run = cli(['run', spec]);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /set dropInvalidRows/);
+  assert.match(run.stderr, /data\.dropInvalidRows/);
   writeFileSync(spec, JSON.stringify({ data: { csv: 'nowhere.csv', target: 'y' } }));
   assert.match(cli(['run', spec]).stderr, /^moe-lab: \/data\/csv: data file not found: .*nowhere\.csv/);
 });

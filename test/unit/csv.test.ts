@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { csvLineOfRow, parseCsv, parseStrictNumber, readCsvFile, type CsvTable } from '../../src/core/data/csv';
-import { PlainCellReader } from '../../src/core/data/plainCells';
+import { PlainCellReader } from '../../src/core/data/csv/plainCells';
 import { UserInputError } from '../../src/core/errors';
 
 function throwsUserError(fn: () => unknown, message: string | RegExp): void {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseCsv } from '../../src/core/data/csv';
-import { DecimalScanner, parseStrictNumber } from '../../src/core/data/decimal';
+import { DecimalScanner, parseStrictNumber } from '../../src/core/data/csv/decimal';
 
 /** What the reader must give for a cell: Number() of a strict decimal, NaN for anything else or an overflow. */
 function reference(text: string): number {

@@ -156,7 +156,7 @@ test('missing and non-numeric feature cells: exact messages with file, row and c
   const table = parseCsv('sepal,petal_width,species\n1,0.2,a\n2,0.3,b\n3,abc,a\n4,,b\n', 'iris.csv');
   throwsUserError(() => buildDataset(table, { target: 'species', features: ['sepal', 'petal_width'] }),
     'iris.csv: row 3, column "petal_width": "abc" is not a number (2 rows have missing or non-numeric values; ' +
-      'fix them or set dropInvalidRows to drop those rows)');
+      'fix them, or drop those rows with --drop-invalid-rows or, in a spec, data.dropInvalidRows)');
   const missing = parseCsv('a,b,y\n1,2,p\n,3,q\n', 'm.csv');
   throwsUserError(() => buildDataset(missing, { target: 'y' }), /^m\.csv: row 2, column "a": missing value \(empty cell\) \(1 row has/);
   const emptyTarget = parseCsv('a,y\n1,p\n2,\n3,q\n', 't.csv');
@@ -184,6 +184,72 @@ test('dropInvalidRows drops and counts rows with bad features or an empty target
   assert.deepEqual(built.train.classes, ['p', 'q']);
   throwsUserError(() => buildDataset(parseCsv('a,y\nx,1\n,2\n', 'all.csv'), { target: 'y', features: ['a'], dropInvalidRows: true }),
     'all.csv: column "a" cannot be a feature: it holds text (row 1: "x")');
+});
+
+const DROP_HINT = 'fix them, or drop those rows with --drop-invalid-rows or, in a spec, data.dropInvalidRows)';
+
+test('a numeric target with NA cells is numbers with missing values, not a text target with an "NA" class', () => {
+  const table = parseCsv('x,y\n1,0.5\n2,NA\n3,1.75\n4,-2\n5,3\n', 'r.csv');
+  throwsUserError(() => buildDataset(table, { target: 'y' }),
+    `r.csv: row 2, column "y": the target is missing (NA) (1 row has missing or non-numeric values; ${DROP_HINT}`);
+  const built = buildDataset(table, { target: 'y', dropInvalidRows: true });
+  assert.equal(built.family, 'gaussian');
+  assert.equal(built.train.classes, undefined);
+  assert.deepEqual(Array.from(built.trainIndex), [0, 2, 3, 4]);
+  assert.deepEqual(Array.from(built.train.y), [0.5, 1.75, -2, 3]);
+  // 0/1 numbers around an NA are still a bernoulli target, and an explicit categorical family takes the numbers as
+  // its classes: NA is none of them.
+  const zeroOne = buildDataset(parseCsv('x,y\n1,0\n2,NA\n3,1\n4,1\n', 'b.csv'), { target: 'y', dropInvalidRows: true });
+  assert.equal(zeroOne.family, 'bernoulli');
+  assert.deepEqual(zeroOne.train.classes, ['0', '1']);
+  const categorical = buildDataset(parseCsv('x,y\n1,0\n2,NA\n3,1\n4,2\n', 'c.csv'),
+    { target: 'y', family: 'categorical', dropInvalidRows: true });
+  assert.deepEqual(categorical.train.classes, ['0', '1', '2']);
+  assert.deepEqual(Array.from(categorical.train.y), [0, 1, 2]);
+});
+
+test('NA, NaN, null and empty cells: missing alike in the target and in the features, dropped or refused alike', () => {
+  for (const marker of ['NA', 'NaN', 'null', '']) {
+    const shown = marker === '' ? 'empty cell' : marker;
+    const inFeature = parseCsv(`a,y\n1,0.5\n${marker},1.5\n3,2.5\n`, 'f.csv');
+    const inTarget = parseCsv(`a,y\n1,0.5\n2,${marker}\n3,2.5\n`, 't.csv');
+    throwsUserError(() => buildDataset(inFeature, { target: 'y' }),
+      `f.csv: row 2, column "a": missing value (${shown}) (1 row has missing or non-numeric values; ${DROP_HINT}`);
+    throwsUserError(() => buildDataset(inTarget, { target: 'y' }),
+      `t.csv: row 2, column "y": the target is missing (${shown}) (1 row has missing or non-numeric values; ${DROP_HINT}`);
+    for (const table of [inFeature, inTarget]) {
+      const built = buildDataset(table, { target: 'y', dropInvalidRows: true });
+      assert.equal(built.family, 'gaussian', `${table.file} with ${shown}`);
+      assert.deepEqual(built.train.featureNames, ['a']);
+      assert.equal(built.droppedRows, 1);
+      assert.deepEqual(Array.from(built.trainIndex), [0, 2], `${table.file} with ${shown}`);
+    }
+  }
+  // All four at once, in the features (rows 2–5) and in the target (rows 6–9): eight rows dropped and counted.
+  const table = parseCsv(
+    'a,b,y\n1,2,0.5\nNA,3,1.5\n4,NaN,2.5\nnull,5,3.5\n,6,4.5\n7,8,NA\n9,10,NaN\n11,12,null\n13,14,\n15,16,5.5\n17,18,6.5\n',
+    'all.csv');
+  throwsUserError(() => buildDataset(table, { target: 'y' }),
+    `all.csv: row 2, column "a": missing value (NA) (8 rows have missing or non-numeric values; ${DROP_HINT}`);
+  const built = buildDataset(table, { target: 'y', dropInvalidRows: true });
+  assert.equal(built.family, 'gaussian');
+  assert.deepEqual(built.train.featureNames, ['a', 'b']);
+  assert.equal(built.droppedRows, 8);
+  assert.deepEqual(Array.from(built.trainIndex), [0, 9, 10]);
+  assert.deepEqual(built.warnings.filter((w) => w.startsWith('dropped')),
+    ['dropped 8 of 11 rows with missing or non-numeric values (first: row 2, column "a": missing value (NA))']);
+});
+
+test('a column of numbers and NA cells is a feature however many cells are missing; one of NA alone is refused', () => {
+  // Three NA of four cells: still a numeric column (not "mostly text"), so it is selected and its rows reported.
+  const mostlyMissing = parseCsv('a,b,y\n1,NA,0.5\n2,NA,1.5\n3,NA,2.5\n4,7,3.5\n', 'm.csv');
+  throwsUserError(() => buildDataset(mostlyMissing, { target: 'y' }), /^m\.csv: row 1, column "b": missing value \(NA\) \(3 rows have/);
+  assert.deepEqual(buildDataset(mostlyMissing, { target: 'y', dropInvalidRows: true }).train.featureNames, ['a', 'b']);
+  throwsUserError(() => buildDataset(parseCsv('a,b,y\n1,NA,0.5\n2,null,1.5\n', 'n.csv'), { target: 'y', features: ['a', 'b'] }),
+    'n.csv: column "b" cannot be a feature: every cell is missing (empty, NA, NaN or null)');
+  // Text among them is still text: the message names the first cell that is neither a number nor missing.
+  throwsUserError(() => buildDataset(parseCsv('a,b,y\n1,NA,0.5\n2,abc,1.5\n', 't.csv'), { target: 'y', features: ['a', 'b'] }),
+    't.csv: column "b" cannot be a feature: it holds text (row 2: "abc")');
 });
 
 test('default features are the numeric columns except the target; text features are refused', () => {

@@ -37,6 +37,8 @@ const FLAG_OF_POINTER: Readonly<Record<string, string>> = {
 
 /** Spec field names that messages use as words, and how a `fit` user says the same. */
 const FIELD_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
+  // The data layer names both ways, since it does not know its caller; a `fit` user has only the flag.
+  [/\bdrop those rows with --drop-invalid-rows or, in a spec, data\.dropInvalidRows\b/g, 'pass --drop-invalid-rows to drop those rows'],
   [/\bset dropInvalidRows\b/g, 'pass --drop-invalid-rows'],
   [/\bdropInvalidRows\b/g, '--drop-invalid-rows'],
   [/\btestFraction\b/g, '--test-fraction'],

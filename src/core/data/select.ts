@@ -3,12 +3,12 @@
  * classes, a seeded train/test split and standardization with training statistics only (so that nothing about the
  * test rows leaks into the fit).
  *
- * Browser-safe: only types come from `csv.ts`.
+ * Browser-safe: only types come from `csv/`.
  */
 import { UserInputError } from '../errors';
 import { Random } from '../random';
 import type { Dataset, ExpertFamily, Standardization } from './dataset';
-import type { CsvColumn, CsvTable } from './csv';
+import type { CsvColumn, CsvColumnKind, CsvTable } from './csv';
 
 export interface SplitOptions {
   /** Standardize the features with training-row mean and population sd (default true). */
@@ -23,7 +23,10 @@ export interface BuildDatasetOptions extends SplitOptions {
   /** Default: every numeric (or mostly numeric) column except the target. */
   readonly features?: readonly string[];
   readonly family?: ExpertFamily | 'auto';
-  /** Drop rows with a missing or non-numeric feature cell, or an empty target, instead of failing. */
+  /**
+   * Drop rows with a missing or non-numeric feature or target cell instead of failing (for a text target, only an
+   * empty cell is missing). Missing: empty, or one of {@link MISSING_MARKERS} in a column of numbers.
+   */
   readonly dropInvalidRows?: boolean;
 }
 
@@ -50,6 +53,13 @@ export interface DatasetNames {
 /** Above this many classes a categorical target is probably a mistake (an id or a real-valued column). */
 const MANY_CLASSES = 50;
 
+/**
+ * Cells that mean "no value" in a column of numbers, as an empty cell does: R writes `NA` (and `NaN`), JSON-minded
+ * exports write `null`. Without this, one `NA` made a numeric target a text column with an "NA" class. In a target
+ * that holds text they stay text (a class may be called "NA"); features are always numbers.
+ */
+const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NA', 'NaN', 'null']);
+
 export function buildDataset(table: CsvTable, options: BuildDatasetOptions): BuiltDataset {
   const target = findColumn(table, options.target, 'target');
   const features = selectFeatures(table, target, options.features);
@@ -57,7 +67,8 @@ export function buildDataset(table: CsvTable, options: BuildDatasetOptions): Bui
   if (requested === 'gaussian' && target.emptyCount + target.nonNumericCount === table.rowCount) {
     rejectNonNumericColumn(table, target, 'be the target of gaussian experts');
   }
-  const { keep, dropped, firstProblem } = checkRows(table, features, target, requested === 'gaussian');
+  const numericTarget = requested === 'gaussian' || cellsOf(target).numeric;
+  const { keep, dropped, firstProblem } = checkRows(table, features, target, numericTarget);
   const warnings: string[] = [];
   if (dropped > 0) {
     if (!options.dropInvalidRows) throw withDropHint(firstProblem!, dropped);
@@ -69,7 +80,7 @@ export function buildDataset(table: CsvTable, options: BuildDatasetOptions): Bui
     warnings.push(`dropped ${dropped} of ${table.rowCount} rows with missing or non-numeric values ` +
       `(first: ${firstProblem!.message.replace(`${table.file}: `, '')})`);
   }
-  const encoded = encodeTarget(table, target, keep, requested);
+  const encoded = encodeTarget(table, target, keep, requested, numericTarget);
   const split = splitAndAssemble(
     features.map((column) => column.values),
     encoded.y,
@@ -172,9 +183,55 @@ function findColumn(table: CsvTable, name: string, role: 'target' | 'feature'): 
   );
 }
 
-/** Numeric, or more than half of its non-empty cells are numbers. */
+/** Numbers and missing cells only, or more than half of its non-missing cells are numbers. */
 export function isMostlyNumeric(column: CsvColumn, rowCount: number): boolean {
-  return column.kind === 'numeric' || column.nonNumericCount * 2 < rowCount - column.emptyCount;
+  const cells = cellsOf(column);
+  return cells.numeric || cells.textCount * 2 < rowCount - cells.missingCount;
+}
+
+/**
+ * The column's kind as {@link buildDataset} sees it: `numeric` when every cell is a number or missing (the reader's
+ * `kind` calls a column with one `NA` text). For previews that must agree with the fit.
+ */
+export function datasetColumnKind(column: CsvColumn): CsvColumnKind {
+  return cellsOf(column).numeric ? 'numeric' : 'text';
+}
+
+/** A column's cells as the dataset sees them: numbers, missing ones, and text. */
+interface ColumnCells {
+  /** Every cell is a number or missing: a column of numbers with missing values. */
+  readonly numeric: boolean;
+  /** Empty cells and the other {@link MISSING_MARKERS}. */
+  readonly missingCount: number;
+  /** Cells that are neither numbers nor missing. */
+  readonly textCount: number;
+  /** First data row (1-based) of such a cell. */
+  readonly firstTextRow?: number;
+}
+
+const columnCells = new WeakMap<CsvColumn, ColumnCells>();
+
+/**
+ * The reader types a column by its cells alone (one `NA` makes it text); here the missing markers are told apart
+ * from text. Only the reader's text columns are scanned, once each.
+ */
+function cellsOf(column: CsvColumn): ColumnCells {
+  if (column.kind === 'numeric') return { numeric: true, missingCount: column.emptyCount, textCount: 0 };
+  let cells = columnCells.get(column);
+  if (!cells) {
+    const { values, text } = column;
+    let markers = 0;
+    let textCount = 0;
+    let firstTextRow: number | undefined;
+    for (let r = 0; r < values.length; r++) {
+      if (values[r] === values[r]) continue;
+      if (MISSING_MARKERS.has(text![r])) markers++;
+      else if (textCount++ === 0) firstTextRow = r + 1;
+    }
+    cells = { numeric: textCount === 0, missingCount: markers, textCount, firstTextRow };
+    columnCells.set(column, cells);
+  }
+  return cells;
 }
 
 function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly string[] | undefined): CsvColumn[] {
@@ -214,10 +271,10 @@ function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly stri
 
 /** A column with no number at all: dropping rows cannot help, so say so whatever dropInvalidRows is. */
 function rejectNonNumericColumn(table: CsvTable, column: CsvColumn, role = 'be a feature'): never {
-  const row = column.firstNonNumericRow;
-  const detail = row === undefined
-    ? 'every cell is empty'
-    : `it holds text (row ${row}: ${JSON.stringify(column.text![row - 1])})`;
+  const row = cellsOf(column).firstTextRow;
+  const detail = row !== undefined
+    ? `it holds text (row ${row}: ${JSON.stringify(column.text![row - 1])})`
+    : column.emptyCount === table.rowCount ? 'every cell is empty' : 'every cell is missing (empty, NA, NaN or null)';
   throw new UserInputError(`${table.file}: column ${JSON.stringify(column.name)} cannot ${role}: ${detail}`, {
     file: table.file,
     column: column.name,
@@ -234,7 +291,10 @@ interface RowCheck {
   readonly firstProblem?: UserInputError;
 }
 
-/** Marks rows with a missing or non-numeric feature, or a target that is empty (or not a number for gaussian). */
+/**
+ * Marks rows with a missing or non-numeric feature, or a missing target: any cell that is not a number when the
+ * target is numeric (a column of numbers and missing cells, or gaussian experts asked for), an empty one otherwise.
+ */
 function checkRows(table: CsvTable, features: CsvColumn[], target: CsvColumn, numericTarget: boolean): RowCheck {
   const n = table.rowCount;
   const bad = new Uint8Array(n);
@@ -259,7 +319,8 @@ function checkRows(table: CsvTable, features: CsvColumn[], target: CsvColumn, nu
 function withDropHint(problem: UserInputError, dropped: number): UserInputError {
   const rows = dropped === 1 ? '1 row has' : `${dropped} rows have`;
   return new UserInputError(
-    `${problem.message} (${rows} missing or non-numeric values; fix them or set dropInvalidRows to drop those rows)`,
+    `${problem.message} (${rows} missing or non-numeric values; fix them, or drop those rows with --drop-invalid-rows or, ` +
+      'in a spec, data.dropInvalidRows)',
     problem.location,
   );
 }
@@ -286,8 +347,9 @@ function describeBadRow(
   const candidates = numericTarget ? [...features, target] : features;
   const column = candidates.find((c) => c.values[r] !== c.values[r]) ?? target;
   const cell = column.text?.[r] ?? '';
-  const problem = cell === ''
-    ? (column === target ? 'the target is missing (empty cell)' : 'missing value (empty cell)')
+  const marker = cell === '' ? 'empty cell' : cell;
+  const problem = MISSING_MARKERS.has(cell)
+    ? (column === target ? `the target is missing (${marker})` : `missing value (${marker})`)
     : `${JSON.stringify(cell)} is not a number`;
   return new UserInputError(
     `${table.file}: ${rowLabel(table, row)}, column ${JSON.stringify(column.name)}: ${problem}`,
@@ -319,9 +381,10 @@ function encodeTarget(
   target: CsvColumn,
   keep: Int32Array,
   requested: ExpertFamily | 'auto',
+  numericTarget: boolean,
 ): EncodedTarget {
   if (requested === 'gaussian') return { y: target.values, family: 'gaussian', warnings: [] };
-  if (target.kind === 'text') return encodeTextClasses(table, target, keep, requested);
+  if (!numericTarget) return encodeTextClasses(table, target, keep, requested);
   if (requested === 'auto' && !isZeroOne(target.values, keep)) {
     return { y: target.values, family: 'gaussian', warnings: [] };
   }

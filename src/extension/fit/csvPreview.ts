@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseCsv } from '../../core/data/csv';
 import type { ExpertFamily } from '../../core/data/dataset';
+import { datasetColumnKind } from '../../core/data/select';
 
 export interface ColumnPreview {
   readonly name: string;
@@ -48,11 +49,12 @@ export async function previewCsv(file: string): Promise<CsvPreview> {
   }
   const table = parseCsv(text, path.basename(file));
   const columns = table.columns.map((column): ColumnPreview => {
+    const kind = datasetColumnKind(column); // NA, NaN and null in a column of numbers are missing, as in the fit
     const distinct = new Set<string>();
-    let zeroOne = column.kind === 'numeric';
-    let integers = column.kind === 'numeric';
+    let zeroOne = kind === 'numeric';
+    let integers = kind === 'numeric';
     for (let row = 0; row < table.rowCount; row++) {
-      if (column.kind === 'numeric') {
+      if (kind === 'numeric') {
         const value = column.values[row];
         if (Number.isNaN(value)) continue;
         if (value !== 0 && value !== 1) zeroOne = false;
@@ -63,7 +65,7 @@ export async function previewCsv(file: string): Promise<CsvPreview> {
         if (cell !== '' && distinct.size <= DISTINCT_LIMIT) distinct.add(cell);
       }
     }
-    return { name: column.name, kind: column.kind, distinct: distinct.size, zeroOne: zeroOne && distinct.size > 0, integers };
+    return { name: column.name, kind, distinct: distinct.size, zeroOne: zeroOne && distinct.size > 0, integers };
   });
   return { file, columns, sampledRows: table.rowCount, complete };
 }

@@ -39,12 +39,14 @@ test('the preview infers the family as the core does: text or 0/1 → classes, o
   const dir = mkdtempSync(path.join(tmpdir(), 'moe-preview-'));
   try {
     const file = path.join(dir, 'd.csv');
-    writeFileSync(file, 'x,flag,label,amount,count\n1,0,a,1.5,3\n2,1,b,2.5,4\n3,1,a,0.1,3\n');
+    writeFileSync(file, 'x,flag,label,amount,count,rain\n1,0,a,1.5,3,NA\n2,1,b,2.5,4,0.2\n3,1,a,0.1,3,1.1\n');
     const preview = await previewCsv(file);
     const column = (name: string) => preview.columns.find((c) => c.name === name)!;
     assert.equal(inferFamily(column('flag')), 'bernoulli');
     assert.equal(inferFamily(column('label')), 'bernoulli');
     assert.equal(inferFamily(column('amount')), 'gaussian');
+    // R's NA in a column of numbers is a missing value, not a class (as in the fit: select.ts).
+    assert.equal(inferFamily(column('rain')), 'gaussian');
     assert.deepEqual(compatibleFamilies(column('count')), ['gaussian', 'bernoulli', 'categorical']);
     assert.deepEqual(compatibleFamilies(column('label')), ['bernoulli', 'categorical']);
     assert.equal(preview.complete, true);

@@ -16,7 +16,7 @@
 
 import * as charCodes from './charCodes';
 
-// Module constants, not import bindings (see csv.ts): the scanners read them once per character.
+// Module constants, not import bindings (see recordParser.ts): the scanners read them once per character.
 const { DOT, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } = charCodes;
 
 /** Significant digits that fit the exact integer accumulator (10^15 < 2^53). */

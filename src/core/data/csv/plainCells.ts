@@ -13,9 +13,9 @@
  * JavaScript reader takes that cell, so every value and every message stays the general path's.
  *
  * Memory layout (bytes): powers of ten 10^0…10^22 | two result slots | the chunk, then a 0 byte that stops every
- * scan at its end | the stage (rows × columns float64, see the table builder) | one flag per column (1: numeric).
+ * scan at its end | the stage (rows × columns float64, see columnStore.ts) | one flag per column (1: numeric).
  */
-import { ModuleBuilder } from '../kernels/wasm/assembler';
+import { ModuleBuilder } from '../../kernels/wasm/assembler';
 import { CR, DOT, LF, MINUS, ZERO } from './charCodes';
 
 const POWERS = 0;
@@ -42,13 +42,13 @@ function plainCellsModule(): WebAssembly.Module | undefined {
 }
 
 /**
- * One table's plain-cell reader: its memory holds the current chunk, the table builder's stage and the numeric
- * flags, so the function writes values where the table builder copies them from.
+ * One table's plain-cell reader: its memory holds the current chunk, the column store's stage and the numeric
+ * flags, so the function writes values where the column store copies them from.
  */
 export class PlainCellReader {
-  /** The staged rows (see TableBuilder): a view on this reader's memory. */
+  /** The staged rows (see ColumnStore): a view on this reader's memory. */
   readonly stage: Float64Array;
-  /** 1 for each column that has held no text; the table builder clears a column's flag when it turns to text. */
+  /** 1 for each column that has held no text; the column store clears a column's flag when it turns to text. */
   readonly numeric: Uint8Array;
   private readonly bytes: Uint8Array;
   private readonly results: Int32Array;
