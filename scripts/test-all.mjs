@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-// `npm test`: every tier, in order, each one's outcome, then one closing line "N passed, N failed" (totals over all
-// tiers) and a non-zero exit when anything failed.
+// `npm test`: every tier, in order, each one's outcome, the skipped tests with their reasons, then one closing line
+// "N passed, N failed, N skipped" (totals over all tiers) and a non-zero exit when anything failed.
 //
 //   typecheck    tsc -p . --noEmit                                   (counts 1 failed when it fails, nothing when it passes)
-//   unit         node --import tsx --test test/unit/**/*.test.ts      (node's test runner: "# pass N" / "# fail N")
-//   webview      node test/webview/{run,*.test}.mjs                  (each one's last "N passed, N failed" line)
-//   integration  node test/harness/runServer.mjs [--untrusted]       (mocha inside a real VS Code; its results.json;
-//                                                                     a second pass in an untrusted workspace)
+//   unit         node --import tsx --test test/unit/**/*.test.ts      (node's test runner: its TAP report, "# pass N",
+//                                                                     "# fail N", skips as "ok N - title # SKIP reason")
+//   webview      node test/webview/{run,*.test}.mjs                  (each one's last "N passed, N failed" line; these
+//                                                                     scripts never skip: no Chromium is a failure)
+//   integration  node test/harness/runServer.mjs [--untrusted]       (mocha inside a real VS Code; its results.json,
+//                                                                     pending tests with their skipReason; a second
+//                                                                     pass in an untrusted workspace)
 //   e2e          node --import tsx --test test/e2e/**/*.test.ts       (Playwright on the real workbench)
+//
+// With CI=true (CI installs every capability a test can skip for: Chromium, the Fashion-MNIST package, …), any skip
+// other than the "Untrusted workspace" tests the trusted integration pass leaves to the untrusted pass fails the run,
+// and the closing line says so.
 //
 // MOE_LAB_TIERS=unit,integration runs only the named tiers. A tier whose runner dies without reporting counts as
 // one failure. Each tier has a time bound (MOE_LAB_TIER_TIMEOUT seconds, default 1200); past it the tier's process
@@ -109,8 +116,16 @@ function listTests(dir, suffix = '.test.ts') {
     .map((f) => path.join(dir, f));
 }
 
-/** Counts from a TAP report of node's test runner ("# pass N", "# fail N", "# cancelled N"). */
-function tapCounts(file) {
+/** TAP escapes "\\" and "#" in titles and reasons with a backslash. */
+function tapUnescape(text) {
+  return text.replace(/\\n/g, ' ').replace(/\\([\\#])/g, '$1');
+}
+
+/**
+ * Counts from a TAP report of node's test runner ("# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N")
+ * and each skipped or todo test, titled with its parents ("# Subtest:" lines, nested by 4 spaces), with its reason.
+ */
+function tapReport(file) {
   let text = '';
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -124,12 +139,30 @@ function tapCounts(file) {
   const pass = num('pass');
   const fail = num('fail');
   if (pass === null || fail === null) return null;
-  return { passed: pass, failed: fail + (num('cancelled') ?? 0), skipped: (num('skipped') ?? 0) + (num('todo') ?? 0) };
+  const skips = [];
+  const titles = [];
+  for (const line of text.split('\n')) {
+    const subtest = /^( *)# Subtest: (.*)$/.exec(line);
+    if (subtest) {
+      const level = subtest[1].length / 4;
+      titles.length = level;
+      titles[level] = tapUnescape(subtest[2]);
+      continue;
+    }
+    // An unescaped " # " ends the title: the directive follows.
+    const skipped = /^( *)(?:not )?ok \d+ - (.*?) # (SKIP|TODO)\b ?(.*)$/.exec(line);
+    if (!skipped) continue;
+    const level = skipped[1].length / 4;
+    const title = [...titles.slice(0, level), tapUnescape(skipped[2])].join(' › ');
+    const reason = tapUnescape(skipped[4]).trim() || 'no reason given';
+    skips.push({ title, reason: skipped[3] === 'TODO' ? `todo: ${reason}` : reason });
+  }
+  return { passed: pass, failed: fail + (num('cancelled') ?? 0), skipped: (num('skipped') ?? 0) + (num('todo') ?? 0), skips };
 }
 
 async function nodeTestTier(name, dir, extraArgs = []) {
   const files = listTests(dir);
-  if (files.length === 0) return { passed: 0, failed: 0, note: `no ${dir}/**/*.test.ts files` };
+  if (files.length === 0) return { passed: 0, failed: 0, skipped: 0, skips: [], note: `no ${dir}/**/*.test.ts files` };
   const tap = path.join(tmp, `${name}.tap`);
   const { code, timedOut } = await run(process.execPath, [
     '--import', 'tsx',
@@ -139,8 +172,8 @@ async function nodeTestTier(name, dir, extraArgs = []) {
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
   ]);
-  const counts = tapCounts(tap);
-  if (!counts) return { passed: 0, failed: 1, note: `runner exited ${code} without a summary${timedOut ? ' (timed out)' : ''}` };
+  const counts = tapReport(tap);
+  if (!counts) return { passed: 0, failed: 1, skipped: 0, skips: [], note: `runner exited ${code} without a summary${timedOut ? ' (timed out)' : ''}` };
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // e.g. a file that failed to load outside any test
   return { ...counts, note: timedOut ? 'timed out' : undefined };
 }
@@ -149,7 +182,7 @@ const tierRunners = {
   async typecheck() {
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const { code } = await run(process.execPath, [tsc, '-p', '.', '--noEmit']);
-    return code === 0 ? { passed: 0, failed: 0, note: 'no type errors' } : { passed: 0, failed: 1, note: 'type errors' };
+    return code === 0 ? { passed: 0, failed: 0, skipped: 0, skips: [], note: 'no type errors' } : { passed: 0, failed: 1, skipped: 0, skips: [], note: 'type errors' };
   },
   unit: () => nodeTestTier('unit', 'test/unit'),
   async webview() {
@@ -157,10 +190,10 @@ const tierRunners = {
     const dir = path.join(ROOT, 'test', 'webview');
     const scripts = fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => name === 'run.mjs' || name.endsWith('.test.mjs')).sort() : [];
     if (scripts.length === 0) return { passed: 0, failed: 0, note: 'no webview test scripts' };
-    const total = { passed: 0, failed: 0 };
+    const total = { passed: 0, failed: 0, skipped: 0, skips: [] };
     for (const name of scripts) {
       const { code, output } = await run(process.execPath, [path.join(dir, name)], { capture: true });
-      const all = [...output.matchAll(/^\s*(?:[\w -]+:\s*)?(\d+) passed, (\d+) failed/gm)];
+      const all = [...output.matchAll(/^\s*(?:[\w -]+:\s*)?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/gm)];
       if (all.length === 0) {
         total.failed += 1;
         continue;
@@ -168,12 +201,15 @@ const tierRunners = {
       const last = all[all.length - 1];
       total.passed += Number(last[1]);
       total.failed += Number(last[2]) || (code !== 0 ? 1 : 0);
+      const skipped = Number(last[3] ?? 0);
+      total.skipped += skipped;
+      if (skipped > 0) total.skips.push({ title: name, reason: `${skipped} check(s) skipped (see its output above)` });
     }
     return total;
   },
   async integration() {
     // Two passes: the suite in a trusted workspace, then its "Untrusted workspace" tests in Restricted Mode.
-    const total = { passed: 0, failed: 0, skipped: 0 };
+    const total = { passed: 0, failed: 0, skipped: 0, skips: [] };
     const notes = [];
     for (const pass of ['trusted', 'untrusted']) {
       const summary = path.join(tmp, `integration-${pass}-results.json`);
@@ -193,6 +229,11 @@ const tierRunners = {
       total.passed += r.passed ?? 0;
       total.failed += (r.failed ?? 0) || (code !== 0 ? 1 : 0);
       total.skipped += r.pending ?? 0;
+      for (const t of (r.tests ?? []).filter((x) => x.state === 'pending')) {
+        // The trusted pass leaves the "Untrusted workspace" suites to the untrusted pass, which runs them.
+        const untrustedOnly = pass === 'trusted' && /^Untrusted workspace\b/.test(t.fullTitle);
+        total.skips.push({ title: `${pass} pass: ${t.fullTitle}`, reason: t.skipReason ?? 'no reason given', expected: untrustedOnly });
+      }
     }
     return notes.length ? { ...total, note: notes.join('; ') } : total;
   },
@@ -242,20 +283,31 @@ for (const tier of tiers) {
     if (tier === 'integration' || tier === 'e2e') await awaitInstaller();
     outcome = await tierRunners[tier]();
   } catch (e) {
-    outcome = { passed: 0, failed: 1, note: `error: ${e?.message ?? e}` };
+    outcome = { passed: 0, failed: 1, skipped: 0, skips: [], note: `error: ${e?.message ?? e}` };
   }
   outcome.seconds = (Date.now() - started) / 1000;
   outcomes.push({ tier, ...outcome });
-  console.log(`=== ${tier}: ${outcome.failed > 0 ? 'FAILED' : 'ok'} — ${outcome.passed} passed, ${outcome.failed} failed${outcome.skipped ? `, ${outcome.skipped} skipped` : ''}${outcome.note ? ` (${outcome.note})` : ''}, ${outcome.seconds.toFixed(1)} s`);
+  console.log(`=== ${tier}: ${outcome.failed > 0 ? 'FAILED' : 'ok'} — ${outcome.passed} passed, ${outcome.failed} failed, ${outcome.skipped ?? 0} skipped${outcome.note ? ` (${outcome.note})` : ''}, ${outcome.seconds.toFixed(1)} s`);
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 
 const passed = outcomes.reduce((n, o) => n + o.passed, 0);
 const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+const skipped = outcomes.reduce((n, o) => n + (o.skipped ?? 0), 0);
 console.log('\nTiers:');
 for (const o of outcomes) {
-  console.log(`  ${o.failed > 0 ? '✗' : '✓'} ${o.tier.padEnd(12)} ${String(o.passed).padStart(4)} passed ${String(o.failed).padStart(3)} failed${o.skipped ? ` ${o.skipped} skipped` : ''}  ${o.seconds.toFixed(1).padStart(6)} s${o.note ? `  ${o.note}` : ''}`);
+  console.log(`  ${o.failed > 0 ? '✗' : '✓'} ${o.tier.padEnd(12)} ${String(o.passed).padStart(4)} passed ${String(o.failed).padStart(3)} failed ${String(o.skipped ?? 0).padStart(3)} skipped  ${o.seconds.toFixed(1).padStart(6)} s${o.note ? `  ${o.note}` : ''}`);
 }
 console.log(`  total time ${((Date.now() - startedAll) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+
+// In CI every capability a test skips for is installed, so a skip there hides a test that should have run.
+const inCi = /^(1|true)$/i.test(process.env.CI ?? '');
+const skips = outcomes.flatMap((o) => (o.skips ?? []).map((s) => ({ ...s, tier: o.tier })));
+const unexpected = inCi ? skips.filter((s) => !s.expected) : [];
+if (skips.length > 0) {
+  console.log(`\nSkipped (${skips.length}):`);
+  for (const s of skips) console.log(`  ${unexpected.includes(s) ? '✗' : '-'} ${s.tier}: ${s.title} — ${s.reason}`);
+}
+const ciNote = unexpected.length > 0 ? ` — FAILED: CI=true and ${unexpected.length} skipped other than the untrusted-workspace ones (marked ✗ above)` : '';
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped${ciNote}`);
+process.exit(failed > 0 || unexpected.length > 0 ? 1 : 0);

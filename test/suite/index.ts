@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
+import { SKIP_REASON } from './skip';
 
 export interface TestRecord {
   fullTitle: string;
@@ -16,6 +17,8 @@ export interface TestRecord {
   state: 'passed' | 'failed' | 'pending';
   durationMs?: number;
   error?: { message: string; stack?: string };
+  /** A pending test: why (see `skipBecause` in helpers.ts). */
+  skipReason?: string;
 }
 
 export interface SuiteResults {
@@ -47,6 +50,15 @@ function writeResults(file: string, results: SuiteResults): void {
 function errorOf(err: unknown): { message: string; stack?: string } {
   if (err instanceof Error) return { message: err.message, stack: err.stack };
   return { message: String(err) };
+}
+
+/** The reason `skipBecause` recorded on the test or on a suite around it. */
+function skipReasonOf(test: Mocha.Runnable): string {
+  for (let node: Mocha.Runnable | Mocha.Suite | undefined = test; node; node = node.parent) {
+    const reason = (node as unknown as Record<string, unknown>)[SKIP_REASON];
+    if (typeof reason === 'string') return reason;
+  }
+  return 'no reason given (this.skip() without skipBecause)';
 }
 
 function loadMocha(): typeof import('mocha') {
@@ -99,6 +111,7 @@ export async function run(): Promise<void> {
             state,
             durationMs: t.duration,
             error: err === undefined ? undefined : errorOf(err),
+            skipReason: state === 'pending' ? skipReasonOf(t) : undefined,
           });
           results[state] += 1;
         };

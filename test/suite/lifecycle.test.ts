@@ -19,6 +19,7 @@ import { validateSpecObject } from '../../src/core/spec/validate';
 import { COMMANDS } from '../../src/extension/commands';
 import type { RunOutcome } from '../../src/extension/run/runManager';
 import { moeLab, readJson, sleep, waitFor, workspaceRoot } from './helpers';
+import { skipBecause } from './skip';
 
 type Json = Record<string, unknown>;
 
@@ -104,7 +105,7 @@ suite('Concurrency and lifecycle', function () {
   this.timeout(240_000);
 
   suiteSetup(async function () {
-    if (!vscode.workspace.isTrusted) this.skip(); // the untrusted pass runs only "Untrusted workspace"
+    if (!vscode.workspace.isTrusted) skipBecause(this, 'needs a trusted workspace; the untrusted pass runs only "Untrusted workspace"');
     await moeLab();
     fs.mkdirSync(labDir(), { recursive: true });
   });
@@ -310,7 +311,7 @@ suite('Untrusted workspace', function () {
     Promise.race([Promise.resolve(work), sleep(15_000).then(() => Promise.reject(new Error(`${what} did not return within 15 s`)))]);
 
   suiteSetup(function () {
-    if (!expectUntrusted && vscode.workspace.isTrusted) this.skip(); // runs under `runServer.mjs --untrusted`
+    if (!expectUntrusted && vscode.workspace.isTrusted) skipBecause(this, 'runs in the untrusted-workspace pass (runServer.mjs --untrusted)');
   });
 
   test('the folder is in Restricted Mode and MoE Lab is active in it (limited support)', async () => {

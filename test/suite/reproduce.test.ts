@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/extension/commands';
 import type { ReproduceOutcome } from '../../src/extension/reproduce/reproduceCommand';
 import { moeLab, readJson, sleep, waitFor, workspaceRoot } from './helpers';
+import { skipBecause } from './skip';
 
 interface ResultsJson {
   quick: boolean;
@@ -50,7 +51,7 @@ suite('Reproduce Paper Experiments', function () {
   this.timeout(240_000);
 
   suiteSetup(function () {
-    if (!vscode.workspace.isTrusted) this.skip(); // the untrusted pass runs only "Untrusted workspace"
+    if (!vscode.workspace.isTrusted) skipBecause(this, 'needs a trusted workspace; the untrusted pass runs only "Untrusted workspace"');
   });
 
   test('a quick reproduction writes report.md and results.json into the results folder and opens its charts in the panel', async () => {
@@ -146,7 +147,7 @@ suite('Untrusted workspace: Reproduce Paper Experiments', function () {
   this.timeout(60_000);
 
   suiteSetup(function () {
-    if (vscode.workspace.isTrusted) this.skip(); // runs under `runServer.mjs --untrusted`
+    if (vscode.workspace.isTrusted) skipBecause(this, 'runs in the untrusted-workspace pass (runServer.mjs --untrusted)');
   });
 
   test('the reproduction is refused at once and writes nothing', async () => {

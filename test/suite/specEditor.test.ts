@@ -225,7 +225,7 @@ suite('Spec editor', function () {
     assert.equal(document.isDirty, false);
   });
 
-  test('a spec written with the form validates and runs, and its run is listed', async function () {
+  test('a spec written with the form validates and runs, and its run is listed', async () => {
     const uri = writeSpec('written.moe.json', '{}\n');
     await openInForm(uri);
     const document = documentOf(uri);
@@ -258,11 +258,6 @@ suite('Spec editor', function () {
     assert.deepEqual(Object.keys(JSON.parse(text)), ['name', 'data', 'model', 'solvers', 'stopping', 'init', 'resultsDir'], 'keys in schema order');
     assert.ok(await document.save());
 
-    const commands = await vscode.commands.getCommands(true);
-    if (!commands.includes('moeLab.runExperiment')) {
-      this.skip();
-      return;
-    }
     const run = await post(uri, { type: 'run' });
     assert.deepEqual(run, { ok: true });
     const resultsRoot = path.join(workspaceRoot(), 'runs-form');

@@ -1,7 +1,8 @@
 /**
- * Solvers against what the mathematics guarantees: EM never decreases the objective; each M-step block is a
- * maximizer of Q (its gradient is ~0); Gradient EM with one step is GD, and with many steps approaches EM; EM
- * recovers known parameters at high SNR; EM, a tuned GD and Adam reach the same optimum on an easy problem.
+ * Solvers against what the mathematics guarantees: EM never decreases the (penalized) objective; each M-step block
+ * is a maximizer of Q (its gradient is ~0; with a ridge on gaussian experts, each conditional maximization of ECM);
+ * Gradient EM with one step is GD, and with many steps approaches EM; EM recovers known parameters at high SNR, a
+ * symmetric model with β₂ = −β₁ included; EM, a tuned GD and Adam reach the same optimum on an easy problem.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { createGd } from '../../src/core/solvers/gd';
 import { createGradientEm } from '../../src/core/solvers/gradientEm';
 import { emUpdate } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
-import type { FullParams } from '../../src/core/model/params';
+import { expandParams, type FullParams } from '../../src/core/model/params';
 import { datasetFrom, synthetic } from './helpers';
 
 const STOP = { maxIterations: 60, tolerance: 0, timeBudgetSeconds: 0 };
@@ -77,15 +78,27 @@ for (const { name, data, shape } of monotoneCases) {
   });
 
   test(`each M-step block maximizes Q (its gradient is ~0): ${name}`, () => {
-    if (shape.ridge > 0 && shape.family === 'gaussian') return; // ECM: β is solved with σ held; covered by monotonicity
     const layout = new ParamLayout({ ...shape, p: data.p });
     const theta = initialParameters(layout, data, { strategy: 'random', seed: 5, perturbation: 0 });
     const ev = evaluate(layout, data, theta);
     const { theta: next } = emUpdate(layout, data, theta, ev);
-    const gradQ = gradientQ(layout, data, next, evaluate(layout, data, next), ev.resp, new Float64Array(layout.size));
+    const gradientOfQAt = (point: Float64Array) => gradientQ(layout, data, point, evaluate(layout, data, point), ev.resp, new Float64Array(layout.size));
+    const gradQ = gradientOfQAt(next);
+    if (isEcm(layout)) {
+      // ECM: β maximizes the penalized Q with σ held at σᵗ, then σ maximizes Q given that β. Each conditional
+      // maximization has a zero gradient of its block where it was taken: β's at (β⁺, σᵗ), σ's and the gate's at θ⁺.
+      const sigmaHeld = next.slice();
+      sigmaHeld.set(theta.subarray(layout.sigmaOffset), layout.sigmaOffset);
+      gradQ.set(gradientOfQAt(sigmaHeld).subarray(layout.betaOffset, layout.sigmaOffset), layout.betaOffset);
+    }
     const worst = Math.max(...gradQ.map(Math.abs)) / data.n;
     assert.ok(worst < 1e-7, `largest |∂Q/∂θ|/n after the M-step: ${worst}`);
   });
+}
+
+/** Gaussian experts with a ridge and a free σ: EM's M-step is two conditional maximizations (see mstep.ts). */
+function isEcm(layout: ParamLayout): boolean {
+  return layout.shape.family === 'gaussian' && layout.shape.ridge > 0 && layout.sigmaCount > 0;
 }
 
 test('Gradient EM with one step makes exactly the iterates of GD with the same η', () => {
@@ -109,31 +122,52 @@ test('Gradient EM approaches the EM step as the number of inner steps grows', ()
   assert.ok(gaps[gaps.length - 1] < 1e-3 * distance(theta), `gaps ${gaps}`);
 });
 
-function recover(kind: 'linear' | 'logistic', experts: number, samples: number, snr: number, restarts: number) {
-  const { data, truth } = synthetic({ kind, experts, dim: 3, samples, snr, seed: 100 + experts, symmetric: false });
-  const layout = new ParamLayout({ family: kind === 'linear' ? 'gaussian' : 'bernoulli', K: experts, p: data.p, C: kind === 'linear' ? 0 : 2, gate: 'softmax', symmetric: false, ridge: 0 });
+/** EM's best of `restarts` random starts on synthetic data; `symmetric` for the truth, `symmetricModel` for the fit. */
+function recover(kind: 'linear' | 'logistic', experts: number, samples: number, snr: number, restarts: number, symmetric = false, symmetricModel = symmetric) {
+  const { data, truth } = synthetic({ kind, experts, dim: 3, samples, snr, seed: 100 + experts, symmetric });
+  const layout = new ParamLayout({ family: kind === 'linear' ? 'gaussian' : 'bernoulli', K: experts, p: data.p, C: kind === 'linear' ? 0 : 2, gate: 'softmax', symmetric: symmetricModel, ridge: 0 });
   let best: ReturnType<typeof runToEnd> | undefined;
   for (let restart = 0; restart < restarts; restart++) {
     const theta0 = initialParameters(layout, data, { strategy: 'random', seed: restart, perturbation: 0 });
     const run = runToEnd(createEm(), layout, data, theta0, { maxIterations: 300, tolerance: 1e-9, timeBudgetSeconds: 0 }, truth);
     if (!best || run.result.objective > best.result.objective) best = run;
   }
-  return best!.result;
+  return { ...best!, layout, truth };
+}
+
+/** Whether the second expert's coefficients are exactly minus the first's (β₂ = −β₁). */
+function opposite(beta: Float64Array, p: number): boolean {
+  return Array.from(beta.subarray(0, p)).every((v, j) => beta[p + j] === -v);
 }
 
 test('EM recovers K=2 symmetric linear experts at high SNR (random starts, best of 3)', () => {
-  const result = recover('linear', 2, 2000, 6, 3);
+  const symmetric = recover('linear', 2, 2000, 6, 3, true);
+  const { layout, truth, result } = symmetric;
+  assert.ok(opposite(truth.beta, truth.p), 'the synthetic truth has β₂* = −β₁*');
+  // The model has one coefficient block and one σ, and its fitted experts are β̂ and −β̂.
+  assert.equal(layout.expertBlocks, 1);
+  assert.equal(layout.sigmaCount, 1);
+  const fitted = expandParams(layout, symmetric.theta);
+  assert.ok(opposite(fitted.beta, fitted.p), `fitted experts ${Array.from(fitted.beta)}`);
+  assert.equal(fitted.sigma![0], fitted.sigma![1]);
   assert.ok(result.parameterError! < 0.05, `parameter error ${result.parameterError}`);
   assert.ok(result.gateError! < 0.25, `gate error ${result.gateError}`);
+  // The constraint holds in the truth, so the free model (p + 1 more parameters: a second β and σ) gains little:
+  // 2(ℓ_free − ℓ_sym) is χ² with p + 1 = 5 degrees of freedom (Wilks), below its 99.9 % quantile 20.5. Nested
+  // models: ℓ_free ≥ ℓ_sym at their optima.
+  const free = recover('linear', 2, 2000, 6, 3, true, false);
+  assert.equal(free.layout.expertBlocks, 2);
+  const gain = free.result.logLik - result.logLik;
+  assert.ok(gain >= -1e-6 && 2 * gain < 20.5, `ℓ_free − ℓ_sym = ${gain}`);
 });
 
 test('EM recovers K=4 linear experts at high SNR (random starts, best of 4)', () => {
-  const result = recover('linear', 4, 1500, 8, 4);
+  const { result } = recover('linear', 4, 1500, 8, 4);
   assert.ok(result.parameterError! < 0.05, `parameter error ${result.parameterError}`);
 });
 
 test('EM recovers K=2 logistic experts at high SNR (random starts, best of 3)', () => {
-  const result = recover('logistic', 2, 4000, 8, 3);
+  const { result } = recover('logistic', 2, 4000, 8, 3);
   assert.ok(result.parameterError! < 0.2, `parameter error ${result.parameterError}`);
 });
 
