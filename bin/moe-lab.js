@@ -6,6 +6,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const bundle = path.join(__dirname, '..', 'dist', 'cli.js');
 if (!fs.existsSync(bundle)) {
-  require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, '..', 'esbuild.mjs')], { stdio: 'inherit' });
+  // esbuild.mjs resolves its inputs against the working directory: build from the package root.
+  const root = path.join(__dirname, '..');
+  require('node:child_process').execFileSync(process.execPath, [path.join(root, 'esbuild.mjs')], { stdio: 'inherit', cwd: root });
 }
 require(bundle);
