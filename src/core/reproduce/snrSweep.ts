@@ -134,7 +134,8 @@ export async function runSnrSweep(options: ReproduceOptions): Promise<SnrSweepRe
       emTraces.push(em.result.trace);
       if (em.result.converged) emConverged++;
       observed.push(observedRate(em.iterates!));
-      const mim = missingInformation(layout, data.train, em.theta);
+      // The predicted rate describes EM at a stationary point only (docs/stopping.md).
+      const mim = em.result.converged ? missingInformation(layout, data.train, em.theta) : undefined;
       predicted.push(mim ? mim.spectralRadius : Number.NaN);
       const target = em.result.logLik;
       const firstWithin = (logLiks: number[]) => logLiks.findIndex((l) => (target - l) / n <= settings.objectiveTolerance);
