@@ -319,3 +319,18 @@ test('datasetFromArrays follows the same split and standardization path', () => 
   assert.equal(stats.scale[1], 1);
   assert.throws(() => datasetFromArrays(new Float64Array(3), new Float64Array(2), names), /expected 2 × 2/);
 });
+
+test('a numeric target of a few integer codes is fitted as numbers with a warning that names the switch to classes', () => {
+  const codes = Array.from({ length: 30 }, (_, i) => `${i},${i % 3}`).join('\n');
+  const coded = buildDataset(parseCsv(`x,target\n${codes}\n`, 'wine012.csv'), { target: 'target' });
+  assert.equal(coded.family, 'gaussian');
+  const warning = coded.warnings.find((w) => /class codes/.test(w));
+  assert.ok(warning, coded.warnings.join('\n'));
+  assert.match(warning, /3 distinct values, all integers \(0, 1, 2\).*--expert categorical/);
+  // Asked for classes, it is quiet; real numbers, many integers, or too few rows per value are not class codes.
+  assert.ok(!buildDataset(parseCsv(`x,target\n${codes}\n`, 'w.csv'), { target: 'target', family: 'categorical' }).warnings.some((w) => /class codes/.test(w)));
+  const measured = Array.from({ length: 30 }, (_, i) => `${i},${(i % 3) + 0.5}`).join('\n');
+  assert.ok(!buildDataset(parseCsv(`x,y\n${measured}\n`, 'm.csv'), { target: 'y' }).warnings.some((w) => /class codes/.test(w)));
+  const counts = Array.from({ length: 60 }, (_, i) => `${i},${i % 20}`).join('\n');
+  assert.ok(!buildDataset(parseCsv(`x,y\n${counts}\n`, 'c.csv'), { target: 'y' }).warnings.some((w) => /class codes/.test(w)));
+});

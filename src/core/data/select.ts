@@ -386,9 +386,31 @@ function encodeTarget(
   if (requested === 'gaussian') return { y: target.values, family: 'gaussian', warnings: [] };
   if (!numericTarget) return encodeTextClasses(table, target, keep, requested);
   if (requested === 'auto' && !isZeroOne(target.values, keep)) {
-    return { y: target.values, family: 'gaussian', warnings: [] };
+    return { y: target.values, family: 'gaussian', warnings: classCodeWarning(target, keep) };
   }
   return encodeNumericClasses(table, target, keep, requested === 'auto' ? 'bernoulli' : requested);
+}
+
+/** At most this many distinct integer values in a numeric target look like class codes. */
+const CLASS_CODE_LIMIT = 10;
+
+/**
+ * A numeric target with a handful of distinct integers (0/1/2 for three classes, as scikit-learn ships Wine) is
+ * fitted as a regression when nothing says otherwise; say so, and how to fit classes instead.
+ */
+function classCodeWarning(target: CsvColumn, keep: Int32Array): string[] {
+  const distinct = new Set<number>();
+  for (let k = 0; k < keep.length; k++) {
+    const v = target.values[keep[k]];
+    if (!Number.isInteger(v)) return [];
+    distinct.add(v);
+    if (distinct.size > CLASS_CODE_LIMIT) return [];
+  }
+  if (distinct.size < 2 || keep.length < 3 * distinct.size) return [];
+  const values = [...distinct].sort((a, b) => a - b);
+  return [
+    `the target "${target.name}" has only ${values.length} distinct values, all integers (${values.join(', ')}): if they are class codes, fit classifier experts with --expert categorical (in a spec, "model": { "expert": "categorical" }); they are fitted as numbers with gaussian experts now`,
+  ];
 }
 
 function isZeroOne(values: Float64Array, keep: Int32Array): boolean {

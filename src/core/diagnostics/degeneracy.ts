@@ -142,9 +142,12 @@ export class DegeneracyWatch {
       // Exact for a non-symmetric expert: when its largest class probability is the true class on every row,
       // scaling its coefficients up raises every row's p_ik, and with it ℓ, without bound.
       const separates = !layout.shape.symmetric && classifiesEveryRow(probs, data, layout, block, ev.K);
-      if (separates || (growing && weight > 0 && crossEntropy / weight < PERFECT_FIT)) {
+      if (separates) {
         this.report(iteration, 'separation', name,
-          `separation: ${layout.shape.symmetric ? 'the experts\'' : `expert ${block + 1}'s`} classes are separable (‖β‖ = ${norm.toPrecision(3)} and growing, training cross-entropy ${(crossEntropy / weight).toExponential(1)}), so ℓ approaches its supremum only as the coefficients grow without bound and has no finite maximum; add a ridge (--ridge, model.ridge) to get one`);
+          `separation: expert ${block + 1} gives every row its own class as the most likely one (‖β‖ = ${norm.toPrecision(3)}), so its classes are separable: ℓ rises without bound as its coefficients are scaled up and has no finite maximum; add a ridge (--ridge, model.ridge) to get one`);
+      } else if (growing && weight > 0 && crossEntropy / weight < PERFECT_FIT) {
+        this.report(iteration, 'separation', name,
+          `separation: ${layout.shape.symmetric ? "the experts'" : `expert ${block + 1}'s`} classes are separable (‖β‖ = ${norm.toPrecision(3)} and growing, training cross-entropy ${(crossEntropy / weight).toExponential(1)}), so ℓ approaches its supremum only as the coefficients grow without bound and has no finite maximum; add a ridge (--ridge, model.ridge) to get one`);
       }
     }
   }
