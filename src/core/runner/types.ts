@@ -3,6 +3,7 @@
  * stops, and the `RunEvent` stream that carries them (to the CLI, the extension's worker and the panel).
  * Plain JSON-serializable data only: these objects cross thread and webview boundaries.
  */
+import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { InnerStats } from '../solvers/mstep';
 import type { ExperimentSpec, SolverName } from '../spec/types';
 
@@ -133,5 +134,10 @@ export type RunEvent =
       readonly resultsDir?: string;
       readonly cancelled: boolean;
       readonly seconds: number;
+      /** Experts in the order of `labelAlignment.reference` (the best optimum) in every run. */
       readonly results: SolverResult[];
+      /** The distinct optima among the stationary runs, best first (src/core/diagnostics/optima.ts). */
+      readonly optima?: Optimum[];
+      /** Which run the expert labels were aligned to (absent when no run had finite parameters). */
+      readonly labelAlignment?: LabelAlignment;
     };
