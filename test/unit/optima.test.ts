@@ -72,7 +72,7 @@ function reorderedResult(result: SolverResult, order: readonly number[], restart
     restart,
     params: paramsToJson(reordered(paramsFromJson(result.params), order)),
     paramsRaw: paramsToJson(reordered(paramsFromJson(result.paramsRaw), order)),
-    trace: result.trace.map((report) => ({ ...report, mixingWeights: order.map((k) => report.mixingWeights[k]), notes: [`expert ${order.indexOf(0) + 1}: a note about the original first one`] })),
+    trace: result.trace.map((report) => ({ ...report, mixingWeights: order.map((k) => report.mixingWeights[k]), notes: ['expert 2: as said while the run went on'] })),
   };
 }
 
@@ -112,7 +112,9 @@ test('a relabelled copy of a fit: the exact permutation is recovered, it is grou
     results[1].trace.forEach((report, t) =>
       report.mixingWeights.forEach((weight, k) => assert.ok(Math.abs(weight - fit.trace[t].mixingWeights[k]) < 1e-15, `iteration ${t}, expert ${k + 1}`)),
     );
-    assert.equal(results[1].trace[0].notes?.[0], 'expert 1: a note about the original first one', 'expert numbers in notes follow the new labels');
+    assert.deepEqual(results[1].expertOrder, inverse(order), 'the relabelled run says which of its own experts each label is');
+    assert.equal(results[1].trace[0].notes?.[0], copyResult.trace[0].notes?.[0], 'notes keep the numbers the warnings used while the run went on');
+    assert.equal(results[0].expertOrder, undefined);
 
     const { optima } = groupOptima([fit, copyResult]);
     assert.equal(optima.length, 1, 'a relabelled copy is the same optimum');

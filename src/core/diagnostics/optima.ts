@@ -161,8 +161,9 @@ export function relativeParameterDistance(a: FullParams, b: FullParams): number 
 /**
  * Every run's experts put in the order of a reference run: the best stationary run (highest objective among
  * those that `converged`), or the best finite run when none converged. Parameters (standardized and raw), the
- * per-iteration mixing weights and the expert numbers in the trace's notes are relabelled; runs already in the
- * reference's order are returned as they are.
+ * per-iteration mixing weights are relabelled; runs already in the
+ * reference's order are returned as they are. Notes and warnings keep the numbers the run used while it went on
+ * (they were said before the reference was known); a relabelled result's `expertOrder` translates them.
  */
 export function alignRunLabels(results: readonly SolverResult[]): { results: SolverResult[]; alignment?: LabelAlignment } {
   const usable = results.filter(hasFiniteParams);
@@ -226,34 +227,24 @@ export function groupOptima(results: readonly SolverResult[]): OptimaGrouping {
   return { optima, notStationary };
 }
 
-/** A result with its experts reordered: expert k becomes the old expert permutation[k]. */
+/**
+ * A result with its experts reordered: expert k becomes the old expert permutation[k]. The notes in its trace keep
+ * the run's own numbers, as the warnings said them while the run went on; `expertOrder` maps one to the other.
+ */
 function relabelResult(result: SolverResult, permutation: readonly number[]): SolverResult {
   if (permutation.every((k, index) => k === index)) return result;
-  const newLabel = new Array<number>(permutation.length);
-  permutation.forEach((old, k) => (newLabel[old] = k));
   return {
     ...result,
     params: relabelParams(result.params, permutation),
     paramsRaw: relabelParams(result.paramsRaw, permutation),
-    trace: result.trace.map((report) => ({
-      ...report,
-      mixingWeights: permutation.map((old) => report.mixingWeights[old]),
-      ...(report.notes ? { notes: report.notes.map((note) => renumberExperts(note, newLabel)) } : {}),
-    })),
+    trace: result.trace.map((report) => ({ ...report, mixingWeights: permutation.map((old) => report.mixingWeights[old]) })),
+    expertOrder: [...permutation],
   };
 }
 
 function relabelParams(params: ParamsJson, permutation: readonly number[]): ParamsJson {
   if (permutation.every((k, index) => k === index)) return params;
   return paramsToJson(permuteExperts(paramsFromJson(params), permutation));
-}
-
-/** "expert 2 …" → "expert 1 …" when old expert 2 (index 1) is now label 1 (index 0). */
-function renumberExperts(text: string, newLabel: readonly number[]): string {
-  return text.replace(/\bexpert (\d+)\b/g, (match, digits: string) => {
-    const label = newLabel[Number(digits) - 1];
-    return label === undefined ? match : `expert ${label + 1}`;
-  });
 }
 
 function centredGate(params: FullParams): Float64Array {

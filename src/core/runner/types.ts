@@ -93,6 +93,12 @@ export interface SolverResult {
   readonly cappedMSteps?: number;
   /** EM only, small models: the predicted local rate at the final iterate. */
   readonly missingInformation?: { spectralRadius: number; eigenvalues: number[] };
+  /**
+   * Present when this run's experts were relabelled to the best optimum's order (src/core/diagnostics/optima.ts):
+   * expert k (0-based) here is the run's own expert expertOrder[k]. Notes and warnings, said while the run went on,
+   * use the run's own numbers.
+   */
+  readonly expertOrder?: number[];
   /** True for the restart with the highest final objective, per solver. */
   best: boolean;
   readonly trace: IterationReport[];
