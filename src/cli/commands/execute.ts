@@ -2,7 +2,7 @@
  * Runs a resolved spec and prints it: a live progress line on a terminal and a compact table, or exactly one
  * JSON document with `--json`. Ctrl-C cancels the run and keeps what was computed.
  */
-import { OPTIMUM_OBJECTIVE_TOLERANCE, type LabelAlignment, type Optimum, type RunLabel } from '../../core/diagnostics/optima';
+import { formatRuns, OPTIMUM_OBJECTIVE_TOLERANCE, type LabelAlignment, type Optimum } from '../../core/diagnostics/optima';
 import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
@@ -122,25 +122,6 @@ function optimaLines(optima: readonly Optimum[], results: readonly SolverResult[
 function alignmentLine({ reference, relabelled }: LabelAlignment): string {
   const moved = relabelled.length === 0 ? 'no run needed relabelling' : `experts relabelled in ${formatRuns(relabelled)}`;
   return `expert labels aligned to ${reference.solver} restart ${reference.restart + 1} (the best optimum) in every run: ${moved}`;
-}
-
-/** "em 1-3, 5; adam 2" (restarts 1-based, as in the table). */
-function formatRuns(runs: readonly RunLabel[]): string {
-  const bySolver = new Map<string, number[]>();
-  for (const run of runs) bySolver.set(run.solver, [...(bySolver.get(run.solver) ?? []), run.restart + 1]);
-  return [...bySolver].map(([solver, restarts]) => `${solver} ${restartRanges(restarts)}`).join('; ');
-}
-
-function restartRanges(restarts: number[]): string {
-  const sorted = [...restarts].sort((a, b) => a - b);
-  const ranges: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    ranges.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return ranges.join(', ');
 }
 
 function formatMetric(value: number | undefined, percent: boolean): string {

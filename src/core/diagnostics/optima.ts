@@ -24,7 +24,7 @@ import { permutations } from './parameterError';
 /**
  * Two stationary runs reach the same optimum only if their objectives F agree within this, relative:
  * |F_a − F_b| ≤ 1e-5·(1 + |F|). The stopping rule lets a run stop with ‖∇F/n‖ up to 1e-3 (docs/stopping.md),
- * which leaves it short of the maximum by up to about n·‖∇F/n‖²/(2c): on NOdata (126 rows) EM, GD and Adam stop
+ * which leaves it short of the maximum by up to about n·‖∇F/n‖²/(2c): on NOdata (88 rows) EM, GD and Adam stop
  * at one optimum up to 7e-5 nats apart (8e-7 relative), so 1e-6 would split it; 1e-5 leaves a margin of ten.
  */
 export const OPTIMUM_OBJECTIVE_TOLERANCE = 1e-5;
@@ -36,6 +36,9 @@ export const OPTIMUM_OBJECTIVE_TOLERANCE = 1e-5;
 export const OPTIMUM_PARAMETER_TOLERANCE = 1e-2;
 /** Up to this many experts, the best relabelling is found by trying all K! of them (720). */
 export const BRUTE_FORCE_MAX_EXPERTS = 6;
+
+/** A run's final result; its trace is not needed to group optima (the panel has results without traces). */
+export type FinalResult = Omit<SolverResult, 'trace'>;
 
 /** One run of a multi-start fit (restart is the 0-based index used in JSON and file names). */
 export interface RunLabel {
@@ -187,9 +190,9 @@ export function alignRunLabels(results: readonly SolverResult[]): { results: Sol
  * after the best relabelling, within OPTIMUM_PARAMETER_TOLERANCE. Each run joins the first (best) optimum it
  * matches, comparing with that optimum's representative. Other runs are listed in `notStationary`.
  */
-export function groupOptima(results: readonly SolverResult[]): OptimaGrouping {
+export function groupOptima(results: readonly FinalResult[]): OptimaGrouping {
   const stationary = results.filter((r) => r.stopReason === 'converged' && Number.isFinite(r.objective) && hasFiniteParams(r)).sort(byObjectiveThenLabel);
-  const groups: { representative: SolverResult; params: FullParams; members: SolverResult[]; spread: number }[] = [];
+  const groups: { representative: FinalResult; params: FullParams; members: FinalResult[]; spread: number }[] = [];
   for (const result of stationary) {
     const params = paramsFromJson(result.params);
     const group = groups.find(
@@ -268,16 +271,36 @@ function assertSameShape(a: FullParams, b: FullParams): void {
   }
 }
 
-function hasFiniteParams(result: SolverResult): boolean {
-  const { W, beta, sigma } = result.params;
-  return [W, beta, sigma ?? []].every((values) => (values as unknown[]).flat(2).every((v) => Number.isFinite(v)));
+/** "em 1-3, 5; adam 2": runs by solver, restarts counted from 1 as people read them, consecutive ones as ranges. */
+export function formatRuns(runs: readonly RunLabel[], solverName: (solver: SolverName) => string = (solver) => solver): string {
+  const bySolver = new Map<SolverName, number[]>();
+  for (const run of [...runs].sort(byLabel)) bySolver.set(run.solver, [...(bySolver.get(run.solver) ?? []), run.restart + 1]);
+  return [...bySolver].map(([solver, restarts]) => `${solverName(solver)} ${restartRanges(restarts)}`).join('; ');
 }
 
-function bestOf(results: readonly SolverResult[]): SolverResult | undefined {
+function restartRanges(sorted: readonly number[]): string {
+  const ranges: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    ranges.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return ranges.join(', ');
+}
+
+/** False also for a result without parameters (a stored run as the panel may receive it). */
+function hasFiniteParams(result: FinalResult): boolean {
+  const params = result.params as ParamsJson | undefined;
+  if (!params || !Array.isArray(params.W) || !Array.isArray(params.beta)) return false;
+  return [params.W, params.beta, params.sigma ?? []].every((values) => (values as unknown[]).flat(2).every((v) => Number.isFinite(v)));
+}
+
+function bestOf<T extends FinalResult>(results: readonly T[]): T | undefined {
   return results.filter((r) => Number.isFinite(r.objective)).sort(byObjectiveThenLabel)[0];
 }
 
-function byObjectiveThenLabel(a: SolverResult, b: SolverResult): number {
+function byObjectiveThenLabel(a: FinalResult, b: FinalResult): number {
   return b.objective - a.objective || byLabel(a, b);
 }
 
