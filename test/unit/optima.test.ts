@@ -16,16 +16,19 @@ import {
   cheapestAssignment,
   expertPermutation,
   groupOptima,
+  permuteExperts,
   OPTIMUM_OBJECTIVE_TOLERANCE,
   OPTIMUM_PARAMETER_TOLERANCE,
   relativeParameterDistance,
 } from '../../src/core/diagnostics/optima';
 import { permutations } from '../../src/core/diagnostics/parameterError';
-import { paramsFromJson, paramsToJson, type FullParams } from '../../src/core/model/params';
+import { evaluate } from '../../src/core/model/evaluate';
+import { packParams, paramsFromJson, paramsToJson, type FullParams } from '../../src/core/model/params';
+import { loadData } from '../../src/core/runner/loadData';
 import { minimumCostAssignment } from '../../src/core/optim/assignment';
 import { Random } from '../../src/core/random';
 import type { RunSummary } from '../../src/core/runner/results';
-import { runExperiment } from '../../src/core/runner/runExperiment';
+import { modelLayout, runExperiment } from '../../src/core/runner/runExperiment';
 import type { RunEvent, SolverResult } from '../../src/core/runner/types';
 import { validateSpecObject } from '../../src/core/spec/validate';
 
@@ -120,6 +123,22 @@ test('a relabelled copy of a fit: the exact permutation is recovered, it is grou
     assert.equal(optima.length, 1, 'a relabelled copy is the same optimum');
     assert.equal(optima[0].starts, 2);
     assert.ok(optima[0].spread < 1e-12, `spread ${optima[0].spread}`);
+  }
+});
+
+test('every relabelling of a softmax-gated fit has the same log-likelihood (the gate re-referenced to the new last expert)', async () => {
+  const validated = validateSpecObject({ ...noData(['em']), model: { experts: 3, expert: 'gaussian', gate: 'softmax' }, init: { strategy: 'kmeans', seed: 1, restarts: 1 } });
+  assert.ok(validated.ok);
+  const data = await loadData(validated.spec, { baseDir: PUBLIC });
+  const layout = modelLayout(validated.spec, data);
+  const [fit] = (await threeExpertFit()).results;
+  const logLik = (params: FullParams) => evaluate(layout, data.train, packParams(layout, params)).logLik;
+  const original = logLik(paramsFromJson(fit.params));
+  assert.ok(Math.abs(original - fit.logLik) < 1e-9 * (1 + Math.abs(original)), 'the stored parameters give the stored ℓ');
+  for (const order of permutations(3)) {
+    const relabelled = permuteExperts(paramsFromJson(fit.params), order);
+    assert.ok(Math.abs(logLik(relabelled) - original) < 1e-9 * (1 + Math.abs(original)), `order [${order}]: ℓ ${logLik(relabelled)} vs ${original}`);
+    assert.deepEqual(Array.from(relabelled.W.subarray(2 * relabelled.p)), new Array(relabelled.p).fill(0), 'the last gate row is the reference, 0');
   }
 });
 
