@@ -80,7 +80,7 @@ export async function executeRun(
     if (result.best) process.stdout.write(`  ${result.solver} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
   }
   if (finished.optima) process.stdout.write(optimaLines(finished.optima, finished.results) + '\n');
-  if (finished.labelAlignment) process.stdout.write(alignmentLine(finished.labelAlignment) + '\n');
+  if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment) + '\n');
   if (finished.resultsDir) process.stdout.write(`results: ${finished.resultsDir}\n`);
   if (finished.cancelled) process.stdout.write('run cancelled; results so far were kept\n');
 }
