@@ -163,10 +163,10 @@ export function relativeParameterDistance(a: FullParams, b: FullParams): number 
 
 /**
  * Every run's experts put in the order of a reference run: the best stationary run (highest objective among
- * those that `converged`), or the best finite run when none converged. Parameters (standardized and raw), the
- * per-iteration mixing weights are relabelled; runs already in the
- * reference's order are returned as they are. Notes and warnings keep the numbers the run used while it went on
- * (they were said before the reference was known); a relabelled result's `expertOrder` translates them.
+ * those that `converged`), or the best finite run when none converged. The parameters (standardized and raw) and
+ * the per-iteration mixing weights are relabelled; runs already in the reference's order are returned as they are.
+ * Notes and warnings keep the numbers the run used while it went on (they were said before the reference was
+ * known); a relabelled result's `expertOrder` translates them.
  */
 export function alignRunLabels(results: readonly SolverResult[]): { results: SolverResult[]; alignment?: LabelAlignment } {
   const usable = results.filter(hasFiniteParams);
@@ -195,14 +195,20 @@ export function groupOptima(results: readonly FinalResult[]): OptimaGrouping {
   const groups: { representative: FinalResult; params: FullParams; members: FinalResult[]; spread: number }[] = [];
   for (const result of stationary) {
     const params = paramsFromJson(result.params);
-    const group = groups.find(
-      (candidate) =>
-        Math.abs(candidate.representative.objective - result.objective) <= OPTIMUM_OBJECTIVE_TOLERANCE * (1 + Math.abs(candidate.representative.objective)) &&
-        relativeParameterDistance(alignExperts(candidate.params, params), candidate.params) <= OPTIMUM_PARAMETER_TOLERANCE,
-    );
-    if (group) {
-      group.members.push(result);
-      group.spread = Math.max(group.spread, relativeParameterDistance(alignExperts(group.params, params), group.params));
+    const sameObjective = (objective: number) => Math.abs(objective - result.objective) <= OPTIMUM_OBJECTIVE_TOLERANCE * (1 + Math.abs(objective));
+    const distanceTo = (reference: FullParams) => relativeParameterDistance(alignExperts(reference, params), reference);
+    let match: { group: (typeof groups)[number]; distance: number } | undefined;
+    for (const group of groups) {
+      if (!sameObjective(group.representative.objective)) continue;
+      const distance = distanceTo(group.params);
+      if (distance <= OPTIMUM_PARAMETER_TOLERANCE) {
+        match = { group, distance };
+        break;
+      }
+    }
+    if (match) {
+      match.group.members.push(result);
+      match.group.spread = Math.max(match.group.spread, match.distance);
     } else {
       groups.push({ representative: result, params, members: [result], spread: 0 });
     }
