@@ -58,7 +58,44 @@ async function main(): Promise<void> {
   const html = panelHtml({ cspSource, scriptUri: `${cspSource}/dist/webview/panel.js`, styleUri: `${cspSource}/media/panel.css` });
   // VS Code posts webview messages as JSON: NaN and ±Infinity become null. Do the same.
   const reproduction = await reproductionMessage();
-  writeFileSync(out, JSON.stringify({ html, messages, midRunIndex, results: finished.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })), reproduction }));
+  const optima = finished.optima ?? [];
+  const optimaRun = await optimaRunMessages();
+  writeFileSync(
+    out,
+    JSON.stringify({ html, messages, midRunIndex, results: finished.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })), optima, optimaRun, reproduction }),
+  );
+}
+
+/**
+ * A run with several optima (NOdata, constant gate, K = 2, random starts: EM and Adam, 6 restarts), fed through the
+ * same RunRecord + PanelFeed, for the optima section (the Iris run above has none: its classes are separable).
+ */
+async function optimaRunMessages(): Promise<{ messages: ToWebviewMessage[]; optima: unknown[]; results: unknown[] }> {
+  const validated = validateSpecObject({
+    name: 'NOdata optima',
+    data: { csv: 'NOdata.csv', target: 'NO', features: ['Equivalence'] },
+    model: { experts: 2, expert: 'gaussian', gate: 'constant' },
+    solvers: { em: { enabled: true }, gem: { enabled: false }, gd: { enabled: false }, adam: { enabled: true } },
+    init: { strategy: 'random', seed: 1, restarts: 10 },
+  });
+  if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+  const messages: ToWebviewMessage[] = [];
+  let record: RunRecord | undefined;
+  let feed: PanelFeed | undefined;
+  let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
+  for await (const event of runExperiment(validated.spec, { baseDir: path.join(repo, 'test', 'fixtures', 'public'), resultsRoot: false })) {
+    if (event.type === 'runStarted') {
+      record = RunRecord.fromStart(event, new Date('2026-01-01T00:00:00Z'));
+      feed = new PanelFeed(record);
+      messages.push(feed.snapshot());
+      continue;
+    }
+    record!.apply(event);
+    if (event.type === 'runFinished') finished = event;
+  }
+  const update = feed!.update();
+  if (update) messages.push(update);
+  return { messages, optima: finished!.optima ?? [], results: finished!.results.map(({ trace, ...r }) => ({ ...r, reports: trace.length })) };
 }
 
 /** What the host posts after a quick reproduction (the worker's `reproduceWritten`, turned into the panel's view). */

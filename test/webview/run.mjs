@@ -11,7 +11,7 @@
 // dashed baselines, grouped by experiment; switching between it and the run view; restoring it after a reload.
 //
 // Screenshots: test-artifacts/webview/panel.png (finished run), panel-midrun.png, panel-light.png,
-// panel-reproduction.png.
+// panel-optimum.png (a NOdata run with several optima, one picked), panel-reproduction.png.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -291,6 +291,14 @@ async function main() {
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'panel.png'), fullPage: true });
 
+    await check('distinct optima: none when no run converged (Iris: separable classes), and every run listed as no optimum', async () => {
+      assert.equal(data.optima.length, 0, 'precondition: no Iris run converged');
+      assert.equal(await page.locator('table.optima').count(), 0);
+      const box = await page.evaluate(() => document.querySelector('.optima-box')?.textContent ?? '');
+      assert.match(box, /No run converged, so no optimum was reached\./);
+      assert.match(box, /Not an optimum \(did not converge\): EM 1-2; GD 1-2; Adam 1-2\./);
+    });
+
     await check('invalid messages are ignored and counted; the charts do not change', async () => {
       const before = await datasets('logLik');
       const bad = [
@@ -375,6 +383,56 @@ async function main() {
       await page.screenshot({ path: path.join(ARTIFACTS, 'panel-light.png'), fullPage: true });
     });
 
+    // A run with several optima (NOdata): the runner's own optima (runFinished) against what the panel groups from
+    // the results it was sent.
+    const optimaRun = data.optimaRun;
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => document.querySelector('[data-chart-id="logLik"]'));
+    for (const message of optimaRun.messages) await send(message);
+    await settle();
+    const optimaRows = () =>
+      page.evaluate(() => [...document.querySelectorAll('table.optima tbody tr')].map((tr) => [...tr.cells].slice(0, 6).map((td) => td.textContent)));
+    await check('distinct optima: one row per optimum the runner found, with ℓ, AIC, BIC and the runs that reached it', async () => {
+      assert.ok(optimaRun.optima.length > 1, 'precondition: the NOdata run has several optima');
+      const rows = await optimaRows();
+      assert.equal(rows.length, optimaRun.optima.length, JSON.stringify(rows));
+      optimaRun.optima.forEach((optimum, index) => {
+        const [rank, logLik, aic, bic, runs, reachedBy] = rows[index];
+        assert.equal(rank, String(index + 1));
+        assert.equal(logLik, optimum.logLik.toFixed(4));
+        assert.equal(aic, optimum.aic.toFixed(2));
+        assert.equal(bic, optimum.bic.toFixed(2));
+        assert.equal(runs, `${optimum.starts} of ${optimaRun.results.length}`);
+        assert.equal(reachedBy, runList(optimum.reachedBy));
+      });
+      const converged = optimaRun.results.filter((r) => r.stopReason === 'converged').length;
+      assert.equal(optimaRun.optima.reduce((sum, o) => sum + o.starts, 0), converged, 'every converged run in one optimum');
+      const others = optimaRun.results.filter((r) => r.stopReason !== 'converged');
+      const note = await page.evaluate(() => document.querySelector('.optima-box .not-converged')?.textContent ?? '');
+      assert.equal(note === '', others.length === 0, `the runs that did not converge are listed apart: "${note}"`);
+    });
+
+    await check('picking an optimum shows only its runs in the charts; "Show all" brings the others back', async () => {
+      const members = new Set(optimaRun.optima[0].reachedBy.map((run) => `${label[run.solver]} r${run.restart + 1}`));
+      await page.locator('table.optima tbody tr[data-optimum="1"] button[data-action="pick-optimum"]').click();
+      await settle();
+      assert.equal(await page.evaluate(() => document.body.dataset.pickedOptimum), '1');
+      for (const id of ['logLik', 'gradNorm']) {
+        for (const set of await datasets(id)) {
+          const run = set.label.split(' ').slice(0, 2).join(' ');
+          assert.equal(set.hidden, !members.has(run), `${id}: ${set.label} hidden`);
+        }
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'panel-optimum.png'), fullPage: true });
+      await page.locator('table.optima tbody tr[data-optimum="1"] button[data-action="pick-optimum"]', { hasText: 'Show all' }).click();
+      await settle();
+      assert.ok((await datasets('logLik')).every((set) => !set.hidden), 'every run shown again');
+    });
+
+    // Back to the Iris run for the checks that follow.
+    for (const message of messages) await send(message);
+    await settle();
+
     await reproductionChecks(page, origin, data, { posted, send, settle, datasets });
 
     fs.writeFileSync(path.join(ARTIFACTS, 'console.log'), consoleLines.join('\n'));
@@ -385,6 +443,25 @@ async function main() {
   const failed = results.filter((r) => !r.ok).length;
   console.log(`${results.length - failed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
+}
+
+/** "EM 1-3, 5; Adam 2" from 0-based {solver, restart} (the panel's wording, written out here independently). */
+function runList(runs) {
+  const order = ['em', 'gem', 'gd', 'adam'];
+  const names = { em: 'EM', gem: 'Gradient EM', gd: 'GD', adam: 'Adam' };
+  return order
+    .filter((solver) => runs.some((run) => run.solver === solver))
+    .map((solver) => {
+      const restarts = runs.filter((run) => run.solver === solver).map((run) => run.restart + 1).sort((a, b) => a - b);
+      const ranges = [];
+      for (const r of restarts) {
+        const last = ranges.at(-1);
+        if (last && r === last[1] + 1) last[1] = r;
+        else ranges.push([r, r]);
+      }
+      return `${names[solver]} ${ranges.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`)).join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** A value a chart can place (the validators let null stand for a missing or non-finite number). */

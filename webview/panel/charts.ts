@@ -48,6 +48,8 @@ export interface ChartDescription {
 export class ChartDeck {
   private entries: Entry[] = [];
   private visibleIds = '';
+  /** Keys of the series shown (an optimum picked in the optima table); undefined: all. */
+  private focused: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly grid: HTMLElement,
@@ -114,6 +116,16 @@ export class ChartDeck {
     }
   }
 
+  /** Shows only the series with these keys (undefined: every series); the y axes fit what is shown. */
+  focus(keys: ReadonlySet<string> | undefined): void {
+    this.focused = keys;
+    for (const entry of this.entries) {
+      for (const dataset of entry.chart.data.datasets as LineDataset[]) dataset.hidden = this.isHidden(dataset.meta.key);
+      entry.chart.update('none');
+      this.describe(entry);
+    }
+  }
+
   /** The chart as a PNG data URL, on the editor background (a transparent PNG is unreadable elsewhere). */
   toPng(chartId: string, background: string): string | undefined {
     const entry = this.entries.find((e) => e.spec.id === chartId);
@@ -134,7 +146,7 @@ export class ChartDeck {
   }
 
   private describe(entry: Entry): void {
-    entry.card.dataset.datasets = JSON.stringify(entry.chart.data.datasets.map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor })));
+    entry.card.dataset.datasets = JSON.stringify(entry.chart.data.datasets.map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true })));
   }
 
   private createEntry(spec: ChartSpec, axis: XAxis, theme: Theme): Entry {
@@ -205,10 +217,15 @@ export class ChartDeck {
       data: [],
       meta: { key: series.key, solver: series.solver, restart: series.restart, line },
       ...lineStyle(series.solver, series.restart, line, store, theme),
+      hidden: this.isHidden(series.key),
     };
     // Keep datasets in series order so the drawing order is stable.
     datasets.push(dataset);
     return dataset;
+  }
+
+  private isHidden(key: string): boolean {
+    return this.focused !== undefined && !this.focused.has(key);
   }
 
   private dropEmptyDatasets(entry: Entry): void {

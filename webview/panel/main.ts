@@ -8,6 +8,7 @@
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import { isPanelReproduction, isSnapshot, parseToWebview, type PanelReproduction, type ToWebviewMessage } from '../../src/protocol/panelMessages';
 import { ChartDeck } from './charts';
+import { renderOptima } from './optima';
 import { ReproductionView } from './reproductionView';
 import { PanelStore } from './store';
 import { renderTable } from './table';
@@ -23,6 +24,8 @@ let theme: Theme = readTheme();
 let ignored = 0;
 let updates = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** The optimum whose runs the charts show (undefined: every run). */
+let pickedOptimum: number | undefined;
 
 const ui = buildPage(document.getElementById('app') ?? document.body);
 const deck = new ChartDeck(ui.charts, exportPng);
@@ -62,6 +65,8 @@ function handle(message: ToWebviewMessage): void {
   switch (message.type) {
     case 'snapshot':
       view = 'run';
+      pickedOptimum = undefined;
+      deck.focus(undefined);
       store.load(message.snapshot);
       renderAll();
       saveState(true);
@@ -87,6 +92,7 @@ function handle(message: ToWebviewMessage): void {
       }
       renderHeader();
       renderTable(ui.table, store, theme);
+      renderOptimaSection();
       renderWarnings();
       if (outcome.newSeries) renderLegend();
       saveState(outcome.endChanged);
@@ -114,7 +120,20 @@ function renderAll(): void {
   renderLegend();
   deck.rebuild(store, axis, theme);
   renderTable(ui.table, store, theme);
+  renderOptimaSection();
   renderWarnings();
+}
+
+function renderOptimaSection(): void {
+  renderOptima(ui.optima, store, {
+    picked: pickedOptimum,
+    onPick: (index, keys) => {
+      pickedOptimum = index;
+      deck.focus(keys);
+      document.body.dataset.pickedOptimum = index === undefined ? '' : String(index + 1);
+      renderOptimaSection();
+    },
+  });
 }
 
 function renderHeader(): void {
@@ -300,16 +319,18 @@ function buildPage(root: HTMLElement) {
   const charts = el('div', 'charts');
   const tableTitle = el('h3', 'section-title', 'Summary');
   const table = el('div', 'table-box');
+  const optima = el('div', 'optima-box');
+  optima.hidden = true;
   const warnings = el('details', 'warnings');
   const warningsSummary = el('summary');
   const warningsList = el('ul');
   warnings.append(warningsSummary, warningsList);
-  main.append(header, legend, error, charts, tableTitle, table, warnings);
+  main.append(header, legend, error, charts, tableTitle, table, optima, warnings);
   const toastBox = el('div', 'toast');
   toastBox.setAttribute('role', 'status');
   toastBox.hidden = true;
   const reproduction = el('div', 'reproduction');
   reproduction.hidden = true;
   root.append(empty, main, reproduction, toastBox);
-  return { empty, main, reproduction, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, warnings, warningsSummary, warningsList, toast: toastBox };
+  return { empty, main, reproduction, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
 }

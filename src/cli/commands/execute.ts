@@ -2,6 +2,7 @@
  * Runs a resolved spec and prints it: a live progress line on a terminal and a compact table, or exactly one
  * JSON document with `--json`. Ctrl-C cancels the run and keeps what was computed.
  */
+import { formatRuns, OPTIMUM_OBJECTIVE_TOLERANCE, type LabelAlignment, type Optimum } from '../../core/diagnostics/optima';
 import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
@@ -54,7 +55,18 @@ export async function executeRun(
   }
   if (!started || !finished) return;
   if (json) {
-    const document = { runId: finished.runId, resultsDir: finished.resultsDir ?? null, cancelled: finished.cancelled, seconds: finished.seconds, dataset: started.dataset, warnings: warnings.lines, results: finished.results };
+    const document = {
+      runId: finished.runId,
+      resultsDir: finished.resultsDir ?? null,
+      cancelled: finished.cancelled,
+      seconds: finished.seconds,
+      dataset: started.dataset,
+      warnings: warnings.lines,
+      results: finished.results,
+      optima: finished.optima ?? [],
+      labelsAligned: finished.labelAlignment !== undefined,
+      ...(finished.labelAlignment ? { labelAlignment: finished.labelAlignment } : {}),
+    };
     process.stdout.write(JSON.stringify(document) + '\n');
     return;
   }
@@ -67,6 +79,8 @@ export async function executeRun(
   for (const result of finished.results) {
     if (result.best) process.stdout.write(`  ${result.solver} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
   }
+  if (finished.optima) process.stdout.write(optimaLines(finished.optima, finished.results) + '\n');
+  if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment) + '\n');
   if (finished.resultsDir) process.stdout.write(`results: ${finished.resultsDir}\n`);
   if (finished.cancelled) process.stdout.write('run cancelled; results so far were kept\n');
 }
@@ -89,6 +103,26 @@ function resultsTable(results: readonly SolverResult[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
   return [line(header), ...rows.map(line), '(* best restart by log-likelihood)'].join('\n');
+}
+
+/** One line per distinct optimum (ℓ, BIC, the starts that reached it), then the runs that reached none. */
+function optimaLines(optima: readonly Optimum[], results: readonly SolverResult[]): string {
+  const tolerance = OPTIMUM_OBJECTIVE_TOLERANCE.toExponential(0);
+  const lines = [`distinct optima (converged runs with ℓ equal within ${tolerance}·(1+|ℓ|) and the same parameters up to relabelling):`];
+  optima.forEach((optimum, index) => {
+    const runs = `${optimum.starts} of ${results.length} ${results.length === 1 ? 'run' : 'runs'}`;
+    const degenerate = optimum.degenerate ? `  — degenerate: ${optimum.degenerate.join(', ')}` : '';
+    lines.push(`  ${index + 1}. ℓ ${optimum.logLik.toFixed(4)}  BIC ${optimum.bic.toFixed(2)}  ${runs}: ${formatRuns(optimum.reachedBy)}${degenerate}`);
+  });
+  if (optima.length === 0) lines.push('  none: no run converged');
+  const others = results.filter((r) => r.stopReason !== 'converged');
+  if (others.length > 0) lines.push(`  not an optimum (did not converge): ${formatRuns(others)}`);
+  return lines.join('\n');
+}
+
+function alignmentLine({ reference, relabelled }: LabelAlignment): string {
+  const moved = relabelled.length === 0 ? 'no run needed relabelling' : `experts relabelled in ${formatRuns(relabelled)}`;
+  return `expert labels aligned to ${reference.solver} restart ${reference.restart + 1} (the best optimum) in every run: ${moved}`;
 }
 
 function formatMetric(value: number | undefined, percent: boolean): string {

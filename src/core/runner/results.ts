@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { ExperimentSpec } from '../spec/types';
 import { TRACE_COLUMNS } from './traceColumns';
 import type { DatasetSummary, SolverResult } from './types';
@@ -85,6 +86,11 @@ export interface RunSummary {
   readonly machine: { readonly node: string; readonly platform: string; readonly cpus: number };
   /** Final metrics per solver and restart (the traces are in `traces/`). */
   readonly results: Omit<SolverResult, 'trace'>[];
+  /** The distinct optima among the stationary runs, best first. Absent in older run folders. */
+  readonly optima?: Optimum[];
+  /** True when every run's experts were put in the order of `labelAlignment.reference` (the best optimum). */
+  readonly labelsAligned?: boolean;
+  readonly labelAlignment?: LabelAlignment;
 }
 
 

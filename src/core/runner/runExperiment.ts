@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExpertFamily } from '../data/dataset';
 import { signalToNoise } from '../diagnostics/metrics';
+import { alignRunLabels, groupOptima } from '../diagnostics/optima';
 import { compareWithTruth } from '../diagnostics/truthComparison';
 import { UserInputError } from '../errors';
 import { initialParameters } from '../init';
@@ -152,6 +153,10 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   for (const solver of markBestRestarts(results)) {
     yield { type: 'warning', message: `every ${solver} restart ended in a degenerate fit (see the warnings above), so no best restart is marked` };
   }
+  // Issue 14: every run's experts in the best optimum's order, then the distinct optima (docs in optima.ts).
+  const { results: aligned, alignment } = alignRunLabels(results);
+  results.splice(0, results.length, ...aligned);
+  const { optima } = groupOptima(results);
   const seconds = (performance.now() - started) / 1000;
   let resultsDir: string | undefined;
   if (writer) {
@@ -165,10 +170,13 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
       dataset,
       machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
       results: results.map(({ trace: _trace, ...rest }) => rest),
+      optima,
+      labelsAligned: alignment !== undefined,
+      ...(alignment ? { labelAlignment: alignment } : {}),
     };
     resultsDir = await writer.finish(summary, results);
   }
-  yield { type: 'runFinished', runId, resultsDir, cancelled, seconds, results };
+  yield { type: 'runFinished', runId, resultsDir, cancelled, seconds, results, optima, ...(alignment ? { labelAlignment: alignment } : {}) };
 }
 
 /**

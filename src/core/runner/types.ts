@@ -4,6 +4,7 @@
  * Plain JSON-serializable data only: these objects cross thread and webview boundaries.
  */
 import type { Degeneracy } from '../diagnostics/degeneracyKinds';
+import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { InnerStats } from '../solvers/mstep';
 import type { ExperimentSpec, SolverName } from '../spec/types';
 
@@ -95,6 +96,12 @@ export interface SolverResult {
   readonly degeneracies?: readonly Degeneracy[];
   /** EM only, small models: the predicted local rate at the final iterate. */
   readonly missingInformation?: { spectralRadius: number; eigenvalues: number[] };
+  /**
+   * Present when this run's experts were relabelled to the best optimum's order (src/core/diagnostics/optima.ts):
+   * expert k (0-based) here is the run's own expert expertOrder[k]. Notes and warnings, said while the run went on,
+   * use the run's own numbers.
+   */
+  readonly expertOrder?: number[];
   /** True for the restart with the highest final objective, per solver. */
   best: boolean;
   readonly trace: IterationReport[];
@@ -136,5 +143,10 @@ export type RunEvent =
       readonly resultsDir?: string;
       readonly cancelled: boolean;
       readonly seconds: number;
+      /** Experts in the order of `labelAlignment.reference` (the best optimum) in every run. */
       readonly results: SolverResult[];
+      /** The distinct optima among the stationary runs, best first (src/core/diagnostics/optima.ts). */
+      readonly optima?: Optimum[];
+      /** Which run the expert labels were aligned to (absent when no run had finite parameters). */
+      readonly labelAlignment?: LabelAlignment;
     };
