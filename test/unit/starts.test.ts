@@ -43,8 +43,10 @@ function peerOptima(): PeerOptimum[] {
 }
 
 /**
- * The optima the default reaches. Not listed: NOdata and CO2data with K = 3, where mixtools' best (one expert on
- * 5–6 rows with σ = 0.003 and 0.03) was not reached by 100 starts of any strategy (docs/starts.md).
+ * The optima the default reaches with 20 restarts. Not listed: NOdata and CO2data with K = 3, where mixtools' best
+ * has one expert on 5–6 rows with σ = 0.003 and 0.03 (peers.out). Of 100 starts, 2 random and 2 subsetRegression
+ * ones reach NOdata's (−71.652), none of shortEm's; on CO2data 100 starts of random or subsetRegression find
+ * other such few-row optima, even higher than mixtools' (−56.09), and the bulk ends at −62.614 (docs/starts.md).
  */
 const REACHED = ['NOdata.csv 2', 'CO2data.csv 2', 'tonedata.csv 2', 'tonedata.csv 3', 'NPreg.csv 2', 'NPreg.csv 3'];
 
