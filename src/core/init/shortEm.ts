@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset';
 import type { ParamLayout } from '../model/layout';
 import { evaluate } from '../model/evaluate';
 import { Random } from '../random';
-import { emUpdate, varianceFloor } from '../solvers/mstep';
+import { createInexactMStep, varianceFloor } from '../solvers/mstep';
 import { kmeansStart } from './kmeans';
 import { randomStart } from './random';
 import { randomPartitionStart } from './randomPartition';
@@ -48,10 +48,13 @@ export function shortEmStart(
 }
 
 function shortRun(layout: ParamLayout, data: Dataset, start: Float64Array, iterations: number): { theta: Float64Array; logLik: number; degenerate: boolean } {
+  // L-BFGS blocks (classifier experts, wide gates) get EM's growing inner budget (5, 10, … iterations): a short
+  // run only ranks the candidates, and each capped step still raises Q, so ℓ still never decreases.
+  const mStep = createInexactMStep();
   let theta = start;
   let ev = evaluate(layout, data, theta);
   for (let t = 0; t < iterations && Number.isFinite(ev.logLik); t++) {
-    theta = emUpdate(layout, data, theta, ev).theta;
+    theta = mStep(layout, data, theta, ev).theta;
     ev = evaluate(layout, data, theta);
   }
   return { theta, logLik: ev.objective, degenerate: atVarianceFloor(layout, data, theta) };

@@ -82,7 +82,7 @@ function groupOf(order: Int32Array, sizes: readonly number[]): Int32Array {
   return groups;
 }
 
-/** √(RSS / (m − p)) over the group's rows (the sd of y when the group leaves no degrees of freedom). */
+/** √(RSS / (m − p)) over the subset's rows (0 for rows on one line; the sd of y when m ≤ p). */
 function residualStandardError(data: Dataset, fit: Float64Array, weight: Float64Array, size: number): number {
   let rss = 0;
   for (let i = 0; i < data.n; i++) {
@@ -92,6 +92,6 @@ function residualStandardError(data: Dataset, fit: Float64Array, weight: Float64
     rss += (data.y[i] - prediction) ** 2;
   }
   const freedom = size - data.p;
-  const sigma = freedom > 0 ? Math.sqrt(rss / freedom) : 0;
-  return sigma > 0 && Number.isFinite(sigma) ? sigma : targetSpread(data).sd;
+  const sigma = Math.sqrt(rss / freedom);
+  return freedom > 0 && Number.isFinite(sigma) ? sigma : targetSpread(data).sd;
 }
