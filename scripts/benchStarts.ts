@@ -41,12 +41,12 @@ export async function multiStart(
   K: number,
   strategy: InitStrategy | undefined,
   restarts: number,
-  { standardize = true, seed = 0 } = {},
+  { standardize = true, seed = 0, gate = 'constant' as 'constant' | 'softmax' } = {},
 ): Promise<MultiStart> {
   return runEm({
     name: `${set.csv} K=${K} ${strategy ?? 'default'}`,
     data: { csv: set.csv, target: set.target, features: [set.feature], standardize, testFraction: 0 },
-    model: { experts: K, expert: 'gaussian', gate: 'constant' },
+    model: { experts: K, expert: 'gaussian', gate },
     solvers: EM_ONLY,
     init: { ...(strategy ? { strategy } : {}), seed, restarts },
   });
