@@ -6,7 +6,8 @@ Usage:
               [--expert gaussian|bernoulli|categorical] [--gate softmax|constant]
               [--solvers em,gem,gd,adam] [--lr-gd X] [--lr-adam X] [--lr-gem X] [--gem-steps M]
               [--em-inner N]
-              [--restarts R] [--seed S] [--init random|kmeans|nearTruth] [--max-iter N] [--tol T] [--grad-tol G]
+              [--restarts R] [--seed S] [--max-iter N] [--tol T] [--grad-tol G]
+              [--init mixed|shortEm|subsetRegression|randomPartition|kmeans|random|nearTruth]
               [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]
               [--no-standardize] [--test-fraction F] [--drop-invalid-rows] [--out DIR] [--json]
   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S
@@ -18,6 +19,8 @@ Usage:
 
 Defaults for fit: K = 2, solvers em,gd,adam, test fraction 0, expert family inferred from the target,
 GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8 and gradient
-tolerance 1e-3 (converged needs both; docs/stopping.md), 500 iterations.
+tolerance 1e-3 (converged needs both; docs/stopping.md), 500 iterations, 1 restart, --init mixed
+(restart r with seed S uses shortEm, subsetRegression, shortEm, kmeans, shortEm, randomPartition in
+turn by (S + r) mod 6; docs/starts.md).
 Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error.
 `;

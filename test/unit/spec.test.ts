@@ -49,7 +49,7 @@ test('a minimal CSV spec resolves with every default', () => {
       adam: { enabled: true, learningRate: 0.01 },
     },
     stopping: { maxIterations: 500, tolerance: 1e-8, gradientTolerance: 1e-3, timeBudgetSeconds: 0 },
-    init: { strategy: 'random', seed: 0, restarts: 1, perturbation: 0.1 },
+    init: { strategy: 'mixed', seed: 0, restarts: 1, perturbation: 0.1 },
     errorThreshold: 0.01,
     resultsDir: '.moe-lab/runs',
   };

@@ -191,7 +191,7 @@ async function main() {
       const placeholder = await field('/stopping/tolerance').locator('vscode-text-field').getAttribute('placeholder');
       assert(placeholder === '1e-8 (default)', `placeholder ${placeholder}`);
       const options = await field('/init/strategy').locator('vscode-option').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('value')));
-      assert(sameJson(options, ['random', 'kmeans', 'nearTruth']), `strategy options ${options}`);
+      assert(sameJson(options, ['mixed', 'shortEm', 'subsetRegression', 'randomPartition', 'kmeans', 'random', 'nearTruth']), `strategy options ${options}`);
     });
 
     await check('the components keep the classes the form styles them by', async () => {

@@ -80,7 +80,7 @@ export async function fitCommand(args: string[]): Promise<void> {
       ...optional('timeBudgetSeconds', numberFlag('time-budget', values['time-budget'], (t) => t >= 0, 'a number of seconds ≥ 0')),
     },
     init: {
-      strategy: choiceFlag('init', values.init, ['random', 'kmeans', 'nearTruth'] as const) ?? 'random',
+      strategy: choiceFlag('init', values.init, ['mixed', 'shortEm', 'subsetRegression', 'randomPartition', 'kmeans', 'random', 'nearTruth'] as const) ?? 'mixed',
       seed: integerFlag('seed', values.seed, 0) ?? 0,
       restarts: integerFlag('restarts', values.restarts, 1) ?? 1,
     },

@@ -11,7 +11,7 @@ import { signalToNoise } from '../diagnostics/metrics';
 import { alignRunLabels, groupOptima } from '../diagnostics/optima';
 import { compareWithTruth } from '../diagnostics/truthComparison';
 import { UserInputError } from '../errors';
-import { initialParameters } from '../init';
+import { initialParameters, startStrategy } from '../init';
 import { evaluate } from '../model/evaluate';
 import { ParamLayout } from '../model/layout';
 import { packParams, toStandardizedCoordinates } from '../model/params';
@@ -138,7 +138,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
         }
         if (run.finished) {
           reported.add(run);
-          const result = run.result();
+          const result = { ...run.result(), start: startStrategy(spec.init.strategy, spec.init.seed + restart) };
           results.push(result);
           await writer?.writeSolverResult(result);
           yield { type: 'solverFinished', solver: run.solver, restart, result };

@@ -6,7 +6,7 @@
 import type { Degeneracy } from '../diagnostics/degeneracyKinds';
 import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { InnerStats } from '../solvers/mstep';
-import type { ExperimentSpec, SolverName } from '../spec/types';
+import type { ExperimentSpec, InitStrategy, SolverName } from '../spec/types';
 
 export interface IterationReport {
   /** 0 is the starting point. */
@@ -102,6 +102,8 @@ export interface SolverResult {
    * use the run's own numbers.
    */
   readonly expertOrder?: number[];
+  /** The starting strategy this restart used (with `mixed`, the one its seed picked; docs/starts.md). */
+  readonly start?: Exclude<InitStrategy, 'mixed'>;
   /** True for the restart with the highest final objective, per solver. */
   best: boolean;
   readonly trace: IterationReport[];

@@ -37,7 +37,7 @@ export const SPEC_DEFAULTS = {
     gradientTolerance: 1e-3,
     timeBudgetSeconds: 0,
   },
-  init: { strategy: 'random', seed: 0, restarts: 1, perturbation: 0.1 },
+  init: { strategy: 'mixed', seed: 0, restarts: 1, perturbation: 0.1 },
   errorThreshold: 0.01,
   resultsDir: '.moe-lab/runs',
 } as const;

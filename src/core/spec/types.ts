@@ -7,7 +7,8 @@ import type { ExpertFamily } from '../data/dataset';
 export type SolverName = 'em' | 'gem' | 'gd' | 'adam';
 export const SOLVER_NAMES: readonly SolverName[] = ['em', 'gem', 'gd', 'adam'];
 export type GateKind = 'softmax' | 'constant';
-export type InitStrategy = 'random' | 'kmeans' | 'nearTruth';
+export const INIT_STRATEGIES = ['mixed', 'shortEm', 'subsetRegression', 'randomPartition', 'kmeans', 'random', 'nearTruth'] as const;
+export type InitStrategy = (typeof INIT_STRATEGIES)[number];
 export type SyntheticKind = 'linear' | 'logistic';
 
 export interface CsvDataSpec {

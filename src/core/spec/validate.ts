@@ -181,7 +181,7 @@ export function defaultSpecTemplate(csvPath?: string, target?: string): Record<s
     model: { experts: 2, expert: 'auto', gate: 'softmax' },
     solvers: Object.fromEntries(SOLVER_NAMES.map((name) => [name, structuredClone(defaultOf(propertySchema(solvers, name)))])),
     stopping: { maxIterations: 500, tolerance: 1e-8 },
-    init: { strategy: 'random', seed: 0, restarts: 3 },
+    init: { strategy: 'mixed', seed: 0, restarts: 3 },
   };
 }
 

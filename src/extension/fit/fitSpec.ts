@@ -4,7 +4,7 @@
  */
 import type { ExpertFamily } from '../../core/data/dataset';
 import { SPEC_DEFAULTS } from '../../core/spec/defaults';
-import { SOLVER_NAMES, type GateKind, type InitStrategy, type SolverName } from '../../core/spec/types';
+import { INIT_STRATEGIES, SOLVER_NAMES, type GateKind, type InitStrategy, type SolverName } from '../../core/spec/types';
 import { isWhenBusy, type WhenBusy } from '../run/whenBusy';
 
 /** Options of `moeLab.fitCsv` (every field but `target` optional; defaults from the settings and the schema). */
@@ -120,7 +120,7 @@ export function parseFitOptions(value: unknown): { ok: true; options: FitOptions
   keep('solvers', (v) => isStrings(v) && (v as string[]).every((s) => (SOLVER_NAMES as readonly string[]).includes(s)), `a list of ${SOLVER_NAMES.join(', ')}`);
   keep('learningRates', (v) => typeof v === 'object' && v !== null && Object.entries(v).every(([k, r]) => ['gd', 'adam', 'gem'].includes(k) && isNumber(r)), 'an object like { "gd": 0.1, "adam": 0.01 }');
   for (const key of ['gemSteps', 'maxIterations', 'tolerance', 'timeBudgetSeconds', 'restarts', 'seed', 'testFraction', 'ridge']) keep(key, isNumber, 'a number');
-  keep('init', (v) => v === 'random' || v === 'kmeans' || v === 'nearTruth', 'random, kmeans or nearTruth');
+  keep('init', (v) => (INIT_STRATEGIES as readonly unknown[]).includes(v), INIT_STRATEGIES.join(', '));
   for (const key of ['standardize', 'dropInvalidRows', 'showPanel']) keep(key, (v) => typeof v === 'boolean', 'true or false');
   keep('name', (v) => typeof v === 'string' && v !== '', 'a non-empty string');
   keep('whenBusy', isWhenBusy, 'ask, stop or keep');
