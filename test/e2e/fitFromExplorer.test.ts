@@ -9,7 +9,10 @@ import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { clickMenuItem, editorTab, reloadWindow, rightClickExplorerItem, runCommand, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
-const workbench = workbenchForFile({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+/** Two classes that one line separates: without a ridge the likelihood has no maximum. */
+const SEPARABLE_CSV = ['x,label', ...Array.from({ length: 40 }, (_, i) => `${(i < 20 ? -3 : 3) + ((i * 7) % 10) / 10},${i < 20 ? 0 : 1}`)].join('\n') + '\n';
+
+const workbench = workbenchForFile({ name: 'fit', settings: { 'workbench.colorTheme': 'Default Dark Modern' }, files: { 'separable.csv': SEPARABLE_CSV } });
 
 function page(): Page {
   return workbench().page;
@@ -18,7 +21,7 @@ function page(): Page {
 const INPUT = '.quick-input-widget .quick-input-box input';
 
 /** Waits until the quick input shows a step whose placeholder (quick pick) or prompt (input box) matches, then answers. */
-async function answer(p: Page, expected: RegExp, keys: { type?: string } = {}): Promise<void> {
+async function answer(p: Page, expected: RegExp, keys: { type?: string; down?: number } = {}): Promise<void> {
   const input = p.locator(INPUT);
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await p.waitForFunction(
@@ -35,6 +38,7 @@ async function answer(p: Page, expected: RegExp, keys: { type?: string } = {}): 
     await input.fill(keys.type);
     await p.waitForTimeout(150); // let the list filter
   }
+  for (let i = 0; i < (keys.down ?? 0); i++) await input.press('ArrowDown');
   await input.press('Enter');
 }
 
@@ -59,6 +63,7 @@ test('right-click iris.csv → Fit Mixture of Experts… → keyboard answers �
   await screenshot(p, 'fit-2-family');
   await answer(p, /Expert family/);
   await answer(p, /Number of experts/);
+  await answer(p, /Ridge penalty/);
   await answer(p, /Solvers to compare/);
   await answer(p, /Learning rate for GD/);
   await answer(p, /Learning rate for Adam/);
@@ -76,8 +81,10 @@ test('right-click iris.csv → Fit Mixture of Experts… → keyboard answers �
   }
   const rows = await frame.locator('table.summary tbody tr').count();
   assert.equal(rows, 3);
-  const stops = await frame.locator('table.summary td.stop').allTextContents();
-  assert.ok(stops.every((s) => ['converged', 'maxIterations'].includes(s)), `stop reasons: ${stops.join(', ')}`);
+  // The cell's first text is the stop code; badges of degenerate fits follow it (none with the ridge).
+  const stops = await frame.locator('table.summary td.stop').evaluateAll((cells) => cells.map((cell) => cell.firstChild?.textContent ?? ''));
+  assert.ok(stops.every((s) => ['converged', 'stalled', 'maxIterations'].includes(s)), `stop reasons: ${stops.join(', ')}`);
+  assert.equal(await frame.locator('table.summary .badge.degenerate').count(), 0, 'with the wizard\'s default ridge the fit has a maximum');
 });
 
 test('the offer to save the choices writes iris.moe.json beside the data', { timeout: 2 * 60_000 }, async () => {
@@ -97,6 +104,7 @@ test('the offer to save the choices writes iris.moe.json beside the data', { tim
   assert.equal(spec.data.csv, 'iris.csv');
   assert.equal(spec.data.target, 'species');
   assert.equal(spec.model.expert, 'categorical');
+  assert.equal(spec.model.ridge, 0.01, "the wizard's ridge for classes");
   assert.deepEqual(
     Object.entries(spec.solvers as Record<string, { enabled: boolean }>)
       .filter(([, s]) => s.enabled)
@@ -126,3 +134,42 @@ test('after a window reload the panel is restored with its charts', { timeout: 3
   await p.waitForTimeout(500);
   await screenshot(p, 'fit-6-restored');
 });
+
+test('a fit of separable classes without a ridge is named as having no maximum, and "Fit Again" adds the ridge', { timeout: 5 * 60_000 }, async () => {
+  const p = page();
+  const runsDir = path.join(workbench().workspace, '.moe-lab', 'runs');
+  const runsBefore = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
+  await rightClickExplorerItem(p, 'separable.csv');
+  await clickMenuItem(p, 'Fit Mixture of Experts…');
+  await answer(p, /Target column/, { type: 'label' });
+  await answer(p, /Features/);
+  await answer(p, /Expert family/);
+  await answer(p, /Number of experts/, { type: '1' });
+  await answer(p, /Ridge penalty/, { down: 1 }); // "0": plain maximum likelihood
+  await answer(p, /Solvers to compare/);
+  await answer(p, /Learning rate for GD/);
+  await answer(p, /Learning rate for Adam/);
+
+  const frame = await panelFrame(p);
+  await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 120_000 });
+  const badges = await frame.locator('table.summary .badge.degenerate').allTextContents();
+  assert.ok(badges.some((b) => b.startsWith('separation')), `badges: ${badges.join(', ')}`);
+  await screenshot(p, 'fit-7-separation');
+
+  const fitAgain = p.locator('.notifications-toasts .monaco-button, .notifications-center .monaco-button', { hasText: 'Fit Again with λ = 0.01' }).first();
+  if (!(await fitAgain.isVisible())) await runCommand(p, 'Notifications: Show Notifications');
+  await waitVisible(p, fitAgain, 'fit-7-no-offer', 30_000);
+  await screenshot(p, 'fit-8-ridge-offer');
+  await fitAgain.click();
+
+  const newRunWithRidge = () =>
+    (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [])
+      .filter((name) => !runsBefore.includes(name) && !name.endsWith('.partial'))
+      .map((name) => path.join(runsDir, name, 'spec.json'))
+      .filter((file) => fs.existsSync(file) && fs.existsSync(path.join(path.dirname(file), 'summary.json')))
+      .some((file) => JSON.parse(fs.readFileSync(file, 'utf8')).resolved?.model?.ridge === 0.01);
+  await until('a finished run of separable.csv with ridge 0.01', newRunWithRidge, 120_000);
+  await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 60_000 }).catch(() => undefined);
+  await screenshot(p, 'fit-9-refit');
+});
+

@@ -6,16 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { ParamLayout } from '../../src/core/model/layout';
 import { Random } from '../../src/core/random';
-import { markBestRestarts, runExperiment } from '../../src/core/runner/runExperiment';
+import { markBestRestarts } from '../../src/core/runner/runExperiment';
 import type { SolverResult } from '../../src/core/runner/types';
 import { createEm } from '../../src/core/solvers/em';
 import { createGd } from '../../src/core/solvers/gd';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { SolverRun } from '../../src/core/solvers/solverRun';
-import { validateSpecObject } from '../../src/core/spec/validate';
 import { datasetFrom } from './helpers';
 
 function run(algorithm: SolverAlgorithm, layout: ParamLayout, data: ReturnType<typeof datasetFrom>, theta0: Float64Array, maxIterations: number) {
@@ -96,23 +94,21 @@ test('the best restart is chosen among non-degenerate fits; if all are degenerat
   assert.ok(allDegenerate.every((r) => !r.best));
 });
 
-test('on Old Faithful (raw scale, 10 random starts) the starred EM restart is not degenerate', async () => {
-  const spec = validateSpecObject({
-    name: 'faithful',
-    data: { csv: 'faithful.csv', target: 'eruptions', features: ['waiting'], standardize: false },
-    model: { experts: 2, expert: 'gaussian', gate: 'softmax' },
-    solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false }, gem: { enabled: false } },
-    init: { strategy: 'random', seed: 1, restarts: 10 },
-  });
-  if (!spec.ok) throw new Error(spec.errors.map((e) => e.message).join('; '));
-  let results: SolverResult[] = [];
-  for await (const event of runExperiment(spec.spec, { baseDir: path.resolve(__dirname, '../fixtures/public'), resultsRoot: false })) {
-    if (event.type === 'runFinished') results = event.results;
-  }
-  assert.ok(results.some((r) => r.degeneracies?.length), 'some restarts are degenerate');
-  const best = results.filter((r) => r.best);
-  assert.equal(best.length, 1);
-  assert.equal(best[0].degeneracies, undefined);
-  const bestHealthy = Math.max(...results.filter((r) => !r.degeneracies).map((r) => r.objective));
-  assert.equal(best[0].objective, bestHealthy);
+test('a degenerate fit with the higher likelihood is not starred: the best is the best non-degenerate fit', () => {
+  // Two rows lie exactly on y = 5x + 40, far from the rest: an expert put there collapses onto them, and the floor
+  // gives that fit a higher likelihood than any honest one.
+  const rng = new Random(1);
+  const n = 200;
+  const X = Float64Array.from({ length: n }, () => rng.normal());
+  const y = Float64Array.from({ length: n }, (_, i) => (i < 2 ? 5 * X[i] + 40 : i % 2 === 0 ? X[i] + rng.normal() : -X[i] + 3 + rng.normal()));
+  const data = datasetFrom(X, y, 1);
+  const layout = new ParamLayout({ family: 'gaussian', K: 2, p: 2, C: 0, gate: 'constant', symmetric: false, ridge: 0 });
+  const collapsing = { ...run(createEm(), layout, data, Float64Array.of(0, 1, 0, 5, 40, 0, Math.log(0.5)), 100), restart: 0 };
+  const honest = { ...run(createEm(), layout, data, Float64Array.of(0, 1, 0, -1, 3, 0, 0), 100), restart: 1 };
+  assert.ok(collapsing.degeneracies?.some((d) => d.kind === 'varianceCollapse'), JSON.stringify(collapsing.degeneracies));
+  assert.equal(honest.degeneracies, undefined);
+  assert.ok(collapsing.objective > honest.objective, `the degenerate fit has the higher ℓ (${collapsing.objective} > ${honest.objective})`);
+  assert.deepEqual(markBestRestarts([collapsing, honest]), []);
+  assert.equal(collapsing.best, false);
+  assert.equal(honest.best, true);
 });

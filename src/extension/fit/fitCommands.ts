@@ -95,12 +95,23 @@ export class FitCommands {
       label: path.basename(csv.fsPath),
       showPanel: options.showPanel,
     });
-    announceOutcome(outcome, `Fit of ${path.basename(csv.fsPath)}`);
+    announceOutcome(outcome, `Fit of ${path.basename(csv.fsPath)}`, undefined, {
+      rerunWithRidge: (ridge) => void this.refitWithRidge(csv, options, ridge),
+    });
     if (options.saveSpec && outcome.status !== 'failed') {
       const specFile = await this.saveSpec(csv, options, typeof options.saveSpec === 'string' ? options.saveSpec : undefined);
       return { ...outcome, specFile };
     }
     return outcome;
+  }
+
+  /** The offer after a fit with no maximum: the same choices with a ridge, then the same offer to save them. */
+  private async refitWithRidge(csv: vscode.Uri, options: FitOptions, ridge: number): Promise<void> {
+    const label = path.basename(csv.fsPath);
+    if (!(await this.runs.makeRoom(label, 'ask'))) return;
+    const withRidge = { ...options, ridge, saveSpec: false };
+    const outcome = await this.fit(csv, withRidge);
+    if (outcome && outcome.status !== 'failed') void this.offerToSave(csv, withRidge);
   }
 
   /** The spec for this fit, with paths relative to the CSV's folder (where it would be saved). */

@@ -1,6 +1,7 @@
 /**
  * The Fit Mixture of Experts… quick picks: target column (from the header), features (numeric columns ticked),
- * expert family (inferred from the target, confirmable), K, solvers, and a learning rate for each gradient solver.
+ * expert family (inferred from the target, confirmable), K, a ridge for classifier experts (0.01 by default: separable
+ * classes have no maximum without one), solvers, and a learning rate for each gradient solver.
  * Every step has a sensible default, so Enter through the whole wizard fits the last column with EM, GD and Adam.
  */
 import * as path from 'node:path';
@@ -25,7 +26,15 @@ const SOLVER_ITEMS: readonly Item<SolverName>[] = [
   { label: SOLVER_LABELS.adam, description: 'Adam on the same gradient', value: 'adam' },
 ];
 
-const STEPS = 5;
+/** Classifier families get a ridge step: separable classes have no maximum without one (docs/degenerate-fits.md). */
+const RIDGE_ITEMS: readonly Item<number>[] = [
+  { label: '0.01', description: 'recommended for classes: keeps a maximum when they are separable', value: 0.01 },
+  { label: '0', description: 'plain maximum likelihood (no maximum exists if the classes are separable)', value: 0 },
+  { label: '0.1', description: 'a stronger penalty', value: 0.1 },
+  { label: '1', description: 'a strong penalty', value: 1 },
+];
+
+const STEPS = 6;
 
 export async function askFitOptions(preview: CsvPreview, settings: MoeLabSettings): Promise<FitOptions | undefined> {
   const title = `Fit Mixture of Experts: ${path.basename(preview.file)}`;
@@ -79,9 +88,16 @@ export async function askFitOptions(preview: CsvPreview, settings: MoeLabSetting
   );
   if (experts === undefined) return undefined;
 
+  let ridge = 0;
+  if (family !== 'gaussian') {
+    const chosen = await pickOne(RIDGE_ITEMS, { title, step: 5, totalSteps: STEPS, placeholder: 'Ridge penalty λ on the coefficients (λ/2·‖θ‖²)', active: 0.01 });
+    if (chosen === undefined) return undefined;
+    ridge = chosen;
+  }
+
   const solvers = await pickMany(SOLVER_ITEMS, {
     title,
-    step: 5,
+    step: 6,
     totalSteps: STEPS,
     placeholder: 'Solvers to compare (all start from the same initial parameters)',
     selected: DEFAULT_FIT_SOLVERS,
@@ -110,6 +126,7 @@ export async function askFitOptions(preview: CsvPreview, settings: MoeLabSetting
     experts,
     solvers,
     learningRates,
+    ...(ridge > 0 ? { ridge } : {}),
     maxIterations: settings.defaultMaxIterations,
     tolerance: settings.defaultTolerance,
     restarts: settings.defaultRestarts,
