@@ -86,7 +86,10 @@ test('Run Experiment from the explorer menu of a *.moe.json draws its curves and
   const p = page();
   await rightClickExplorerItem(p, 'explorer.moe.json');
   await clickMenuItem(p, 'Run Experiment');
-  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('[data-chart-id="logLik"]').count()) > 0, 60_000);
+  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('[data-chart-id="logLik"]').count()) > 0, 60_000).catch(async (error: unknown) => {
+    await screenshot(p, 'explorer-run-no-charts');
+    throw error;
+  });
   await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 120_000 });
   await waitVisible(p, editorTab(p, `MoE Lab: ${SPEC.name}`), 'explorer-run-no-panel-tab', 10_000);
   assert.equal(await frame.locator('.empty').isVisible(), false, 'the panel still says there is no run');

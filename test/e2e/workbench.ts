@@ -188,6 +188,15 @@ export async function clickMenuItem(page: Page, title: string, timeoutMs = 10_00
   const item = page.locator('.monaco-menu .action-item .action-label', { hasText: exactly(title) }).first();
   await item.waitFor({ state: 'visible', timeout: timeoutMs });
   await item.click();
+  // A click that lands while the menu is still settling only highlights the item (seen on a loaded machine, the
+  // last item of a long menu): the menu stays open. Then do what a person does, press Enter on it.
+  const menu = page.locator('.monaco-menu').first();
+  const closed = await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false);
+  if (!closed) {
+    await item.hover();
+    await page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
 }
 
 /** Closes whatever menu, palette or quick pick is open. */
