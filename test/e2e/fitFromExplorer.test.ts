@@ -150,7 +150,9 @@ test('a fit of separable classes without a ridge is named as having no maximum, 
   await answer(p, /Learning rate for GD/);
   await answer(p, /Learning rate for Adam/);
 
+  // The panel is the one the iris fit used: wait until it shows this run, finished.
   const frame = await panelFrame(p);
+  await frame.locator('.run-name', { hasText: 'separable' }).waitFor({ state: 'visible', timeout: 60_000 });
   await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 120_000 });
   const badges = await frame.locator('table.summary .badge.degenerate').allTextContents();
   assert.ok(badges.some((b) => b.startsWith('separation')), `badges: ${badges.join(', ')}`);
