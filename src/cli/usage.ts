@@ -9,6 +9,8 @@ Usage:
               [--restarts R] [--seed S] [--init random|kmeans|nearTruth] [--max-iter N] [--tol T] [--grad-tol G]
               [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]
               [--no-standardize] [--test-fraction F] [--drop-invalid-rows] [--out DIR] [--json]
+  moe-lab select-k DATA.csv --target COL --k 1..6 [fit's flags except --experts] [--save-spec FILE.moe.json]
+              [--json]
   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S
               [--symmetric | --no-symmetric] --out FILE.csv
   moe-lab data fmnist --out DIR [--invert-prob 0.5] [--seed S] [--source DIR] [--limit-train N] [--limit-test N]
@@ -19,5 +21,8 @@ Usage:
 Defaults for fit: K = 2, solvers em,gd,adam, test fraction 0, expert family inferred from the target,
 GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8 and gradient
 tolerance 1e-3 (converged needs both; docs/stopping.md), 500 iterations.
+select-k fits each K with the restarts the flags describe (EM only unless --solvers is given), keeps per K the
+best restart that converged to a non-degenerate optimum, and chooses K by BIC; with --test-fraction 0 it holds
+out a seeded 30 % for the held-out column.
 Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error.
 `;
