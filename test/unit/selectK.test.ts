@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { Random } from '../../src/core/random';
 import { parseKRange, selectK, type SelectKEvent, type SelectKResult } from '../../src/core/runner/selectK';
 import type { SolverResult } from '../../src/core/runner/types';
+import { parseFromWorker } from '../../src/protocol/workerMessages';
 import { validateSpecObject } from '../../src/core/spec/validate';
 import type { ExperimentSpec } from '../../src/core/spec/types';
 
@@ -108,6 +109,10 @@ test('a K whose every restart is degenerate is reported and not chosen, even whe
   assert.ok(Math.min(...restartsAtTwo.map((r) => r.bic)) < one.best!.bic);
   assert.equal(result.chosen, 1);
   assert.match(result.reason, /K = 2: every restart ended in a degenerate fit, so it is not compared/);
+  // The extension's worker posts this result to the host, which checks it first: a real one must pass, whole.
+  const message = { type: 'selectKFinished', result: JSON.parse(JSON.stringify(result)) };
+  assert.deepEqual(parseFromWorker(message), message);
+  assert.equal(parseFromWorker({ type: 'selectKFinished', result: { ...message.result, candidates: [{ K: -1 }] } }), undefined);
 });
 
 test('cancelling stops the comparison and compares the Ks fitted before it', async () => {
