@@ -80,7 +80,8 @@ export class ChooseExpertsCommand {
   }
 
   async run(resource?: unknown, optionsArgument?: unknown): Promise<ChooseExpertsOutcome | undefined> {
-    if (optionsArgument !== undefined) return this.runWithOptions(resource, optionsArgument);
+    // The explorer passes (clicked uri, selected uris): an array is a selection, not options.
+    if (optionsArgument !== undefined && !Array.isArray(optionsArgument)) return this.runWithOptions(resource, optionsArgument);
     if (!(await ensureTrusted('Choosing the number of experts'))) return undefined;
     const csv = asUri(resource) ?? (await pickCsv());
     if (!csv) return undefined;
