@@ -64,6 +64,29 @@ suite('Choose Number of Experts', function () {
     assert.equal(path.resolve(dir, saved.data.csv), csv);
   });
 
+  test('Stop Run stops the comparison in the worker: the Ks fitted so far are compared and the outcome says cancelled', async () => {
+    const { api } = await moeLab();
+    const dir = path.join(workspaceRoot(), 'select-k');
+    fs.mkdirSync(dir, { recursive: true });
+    const csv = path.join(dir, 'larger.csv');
+    fs.writeFileSync(csv, syntheticCsv(generateSynthetic({ kind: 'linear', experts: 3, dim: 4, samples: 4000, snr: 4, seed: 5, symmetric: false })));
+    const pending = chooseExperts(csv, { target: 'y', ks: '1..8', restarts: 20, whenBusy: 'stop' });
+    const progress = await waitFor('the comparison to pass K = 1', () => {
+      const status = api.selectK();
+      return status.running && status.progress && status.progress.K >= 2 ? status.progress : undefined;
+    }, 60_000, 20);
+    assert.equal(progress.total, 8 * 20);
+    await vscode.commands.executeCommand(COMMANDS.stopRun);
+    const outcome = await pending;
+    assert.ok(outcome);
+    assert.equal(outcome.status, 'cancelled', outcome.error);
+    const candidates = outcome.result?.candidates ?? [];
+    assert.ok(candidates.length >= 2 && candidates.length < 8, `fitted ${candidates.map((c) => c.K).join(', ')}`);
+    assert.equal(candidates[0].status, 'ok');
+    assert.match(outcome.reason ?? '', /cancelled/);
+    assert.equal(api.selectK().running, false);
+  });
+
   test('bad arguments are refused with a message naming them', async () => {
     const csv = path.join(workspaceRoot(), 'iris.csv');
     await assert.rejects(chooseExperts(csv, { target: 'species', ks: '3..1' }), /"ks" must be a range like 1\.\.6/);
