@@ -94,3 +94,22 @@ suite('Choose Number of Experts', function () {
     await assert.rejects(chooseExperts(csv, { ks: '1..2' }), /need "target"/);
   });
 });
+
+suite('Untrusted workspace: Choose Number of Experts', function () {
+  this.timeout(60_000);
+
+  suiteSetup(function () {
+    if (process.env.MOE_LAB_EXPECT_UNTRUSTED !== '1' && vscode.workspace.isTrusted) skipBecause(this, 'runs in the untrusted-workspace pass (runServer.mjs --untrusted)');
+  });
+
+  test('is refused at once, with options or without; nothing runs', async () => {
+    const { api } = await moeLab();
+    assert.equal(vscode.workspace.isTrusted, false);
+    const csv = path.join(workspaceRoot(), 'iris.csv');
+    await assert.rejects(chooseExperts(csv, { target: 'petal_length', ks: '1..2' }), /disabled in an untrusted workspace/);
+    const interactive = await Promise.resolve(vscode.commands.executeCommand(COMMANDS.chooseExperts, vscode.Uri.file(csv)));
+    assert.equal(interactive, undefined);
+    assert.equal(api.selectK().running, false);
+    assert.equal(api.selectK().last, undefined, 'nothing was compared');
+  });
+});
