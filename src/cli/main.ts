@@ -2,12 +2,14 @@
  * `moe-lab` — the command line over the same runner the extension uses.
  *   moe-lab run SPEC.moe.json [--out DIR] [--json]
  *   moe-lab fit DATA.csv --target COL [...]
+ *   moe-lab select-k DATA.csv --target COL --k 1..6 [...]
  *   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S --out FILE.csv
  * A user mistake exits with code 2 and one line on stderr; `--json` prints exactly one JSON document on stdout.
  */
 import { UserInputError, isUserInputError } from '../core/errors';
 import { runCommand } from './commands/run';
 import { fitCommand } from './commands/fit';
+import { selectKCommand } from './commands/selectK';
 import { synthCommand } from './commands/synth';
 import { dataCommand } from './commands/data';
 import { reproduceCommand } from './commands/reproduce';
@@ -16,6 +18,7 @@ import { USAGE } from './usage';
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   run: runCommand,
   fit: fitCommand,
+  'select-k': selectKCommand,
   synth: synthCommand,
   data: dataCommand,
   reproduce: reproduceCommand,

@@ -10,6 +10,8 @@ Usage:
               [--init mixed|shortEm|subsetRegression|randomPartition|kmeans|random|nearTruth]
               [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]
               [--no-standardize] [--test-fraction F] [--drop-invalid-rows] [--out DIR] [--json]
+  moe-lab select-k DATA.csv --target COL --k 1..6 [fit's flags except --experts] [--save-spec FILE.moe.json]
+              [--json]
   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S
               [--symmetric | --no-symmetric] --out FILE.csv
   moe-lab data fmnist --out DIR [--invert-prob 0.5] [--seed S] [--source DIR] [--limit-train N] [--limit-test N]
@@ -22,5 +24,8 @@ GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8 
 tolerance 1e-3 (converged needs both; docs/stopping.md), 500 iterations, 1 restart, --init mixed
 (restart r with seed S uses shortEm, subsetRegression, shortEm, kmeans, shortEm, randomPartition in
 turn by (S + r) mod 6; docs/starts.md).
+select-k fits each K with the restarts the flags describe (EM only unless --solvers is given), keeps per K the
+best restart that converged to a non-degenerate optimum, and chooses K by BIC; with --test-fraction 0 it holds
+out a seeded 30 % for the held-out column.
 Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error.
 `;

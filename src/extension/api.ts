@@ -4,6 +4,7 @@
  */
 import type { PanelStatus } from './panel/convergencePanel';
 import type { ReproductionStatus } from './reproduce/reproduceCommand';
+import type { SelectKStatus } from './selectK/selectKCommand';
 
 export interface MoeLabApi {
   /** The active run, if any: its id (once started) and the iterations reported so far. */
@@ -12,4 +13,6 @@ export interface MoeLabApi {
   panelStatus(): PanelStatus;
   /** The paper reproduction: whether one runs, where it stands, and how the last one ended. */
   reproduction(): ReproductionStatus;
+  /** Choose Number of Experts: whether a comparison runs, how the last one ended, and the panel's page. */
+  selectK(): SelectKStatus;
 }

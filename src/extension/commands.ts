@@ -7,6 +7,8 @@ export const COMMANDS = {
   fit: 'moeLab.fit',
   /** Programmatic fit without quick picks: `(csv: Uri | string, options: FitOptions) → RunOutcome`. */
   fitCsv: 'moeLab.fitCsv',
+  /** Choose Number of Experts…: fit K = 1..6 (or given Ks) with EM, compare AIC / BIC / held-out ℓ, offer a spec. */
+  chooseExperts: 'moeLab.chooseExperts',
   /** New Experiment: a `*.moe.json` from the template, opened in the spec editor. */
   newExperiment: 'moeLab.newExperiment',
   /** Run Experiment: the active or a chosen `*.moe.json`. */

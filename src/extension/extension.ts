@@ -12,6 +12,7 @@ import { ConvergencePanel } from './panel/convergencePanel';
 import { ReproduceCommand } from './reproduce/reproduceCommand';
 import { OpenResultsCommand } from './results/openResults';
 import { RunManager } from './run/runManager';
+import { ChooseExpertsCommand } from './selectK/selectKCommand';
 import { SpecEditorProvider } from './specEditor/specEditorProvider';
 import { SynthCommand } from './synth/synthCommand';
 
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
   const runs = RunManager.register(context, log);
   const panel = ConvergencePanel.register(context, runs, log);
   const reproduce = ReproduceCommand.register(context, runs, panel, log);
+  const chooseExperts = ChooseExpertsCommand.register(context, runs, log);
   context.subscriptions.push(
     FitCommands.register(context, runs, log),
     ExperimentCommands.register(context, runs, log),
@@ -27,12 +29,14 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
     SpecEditorProvider.register(context),
     OpenResultsCommand.register(panel, log),
     reproduce.disposable,
+    chooseExperts.disposable,
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show(true)),
   );
   return {
     activeRun: () => (runs.isRunning ? { runId: runs.activeRecord?.runId, iterations: runs.activeRecord?.iterationCount ?? 0, stopping: runs.isStopping } : undefined),
     panelStatus: () => panel.status(),
     reproduction: () => reproduce.command.status(),
+    selectK: () => chooseExperts.command.status(),
   };
 }
 

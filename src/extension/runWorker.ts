@@ -12,9 +12,10 @@ import { isUserInputError } from '../core/errors';
 import { runReproduction, writeReproduction, type ReproduceProgress } from '../core/reproduce';
 import { writeJsonAtomic, writeTextAtomic } from '../core/runner/results';
 import { runExperiment } from '../core/runner/runExperiment';
+import { selectK } from '../core/runner/selectK';
 import type { RunEvent } from '../core/runner/types';
 import { generateSynthetic, syntheticCsv } from '../core/synth/generate';
-import type { FromWorkerMessage, StartReproduceMessage, StartRunMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
+import type { FromWorkerMessage, StartReproduceMessage, StartRunMessage, StartSelectKMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
 
 const port = parentPort;
 if (!port) throw new Error('runWorker.js must be started as a worker thread');
@@ -34,6 +35,7 @@ port.on('message', (message: ToWorkerMessage) => {
     case 'startRun':
     case 'startSynth':
     case 'startReproduce':
+    case 'startSelectK':
       if (started) return;
       started = true;
       void start(message).then(
@@ -46,9 +48,10 @@ port.on('message', (message: ToWorkerMessage) => {
   }
 });
 
-function start(message: StartRunMessage | StartSynthMessage | StartReproduceMessage): Promise<void> {
+function start(message: StartRunMessage | StartSynthMessage | StartReproduceMessage | StartSelectKMessage): Promise<void> {
   if (message.type === 'startRun') return run(message);
   if (message.type === 'startSynth') return synth(message);
+  if (message.type === 'startSelectK') return chooseK(message);
   return reproduce(message);
 }
 
@@ -67,6 +70,26 @@ async function run(message: StartRunMessage): Promise<void> {
   } finally {
     batch.flush();
     batch.dispose();
+  }
+}
+
+/** Progress once per restart finished (at most once per interval, and at once when K changes), then the result. */
+async function chooseK(message: StartSelectKMessage): Promise<void> {
+  const total = message.ks.length * message.spec.init.restarts;
+  let done = 0;
+  let last = -Infinity;
+  let lastK = 0;
+  for await (const event of selectK(message.spec, { baseDir: message.baseDir, workspaceRoot: message.workspaceRoot, ks: message.ks, signal: controller.signal })) {
+    if (event.type === 'kStarted' || event.type === 'restartFinished') {
+      if (event.type === 'restartFinished') done++;
+      const now = performance.now();
+      if (event.K === lastK && now - last < message.progressMilliseconds) continue;
+      last = now;
+      lastK = event.K;
+      post({ type: 'selectKProgress', K: event.K, done, total, message: `K = ${event.K}: ${done} of ${total} restarts done` });
+    } else if (event.type === 'finished') {
+      post({ type: 'selectKFinished', result: event.result });
+    }
   }
 }
 

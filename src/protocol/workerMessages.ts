@@ -15,6 +15,7 @@
  * No VS Code imports: the worker bundle includes this file.
  */
 import type { ExperimentName } from '../core/reproduce/types';
+import type { SelectKResult } from '../core/runner/selectK';
 import type { RunEvent } from '../core/runner/types';
 import type { ExperimentSpec } from '../core/spec/types';
 import type { SyntheticOptions } from '../core/synth/generate';
@@ -82,12 +83,22 @@ export interface StartReproduceMessage {
   readonly progressMilliseconds: number;
 }
 
+/** Choose the number of experts (src/core/runner/selectK): fit `spec` at each K of `ks`; nothing is written. */
+export interface StartSelectKMessage {
+  readonly type: 'startSelectK';
+  readonly spec: ExperimentSpec;
+  readonly baseDir: string;
+  readonly workspaceRoot?: string;
+  readonly ks: readonly number[];
+  readonly progressMilliseconds: number;
+}
+
 /** Stop the run at the next iteration, keeping (and writing) what was computed. */
 export interface CancelMessage {
   readonly type: 'cancel';
 }
 
-export type ToWorkerMessage = StartRunMessage | StartSynthMessage | StartReproduceMessage | CancelMessage;
+export type ToWorkerMessage = StartRunMessage | StartSynthMessage | StartReproduceMessage | StartSelectKMessage | CancelMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // From worker
@@ -129,6 +140,21 @@ export interface ReproduceWrittenMessage {
   readonly skipped: PanelReproduction['skipped'];
 }
 
+/** Where the choice of K stands: the K being fitted and the restarts finished over all Ks. */
+export interface SelectKProgressMessage {
+  readonly type: 'selectKProgress';
+  readonly K: number;
+  readonly done: number;
+  readonly total: number;
+  readonly message: string;
+}
+
+/** The comparison of K ended (finished or cancelled). */
+export interface SelectKFinishedMessage {
+  readonly type: 'selectKFinished';
+  readonly result: SelectKResult;
+}
+
 /** The job is over (after its last `events`); the worker may be terminated. */
 export interface DoneMessage {
   readonly type: 'done';
@@ -144,7 +170,15 @@ export interface FailedMessage {
   readonly stack?: string;
 }
 
-export type FromWorkerMessage = EventsMessage | SynthWrittenMessage | ReproduceProgressMessage | ReproduceWrittenMessage | DoneMessage | FailedMessage;
+export type FromWorkerMessage =
+  | EventsMessage
+  | SynthWrittenMessage
+  | ReproduceProgressMessage
+  | ReproduceWrittenMessage
+  | SelectKProgressMessage
+  | SelectKFinishedMessage
+  | DoneMessage
+  | FailedMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validators
@@ -165,6 +199,12 @@ export function parseFromWorker(value: unknown): FromWorkerMessage | undefined {
         : undefined;
     case 'reproduceWritten':
       return isReproduceWritten(value) ? value : undefined;
+    case 'selectKProgress':
+      return isNonNegativeInteger(value.K) && isNonNegativeInteger(value.done) && isNonNegativeInteger(value.total) && isString(value.message, 10_000)
+        ? (value as unknown as SelectKProgressMessage)
+        : undefined;
+    case 'selectKFinished':
+      return isSelectKResult(value.result) ? (value as unknown as SelectKFinishedMessage) : undefined;
     case 'done':
       return { type: 'done' };
     case 'failed':
@@ -190,6 +230,27 @@ function isReproduceWritten(value: Record<string, unknown>): value is Record<str
     isArrayOf(value.checks, isReproductionCheck, 1000) &&
     isArrayOf(value.skipped, isSkippedExperiment, 100)
   );
+}
+
+/** Structural check of a comparison of K (the fields the host and the select-k panel rely on). */
+export function isSelectKResult(value: unknown): value is SelectKResult {
+  return (
+    isRecord(value) &&
+    isRecord(value.dataset) &&
+    isRecord(value.holdOut) &&
+    isString(value.reason, 10_000) &&
+    isBoolean(value.cancelled) &&
+    isFiniteNumber(value.seconds) &&
+    (value.chosen === undefined || isNonNegativeInteger(value.chosen)) &&
+    isArrayOf(value.candidates, isKCandidate, 100)
+  );
+}
+
+function isKCandidate(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value) || !isNonNegativeInteger(value.K) || !isNonNegativeInteger(value.parameters) || !isString(value.status, 20)) return false;
+  if (![value.restarts, value.converged, value.degenerate].every((count) => isNonNegativeInteger(count))) return false;
+  const best = value.best;
+  return best === undefined || (isRecord(best) && [best.logLik, best.aic, best.bic].every(isFiniteNumber) && (best.testLogLik === undefined || isFiniteNumber(best.testLogLik)));
 }
 
 /** Structural check of a runner event (the fields the host and the panel rely on). */

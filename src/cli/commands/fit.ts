@@ -6,45 +6,69 @@ import { executeRun } from './execute';
 import { fitWording } from './fitWording';
 import { choiceFlag, integerFlag, numberFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
+/** The flags that describe a fit (data, model, solvers, stopping, starts); `select-k` takes the same. */
+export const FIT_FLAGS = {
+  target: { type: 'string' },
+  features: { type: 'string' },
+  experts: { type: 'string' },
+  expert: { type: 'string' },
+  gate: { type: 'string' },
+  solvers: { type: 'string' },
+  'lr-gd': { type: 'string' },
+  'lr-adam': { type: 'string' },
+  'lr-gem': { type: 'string' },
+  'gem-steps': { type: 'string' },
+  'em-inner': { type: 'string' },
+  restarts: { type: 'string' },
+  seed: { type: 'string' },
+  init: { type: 'string' },
+  'max-iter': { type: 'string' },
+  tol: { type: 'string' },
+  'grad-tol': { type: 'string' },
+  ridge: { type: 'string' },
+  symmetric: { type: 'boolean', default: false },
+  'fixed-sigma': { type: 'string' },
+  'time-budget': { type: 'string' },
+  'no-standardize': { type: 'boolean', default: false },
+  'test-fraction': { type: 'string' },
+  'drop-invalid-rows': { type: 'boolean', default: false },
+} as const;
+
+/** The parsed fit flags: a string for each flag that takes a value, a boolean for each switch. */
+export type FitFlagValues = { readonly [F in keyof typeof FIT_FLAGS]?: (typeof FIT_FLAGS)[F]['type'] extends 'string' ? string : boolean };
+
 /** `moe-lab fit DATA.csv --target COL …`: builds a spec from the flags and runs it. */
 export async function fitCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
-    options: {
-      target: { type: 'string' },
-      features: { type: 'string' },
-      experts: { type: 'string' },
-      expert: { type: 'string' },
-      gate: { type: 'string' },
-      solvers: { type: 'string' },
-      'lr-gd': { type: 'string' },
-      'lr-adam': { type: 'string' },
-      'lr-gem': { type: 'string' },
-      'gem-steps': { type: 'string' },
-      'em-inner': { type: 'string' },
-      restarts: { type: 'string' },
-      seed: { type: 'string' },
-      init: { type: 'string' },
-      'max-iter': { type: 'string' },
-      tol: { type: 'string' },
-      'grad-tol': { type: 'string' },
-      ridge: { type: 'string' },
-      symmetric: { type: 'boolean', default: false },
-      'fixed-sigma': { type: 'string' },
-      'time-budget': { type: 'string' },
-      'no-standardize': { type: 'boolean', default: false },
-      'test-fraction': { type: 'string' },
-      'drop-invalid-rows': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
+    options: { ...FIT_FLAGS, out: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   if (positionals.length !== 1) throw new UserInputError('usage: moe-lab fit DATA.csv --target COL [options]');
   const csv = path.resolve(positionals[0]);
   const wording = fitWording(positionals[0], csv);
+  const raw = fitSpecFromFlags(csv, values);
+  const validated = validateSpecObject(raw);
+  if (!validated.ok) {
+    const first = validated.errors[0];
+    throw wording.error(new UserInputError(first.message, { pointer: first.pointer }));
+  }
+  try {
+    await executeRun(
+      validated.spec,
+      { baseDir: process.cwd(), resultsRoot: values.out ? path.resolve(values.out) : false, rawSpec: raw },
+      values.json === true,
+      wording.text,
+    );
+  } catch (error) {
+    throw wording.error(error);
+  }
+}
+
+/** The spec (as a user would write it) that the fit flags describe, for the data file `csv` (absolute). */
+export function fitSpecFromFlags(csv: string, values: FitFlagValues) {
   const solvers = parseSolvers(values.solvers ?? 'em,gd,adam');
-  const raw = {
+  return {
     name: path.basename(csv).replace(/\.csv$/i, ''),
     data: {
       csv,
@@ -85,21 +109,6 @@ export async function fitCommand(args: string[]): Promise<void> {
       restarts: integerFlag('restarts', values.restarts, 1) ?? 1,
     },
   };
-  const validated = validateSpecObject(raw);
-  if (!validated.ok) {
-    const first = validated.errors[0];
-    throw wording.error(new UserInputError(first.message, { pointer: first.pointer }));
-  }
-  try {
-    await executeRun(
-      validated.spec,
-      { baseDir: process.cwd(), resultsRoot: values.out ? path.resolve(values.out) : false, rawSpec: raw },
-      values.json === true,
-      wording.text,
-    );
-  } catch (error) {
-    throw wording.error(error);
-  }
 }
 
 function parseSolvers(list: string): Set<SolverName> {

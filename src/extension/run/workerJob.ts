@@ -10,6 +10,8 @@ import {
   type FailedMessage,
   type ReproduceProgressMessage,
   type ReproduceWrittenMessage,
+  type SelectKFinishedMessage,
+  type SelectKProgressMessage,
   type SynthWrittenMessage,
   type ToWorkerMessage,
 } from '../../protocol/workerMessages';
@@ -19,12 +21,14 @@ export interface WorkerJobHandlers {
   onEvents?(events: readonly RunEvent[]): void;
   /** Where a paper reproduction stands. */
   onReproduceProgress?(progress: ReproduceProgressMessage): void;
+  /** Where a comparison of K stands. */
+  onSelectKProgress?(progress: SelectKProgressMessage): void;
   /** A message that failed validation (it is otherwise ignored). */
   onInvalidMessage?(value: unknown): void;
 }
 
 export type WorkerJobOutcome =
-  | { readonly ok: true; readonly synth?: SynthWrittenMessage; readonly reproduction?: ReproduceWrittenMessage }
+  | { readonly ok: true; readonly synth?: SynthWrittenMessage; readonly reproduction?: ReproduceWrittenMessage; readonly selectK?: SelectKFinishedMessage }
   | { readonly ok: false; readonly failure: Pick<FailedMessage, 'message' | 'userError' | 'pointer' | 'stack'> };
 
 export class WorkerJob {
@@ -32,6 +36,7 @@ export class WorkerJob {
   private settled = false;
   private synth: SynthWrittenMessage | undefined;
   private reproduction: ReproduceWrittenMessage | undefined;
+  private selectK: SelectKFinishedMessage | undefined;
   private resolveOutcome!: (outcome: WorkerJobOutcome) => void;
   /** Settles once: the job finished, failed, the worker died, or the job was disposed. */
   readonly outcome: Promise<WorkerJobOutcome>;
@@ -79,8 +84,14 @@ export class WorkerJob {
       case 'reproduceWritten':
         this.reproduction = message;
         break;
+      case 'selectKProgress':
+        this.handlers.onSelectKProgress?.(message);
+        break;
+      case 'selectKFinished':
+        this.selectK = message;
+        break;
       case 'done':
-        this.settle({ ok: true, ...(this.synth ? { synth: this.synth } : {}), ...(this.reproduction ? { reproduction: this.reproduction } : {}) });
+        this.settle({ ok: true, ...(this.synth ? { synth: this.synth } : {}), ...(this.reproduction ? { reproduction: this.reproduction } : {}), ...(this.selectK ? { selectK: this.selectK } : {}) });
         break;
       case 'failed':
         this.settle({ ok: false, failure: message });
