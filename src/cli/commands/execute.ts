@@ -80,7 +80,7 @@ export async function executeRun(
     if (result.best) process.stdout.write(`  ${result.solver} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
   }
   if (finished.optima) process.stdout.write(optimaLines(finished.optima, finished.results) + '\n');
-  if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment) + '\n');
+  if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment, (finished.optima ?? []).length > 0) + '\n');
   if (finished.resultsDir) process.stdout.write(`results: ${finished.resultsDir}\n`);
   if (finished.cancelled) process.stdout.write('run cancelled; results so far were kept\n');
 }
@@ -120,9 +120,11 @@ function optimaLines(optima: readonly Optimum[], results: readonly SolverResult[
   return lines.join('\n');
 }
 
-function alignmentLine({ reference, relabelled }: LabelAlignment): string {
+function alignmentLine({ reference, relabelled }: LabelAlignment, anyOptimum: boolean): string {
   const moved = relabelled.length === 0 ? 'no run needed relabelling' : `experts relabelled in ${formatRuns(relabelled)}`;
-  return `expert labels aligned to ${reference.solver} restart ${reference.restart + 1} (the best optimum) in every run: ${moved}`;
+  // With no converged run the reference is the best run by objective, which is no optimum.
+  const which = anyOptimum ? 'the best optimum' : 'the best run; no run converged';
+  return `expert labels aligned to ${reference.solver} restart ${reference.restart + 1} (${which}) in every run: ${moved}`;
 }
 
 function formatMetric(value: number | undefined, percent: boolean): string {
