@@ -3,6 +3,8 @@
 // the panel, which says there is no run yet; Run Experiment, from the explorer's menu of a *.moe.json, then draws
 // that run's curves and summary rows in the same panel.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { COMMANDS } from '../../src/extension/commands';
@@ -18,6 +20,7 @@ import {
   rightClickExplorerItem,
   runCommand,
   screenshot,
+  until,
   waitVisible,
   webviewFrame,
   workbenchForFile,
@@ -33,7 +36,20 @@ const SPEC = {
   init: { restarts: 2, seed: 3 },
 };
 
-const workbench = workbenchForFile({ name: 'explorer', files: { 'explorer.moe.json': JSON.stringify(SPEC, null, 2) } });
+/** NOdata (test/fixtures/public): constant-gate K = 2 has two distinct optima that random starts reach. */
+const NODATA_CSV = fs.readFileSync(path.resolve(__dirname, '../fixtures/public/NOdata.csv'), 'utf8');
+const OPTIMA_SPEC = {
+  name: 'nodata optima',
+  data: { csv: 'NOdata.csv', target: 'NO', features: ['Equivalence'] },
+  model: { experts: 2, expert: 'gaussian', gate: 'constant' },
+  solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false } },
+  init: { strategy: 'random', restarts: 10, seed: 1 },
+};
+
+const workbench = workbenchForFile({
+  name: 'explorer',
+  files: { 'explorer.moe.json': JSON.stringify(SPEC, null, 2), 'NOdata.csv': NODATA_CSV, 'optima.moe.json': JSON.stringify(OPTIMA_SPEC, null, 2) },
+});
 
 function page(): Page {
   return workbench().page;
@@ -124,3 +140,24 @@ test('Run Experiment from the explorer menu of a *.moe.json draws its curves and
   });
   assert.ok(colours > 4, `the ℓ chart's canvas has ${colours} colours: nothing drawn`);
 });
+
+test('a multi-start run shows its distinct optima; "Show curves" keeps only the runs of the picked optimum', { timeout: 4 * 60_000 }, async () => {
+  const p = page();
+  await rightClickExplorerItem(p, 'optima.moe.json');
+  await clickMenuItem(p, 'Run Experiment');
+  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('.run-name', { hasText: OPTIMA_SPEC.name }).count()) > 0, 60_000);
+  await frame.waitForFunction(() => document.body.dataset.status === 'finished', undefined, { timeout: 120_000 });
+  const rows = frame.locator('table.optima tbody tr');
+  await rows.first().waitFor({ state: 'visible', timeout: 10_000 });
+  const optima = await rows.evaluateAll((trs) => trs.map((tr) => ({ logLik: Number((tr as HTMLTableRowElement).cells[1].textContent), runs: (tr as HTMLTableRowElement).cells[4].textContent ?? '' })));
+  assert.ok(optima.length >= 2, `NOdata's two optima: ${JSON.stringify(optima)}`);
+  assert.ok(optima[0].logLik > optima[1].logLik, 'best first');
+  const reached = Number.parseInt(optima[0].runs, 10);
+  await rows.first().locator('button', { hasText: 'Show curves' }).click();
+  const shown = async () => JSON.parse((await frame.locator('[data-chart-id="logLik"]').getAttribute('data-datasets')) ?? '[]').filter((d: { hidden?: boolean }) => !d.hidden).length;
+  await until(`the ℓ chart to show the ${reached} runs of optimum 1`, async () => (await shown()) === reached, 10_000);
+  await screenshot(p, 'explorer-optimum-picked');
+  await rows.first().locator('button', { hasText: 'Show all' }).click();
+  await until('every run to be shown again', async () => (await shown()) === 10, 10_000);
+});
+
