@@ -80,7 +80,7 @@ suite('Reproduce Paper Experiments', function () {
     const status = await waitFor('the panel to draw the reproduction', () => {
       const s = api.panelStatus();
       return s.open && s.ready && s.view === 'reproduction' && s.reproductionId === id && s.reproductionChartsDrawn === outcome.charts ? s : undefined;
-    });
+    }, 90_000); // a state, not a delay: on a loaded 2-core machine drawing a dozen charts has taken over 30 s
     assert.equal(status.reproductionChartsPosted, results.charts.length);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('moeLab.convergencePanel'));
     assert.equal(tab?.label, 'MoE Lab: Paper Reproduction');
