@@ -48,10 +48,14 @@ export class RecordParser {
   /** Characters of the earlier pushes. */
   private consumed = 0;
   private readonly delimiter: number;
+  /** The character besides a space that may pad a number: TAB, or SPACE again when TAB is the delimiter. */
+  private readonly padding: number;
   private readonly scanner = new DecimalScanner();
 
   constructor(delimiter: string, private readonly sink: RecordSink, private readonly file: string) {
     this.delimiter = delimiter.charCodeAt(0);
+    // A TSV's TAB is never padding: skipping it would swallow the empty cell in `1<TAB><TAB>2`.
+    this.padding = this.delimiter === TAB ? SPACE : TAB;
   }
 
   /**
@@ -219,16 +223,17 @@ export class RecordParser {
 
   /**
    * Where a numeric cell starting at `i` ends: the index of the delimiter or line end after the number and any
-   * spaces or tabs around it, or −1 when the cell is anything else (text, empty, quoted, cut by the chunk's end),
+   * spaces or tabs around it (never the delimiter), or −1 when the cell is anything else (text, empty, quoted, cut by the chunk's end),
    * which the state machine then reads as text.
    */
   private numberCellEnd(text: string, i: number): number {
+    const padding = this.padding;
     let c = text.charCodeAt(i);
-    while (c === SPACE || c === TAB) c = text.charCodeAt(++i);
+    while (c === SPACE || c === padding) c = text.charCodeAt(++i);
     let end = this.scanner.scan(text, i);
     if (end < 0) return -1;
     c = text.charCodeAt(end);
-    while (c === SPACE || c === TAB) c = text.charCodeAt(++end);
+    while (c === SPACE || c === padding) c = text.charCodeAt(++end);
     return c === this.delimiter || c === LF || c === CR ? end : -1;
   }
 
@@ -236,12 +241,13 @@ export class RecordParser {
   private numberBytesEnd(bytes: Uint8Array, text: string, i: number): number {
     const n = bytes.length;
     if (i >= n) return -1; // the chunk ended with the previous cell
+    const padding = this.padding;
     let c = bytes[i];
-    while ((c === SPACE || c === TAB) && ++i < n) c = bytes[i];
+    while ((c === SPACE || c === padding) && ++i < n) c = bytes[i];
     let end = this.scanner.scanBytes(bytes, text, i);
     if (end < 0 || end === n) return -1;
     c = bytes[end];
-    while ((c === SPACE || c === TAB) && ++end < n) c = bytes[end];
+    while ((c === SPACE || c === padding) && ++end < n) c = bytes[end];
     return end < n && (c === this.delimiter || c === LF || c === CR) ? end : -1;
   }
 

@@ -16,7 +16,9 @@ export interface DecodedTextSink {
 }
 
 export class Utf8ChunkDecoder {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM: ASCII chunks bypass the decoder, so its first chunk may be far into the file, where a U+FEFF is a
+  // character of a cell; the reader strips the file's leading BOM itself.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   /** Trailing bytes of an incomplete sequence that the decoder is holding. */
   private carry: Uint8Array = new Uint8Array(0);
   private bytesRead = 0;
@@ -54,7 +56,7 @@ export class Utf8ChunkDecoder {
   private failInside(chunk: Uint8Array): never {
     const bytes = concatBytes(this.carry, chunk);
     const bad = firstInvalidUtf8(bytes);
-    this.sink.push(new TextDecoder('utf-8').decode(bytes.subarray(0, bad)));
+    this.sink.push(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, bad)));
     this.fail(this.bytesRead - this.carry.length + bad, 'invalid UTF-8 bytes');
   }
 
