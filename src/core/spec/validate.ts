@@ -419,7 +419,8 @@ function nonJsonValue(value: unknown, pointer: string, depth: number): { pointer
       return Number.isFinite(value) ? undefined : { pointer, message: `is not a JSON number (got ${value})` };
     case 'object': {
       if (value === null) return undefined;
-      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+      // Array.from, not map: map skips the holes of a sparse array, leaving them out of the entries.
+      const entries = Array.isArray(value) ? Array.from(value, (v, i) => [String(i), v] as const) : Object.entries(value);
       for (const [key, child] of entries) {
         const found = nonJsonValue(child, `${pointer}/${escapePointer(key)}`, depth + 1);
         if (found) return found;
