@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../../core/paths';
 import type { ReproductionResults } from '../../core/reproduce/reproduce';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
 import type { PanelReproduction } from '../../protocol/panelMessages';
@@ -51,9 +52,8 @@ function outDirOf(value: unknown, workspaceDir: string): { outDir?: string } {
   if (value === undefined) return {};
   if (typeof value !== 'string' || value.trim() === '') throw new Error('moeLab.reproducePaper: "outDir" must be a folder path');
   const dir = path.resolve(workspaceDir, value);
-  const relative = path.relative(workspaceDir, dir);
   // The report is written into the workspace, like every result of MoE Lab.
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
+  if (!isInside(workspaceDir, dir, { strictly: true })) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
   return { outDir: dir };
 }
 
