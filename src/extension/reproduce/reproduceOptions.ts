@@ -20,12 +20,14 @@ export interface ReproduceChoice {
   /** Output folder (absolute); default `<results folder>/reproduction-<timestamp>`. */
   readonly outDir?: string;
   readonly whenBusy: WhenBusy;
+  /** When the results folder of the settings is outside the workspace: ask (default) or refuse. */
+  readonly outsideWorkspace: 'ask' | 'refuse';
 }
 
-const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy'];
+const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy', 'outsideWorkspace'];
 
 /**
- * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy? }`; `outDir` is resolved
+ * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy?, outsideWorkspace? }`; `outDir` is resolved
  * against `workspaceDir` and must stay inside it. Throws with a message naming the field.
  */
 export function parseReproduceArgument(value: unknown, workspaceDir: string): ReproduceChoice {
@@ -45,7 +47,9 @@ export function parseReproduceArgument(value: unknown, workspaceDir: string): Re
   }
   const whenBusy = input.whenBusy ?? 'ask';
   if (!isWhenBusy(whenBusy)) throw new Error('moeLab.reproducePaper: "whenBusy" must be ask, stop or keep');
-  return { quick, only: only as ExperimentName[], whenBusy, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
+  const outsideWorkspace = input.outsideWorkspace ?? 'ask';
+  if (outsideWorkspace !== 'ask' && outsideWorkspace !== 'refuse') throw new Error('moeLab.reproducePaper: "outsideWorkspace" must be ask or refuse');
+  return { quick, only: only as ExperimentName[], whenBusy, outsideWorkspace, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
 }
 
 function outDirOf(value: unknown, workspaceDir: string): { outDir?: string } {
