@@ -8,6 +8,7 @@ import { readCsvFile } from '../data/csv';
 import type { Dataset, ExpertFamily } from '../data/dataset';
 import { buildDataset, datasetFromArrays } from '../data/select';
 import { UserInputError } from '../errors';
+import { isInside } from '../paths';
 import { paramsFromJson, type FullParams } from '../model/params';
 import type { ExperimentSpec } from '../spec/types';
 import { isSyntheticSource } from '../spec/types';
@@ -62,8 +63,7 @@ export async function loadData(spec: ExperimentSpec, options: LoadOptions): Prom
 export function resolveDataPath(file: string, { baseDir, workspaceRoot }: LoadOptions): string {
   const resolved = path.resolve(baseDir, file);
   if (workspaceRoot) {
-    const relative = path.relative(path.resolve(workspaceRoot), resolved);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    if (!isInside(workspaceRoot, resolved)) {
       throw new UserInputError(`data file "${file}" is outside the workspace folder ${workspaceRoot}`, { pointer: '/data/csv', file });
     }
   }

@@ -15,6 +15,7 @@ import { announceOutcome } from '../run/outcomeMessages';
 import { isWhenBusy, type RunManager, type RunOutcome, type WhenBusy } from '../run/runManager';
 import { pickOne } from '../ui/picks';
 import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
+import { mayWriteAt, outsideMessage, outsideWorkspaceOption } from '../outsideWorkspace';
 import { openSpec } from './openSpec';
 
 const SPEC_SUFFIX = '.moe.json';
@@ -90,7 +91,8 @@ export class ExperimentCommands {
   }
 
   /**
-   * `options.whenBusy` (programmatic callers): what to do if a run is active (default `ask`). Menus pass the selected
+   * `options.whenBusy` (programmatic callers): what to do if a run is active (default `ask`); `options.outsideWorkspace`:
+   * `refuse` a results folder outside the workspace instead of asking (default `ask`). Menus pass the selected
    * files as the second argument (an array), which is not an options object.
    */
   async runExperiment(resource?: unknown, options?: unknown): Promise<RunOutcome | undefined> {
@@ -119,11 +121,17 @@ export class ExperimentCommands {
     }
     // Asked after validation (a broken spec does not disturb the active run); the spec text was read above, so the run
     // uses the spec as it was when the user started it, whatever happens to the file while the question is open.
-    if (!(await this.runs.makeRoom(name, whenBusy))) return undefined;
     const baseDir = path.dirname(uri.fsPath);
     const folder = workspaceFolderFor(uri);
     const explicit = typeof (parsed.raw as { resultsDir?: unknown })?.resultsDir === 'string';
     const resultsRoot = explicit ? path.resolve(baseDir, parsed.spec.resultsDir) : configuredResultsRoot(readSettings(uri), folder, baseDir);
+    // Asked before making room, so an answer of Cancel leaves the active run alone as well.
+    if (!(await mayWriteAt(resultsRoot, folder, outsideWorkspaceOption(options), 'results'))) {
+      const error = outsideMessage(resultsRoot, explicit ? `${name}: /resultsDir` : 'the moeLab.resultsFolder setting');
+      this.log.warn(`Run of ${name} not started: ${error}`);
+      return { status: 'failed', error, userError: true, ...(explicit ? { pointer: '/resultsDir' } : {}), results: [], iterations: 0 };
+    }
+    if (!(await this.runs.makeRoom(name, whenBusy))) return undefined;
     const outcome = await this.runs.start({
       spec: parsed.spec,
       rawSpec: parsed.raw,

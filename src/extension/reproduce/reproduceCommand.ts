@@ -4,7 +4,7 @@
  * experiments; the report goes to `<results folder>/reproduction-<timestamp>/` (report.md, results.json) and the
  * charts open in the convergence panel. It takes the run manager's one-job slot: a run and a reproduction never
  * compete for the cores (their timings are part of the results), and Stop Run or the notification's Cancel stops it,
- * keeping the experiments that finished. `moeLab.reproducePaper({ quick, only, fmnistInstances, outDir, whenBusy })`
+ * keeping the experiments that finished. `moeLab.reproducePaper({ quick, only, fmnistInstances, outDir, whenBusy, outsideWorkspace })`
  * skips the picks and resolves with the outcome.
  */
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import type { ReproduceProgressMessage, ReproduceWrittenMessage } from '../../pr
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import type { Log } from '../log';
+import { mayWriteAt, outsideMessage } from '../outsideWorkspace';
 import type { ConvergencePanel } from '../panel/convergencePanel';
 import type { JobControl, RunManager } from '../run/runManager';
 import type { WorkerJobOutcome } from '../run/workerJob';
@@ -81,8 +82,14 @@ export class ReproduceCommand {
     }
     const choice = argument === undefined ? await askChoice() : parseReproduceArgument(argument, folder.uri.fsPath);
     if (!choice) return undefined;
-    if (!(await this.runs.makeRoom(LABEL, choice.whenBusy))) return undefined;
+    // `outDir` is confined by parseReproduceArgument; the results folder of the settings may lie outside: ask first.
     const root = configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath);
+    if (!choice.outDir && !(await mayWriteAt(root, folder, choice.outsideWorkspace, 'the reproduction report'))) {
+      const error = outsideMessage(root, 'the moeLab.resultsFolder setting');
+      this.log.warn(`Reproduction not started: ${error}`);
+      return { status: 'failed', charts: 0, error };
+    }
+    if (!(await this.runs.makeRoom(LABEL, choice.whenBusy))) return undefined;
     return this.execute(choice, choice.outDir ?? path.join(root, reproductionFolderName(new Date())));
   }
 
@@ -179,7 +186,7 @@ async function askChoice(): Promise<ReproduceChoice | undefined> {
     { title, step: 2, totalSteps: 3, placeholder: 'Experiments to run (Enter accepts the ticked ones)', selected: EXPERIMENT_NAMES, atLeastOne: 'Tick at least one experiment' },
   );
   if (!only) return undefined;
-  if (quick) return { quick, only, whenBusy: 'ask' };
+  if (quick) return { quick, only, whenBusy: 'ask', outsideWorkspace: 'ask' };
   const fmnistInstances = only.includes('fmnist') || only.includes('equal-time') ? await askInstances(title) : undefined;
   if (fmnistInstances === null) return undefined;
   const start = 'Start Full Reproduction';
@@ -188,7 +195,7 @@ async function askChoice(): Promise<ReproduceChoice | undefined> {
     { modal: true, detail: 'It runs in the background; Cancel in its notification (or Stop Run) stops it and writes the experiments that finished.' },
     start,
   );
-  return confirmed === start ? { quick, only, whenBusy: 'ask', ...(fmnistInstances ? { fmnistInstances } : {}) } : undefined;
+  return confirmed === start ? { quick, only, whenBusy: 'ask', outsideWorkspace: 'ask', ...(fmnistInstances ? { fmnistInstances } : {}) } : undefined;
 }
 
 /** Fashion-MNIST instances for a full run; null when dismissed. */

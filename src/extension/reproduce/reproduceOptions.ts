@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../../core/paths';
 import type { ReproductionResults } from '../../core/reproduce/reproduce';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
 import type { PanelReproduction } from '../../protocol/panelMessages';
@@ -19,12 +20,14 @@ export interface ReproduceChoice {
   /** Output folder (absolute); default `<results folder>/reproduction-<timestamp>`. */
   readonly outDir?: string;
   readonly whenBusy: WhenBusy;
+  /** When the results folder of the settings is outside the workspace: ask (default) or refuse. */
+  readonly outsideWorkspace: 'ask' | 'refuse';
 }
 
-const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy'];
+const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy', 'outsideWorkspace'];
 
 /**
- * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy? }`; `outDir` is resolved
+ * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy?, outsideWorkspace? }`; `outDir` is resolved
  * against `workspaceDir` and must stay inside it. Throws with a message naming the field.
  */
 export function parseReproduceArgument(value: unknown, workspaceDir: string): ReproduceChoice {
@@ -44,16 +47,17 @@ export function parseReproduceArgument(value: unknown, workspaceDir: string): Re
   }
   const whenBusy = input.whenBusy ?? 'ask';
   if (!isWhenBusy(whenBusy)) throw new Error('moeLab.reproducePaper: "whenBusy" must be ask, stop or keep');
-  return { quick, only: only as ExperimentName[], whenBusy, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
+  const outsideWorkspace = input.outsideWorkspace ?? 'ask';
+  if (outsideWorkspace !== 'ask' && outsideWorkspace !== 'refuse') throw new Error('moeLab.reproducePaper: "outsideWorkspace" must be ask or refuse');
+  return { quick, only: only as ExperimentName[], whenBusy, outsideWorkspace, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
 }
 
 function outDirOf(value: unknown, workspaceDir: string): { outDir?: string } {
   if (value === undefined) return {};
   if (typeof value !== 'string' || value.trim() === '') throw new Error('moeLab.reproducePaper: "outDir" must be a folder path');
   const dir = path.resolve(workspaceDir, value);
-  const relative = path.relative(workspaceDir, dir);
   // The report is written into the workspace, like every result of MoE Lab.
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
+  if (!isInside(workspaceDir, dir, { strictly: true })) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
   return { outDir: dir };
 }
 

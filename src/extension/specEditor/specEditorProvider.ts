@@ -25,7 +25,8 @@ import { issueRange, SpecDiagnostics, type SpecAnalysis } from './specDiagnostic
 import { makeNonce, specEditorHtml } from './specEditorHtml';
 import { readSettings } from '../config';
 import { configuredResultsRoot, workspaceFolderFor } from '../workspace';
-import { isInside, listCsvFiles, listRuns, readCsvPreview, resolveInWorkspace, resultsFolderOf } from './specWorkspace';
+import { isInside } from '../../core/paths';
+import { listCsvFiles, listRuns, readCsvPreview, resolveInWorkspace, resultsFolderOf } from './specWorkspace';
 
 const RUN_COMMAND = 'moeLab.runExperiment';
 const OPEN_RESULTS_COMMAND = 'moeLab.openRunResults';
@@ -149,7 +150,7 @@ class SpecEditorSession implements vscode.Disposable {
       // under the results folder.
       const runWatcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
       const onRun = (uri: vscode.Uri) => {
-        if (this.resultsFolder && isInside(this.resultsFolder, uri.fsPath)) this.later('runs', () => this.postRuns());
+        if (this.resultsFolder && isInside(this.resultsFolder, uri.fsPath, { strictly: true })) this.later('runs', () => this.postRuns());
       };
       this.disposables.push(
         csvWatcher,

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseCsv, readCsvFile, type CsvTable } from '../../core/data/csv';
+import { isInside } from '../../core/paths';
 import type { CsvFileEntry, CsvPreviewMessage, RunEntry } from '../../protocol/specEditorMessages';
 
 export const PREVIEW_ROWS = 8;
@@ -27,8 +28,7 @@ export function resolveInWorkspace(specFile: string, relative: string): string |
   const absolute = path.resolve(path.dirname(specFile), relative);
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(absolute));
   if (!folder || folder.uri.scheme !== 'file') return undefined;
-  const inside = path.relative(folder.uri.fsPath, absolute);
-  return inside.startsWith('..') || path.isAbsolute(inside) ? undefined : absolute;
+  return isInside(folder.uri.fsPath, absolute) ? absolute : undefined;
 }
 
 /** The workspace's CSV files (not those inside results folders or node_modules), nearest to the spec first. */
@@ -36,7 +36,7 @@ export async function listCsvFiles(specFile: string, resultsFolder: string | und
   const uris = await vscode.workspace.findFiles('**/*.{csv,CSV}', '{**/node_modules/**,**/.git/**,**/.moe-lab/**}', MAX_CSV_FILES);
   const entries = uris
     .filter((uri) => uri.scheme === 'file')
-    .filter((uri) => !resultsFolder || !isInside(resultsFolder, uri.fsPath))
+    .filter((uri) => !resultsFolder || !isInside(resultsFolder, uri.fsPath, { strictly: true }))
     .map((uri) => ({ path: specRelativePath(specFile, uri.fsPath), label: vscode.workspace.asRelativePath(uri, true) }));
   const depth = (entry: CsvFileEntry) => entry.path.split('/').length + (entry.path.startsWith('..') ? 100 : 0);
   entries.sort((a, b) => depth(a) - depth(b) || a.path.localeCompare(b.path));
@@ -139,9 +139,4 @@ export async function listRuns(folder: string): Promise<RunEntry[]> {
   }
   runs.sort((a, b) => b.time - a.time || b.id.localeCompare(a.id));
   return runs.slice(0, MAX_RUNS).map(({ time: _time, ...run }) => run);
-}
-
-export function isInside(folder: string, file: string): boolean {
-  const relative = path.relative(folder, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }

@@ -3,7 +3,8 @@
  * chosen with quick picks for kind, K, d, n, SNR and seed; the CSV and its `<name>.truth.json` are written by a
  * worker (large n does not block the editor) into `synthetic/` of the workspace. A run on that CSV then tracks the
  * parameter error against the truth. `moeLab.generateSyntheticDataset(options)` skips the picks and resolves with
- * `{ csv, truth }` (file paths).
+ * `{ csv, truth }` (file paths); a `file` outside the workspace is asked about (or refused with
+ * `outsideWorkspace: 'refuse'`), and resolves with undefined when not written.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -11,6 +12,7 @@ import type { SyntheticKind } from '../../core/spec/types';
 import { truthPathFor, type SyntheticOptions } from '../../core/synth/generate';
 import { COMMANDS } from '../commands';
 import type { Log } from '../log';
+import { mayWriteAt, outsideMessage, outsideWorkspaceOption } from '../outsideWorkspace';
 import { WorkerJob } from '../run/workerJob';
 import { inputNumber, pickOne } from '../ui/picks';
 import { asUri, ensureTrusted, workspaceFolderFor } from '../workspace';
@@ -47,6 +49,11 @@ export class SynthCommand {
     if (!options) return undefined;
     const file = typeof (argument as { file?: unknown })?.file === 'string' ? (argument as { file: string }).file : undefined;
     const csvPath = file ? (asUri(file)?.fsPath ?? file) : path.join(folder.uri.fsPath, 'synthetic', `${options.kind}-K${options.experts}-d${options.dim}-n${options.samples}-snr${options.snr}-seed${options.seed}.csv`);
+    // A `file` from a command argument may point anywhere: outside the workspace only with the user's consent.
+    if (!(await mayWriteAt(csvPath, folder, outsideWorkspaceOption(argument), 'the dataset'))) {
+      this.log.warn(`Dataset not generated: ${outsideMessage(csvPath, 'the file')}`);
+      return undefined;
+    }
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MoE Lab: generating ${path.basename(csvPath)}` },
       () => this.generate(options, csvPath),

@@ -8,9 +8,9 @@ import { describeChoice, parseReproduceArgument, reproductionFolderName } from '
 const WORKSPACE = path.resolve('/tmp/workspace');
 
 test('defaults: quick, every experiment, ask when busy; outDir resolves inside the workspace', () => {
-  assert.deepEqual(parseReproduceArgument({}, WORKSPACE), { quick: true, only: [...EXPERIMENT_NAMES], whenBusy: 'ask' });
+  assert.deepEqual(parseReproduceArgument({}, WORKSPACE), { quick: true, only: [...EXPERIMENT_NAMES], whenBusy: 'ask', outsideWorkspace: 'ask' });
   const choice = parseReproduceArgument({ quick: false, only: ['fmnist'], fmnistInstances: 3, outDir: 'out/r1', whenBusy: 'stop' }, WORKSPACE);
-  assert.deepEqual(choice, { quick: false, only: ['fmnist'], fmnistInstances: 3, outDir: path.join(WORKSPACE, 'out', 'r1'), whenBusy: 'stop' });
+  assert.deepEqual(choice, { quick: false, only: ['fmnist'], fmnistInstances: 3, outDir: path.join(WORKSPACE, 'out', 'r1'), whenBusy: 'stop', outsideWorkspace: 'ask' });
 });
 
 test('mistakes are refused with the field named', () => {
@@ -23,6 +23,7 @@ test('mistakes are refused with the field named', () => {
     [{ fmnistInstances: 0 }, /"fmnistInstances"/],
     [{ fmnistInstances: 2.5 }, /"fmnistInstances"/],
     [{ whenBusy: 'later' }, /"whenBusy"/],
+    [{ outsideWorkspace: 'allow' }, /"outsideWorkspace"/],
     [{ outDir: '../elsewhere' }, /inside the workspace/],
     [{ outDir: '/etc' }, /inside the workspace/],
     [{ outDir: '.' }, /inside the workspace/],
