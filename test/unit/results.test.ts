@@ -55,6 +55,8 @@ test('a published run: each file synced before its rename, the folder before it 
     assert.equal(synced.at(-1)!.content, content, `${relative}: the synced data is what was published`);
     assert.ok(synced.every((e) => !e.published));
   }
+  // One sync per published file: a trace written as its solver ends is rewritten and synced by finish.
+  assert.equal(events.filter((e) => e.kind === 'file').length, published.length);
   assert.equal(readFileSync(path.join(finalDir, 'traces.csv'), 'utf8').trim().split('\n').length, 1 + 2 * results.length);
 
   // The folders: traces/ and the run folder before the publishing rename, then the root after it.

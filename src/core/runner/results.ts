@@ -60,14 +60,24 @@ export class ResultsWriter {
     await writeJsonAtomic(path.join(this.partialDir, 'spec.json'), file, this.inPartialDir);
   }
 
+  /**
+   * Writes one solver's result as soon as it ends. Not synced: `finish` writes every trace again (with its `best`
+   * flag) and syncs it then, so a sync here would double the cost of a run with many restarts for the benefit of an
+   * unfinished run's folder only. A killed process still leaves whole files (the rename is atomic).
+   */
   async writeSolverResult(result: SolverResult): Promise<void> {
+    await this.writeTrace(result, false);
+  }
+
+  private async writeTrace(result: SolverResult, durable: boolean): Promise<void> {
     await fs.mkdir(path.join(this.partialDir, 'traces'), { recursive: true });
-    await writeJsonAtomic(path.join(this.partialDir, 'traces', `${result.solver}-r${result.restart}.json`), result, this.inPartialDir);
+    const file = path.join(this.partialDir, 'traces', `${result.solver}-r${result.restart}.json`);
+    await writeJsonAtomic(file, result, { ...this.inPartialDir, syncFile: durable });
   }
 
   /** Writes the summary and the long-format trace CSV, then publishes the folder under its final name. */
   async finish(summary: RunSummary, results: readonly SolverResult[]): Promise<string> {
-    for (const result of results) await this.writeSolverResult(result); // `best` flags are known only now
+    for (const result of results) await this.writeTrace(result, true); // `best` flags are known only now
     await writeTextAtomic(path.join(this.partialDir, 'traces.csv'), tracesCsv(results), this.inPartialDir);
     await writeJsonAtomic(path.join(this.partialDir, 'summary.json'), summary, this.inPartialDir);
     // The files' data is on disk; now their names, then the name that publishes the run.
@@ -137,6 +147,8 @@ function formatCell(value: unknown): string {
 }
 
 export interface AtomicWriteOptions extends DurabilityOptions {
+  /** Sync the file's data before the rename, so a power loss cannot publish it empty or cut (default true). */
+  readonly syncFile?: boolean;
   /** Sync the file's folder after the rename, so the new name survives a power loss (default true). */
   readonly syncFolder?: boolean;
 }
@@ -151,11 +163,11 @@ export async function writeTextAtomic(file: string, text: string, options: Atomi
   const handle = await fs.open(temporary, 'w');
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (options.syncFile ?? true) await handle.sync();
   } finally {
     await handle.close();
   }
-  options.onSync?.(temporary, 'file');
+  if (options.syncFile ?? true) options.onSync?.(temporary, 'file');
   await fs.rename(temporary, file);
   if (options.syncFolder ?? true) await syncFolder(path.dirname(file), options);
 }
