@@ -2,11 +2,13 @@
  * `npm run bench`: prints speed and memory figures (never asserted by tests).
  *  1. ms per iteration of EM, GD and Adam and µs per row, for n = 1e3, 1e4, 1e5 (d = 10, K = 2 and 4,
  *     gaussian experts), timed as the solvers' own compute clock (update + the evaluation it needs);
- *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own.
+ *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own;
+ *  3. what the durable results folder costs: a run folder of 3 solvers × 50 restarts written with its syncs, beside
+ *     the same files written and renamed without them.
  * `BENCH_QUICK=1` uses smaller sizes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { datasetFromArrays } from '../src/core/data/select';
 import { initialParameters } from '../src/core/init';
@@ -16,6 +18,8 @@ import { createEm } from '../src/core/solvers/em';
 import { createGd } from '../src/core/solvers/gd';
 import { SolverRun } from '../src/core/solvers/solverRun';
 import { generateSynthetic, syntheticCsv } from '../src/core/synth/generate';
+import { ResultsWriter, type RunSummary } from '../src/core/runner/results';
+import type { SolverResult } from '../src/core/runner/types';
 
 const quick = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
@@ -88,8 +92,44 @@ function scale(): void {
   }
 }
 
-solverTimings();
-csvThroughput();
-scale();
-console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-if (!quick) spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchWide.ts')], { stdio: 'inherit', cwd: ROOT }); // wide data: docs/wide-data.md
+/** Issue 15, item 7: the syncs of a run with many restarts (each trace is written twice: as it ends, and at finish). */
+async function durability(): Promise<void> {
+  const root = path.join(ROOT, 'bench-data', 'durability');
+  rmSync(root, { recursive: true, force: true });
+  const trace = Array.from({ length: 100 }, (_, iteration) => ({ iteration, logLik: -1 / (iteration + 1), objective: 1 / (iteration + 1) }));
+  const results = ['em', 'gd', 'adam'].flatMap((solver) => Array.from({ length: 50 }, (_, restart) => ({ solver, restart, trace }) as unknown as SolverResult));
+  let syncs = 0;
+  const synced = Date.now();
+  const writer = await ResultsWriter.create(root, 'synced', { onSync: () => syncs++ });
+  for (const result of results) await writer.writeSolverResult(result);
+  await writer.finish({ runId: writer.runId } as unknown as RunSummary, results);
+  const syncedMs = Date.now() - synced;
+  const plain = Date.now();
+  const dir = path.join(root, 'plain');
+  mkdirSync(path.join(dir, 'traces'), { recursive: true });
+  for (const pass of [1, 2]) {
+    for (const result of results) {
+      const file = path.join(dir, 'traces', `${result.solver}-r${result.restart}.json`);
+      await fsp.writeFile(`${file}.${pass}.tmp`, JSON.stringify(result, null, 2));
+      await fsp.rename(`${file}.${pass}.tmp`, file);
+    }
+  }
+  const plainMs = Date.now() - plain;
+  rmSync(root, { recursive: true, force: true });
+  console.log(`\nResults folder of ${results.length} traces: ${syncedMs} ms with ${syncs} syncs, ${plainMs} ms for the same trace writes without them ` +
+    `(${((syncedMs - plainMs) / Math.max(1, syncs)).toFixed(2)} ms per sync on ${ROOT})`);
+}
+
+async function main(): Promise<void> {
+  solverTimings();
+  csvThroughput();
+  scale();
+  await durability();
+  console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  if (!quick) spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchWide.ts')], { stdio: 'inherit', cwd: ROOT }); // wide data: docs/wide-data.md
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

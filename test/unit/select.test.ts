@@ -334,3 +334,19 @@ test('a numeric target of a few integer codes is fitted as numbers with a warnin
   const counts = Array.from({ length: 60 }, (_, i) => `${i},${i % 20}`).join('\n');
   assert.ok(!buildDataset(parseCsv(`x,y\n${counts}\n`, 'c.csv'), { target: 'y' }).warnings.some((w) => /class codes/.test(w)));
 });
+
+test('releaseColumns: the same datasets, and the table no longer holds the copied columns (issue 15, item 6)', () => {
+  const text = 'a,b,y,note\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 13) % 11 - 5},${i % 3 === 0 ? 1.5 * i : -i},n${i}`).join('\n') + '\n';
+  const options = { target: 'y', features: ['a', 'b'], testFraction: 0.25, splitSeed: 3 };
+  const kept = buildDataset(parseCsv(text, 'x.csv'), options);
+  const table = parseCsv(text, 'x.csv');
+  const released = buildDataset(table, { ...options, releaseColumns: true });
+  for (const part of ['train', 'test'] as const) {
+    assert.deepEqual(released[part]!.X, kept[part]!.X);
+    assert.deepEqual(released[part]!.y, kept[part]!.y);
+  }
+  assert.deepEqual(released.trainIndex, kept.trainIndex);
+  const valuesOf = (name: string) => table.columns.find((c) => c.name === name)!.values;
+  for (const name of ['a', 'b', 'y']) assert.equal(valuesOf(name).length, 0, `column ${name} was released`);
+  assert.equal(valuesOf('note').length, 40, 'a column the dataset does not use is left alone');
+});

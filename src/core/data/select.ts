@@ -28,6 +28,12 @@ export interface BuildDatasetOptions extends SplitOptions {
    * empty cell is missing). Missing: empty, or one of {@link MISSING_MARKERS} in a column of numbers.
    */
   readonly dropInvalidRows?: boolean;
+  /**
+   * The caller reads the table only to build the dataset: each feature column's values are released (the column
+   * is left with 0 values) once copied into X, so the reader's columns and X are not both kept through the fit.
+   * Default false: the table stays usable.
+   */
+  readonly releaseColumns?: boolean;
 }
 
 export interface SplitDatasets {
@@ -81,13 +87,16 @@ export function buildDataset(table: CsvTable, options: BuildDatasetOptions): Bui
       `(first: ${firstProblem!.message.replace(`${table.file}: `, '')})`);
   }
   const encoded = encodeTarget(table, target, keep, requested, numericTarget);
+  const release = options.releaseColumns ? (j: number) => releaseValues(features[j]) : undefined;
   const split = splitAndAssemble(
     features.map((column) => column.values),
     encoded.y,
     keep,
     { features: features.map((column) => column.name), target: target.name, classes: encoded.classes },
     options,
+    release,
   );
+  if (options.releaseColumns) releaseValues(target);
   return { ...split, warnings: [...warnings, ...encoded.warnings, ...split.warnings], family: encoded.family, droppedRows: dropped };
 }
 
@@ -111,7 +120,7 @@ export function datasetFromArrays(
   }
   const all = new Int32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
-  return splitAndAssemble(columns, y, all, names, options);
+  return splitAndAssemble(columns, y, all, names, options, (j) => (columns[j] = RELEASED)); // these are ours: free them as copied
 }
 
 /** Mean and population sd of each column over `rows`; a constant column gets scale 1 (it stays constant). */
@@ -485,13 +494,26 @@ function classWarnings(target: CsvColumn, classes: readonly string[]): string[] 
 // ---------------------------------------------------------------------------------------------------------------
 // Split and standardization
 
+/** The values of a column that has been copied into a dataset and released ({@link BuildDatasetOptions.releaseColumns}). */
+const RELEASED = new Float64Array(0);
+
+function releaseValues(column: CsvColumn): void {
+  (column as { values: Float64Array }).values = RELEASED;
+}
+
+/**
+ * `release(j)`, when given, is called once column j is in every dataset: the caller drops its own reference, and
+ * `columns` (a copy) drops this one, so the column can be collected before the next one is copied.
+ */
 function splitAndAssemble(
-  columns: readonly Float64Array[],
+  columnsIn: readonly Float64Array[],
   y: Float64Array,
   rows: Int32Array,
   names: DatasetNames,
   options: SplitOptions,
+  release?: (j: number) => void,
 ): SplitDatasets {
+  const columns = [...columnsIn];
   const testFraction = options.testFraction ?? 0;
   if (!(testFraction >= 0 && testFraction < 1)) {
     throw new UserInputError(`testFraction must be in [0, 1) (got ${testFraction})`);
@@ -509,10 +531,18 @@ function splitAndAssemble(
     if (!(m.sd > 0)) warnings.push(`feature ${JSON.stringify(names.features[j])} is constant on the training rows`);
   });
   const standardization = (options.standardize ?? true) ? computeStandardization(columns, trainIndex) : undefined;
-  const make = (index: Int32Array): Dataset => assemble(columns, y, index, names, standardization);
+  const parts = testIndex.length > 0 ? [trainIndex, testIndex] : [trainIndex];
+  const matrices = parts.map((index) => designMatrix(index.length, columns.length));
+  const { mean, inverseScale } = affine(columns.length, standardization);
+  for (let j = 0; j < columns.length; j++) {
+    parts.forEach((index, part) => copyColumn(matrices[part], columns.length + 1, j, columns[j], index, mean[j], inverseScale[j]));
+    columns[j] = RELEASED;
+    release?.(j);
+  }
+  const [train, test] = parts.map((index, part) => dataset(matrices[part], y, index, names, standardization));
   return {
-    train: make(trainIndex),
-    ...(testIndex.length > 0 ? { test: make(testIndex), testIndex } : {}),
+    train,
+    ...(test ? { test, testIndex } : {}),
     trainIndex,
     warnings,
   };
@@ -527,34 +557,33 @@ function splitRows(rows: Int32Array, testFraction: number, seed: number): { trai
   return { trainIndex: shuffled.slice(nTest).sort(), testIndex: shuffled.slice(0, nTest).sort() };
 }
 
-function assemble(
-  columns: readonly Float64Array[],
+/** n × (d + 1) row-major, the intercept column (last) already 1. */
+function designMatrix(n: number, d: number): Float64Array {
+  const p = d + 1;
+  const X = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) X[i * p + d] = 1;
+  return X;
+}
+
+function copyColumn(X: Float64Array, p: number, j: number, column: Float64Array, index: Int32Array, mean: number, inverseScale: number): void {
+  for (let i = 0; i < index.length; i++) X[i * p + j] = (column[index[i]] - mean) * inverseScale;
+}
+
+function dataset(
+  X: Float64Array,
   yAll: Float64Array,
   index: Int32Array,
   names: DatasetNames,
   standardization: Standardization | undefined,
 ): Dataset {
   const n = index.length;
-  const d = columns.length;
-  const p = d + 1;
-  const X = new Float64Array(n * p);
   const y = new Float64Array(n);
-  const { mean, inverseScale } = affine(d, standardization);
-  for (let j = 0; j < d; j++) {
-    const column = columns[j];
-    const m = mean[j];
-    const s = inverseScale[j];
-    for (let i = 0; i < n; i++) X[i * p + j] = (column[index[i]] - m) * s;
-  }
-  for (let i = 0; i < n; i++) {
-    X[i * p + d] = 1;
-    y[i] = yAll[index[i]];
-  }
+  for (let i = 0; i < n; i++) y[i] = yAll[index[i]];
   return {
     X,
     y,
     n,
-    p,
+    p: names.features.length + 1,
     featureNames: [...names.features],
     targetName: names.target,
     ...(names.classes ? { classes: [...names.classes] } : {}),

@@ -53,6 +53,7 @@ export async function loadData(spec: ExperimentSpec, options: LoadOptions): Prom
     family: model.expert,
     dropInvalidRows: data.source.dropInvalidRows,
     ...split,
+    releaseColumns: true, // the table is read for this dataset only: its columns and X are not kept together
   });
   // buildDataset's warnings already say how many rows were dropped and why.
   const warnings = [...built.warnings];
