@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { validateSpecObject } from '../../src/core/spec/validate';
@@ -87,4 +87,14 @@ test('numeric flags take decimal numbers only: --lr-gd 0x10 is refused, not read
   // Decimal forms people write are still accepted.
   const accepted = cli(['fit', csv, '--target', 'y', '--solvers', 'gd', '--max-iter', '5', '--lr-gd', '1.5e-2', '--tol', '.5', '--json'], dir);
   assert.equal(accepted.code, 0, accepted.stderr);
+});
+
+test('synth --out under a file, naming a folder, or under /proc: exit 2 naming --out, no temporary file left', () => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'blocker'), 'a file, not a folder\n');
+  const small = ['synth', '--kind', 'linear', '--samples', '10', '--out'];
+  assertUserError(cli([...small, path.join(dir, 'blocker', 'data.csv')], dir), '--out', path.join(dir, 'blocker'));
+  assertUserError(cli([...small, dir], dir), '--out', dir, 'is a folder');
+  assert.deepEqual(readdirSync(path.dirname(dir)).filter((name) => name.startsWith(`${path.basename(dir)}.`)), [], 'no temporary file beside the folder');
+  if (existsSync('/proc/self')) assertUserError(cli([...small, '/proc/moe-lab-no-such-folder/data.csv'], dir), '--out', '/proc/moe-lab-no-such-folder');
 });

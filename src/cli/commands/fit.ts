@@ -4,7 +4,7 @@ import { SOLVER_NAMES, type SolverName } from '../../core/spec/types';
 import { validateSpecObject } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { fitWording } from './fitWording';
-import { prepareResultsFolder } from './resultsFolder';
+import { prepareFolder } from './resultsFolder';
 import { choiceFlag, integerFlag, numberFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** The flags that describe a fit (data, model, solvers, stopping, starts); `select-k` takes the same. */
@@ -55,7 +55,7 @@ export async function fitCommand(args: string[]): Promise<number> {
     throw wording.error(new UserInputError(first.message, { pointer: first.pointer }));
   }
   const resultsRoot = values.out ? path.resolve(values.out) : false;
-  if (resultsRoot) await prepareResultsFolder(resultsRoot, '--out');
+  if (resultsRoot) await prepareFolder(resultsRoot, '--out');
   try {
     return await executeRun(
       validated.spec,

@@ -18,12 +18,12 @@ const REASONS: Record<string, string> = {
  * used: under /proc it loops forever at full CPU instead of failing. `source` names where the folder came from
  * (`--out`, `/resultsDir`) in the message.
  */
-export async function prepareResultsFolder(folder: string, source: string): Promise<void> {
+export async function prepareFolder(folder: string, source: string, what = 'results folder'): Promise<void> {
   const missing: string[] = [];
   for (let current = folder; ; current = path.dirname(current)) {
     const code = await folderState(current);
     if (code === undefined) break;
-    if (code !== 'ENOENT' || path.dirname(current) === current) throw cannotCreate(folder, source, code);
+    if (code !== 'ENOENT' || path.dirname(current) === current) throw cannotCreate(folder, source, code, what);
     missing.unshift(current);
   }
   for (const level of missing) {
@@ -31,7 +31,7 @@ export async function prepareResultsFolder(folder: string, source: string): Prom
       await fs.mkdir(level);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-      if (code !== 'EEXIST' || (await folderState(level)) !== undefined) throw cannotCreate(folder, source, code);
+      if (code !== 'EEXIST' || (await folderState(level)) !== undefined) throw cannotCreate(folder, source, code, what);
     }
   }
 }
@@ -45,6 +45,6 @@ async function folderState(candidate: string): Promise<string | undefined> {
   }
 }
 
-function cannotCreate(folder: string, source: string, code: string): UserInputError {
-  return new UserInputError(`${source}: cannot create the results folder ${folder}: ${REASONS[code] ?? code}`, { file: folder });
+function cannotCreate(folder: string, source: string, code: string, what: string): UserInputError {
+  return new UserInputError(`${source}: cannot create the ${what} ${folder}: ${REASONS[code] ?? code}`, { file: folder });
 }

@@ -4,7 +4,7 @@ import { UserInputError } from '../../core/errors';
 import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { parseFlags } from './options';
-import { prepareResultsFolder } from './resultsFolder';
+import { prepareFolder } from './resultsFolder';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
@@ -27,6 +27,6 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const baseDir = path.dirname(specPath);
   const resultsRoot = values.out ? path.resolve(values.out) : path.resolve(baseDir, parsed.spec.resultsDir);
-  await prepareResultsFolder(resultsRoot, values.out ? '--out' : `${path.basename(specPath)}: /resultsDir`);
+  await prepareFolder(resultsRoot, values.out ? '--out' : `${path.basename(specPath)}: /resultsDir`);
   return executeRun(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw }, values.json === true);
 }
