@@ -4,7 +4,7 @@
  *   moe-lab fit DATA.csv --target COL [...]
  *   moe-lab select-k DATA.csv --target COL --k 1..6 [...]
  *   moe-lab synth --kind linear|logistic --experts K --dim D --samples N --snr S --seed S --out FILE.csv
- * A user mistake exits with code 2 and one line on stderr; `--json` prints exactly one JSON document on stdout.
+ * A user mistake exits with code 2 and one line on stderr; a run interrupted by Ctrl-C exits with 130; `--json` prints exactly one JSON document on stdout.
  */
 import { UserInputError, isUserInputError } from '../core/errors';
 import { runCommand } from './commands/run';
@@ -15,7 +15,8 @@ import { dataCommand } from './commands/data';
 import { reproduceCommand } from './commands/reproduce';
 import { USAGE } from './usage';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+/** Each command resolves to its exit code (130 after Ctrl-C), or nothing for 0. */
+const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   run: runCommand,
   fit: fitCommand,
   'select-k': selectKCommand,
@@ -32,8 +33,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const handler = COMMANDS[command];
   if (!handler) throw new UserInputError(`unknown command "${command}" (try: ${Object.keys(COMMANDS).join(', ')}, help)`);
-  await handler(rest);
-  return 0;
+  return (await handler(rest)) ?? 0;
 }
 
 // `moe-lab … | head` closes stdout early: that is the reader's choice, not an error.

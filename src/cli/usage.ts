@@ -27,5 +27,6 @@ turn by (S + r) mod 6; docs/starts.md).
 select-k fits each K with the restarts the flags describe (EM only unless --solvers is given), keeps per K the
 best restart that converged to a non-degenerate optimum, and chooses K by BIC; with --test-fraction 0 it holds
 out a seeded 30 % for the held-out column.
-Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error.
+Exit codes: 0 success, 2 a mistake in the input (one line on stderr), 1 an internal error, 130 interrupted by
+Ctrl-C (the results so far are kept; --json still prints one document, with "cancelled": true).
 `;

@@ -1,12 +1,16 @@
 /**
  * Runs a resolved spec and prints it: a live progress line on a terminal and a compact table, or exactly one
- * JSON document with `--json`. Ctrl-C cancels the run and keeps what was computed.
+ * JSON document with `--json`. Ctrl-C cancels the run in any phase (the CSV load included) and keeps what was
+ * computed; the command then exits with INTERRUPTED_EXIT_CODE, so that `moe-lab run … && next` stops.
  */
 import { formatRuns, OPTIMUM_OBJECTIVE_TOLERANCE, type LabelAlignment, type Optimum } from '../../core/diagnostics/optima';
 import type { RunEvent, SolverResult } from '../../core/runner/types';
 import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { WarningDigest } from './warningDigest';
+
+/** The shell's code for a process ended by SIGINT (128 + 2): what `moe-lab` exits with after Ctrl-C. */
+export const INTERRUPTED_EXIT_CODE = 130;
 
 /**
  * @param wording puts the runner's warnings in the user's terms (`fit` names its flags; `run` keeps the spec's words)
@@ -16,7 +20,7 @@ export async function executeRun(
   options: Omit<RunOptions, 'signal'>,
   json: boolean,
   wording: (message: string) => string = (message) => message,
-): Promise<void> {
+): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
@@ -48,12 +52,20 @@ export async function executeRun(
           break;
       }
     }
+  } catch (error) {
+    // Ctrl-C before the run started (during the load): nothing was computed, so there is nothing to keep.
+    if (!controller.signal.aborted || error !== controller.signal.reason) throw error;
   } finally {
     warnings.flush();
     process.removeListener('SIGINT', onInterrupt);
     progress.clear();
   }
-  if (!started || !finished) return;
+  if (!started || !finished) {
+    if (!controller.signal.aborted) return 0;
+    process.stdout.write(json ? JSON.stringify({ runId: null, resultsDir: null, cancelled: true, results: [] }) + '\n' : 'run cancelled before it started; nothing was computed\n');
+    return INTERRUPTED_EXIT_CODE;
+  }
+  const exitCode = finished.cancelled ? INTERRUPTED_EXIT_CODE : 0;
   if (json) {
     const document = {
       runId: finished.runId,
@@ -68,7 +80,7 @@ export async function executeRun(
       ...(finished.labelAlignment ? { labelAlignment: finished.labelAlignment } : {}),
     };
     process.stdout.write(JSON.stringify(document) + '\n');
-    return;
+    return exitCode;
   }
   const { dataset } = started;
   process.stdout.write(
@@ -83,6 +95,7 @@ export async function executeRun(
   if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment, (finished.optima ?? []).length > 0) + '\n');
   if (finished.resultsDir) process.stdout.write(`results: ${finished.resultsDir}\n`);
   if (finished.cancelled) process.stdout.write('run cancelled; results so far were kept\n');
+  return exitCode;
 }
 
 function resultsTable(results: readonly SolverResult[]): string {

@@ -4,6 +4,7 @@ import { SOLVER_NAMES, type SolverName } from '../../core/spec/types';
 import { validateSpecObject } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { fitWording } from './fitWording';
+import { prepareFolder } from './resultsFolder';
 import { choiceFlag, integerFlag, numberFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** The flags that describe a fit (data, model, solvers, stopping, starts); `select-k` takes the same. */
@@ -38,7 +39,7 @@ export const FIT_FLAGS = {
 export type FitFlagValues = { readonly [F in keyof typeof FIT_FLAGS]?: (typeof FIT_FLAGS)[F]['type'] extends 'string' ? string : boolean };
 
 /** `moe-lab fit DATA.csv --target COL …`: builds a spec from the flags and runs it. */
-export async function fitCommand(args: string[]): Promise<void> {
+export async function fitCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
@@ -53,10 +54,12 @@ export async function fitCommand(args: string[]): Promise<void> {
     const first = validated.errors[0];
     throw wording.error(new UserInputError(first.message, { pointer: first.pointer }));
   }
+  const resultsRoot = values.out ? path.resolve(values.out) : false;
+  if (resultsRoot) await prepareFolder(resultsRoot, '--out');
   try {
-    await executeRun(
+    return await executeRun(
       validated.spec,
-      { baseDir: process.cwd(), resultsRoot: values.out ? path.resolve(values.out) : false, rawSpec: raw },
+      { baseDir: process.cwd(), resultsRoot, rawSpec: raw },
       values.json === true,
       wording.text,
     );

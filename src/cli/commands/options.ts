@@ -35,10 +35,14 @@ function attachDashedValues(args: readonly string[], options: NonNullable<ParseA
   return joined;
 }
 
+/** A number as people write it: decimal digits, an optional point and exponent (Number() also takes 0x10, 0b1, 0o7). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 export function numberFlag(name: string, value: string | undefined, check: (n: number) => boolean = Number.isFinite, expected = 'a number'): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || !check(parsed)) throw new UserInputError(`--${name} must be ${expected} (got "${value}")`);
+  if (!DECIMAL.test(value.trim())) throw new UserInputError(`--${name} must be ${expected} written in decimal (got "${value}")`);
+  if (!Number.isFinite(parsed) || !check(parsed)) throw new UserInputError(`--${name} must be ${expected} (got "${value}")`);
   return parsed;
 }
 

@@ -4,8 +4,9 @@ import { UserInputError } from '../../core/errors';
 import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { parseFlags } from './options';
+import { prepareFolder } from './resultsFolder';
 
-export async function runCommand(args: string[]): Promise<void> {
+export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
@@ -24,9 +25,8 @@ export async function runCommand(args: string[]): Promise<void> {
     const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : '';
     throw new UserInputError(formatSpecIssue(parsed.errors[0], path.basename(specPath)) + more, { file: specPath, pointer: parsed.errors[0].pointer });
   }
-  await executeRun(
-    parsed.spec,
-    { baseDir: path.dirname(specPath), resultsRoot: values.out ? path.resolve(values.out) : undefined, rawSpec: parsed.raw },
-    values.json === true,
-  );
+  const baseDir = path.dirname(specPath);
+  const resultsRoot = values.out ? path.resolve(values.out) : path.resolve(baseDir, parsed.spec.resultsDir);
+  await prepareFolder(resultsRoot, values.out ? '--out' : `${path.basename(specPath)}: /resultsDir`);
+  return executeRun(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw }, values.json === true);
 }

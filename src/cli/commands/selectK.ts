@@ -12,9 +12,10 @@ import { parseKRange, selectK, type KCandidate, type SelectKResult } from '../..
 import { validateSpecObject } from '../../core/spec/validate';
 import { FIT_FLAGS, fitSpecFromFlags } from './fit';
 import { fitWording } from './fitWording';
+import { INTERRUPTED_EXIT_CODE } from './execute';
 import { parseFlags, requiredFlag } from './options';
 
-export async function selectKCommand(args: string[]): Promise<void> {
+export async function selectKCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
@@ -59,12 +60,13 @@ export async function selectKCommand(args: string[]): Promise<void> {
     process.removeListener('SIGINT', onInterrupt);
     if (progress) process.stderr.write('\r\x1b[K');
   }
-  if (!result) return;
+  const exitCode = controller.signal.aborted ? INTERRUPTED_EXIT_CODE : 0;
+  if (!result) return exitCode;
   const saved = saveTo && result.chosen !== undefined ? await saveSpec(saveTo, raw, result.chosen) : undefined;
   if (json) {
     const document = { ...result, chosen: result.chosen ?? null, restarts: spec.init.restarts, warnings: [...warnings], savedSpec: saved ?? null };
     process.stdout.write(JSON.stringify(document) + '\n');
-    return;
+    return exitCode;
   }
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   const { dataset, holdOut } = result;
@@ -81,6 +83,7 @@ export async function selectKCommand(args: string[]): Promise<void> {
   process.stdout.write(`${result.chosen !== undefined ? `chosen: K = ${result.chosen}. ` : ''}${result.reason}\n`);
   if (saveTo) process.stdout.write(saved ? `spec for K = ${result.chosen}: ${saved}\n` : 'no K was chosen, so no spec was written\n');
   if (result.cancelled) process.stdout.write('cancelled; the Ks fitted so far are compared\n');
+  return exitCode;
 }
 
 /** K, ℓ, k, AIC, BIC, held-out ℓ, restarts converged / degenerate; `*` marks the chosen K. */

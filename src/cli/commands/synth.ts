@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic, writeTextAtomic } from '../../core/runner/results';
 import { generateSynthetic, syntheticCsv, truthPathFor } from '../../core/synth/generate';
+import { UserInputError } from '../../core/errors';
+import { prepareFolder } from './resultsFolder';
 import { choiceFlag, integerFlag, parseFlags, positiveFlag, requiredFlag } from './options';
 
 /** `moe-lab synth …`: writes FILE.csv (x1 … xD, y) and FILE.truth.json beside it. */
@@ -22,6 +24,9 @@ export async function synthCommand(args: string[]): Promise<void> {
     },
   });
   const out = path.resolve(requiredFlag('out', values.out));
+  // Checked before generating (which can take a while): the folder is made, and the file name is free for a file.
+  await prepareFolder(path.dirname(out), '--out', 'folder');
+  if ((await fs.stat(out).catch(() => undefined))?.isDirectory()) throw new UserInputError(`--out: ${out} is a folder; name the CSV file to write`, { file: out });
   const experts = integerFlag('experts', values.experts, 1) ?? 2;
   const generated = generateSynthetic({
     kind: choiceFlag('kind', requiredFlag('kind', values.kind), ['linear', 'logistic'] as const)!,
@@ -32,7 +37,6 @@ export async function synthCommand(args: string[]): Promise<void> {
     seed: integerFlag('seed', values.seed, 0) ?? 0,
     symmetric: values['no-symmetric'] ? false : (values.symmetric ?? experts === 2),
   });
-  await fs.mkdir(path.dirname(out), { recursive: true });
   const truthPath = truthPathFor(out);
   await writeTextAtomic(out, syntheticCsv(generated));
   await writeJsonAtomic(truthPath, generated.truth);

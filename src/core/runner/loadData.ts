@@ -31,6 +31,8 @@ export interface LoadOptions {
   readonly baseDir: string;
   /** When set, data paths must stay inside this folder (the workspace). */
   readonly workspaceRoot?: string;
+  /** Stops a long CSV read (between chunks) by rejecting with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export async function loadData(spec: ExperimentSpec, options: LoadOptions): Promise<LoadedData> {
@@ -46,7 +48,7 @@ export async function loadData(spec: ExperimentSpec, options: LoadOptions): Prom
     return { ...datasets, family, source, droppedRows: 0, warnings: [...datasets.warnings], truth: { params: paramsFromJson(generated.truth), file: generated.truth } };
   }
   const csvPath = resolveDataPath(data.source.csv, options);
-  const table = await readCsvFile(csvPath);
+  const table = await readCsvFile(csvPath, { signal: options.signal });
   const built = buildDataset(table, {
     target: data.source.target,
     features: data.source.features,

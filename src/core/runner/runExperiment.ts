@@ -2,7 +2,8 @@
  * The experiment runner: a resolved spec in, an async stream of `RunEvent`s out (run started, one report per
  * solver, restart and iteration, solver finished with its stop reason, run finished). Within a restart the
  * solvers advance in turn, one iteration each, so that a live view shows them side by side; each keeps its own
- * compute clock. Cancellation (an AbortSignal) is honoured between iterations and keeps what was computed.
+ * compute clock. Cancellation (an AbortSignal) is honoured between iterations and keeps what was computed; during
+ * the CSV load it stops the read and rejects with the signal's reason.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -65,7 +66,9 @@ export function modelLayout(spec: ExperimentSpec, data: LoadedData): ParamLayout
 export async function* runExperiment(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const startedAt = new Date();
   const started = performance.now();
-  const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot });
+  const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot, signal: options.signal });
+  // Cancelled while loading: nothing was computed, so there is no run to keep; the caller sees the signal's reason.
+  options.signal?.throwIfAborted();
   const layout = modelLayout(spec, data);
   const warnings = [...data.warnings];
   const comparison = data.truth ? compareWithTruth(layout, data.truth.params, data.truth.file.family, warnings) : undefined;

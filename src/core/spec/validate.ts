@@ -13,6 +13,7 @@ import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema';
 import schema from './schema.json';
 import type { ExperimentSpec, SolverName, SolverSettings, SyntheticDataSpec } from './types';
 import { SOLVER_NAMES } from './types';
+import { syntheticSizeProblem } from '../synth/generate';
 
 export interface SpecIssue {
   /** JSON pointer of the offending value ('' for the whole document). */
@@ -214,6 +215,8 @@ function semanticIssues(spec: ExperimentSpec): SpecIssue[] {
       add('/data/synthetic/symmetric',
         `symmetric synthetic data needs exactly 2 experts (data.synthetic.experts is ${source.synthetic.experts})`);
     }
+    const tooLarge = syntheticSizeProblem(source.synthetic.dim, source.synthetic.samples);
+    if (tooLarge) add('/data/synthetic/samples', tooLarge);
   } else {
     const index = source.features?.indexOf(source.target) ?? -1;
     if (index >= 0) add(`/data/features/${index}`, `the target ${JSON.stringify(source.target)} cannot also be a feature`);

@@ -6,6 +6,7 @@
  * With K = 2 and `symmetric` (the default for K = 2) the experts are (β*, −β*): SymMoLinE / SymMoLogE.
  * Other K: independent random directions of norm SNR.
  */
+import { UserInputError } from '../errors';
 import { Random } from '../random';
 import type { SyntheticKind } from '../spec/types';
 
@@ -45,8 +46,23 @@ export interface SyntheticData {
   readonly truth: TruthFile;
 }
 
+/**
+ * The most feature values (samples × dim) a synthetic data set may hold: 10⁸ doubles are 800 MB, and the fit
+ * needs several times that. The schema bounds each size alone; their product is checked here.
+ */
+export const MAX_SYNTHETIC_VALUES = 1e8;
+
+/** Why samples × dim is too large to generate, or undefined when it is not. */
+export function syntheticSizeProblem(dim: number, samples: number): string | undefined {
+  const values = dim * samples;
+  if (values <= MAX_SYNTHETIC_VALUES) return undefined;
+  return `dim ${dim} × samples ${samples} = ${values.toExponential(2)} feature values, more than the ${MAX_SYNTHETIC_VALUES.toExponential(0)} (800 MB) that can be generated; use fewer samples or dimensions`;
+}
+
 export function generateSynthetic(options: SyntheticOptions): SyntheticData {
   const { kind, experts: K, dim: d, samples: n, snr, seed } = options;
+  const tooLarge = syntheticSizeProblem(d, n);
+  if (tooLarge) throw new UserInputError(tooLarge);
   const symmetric = options.symmetric ?? K === 2;
   if (symmetric && K !== 2) throw new Error('a symmetric synthetic model has exactly two experts');
   const rng = new Random(seed);

@@ -11,6 +11,8 @@ export interface ReadCsvOptions {
   readonly chunkSize?: number;
   /** Name used in messages instead of the path. */
   readonly displayName?: string;
+  /** Checked between chunks: an abort stops the read within one chunk and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
@@ -33,8 +35,13 @@ export async function readCsvFile(path: string, options: ReadCsvOptions = {}): P
   const decoder = new Utf8ChunkDecoder(file, reader);
   // Created after the await: a stream's open error with no listener yet would be an uncaught exception.
   const stream = createReadStream(path, { highWaterMark: chunkSize });
+  // Also ends a read that waits for its next chunk (a pipe, a slow disk): the loop below rejects with the reason.
+  const onAbort = () => stream.destroy(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    options.signal?.throwIfAborted();
     for await (const chunk of stream) {
+      options.signal?.throwIfAborted();
       const text = decoder.decode(chunk as Buffer);
       // An ASCII chunk is its own text, one byte a character: the parser reads its numbers from the bytes, which is
       // about twice as fast as from the string.
@@ -45,6 +52,7 @@ export async function readCsvFile(path: string, options: ReadCsvOptions = {}): P
   } catch (error) {
     throw asUserInputError(error, file);
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     stream.destroy();
   }
 }
