@@ -31,7 +31,7 @@ export async function executeRun(
   let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
   let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
   try {
-    for await (const event of runExperiment(spec, { ...options, signal: controller.signal })) {
+    for await (const event of runExperiment(spec, { ...options, signal: controller.signal, abortLoad: true })) {
       switch (event.type) {
         case 'runStarted':
           started = event;

@@ -28,6 +28,12 @@ export interface RunOptions {
   readonly baseDir: string;
   readonly workspaceRoot?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Let the signal stop the data load too (rejecting with its reason, no results folder). The CLI wants that: a
+   * Ctrl-C during a long read must not wait for it. The extension does not: a run it stops always leaves a complete
+   * cancelled results folder, so the load finishes and the run stops at its first iteration.
+   */
+  readonly abortLoad?: boolean;
   /** Where run folders go; default: the spec's resultsDir under baseDir. `false`: write nothing. */
   readonly resultsRoot?: string | false;
   /** The spec as the user wrote it, saved beside the resolved one. */
@@ -66,9 +72,10 @@ export function modelLayout(spec: ExperimentSpec, data: LoadedData): ParamLayout
 export async function* runExperiment(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const startedAt = new Date();
   const started = performance.now();
-  const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot, signal: options.signal });
+  const loadSignal = options.abortLoad ? options.signal : undefined;
+  const data = await loadData(spec, { baseDir: options.baseDir, workspaceRoot: options.workspaceRoot, signal: loadSignal });
   // Cancelled while loading: nothing was computed, so there is no run to keep; the caller sees the signal's reason.
-  options.signal?.throwIfAborted();
+  loadSignal?.throwIfAborted();
   const layout = modelLayout(spec, data);
   const warnings = [...data.warnings];
   const comparison = data.truth ? compareWithTruth(layout, data.truth.params, data.truth.file.family, warnings) : undefined;
