@@ -17,7 +17,7 @@
  */
 import { varianceFloor } from '../solvers/mstep';
 import type { Dataset } from '../data/dataset';
-import type { Evaluation } from '../model/evaluate';
+import { modelClass, type Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import { NO_MAXIMUM, type Degeneracy, type DegeneracyKind } from './degeneracyKinds';
 
@@ -128,7 +128,7 @@ export class DegeneracyWatch {
       let weight = 0;
       let crossEntropy = 0;
       for (let i = 0; i < ev.n; i++) {
-        const label = layout.shape.family === 'bernoulli' ? (data.y[i] === 1 ? 0 : 1) : data.y[i];
+        const label = modelClass(layout, data.y[i]);
         for (let k = 0; k < ev.K; k++) {
           if (!layout.shape.symmetric && k !== block) continue;
           const r = ev.resp[i * ev.K + k];
@@ -171,7 +171,7 @@ export class DegeneracyWatch {
 function classifiesEveryRow(probs: Float64Array, data: Dataset, layout: ParamLayout, k: number, K: number): boolean {
   const C = layout.shape.C;
   for (let i = 0; i < data.n; i++) {
-    const label = layout.shape.family === 'bernoulli' ? (data.y[i] === 1 ? 0 : 1) : data.y[i];
+    const label = modelClass(layout, data.y[i]);
     const offset = (i * K + k) * C;
     const own = probs[offset + label];
     for (let c = 0; c < C; c++) if (c !== label && probs[offset + c] >= own) return false;

@@ -23,3 +23,8 @@ export const DEGENERACY_LABELS: Readonly<Record<DegeneracyKind, string>> = {
 
 /** Kinds after which the likelihood has no finite maximum: more iterations cannot help. */
 export const NO_MAXIMUM: ReadonlySet<DegeneracyKind> = new Set(['separation', 'saturatedGate']);
+
+/** What a no-maximum finding is, in words: "separation of expert 1", "separation of the gate", "a saturated gate". */
+export function describeNoMaximum(found: Pick<Degeneracy, 'kind' | 'block'>): string {
+  return found.kind === 'separation' ? `separation of ${found.block === 'gate' ? 'the gate' : found.block}` : 'a saturated gate';
+}

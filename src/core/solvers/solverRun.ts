@@ -5,6 +5,7 @@
  */
 import type { Dataset } from '../data/dataset';
 import { DEGENERACY_LABELS, DegeneracyWatch } from '../diagnostics/degeneracy';
+import { describeNoMaximum } from '../diagnostics/degeneracyKinds';
 import { completeDataKl } from '../diagnostics/klStep';
 import { informationCriteria, mixing, predictionQuality, signalToNoise } from '../diagnostics/metrics';
 import { missingInformation } from '../diagnostics/missingInformation';
@@ -187,7 +188,7 @@ export class SolverRun {
   private noMaximumAdvice(): string | undefined {
     const first = this.degeneracies.all.find((d) => d.kind === 'separation' || d.kind === 'saturatedGate');
     if (!first) return undefined;
-    const what = first.kind === 'separation' ? `separation of ${first.block === 'gate' ? 'the gate' : first.block}` : 'a saturated gate';
+    const what = describeNoMaximum(first);
     return `the likelihood has no finite maximum here (${what}, detected at iteration ${first.iteration}), so more iterations cannot help: add a ridge (--ridge, model.ridge)`;
   }
 

@@ -3,6 +3,7 @@
  * docs/degenerate-fits.md), the extension offers the fix, a ridge. This module holds the parts that need no
  * `vscode`: which run says so, and the spec text with the ridge set (an ordinary, minimal JSON edit).
  */
+import { describeNoMaximum } from '../../core/diagnostics/degeneracyKinds';
 import type { PanelResult } from '../../protocol/panelMessages';
 import { applySpecEdits } from '../specEditor/specEdit';
 
@@ -14,7 +15,7 @@ export function noMaximumFinding(results: readonly PanelResult[]): string | unde
   for (const result of results) {
     const found = result.degeneracies?.find((d) => d.kind === 'separation' || d.kind === 'saturatedGate');
     if (found) {
-      const what = found.kind === 'separation' ? `separation of ${found.block === 'gate' ? 'the gate' : found.block}` : 'a saturated gate';
+      const what = describeNoMaximum(found);
       return `the likelihood has no finite maximum (${what}, ${result.solver} restart ${result.restart + 1}, iteration ${found.iteration})`;
     }
   }
