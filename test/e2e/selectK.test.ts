@@ -21,7 +21,7 @@ test('Choose Number of Experts on iris.csv: the panel charts AIC, BIC and held-o
   await rightClickExplorerItem(p, 'iris.csv');
   await clickMenuItem(p, 'Choose Number of Experts…');
   await answerQuickInput(p, { choice: 'petal_length' });
-  await answerQuickInput(p, { text: '1..4' });
+  await answerQuickInput(p, { text: '1..4', expected: /Numbers of experts to compare/ });
 
   const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('table#candidates').count()) > 0, 180_000).catch(async (error: unknown) => {
     await screenshot(p, 'select-k-no-panel');

@@ -255,10 +255,23 @@ export async function runCommand(page: Page, title: string, timeoutMs = 5_000): 
 }
 
 /** Answers an open quick pick / input box: types `text` (if given) and picks the row `choice` or presses Enter. */
-export async function answerQuickInput(page: Page, options: { text?: string; choice?: string; timeoutMs?: number }): Promise<void> {
+export async function answerQuickInput(page: Page, options: { text?: string; choice?: string; expected?: RegExp; timeoutMs?: number }): Promise<void> {
   const timeout = options.timeoutMs ?? 15_000;
   const input = page.locator(PALETTE_INPUT);
   await input.waitFor({ state: 'visible', timeout });
+  // The widget is reused from step to step: wait until it shows this step (its placeholder, label or message),
+  // or the answer lands in the step that is closing.
+  if (options.expected) {
+    await page.waitForFunction(
+      ({ selector, source }) => {
+        const box = document.querySelector(selector) as HTMLInputElement | null;
+        const message = document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? '';
+        return new RegExp(source).test(`${box?.getAttribute('placeholder') ?? ''} ${box?.getAttribute('aria-label') ?? ''} ${message}`);
+      },
+      { selector: PALETTE_INPUT, source: options.expected.source },
+      { timeout },
+    );
+  }
   if (options.text !== undefined) await input.fill(options.text);
   if (options.choice !== undefined) {
     const row = page.locator(QUICK_ROW).filter({ has: page.locator('.label-name', { hasText: exactly(options.choice) }) }).first();
