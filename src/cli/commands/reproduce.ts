@@ -5,15 +5,78 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
 import { EXPERIMENT_NAMES, runReproduction, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
+import { CHECKPOINT_FOLDER, checkpointKeys, folderCheckpoint, removeCheckpoint, type Checkpoint } from '../../core/reproduce/checkpoint';
 import { writeReproduction, writeResultsJson } from '../../core/reproduce/write';
+import { writeTextAtomic } from '../../core/runner/results';
 import { integerFlag, parseFlags } from './options';
+import { prepareFolder } from './resultsFolder';
 
-const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json]`;
+const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json] | moe-lab reproduce --resume DIR [--json] [--no-charts]`;
+
+/** Flags that only shape the output, so a resumed run may set them afresh; every other flag is the stored one. */
+const OUTPUT_FLAGS = new Set(['--json', '--no-charts']);
 
 export async function reproduceCommand(args: string[]): Promise<void> {
+  const resume = resumeTarget(args);
+  if (resume) {
+    const invocation = await readInvocation(resume.dir);
+    return runReproduce([...invocation.args, '--out', resume.dir, ...resume.outputFlags], resume.dir, args);
+  }
+  return runReproduce(args, undefined, args);
+}
+
+/** `--resume DIR` with nothing but output flags beside it. */
+function resumeTarget(args: readonly string[]): { dir: string; outputFlags: string[] } | undefined {
+  const at = args.findIndex((a) => a === '--resume' || a.startsWith('--resume='));
+  if (at < 0) return undefined;
+  const inline = args[at].startsWith('--resume=') ? args[at].slice('--resume='.length) : undefined;
+  const dir = inline ?? args[at + 1];
+  if (!dir || dir.startsWith('--')) throw new UserInputError('--resume needs the folder of the reproduction to continue');
+  const rest = args.filter((_, i) => i !== at && (inline !== undefined || i !== at + 1));
+  const other = rest.find((a) => !OUTPUT_FLAGS.has(a));
+  if (other) throw new UserInputError(`--resume continues with the options the reproduction started with (${INVOCATION_FILE} in its checkpoint); ${other} cannot be changed`);
+  return { dir: path.resolve(dir), outputFlags: rest };
+}
+
+const INVOCATION_FILE = 'invocation.json';
+
+interface Invocation {
+  /** The command's flags, without --out, --json and --no-charts. */
+  readonly args: string[];
+}
+
+async function readInvocation(dir: string): Promise<Invocation> {
+  const file = path.join(dir, CHECKPOINT_FOLDER, INVOCATION_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UserInputError(`--resume ${dir}: no unfinished reproduction there (${path.join(CHECKPOINT_FOLDER, INVOCATION_FILE)} is missing; a finished reproduction removes its checkpoint)`);
+  }
+  const parsed = JSON.parse(text) as Invocation;
+  if (!Array.isArray(parsed.args) || !parsed.args.every((a) => typeof a === 'string')) throw new UserInputError(`${file}: not a reproduction's invocation`);
+  return parsed;
+}
+
+/** The flags to store for a later --resume: all but where the output goes and how it is printed. */
+function storedArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--out') {
+      i++;
+      continue;
+    }
+    if (args[i].startsWith('--out=') || OUTPUT_FLAGS.has(args[i])) continue;
+    out.push(args[i]);
+  }
+  return out;
+}
+
+async function runReproduce(args: string[], resumeDir: string | undefined, typed: readonly string[]): Promise<void> {
   const { values, positionals } = parseFlags({
     args,
     allowPositionals: true,
@@ -32,6 +95,7 @@ export async function reproduceCommand(args: string[]): Promise<void> {
   if (positionals.length > 0) throw new UserInputError(`unexpected argument "${positionals[0]}"; ${USAGE_LINE}`);
   const only = parseOnly(values.only);
   const out = path.resolve(values.out ?? (values.quick ? 'reproduction-quick' : 'reproduction'));
+  const checkpoint = await openCheckpoint(out, resumeDir, storedArgs(args));
   const root = repositoryRoot();
   const controller = new AbortController();
   let interrupts = 0;
@@ -59,12 +123,13 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       fmnistInstances: integerFlag('fmnist-instances', values['fmnist-instances'], 1),
       fmnistTrainRows: integerFlag('fmnist-train-rows', values['fmnist-train-rows'], 10),
       fmnistExtendCapSeconds: integerFlag('fmnist-extend-cap', values['fmnist-extend-cap'], 0),
+      checkpoint,
     });
     await writeResultsJson(out, results);
     const charts = values['no-charts']
       ? { rendered: [] as string[], note: 'PNG charts skipped (--no-charts)' }
       : renderChartsWithBrowser(root, path.join(out, 'results.json'), out, results.charts.length);
-    const command = ['moe-lab', 'reproduce', ...args].join(' ');
+    const command = ['moe-lab', 'reproduce', ...typed].join(' ') + (resumeDir ? ` (started as moe-lab reproduce ${storedArgs(args).join(' ')})` : '');
     const written = await writeReproduction(out, results, {
       command,
       renderedCharts: new Set(charts.rendered),
@@ -84,6 +149,9 @@ export async function reproduceCommand(args: string[]): Promise<void> {
       process.stdout.write(lines.join('\n') + '\n');
     }
     const broken = results.skipped.filter((x) => x.failed);
+    // Finished: results.json holds everything, so the checkpoint goes. Cancelled or failed: it stays for --resume.
+    if (!results.cancelled && broken.length === 0) await removeCheckpoint(out);
+    else if (!values.json) process.stderr.write(`moe-lab: continue with: moe-lab reproduce --resume ${out}\n`);
     if (results.cancelled) exitWith(130);
     else if (broken.length > 0) {
       process.stderr.write(`moe-lab: ${broken.map((x) => x.name).join(', ')} failed (see ${written.report})\n`);
@@ -106,6 +174,24 @@ function exitWith(code: number): void {
   process.once('beforeExit', () => {
     process.exitCode = code;
   });
+}
+
+/**
+ * The checkpoint of `out`. A fresh run refuses a folder that holds an unfinished reproduction's checkpoint (it
+ * would mix two runs, or throw away hours of work); a resumed run reads it.
+ */
+async function openCheckpoint(out: string, resumeDir: string | undefined, args: string[]): Promise<Checkpoint> {
+  const keys = (await checkpointKeys(out)).filter((key) => key !== 'invocation');
+  if (!resumeDir && (keys.length > 0 || existsSync(path.join(out, CHECKPOINT_FOLDER, INVOCATION_FILE)))) {
+    const relative = path.relative(process.cwd(), out) || '.';
+    const shown = relative.startsWith('..') ? out : relative;
+    throw new UserInputError(`${shown} holds an unfinished reproduction (${keys.length} finished part(s) in ${CHECKPOINT_FOLDER}/): continue it with --resume ${shown}, or choose another --out`);
+  }
+  if (!resumeDir) {
+    await prepareFolder(path.join(out, CHECKPOINT_FOLDER), '--out', 'reproduction folder');
+    await writeTextAtomic(path.join(out, CHECKPOINT_FOLDER, INVOCATION_FILE), JSON.stringify({ args } satisfies Invocation, null, 2) + '\n');
+  }
+  return folderCheckpoint(out);
 }
 
 function parseOnly(value: string | undefined): ExperimentName[] | undefined {

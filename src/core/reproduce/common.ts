@@ -212,7 +212,7 @@ export interface MonotoneSummary {
 /** ℓ may not fall by more than this relative amount (round-off at convergence). */
 export const MONOTONE_TOLERANCE = 1e-9;
 
-export function monotoneSummary(traces: readonly (readonly IterationReport[])[]): MonotoneSummary {
+export function monotoneSummary(traces: readonly (readonly Pick<IterationReport, 'objective'>[])[]): MonotoneSummary {
   let violations = 0;
   let worst = -Infinity;
   for (const trace of traces) {

@@ -104,6 +104,8 @@ export interface FmnistResult extends ExperimentResult {
   readonly instanceSeconds: number[];
   readonly parameterCount: number;
   readonly extendCapSeconds: number;
+  /** Instances (1-based) read back from an earlier sitting's checkpoint (`--resume`). */
+  readonly restoredInstances?: number[];
 }
 
 const SOLVER_ORDER: SolverName[] = ['em', 'gem', 'gd', 'adam'];
@@ -211,7 +213,11 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
   let rates = settings.rates;
   const criterion = pilotCriterion(settings);
   if (!rates) {
-    tuning = await tunePilotStepSizes(context, source, settings);
+    const fingerprint = settingsFingerprint(settings);
+    const stored = await options.checkpoint?.load<Tuning[]>('fmnist-tuning', fingerprint);
+    if (stored) context.advance('step sizes restored from the checkpoint', gridRuns);
+    tuning = stored ?? (await tunePilotStepSizes(context, source, settings));
+    if (!stored) await options.checkpoint?.save('fmnist-tuning', fingerprint, tuning);
     rates = { gd: tuning[0].chosen, gem: tuning[1].chosen, adam: tuning[2].chosen };
   }
   const choices: SolverChoice[] = [
@@ -222,72 +228,42 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
   ];
 
   const timed: Record<SolverName, TimedCurve[]> = { em: [], gem: [], gd: [], adam: [] };
-  const traces: Record<SolverName, IterationReport[][]> = { em: [], gem: [], gd: [], adam: [] };
+  const emObjectives: { objective: number }[][] = [];
   const diverged: Record<SolverName, number> = { em: 0, gem: 0, gd: 0, adam: 0 };
   const secondsPerIteration: Record<SolverName, number[]> = { em: [], gem: [], gd: [], adam: [] };
   const inner: number[] = [];
   const baselines = { single: [] as BaselineMetrics[], polarity: [] as BaselineMetrics[] };
   const extended: FmnistResult['extended'] = [];
   const instanceSeconds: number[] = [];
+  const restoredInstances: number[] = [];
   let trainRows = 0;
   let testRows = 0;
+  const setup: InstanceSetup = { context, settings, source, layout, single, choices, extendForEqualTime };
   for (let instance = 0; instance < settings.instances; instance++) {
-    const instanceStarted = performance.now();
-    context.note(`instance ${instance + 1}/${settings.instances}: reading Fashion-MNIST`);
-    const { train, test } = loadSplits(source, settings, instance);
-    trainRows = train.data.n;
-    testRows = test.data.n;
-    const theta0 = initialParameters(layout, train.data, { strategy: 'random', seed: 100 + instance, perturbation: 0 });
-    let emSeconds = 0;
+    const key = `fmnist-instance-${instance + 1}`;
+    const fingerprint = instanceFingerprint(setup, instance);
+    let record = await options.checkpoint?.load<InstanceRecord>(key, fingerprint);
+    if (record) {
+      restoredInstances.push(instance + 1);
+      context.advance(`instance ${instance + 1}/${settings.instances}: restored from the checkpoint`, instanceUnits(setup, instance));
+    } else {
+      record = await runInstance(setup, instance);
+      await options.checkpoint?.save(key, fingerprint, record);
+    }
+    trainRows = record.trainRows;
+    testRows = record.testRows;
     for (const choice of choices) {
-      const outcome = await runSolver(
-        context,
-        createSolver(choice),
-        { layout, train: train.data, test: test.data, theta0, stopping: { maxIterations: settings.iterations, tolerance: 0, timeBudgetSeconds: 0 }, restart: instance, errorThreshold: 0.01 },
-        {
-          onIteration: (report) =>
-            context.advance(
-              `instance ${instance + 1}/${settings.instances}, ${SOLVER_LABELS[choice.solver]} iteration ${report.iteration}: test accuracy ${((report.testAccuracy ?? 0) * 100).toFixed(1)} %`,
-            ),
-        },
-      );
-      const trace = outcome.result.trace;
-      traces[choice.solver].push(trace);
-      timed[choice.solver].push(timedOf(trace, test.data.n, train.data.n));
-      if (divergence(outcome.result).diverged) diverged[choice.solver]++;
-      if (outcome.result.iterations > 0) secondsPerIteration[choice.solver].push(outcome.result.seconds / outcome.result.iterations);
-      if (choice.solver === 'em') {
-        emSeconds = outcome.result.seconds;
-        for (const report of trace) if (report.inner) inner.push(report.inner.iterations);
-      }
+      const run = record.solvers[choice.solver];
+      timed[choice.solver].push(run.timed);
+      if (run.diverged) diverged[choice.solver]++;
+      if (run.secondsPerIteration !== undefined) secondsPerIteration[choice.solver].push(run.secondsPerIteration);
     }
-    baselines.single.push(await fitSingle(context, single, settings, train.data, test.data));
-    context.advance(`instance ${instance + 1}: single softmax regression`);
-    baselines.polarity.push(await fitPolarityPair(context, single, settings, train, test));
-    context.advance(`instance ${instance + 1}: polarity-gated pair`, 2);
-    if (instance === 0 && extendForEqualTime && settings.extendFastSolvers) {
-      for (const choice of choices.filter((c) => c.solver === 'gd' || c.solver === 'adam')) {
-        const outcome = await runSolver(context, createSolver(choice), {
-          layout,
-          train: train.data,
-          test: test.data,
-          theta0,
-          stopping: { maxIterations: 1_000_000, tolerance: 0, timeBudgetSeconds: Math.min(emSeconds, settings.extendCapSeconds) },
-          restart: 0,
-          errorThreshold: 0.01,
-        });
-        const budget = Math.min(emSeconds, settings.extendCapSeconds);
-        context.advance(`equal time: ${SOLVER_LABELS[choice.solver]} given ${budget.toFixed(1)} s (${outcome.result.iterations} iterations)`);
-        extended.push({
-          solver: choice.solver,
-          label: `${SOLVER_LABELS[choice.solver]}, continued for ${budget < emSeconds ? `${budget.toFixed(0)} s` : "EM's time"}`,
-          budgetSeconds: budget,
-          iterations: outcome.result.iterations,
-          timed: thin(timedOf(outcome.result.trace, test.data.n, train.data.n), EXTENDED_POINTS),
-        });
-      }
-    }
-    instanceSeconds.push(seconds(instanceStarted));
+    emObjectives.push(record.emObjectives.map((objective) => ({ objective })));
+    inner.push(...record.emInnerIterations);
+    baselines.single.push(record.single);
+    baselines.polarity.push(record.polarity);
+    extended.push(...record.extended);
+    instanceSeconds.push(record.seconds);
   }
 
   const solvers = choices.map((choice): FmnistSolverSummary => {
@@ -349,12 +325,121 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
     solvers,
     baselines: baselineResults,
     tuning,
-    emMonotone: monotoneSummary(traces.em),
+    emMonotone: monotoneSummary(emObjectives),
     extended,
     instanceSeconds,
     parameterCount: layout.size,
     extendCapSeconds: settings.extendCapSeconds,
+    ...(restoredInstances.length > 0 ? { restoredInstances } : {}),
   };
+}
+
+/** What one instance needs, shared by all instances. */
+interface InstanceSetup {
+  readonly context: ExperimentContext;
+  readonly settings: FmnistSettings;
+  readonly source: string;
+  readonly layout: ParamLayout;
+  readonly single: ParamLayout;
+  readonly choices: readonly SolverChoice[];
+  readonly extendForEqualTime: boolean;
+}
+
+/** What a finished instance contributes to the result: written to the checkpoint as soon as it finishes. */
+interface InstanceRecord {
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly solvers: Record<SolverName, { readonly timed: TimedCurve; readonly diverged: boolean; readonly secondsPerIteration?: number }>;
+  /** EM's objective per iteration, for the monotonicity check. */
+  readonly emObjectives: number[];
+  readonly emInnerIterations: number[];
+  readonly single: BaselineMetrics;
+  readonly polarity: BaselineMetrics;
+  readonly extended: FmnistResult['extended'];
+  readonly seconds: number;
+}
+
+/** The settings every instance depends on (the number of instances is not one: a resumed run may ask for more). */
+function settingsFingerprint(settings: FmnistSettings): Record<string, unknown> {
+  const { instances: _instances, ...rest } = settings;
+  return { ...rest };
+}
+
+function extendsInstance(setup: InstanceSetup, instance: number): boolean {
+  return instance === 0 && setup.extendForEqualTime && setup.settings.extendFastSolvers;
+}
+
+function instanceFingerprint(setup: InstanceSetup, instance: number): Record<string, unknown> {
+  return { ...settingsFingerprint(setup.settings), choices: setup.choices, equalTimeExtension: extendsInstance(setup, instance) };
+}
+
+/** Progress units of one instance: every solver iteration, the two baselines (three fits), the equal-time runs. */
+function instanceUnits(setup: InstanceSetup, instance: number): number {
+  return setup.choices.length * setup.settings.iterations + 3 + (extendsInstance(setup, instance) ? 2 : 0);
+}
+
+async function runInstance(setup: InstanceSetup, instance: number): Promise<InstanceRecord> {
+  const { context, settings, source, layout, choices } = setup;
+  const instanceStarted = performance.now();
+  context.note(`instance ${instance + 1}/${settings.instances}: reading Fashion-MNIST`);
+  const { train, test } = loadSplits(source, settings, instance);
+  const theta0 = initialParameters(layout, train.data, { strategy: 'random', seed: 100 + instance, perturbation: 0 });
+  const solvers = {} as InstanceRecord['solvers'];
+  let emSeconds = 0;
+  let emObjectives: number[] = [];
+  const emInnerIterations: number[] = [];
+  for (const choice of choices) {
+    const outcome = await runSolver(
+      context,
+      createSolver(choice),
+      { layout, train: train.data, test: test.data, theta0, stopping: { maxIterations: settings.iterations, tolerance: 0, timeBudgetSeconds: 0 }, restart: instance, errorThreshold: 0.01 },
+      {
+        onIteration: (report) =>
+          context.advance(
+            `instance ${instance + 1}/${settings.instances}, ${SOLVER_LABELS[choice.solver]} iteration ${report.iteration}: test accuracy ${((report.testAccuracy ?? 0) * 100).toFixed(1)} %`,
+          ),
+      },
+    );
+    const { result } = outcome;
+    solvers[choice.solver] = {
+      timed: timedOf(result.trace, test.data.n, train.data.n),
+      diverged: divergence(result).diverged,
+      ...(result.iterations > 0 ? { secondsPerIteration: result.seconds / result.iterations } : {}),
+    };
+    if (choice.solver === 'em') {
+      emSeconds = result.seconds;
+      emObjectives = result.trace.map((report) => report.objective);
+      for (const report of result.trace) if (report.inner) emInnerIterations.push(report.inner.iterations);
+    }
+  }
+  const single = await fitSingle(context, setup.single, settings, train.data, test.data);
+  context.advance(`instance ${instance + 1}: single softmax regression`);
+  const polarity = await fitPolarityPair(context, setup.single, settings, train, test);
+  context.advance(`instance ${instance + 1}: polarity-gated pair`, 2);
+  const extended: FmnistResult['extended'] = [];
+  if (extendsInstance(setup, instance)) {
+    for (const choice of choices.filter((c) => c.solver === 'gd' || c.solver === 'adam')) {
+      const budget = Math.min(emSeconds, settings.extendCapSeconds);
+      const outcome = await runSolver(context, createSolver(choice), {
+        layout,
+        train: train.data,
+        test: test.data,
+        theta0,
+        stopping: { maxIterations: 1_000_000, tolerance: 0, timeBudgetSeconds: budget },
+        restart: 0,
+        errorThreshold: 0.01,
+      });
+      context.advance(`equal time: ${SOLVER_LABELS[choice.solver]} given ${budget.toFixed(1)} s (${outcome.result.iterations} iterations)`);
+      extended.push({
+        solver: choice.solver,
+        label: `${SOLVER_LABELS[choice.solver]}, continued for ${budget < emSeconds ? `${budget.toFixed(0)} s` : "EM's time"}`,
+        budgetSeconds: budget,
+        iterations: outcome.result.iterations,
+        timed: thin(timedOf(outcome.result.trace, test.data.n, train.data.n), EXTENDED_POINTS),
+      });
+    }
+  }
+  return { trainRows: train.data.n, testRows: test.data.n, solvers, emObjectives, emInnerIterations, single, polarity, extended, seconds: seconds(instanceStarted) };
 }
 
 /** What the numbers say against the paper's Table 2, in sentences for the report. */

@@ -43,6 +43,14 @@ export function renderReport(results: ReproductionResults, meta: ReportMeta): st
       ` — times are wall-clock seconds of each solver's own compute clock on this machine, which other work shared; compare them with each other, not with other machines.`,
     '',
   );
+  if (results.restored?.length) {
+    const instances = results.fmnist?.restoredInstances ?? [];
+    push(
+      `**Resumed**: ${results.restored.length} finished part(s) were read back from the checkpoint of an earlier sitting (${results.restored.join(', ')}), not rerun; ` +
+        `the time above is this sitting's${instances.length ? `, and the Fashion-MNIST time per instance counts every sitting` : ''}.`,
+      '',
+    );
+  }
   if (results.cancelled) push(`**Cancelled** during ${results.cancelledDuring}: the experiments that finished before are reported; the others are listed at the end.`, '');
   push(
     '## Sources of the reference numbers',

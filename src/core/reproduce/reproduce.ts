@@ -33,6 +33,8 @@ export interface ReproductionResults {
   readonly cancelled: boolean;
   /** Which experiment was running when the signal aborted. */
   readonly cancelledDuring?: ExperimentName;
+  /** Checkpoint entries read back from an earlier sitting (`--resume`): experiments and Fashion-MNIST instances. */
+  readonly restored?: string[];
   readonly symmoline?: SymmolineResult;
   readonly fmnist?: FmnistResult;
   readonly equalTime?: EqualTimeResult;
@@ -64,10 +66,20 @@ export async function runReproduction(options: ReproduceOptions): Promise<Reprod
   let cancelledDuring: ExperimentName | undefined;
   const wants = (name: ExperimentName) => requested.includes(name);
 
+  // A whole experiment is the checkpoint's unit except Fashion-MNIST, which keeps each instance (fmnist.ts).
+  const checkpointed = async <T>(name: ExperimentName, run: (options: ReproduceOptions) => Promise<T>): Promise<T> => {
+    const key = `experiment-${name}`;
+    const fingerprint = { quick: options.quick };
+    const stored = await options.checkpoint?.load<T>(key, fingerprint);
+    if (stored !== undefined) return stored;
+    const value = await run(options);
+    await options.checkpoint?.save(key, fingerprint, value);
+    return value;
+  };
   const steps: { name: ExperimentName; run: () => Promise<void> }[] = [
-    { name: 'symmoline', run: async () => void (results.symmoline = await runSymmoline(options)) },
-    { name: 'snr-sweep', run: async () => void (results.snrSweep = await runSnrSweep(options)) },
-    { name: 'summary-table', run: async () => void (results.summaryTable = await runSummaryTable(options)) },
+    { name: 'symmoline', run: async () => void (results.symmoline = await checkpointed('symmoline', runSymmoline)) },
+    { name: 'snr-sweep', run: async () => void (results.snrSweep = await checkpointed('snr-sweep', runSnrSweep)) },
+    { name: 'summary-table', run: async () => void (results.summaryTable = await checkpointed('summary-table', runSummaryTable)) },
     {
       name: wants('fmnist') ? 'fmnist' : 'equal-time',
       run: async () => {
@@ -117,6 +129,7 @@ export async function runReproduction(options: ReproduceOptions): Promise<Reprod
     requested,
     cancelled: cancelledDuring !== undefined,
     ...(cancelledDuring ? { cancelledDuring } : {}),
+    ...(options.checkpoint && options.checkpoint.restored.length > 0 ? { restored: [...options.checkpoint.restored] } : {}),
     ...results,
     skipped,
     checks: buildChecks(partial),

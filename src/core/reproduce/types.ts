@@ -4,6 +4,7 @@
  */
 import type { SolverName } from '../spec/types';
 import type { Band, Curve } from './aggregate';
+import type { Checkpoint } from './checkpoint';
 
 export const EXPERIMENT_NAMES = ['symmoline', 'fmnist', 'equal-time', 'snr-sweep', 'summary-table'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
@@ -26,6 +27,8 @@ export interface ReproduceOptions {
   readonly fmnistTrainRows?: number;
   /** Cap on the compute time of each continued GD / Adam run of the equal-time view (default 1200 s). */
   readonly fmnistExtendCapSeconds?: number;
+  /** Where finished work is written at once and read back on a resumed run (see checkpoint.ts). */
+  readonly checkpoint?: Checkpoint;
 }
 
 export interface ReproduceProgress {
