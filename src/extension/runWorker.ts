@@ -8,7 +8,9 @@
 import { parentPort } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isUserInputError } from '../core/errors';
+import { isUserInputError, UserInputError } from '../core/errors';
+import { checkpointKeys, folderCheckpoint, removeCheckpoint, type Checkpoint } from '../core/reproduce/checkpoint';
+import { invocationArgs, writeInvocation } from '../core/reproduce/invocation';
 import { runReproduction, writeReproduction, type ReproduceProgress } from '../core/reproduce';
 import { writeJsonAtomic, writeTextAtomic } from '../core/runner/results';
 import { runExperiment } from '../core/runner/runExperiment';
@@ -102,7 +104,9 @@ async function synth(message: StartSynthMessage): Promise<void> {
 }
 
 async function reproduce(message: StartReproduceMessage): Promise<void> {
+  const checkpoint = await openCheckpoint(message);
   const results = await runReproduction({
+    checkpoint,
     quick: message.quick,
     only: message.only,
     examplesDir: message.examplesDir,
@@ -111,6 +115,8 @@ async function reproduce(message: StartReproduceMessage): Promise<void> {
     onProgress: progressPoster(message.progressMilliseconds),
   });
   const written = await writeReproduction(message.outDir, results, { command: message.command, renderedCharts: new Set(), chartNote: message.chartNote });
+  // Finished: results.json holds everything. Cancelled or failed: the checkpoint stays for the Resume action.
+  if (!results.cancelled && !results.skipped.some((s) => s.failed)) await removeCheckpoint(message.outDir);
   post({
     type: 'reproduceWritten',
     dir: written.dir,
@@ -122,6 +128,17 @@ async function reproduce(message: StartReproduceMessage): Promise<void> {
     checks: results.checks.map(({ experiment, name, passed }) => ({ experiment, name, passed })),
     skipped: results.skipped.map(({ name, reason }) => ({ name, reason })),
   });
+}
+
+/** A fresh reproduction records how it was started; a resumed one reads its finished parts back. */
+async function openCheckpoint(message: StartReproduceMessage): Promise<Checkpoint> {
+  if (!message.resume) {
+    if ((await checkpointKeys(message.outDir)).length > 0) {
+      throw new UserInputError(`${message.outDir} holds an unfinished reproduction: resume it, or choose another folder`, { file: message.outDir });
+    }
+    await writeInvocation(message.outDir, { args: invocationArgs({ quick: message.quick, only: [...message.only], ...(message.fmnistInstances === undefined ? {} : { fmnistInstances: message.fmnistInstances }) }) });
+  }
+  return folderCheckpoint(message.outDir);
 }
 
 /** Posts progress at most once per interval, but at once when a new experiment starts (the host logs those). */

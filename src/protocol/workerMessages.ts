@@ -76,6 +76,8 @@ export interface StartReproduceMessage {
   /** Fewer Fashion-MNIST instances than the paper's 25. */
   readonly fmnistInstances?: number;
   readonly outDir: string;
+  /** Continue the unfinished reproduction in `outDir` (its checkpoint), instead of starting afresh there. */
+  readonly resume?: boolean;
   /** How the report names what made it. */
   readonly command: string;
   /** Why the report has no PNG charts (the panel draws them). */

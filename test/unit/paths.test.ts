@@ -77,8 +77,8 @@ test('loadData: a CSV reached through a link out of the workspace is refused; ..
   assert.equal(resolveDataPath('deep/a.csv', { baseDir: path.join(workspace, 'data'), workspaceRoot: workspace }), path.join(workspace, 'data', 'deep', 'a.csv'));
 });
 
-test('reproducePaper: an outDir through a link out of the workspace is refused; ..reports is allowed', () => {
+test('reproducePaper: an outDir through a link out of the workspace is refused; ..reports is allowed', async () => {
   const { workspace } = layout();
-  assert.throws(() => parseReproduceArgument({ outDir: 'escape/report' }, workspace), /inside the workspace/);
-  assert.equal(parseReproduceArgument({ outDir: '..reports/r1' }, workspace).outDir, path.join(workspace, '..reports', 'r1'));
+  await assert.rejects(() => parseReproduceArgument({ outDir: 'escape/report' }, workspace), /inside the workspace/);
+  assert.equal((await parseReproduceArgument({ outDir: '..reports/r1' }, workspace)).outDir, path.join(workspace, '..reports', 'r1'));
 });

@@ -5,13 +5,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
 import { EXPERIMENT_NAMES, runReproduction, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
 import { CHECKPOINT_FOLDER, checkpointKeys, folderCheckpoint, removeCheckpoint, type Checkpoint } from '../../core/reproduce/checkpoint';
 import { writeReproduction, writeResultsJson } from '../../core/reproduce/write';
-import { writeTextAtomic } from '../../core/runner/results';
+import { INVOCATION_FILE, readInvocation, writeInvocation, type Invocation } from '../../core/reproduce/invocation';
 import { integerFlag, parseFlags } from './options';
 import { prepareFolder } from './resultsFolder';
 
@@ -23,7 +22,7 @@ const OUTPUT_FLAGS = new Set(['--json', '--no-charts']);
 export async function reproduceCommand(args: string[]): Promise<void> {
   const resume = resumeTarget(args);
   if (resume) {
-    const invocation = await readInvocation(resume.dir);
+    const invocation = await storedInvocation(resume.dir);
     return runReproduce([...invocation.args, '--out', resume.dir, ...resume.outputFlags], resume.dir, args);
   }
   return runReproduce(args, undefined, args);
@@ -42,24 +41,10 @@ function resumeTarget(args: readonly string[]): { dir: string; outputFlags: stri
   return { dir: path.resolve(dir), outputFlags: rest };
 }
 
-const INVOCATION_FILE = 'invocation.json';
-
-interface Invocation {
-  /** The command's flags, without --out, --json and --no-charts. */
-  readonly args: string[];
-}
-
-async function readInvocation(dir: string): Promise<Invocation> {
-  const file = path.join(dir, CHECKPOINT_FOLDER, INVOCATION_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new UserInputError(`--resume ${dir}: no unfinished reproduction there (${path.join(CHECKPOINT_FOLDER, INVOCATION_FILE)} is missing; a finished reproduction removes its checkpoint)`);
-  }
-  const parsed = JSON.parse(text) as Invocation;
-  if (!Array.isArray(parsed.args) || !parsed.args.every((a) => typeof a === 'string')) throw new UserInputError(`${file}: not a reproduction's invocation`);
-  return parsed;
+async function storedInvocation(dir: string): Promise<Invocation> {
+  const invocation = await readInvocation(dir);
+  if (!invocation) throw new UserInputError(`--resume ${dir}: no unfinished reproduction there (${path.join(CHECKPOINT_FOLDER, INVOCATION_FILE)} is missing; a finished reproduction removes its checkpoint)`);
+  return invocation;
 }
 
 /** The flags to store for a later --resume: all but where the output goes and how it is printed. */
@@ -189,7 +174,7 @@ async function openCheckpoint(out: string, resumeDir: string | undefined, args: 
   }
   if (!resumeDir) {
     await prepareFolder(path.join(out, CHECKPOINT_FOLDER), '--out', 'reproduction folder');
-    await writeTextAtomic(path.join(out, CHECKPOINT_FOLDER, INVOCATION_FILE), JSON.stringify({ args } satisfies Invocation, null, 2) + '\n');
+    await writeInvocation(out, { args });
   }
   return folderCheckpoint(out);
 }

@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { findUnfinishedReproductions, optionsOfInvocation } from '../../core/reproduce/invocation';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
 import type { ReproduceProgressMessage, ReproduceWrittenMessage } from '../../protocol/workerMessages';
 import { COMMANDS } from '../commands';
@@ -80,10 +81,10 @@ export class ReproduceCommand {
       void vscode.window.showWarningMessage('MoE Lab: open a folder first; the reproduction report is written into the workspace.');
       return undefined;
     }
-    const choice = argument === undefined ? await askChoice() : parseReproduceArgument(argument, folder.uri.fsPath);
+    const root = configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath);
+    const choice = argument === undefined ? await askResumeOrChoice(root) : await parseReproduceArgument(argument, folder.uri.fsPath);
     if (!choice) return undefined;
     // `outDir` is confined by parseReproduceArgument; the results folder of the settings may lie outside: ask first.
-    const root = configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath);
     if (!choice.outDir && !(await mayWriteAt(root, folder, choice.outsideWorkspace, 'the reproduction report'))) {
       const error = outsideMessage(root, 'the moeLab.resultsFolder setting');
       this.log.warn(`Reproduction not started: ${error}`);
@@ -107,6 +108,7 @@ export class ReproduceCommand {
           examplesDir: this.context.asAbsolutePath(path.join('examples', 'data')),
           ...(choice.fmnistInstances === undefined ? {} : { fmnistInstances: choice.fmnistInstances }),
           outDir,
+          ...(choice.resume ? { resume: true } : {}),
           command: describeChoice(choice),
           chartNote: CHART_NOTE,
           progressMilliseconds: PROGRESS_MS,
@@ -145,7 +147,7 @@ export class ReproduceCommand {
     }
     this.logWritten(written);
     this.panel.showReproduction(panelReproductionOf(written, choice));
-    void this.announce(written);
+    void this.announce(written, choice);
     return { status: written.cancelled ? 'cancelled' : 'finished', dir: written.dir, report: written.report, results: written.results, charts: written.charts.length };
   }
 
@@ -157,17 +159,44 @@ export class ReproduceCommand {
     if (failed.length > 0) this.log.warn(`${failed.length} check(s) failed; see ${written.report}`);
   }
 
-  private async announce(written: ReproduceWrittenMessage): Promise<void> {
+  private async announce(written: ReproduceWrittenMessage, choice: ReproduceChoice): Promise<void> {
     const open = 'Open Report';
+    const resume = 'Resume';
     const text = written.cancelled
-      ? `MoE Lab: the paper reproduction was stopped; the experiments that finished are in ${path.basename(written.dir)}/report.md.`
+      ? `MoE Lab: the paper reproduction was stopped; the experiments that finished are in ${path.basename(written.dir)}/report.md, and Resume continues from there.`
       : `MoE Lab: the paper reproduction finished (${written.seconds.toFixed(0)} s); its charts are in the convergence panel.`;
     try {
-      if ((await vscode.window.showInformationMessage(text, open)) === open) await vscode.window.showTextDocument(vscode.Uri.file(written.report));
+      const answer = await vscode.window.showInformationMessage(text, open, ...(written.cancelled ? [resume] : []));
+      if (answer === open) await vscode.window.showTextDocument(vscode.Uri.file(written.report));
+      if (answer === resume) await vscode.commands.executeCommand(COMMANDS.reproducePaper, { resume: written.dir, whenBusy: choice.whenBusy });
     } catch (error) {
       this.log.warn(`Could not open ${written.report}: ${errorMessage(error)}`);
     }
   }
+}
+
+/**
+ * When the results folder holds unfinished reproductions (a checkpoint left by a stop, a crash or a reload), the
+ * first pick offers to resume one of them; otherwise, or on "Start a new reproduction", the usual picks.
+ */
+async function askResumeOrChoice(root: string): Promise<ReproduceChoice | undefined> {
+  const unfinished = (await findUnfinishedReproductions(root))
+    .map((u) => ({ ...u, options: optionsOfInvocation(u.invocation) }))
+    .filter((u): u is typeof u & { options: Exclude<typeof u.options, { unsupported: string }> } => !('unsupported' in u.options));
+  if (unfinished.length === 0) return askChoice();
+  const picked = await pickOne<ReproduceChoice | 'new'>(
+    [
+      ...unfinished.map((u) => ({
+        label: `Resume ${path.basename(u.dir)}`,
+        description: `${u.options.quick ? 'quick' : 'full'}; ${u.parts.length} finished part(s) kept`,
+        value: { ...u.options, outDir: u.dir, resume: true, whenBusy: 'ask', outsideWorkspace: 'ask' } as ReproduceChoice,
+      })),
+      { label: 'Start a new reproduction', description: 'choose what to run', value: 'new' as const },
+    ],
+    { title: 'Reproduce Paper Experiments', placeholder: 'An earlier reproduction did not finish', active: 'new' },
+  );
+  if (picked === undefined) return undefined;
+  return picked === 'new' ? askChoice() : picked;
 }
 
 /** The quick picks: mode, experiments, and for a full run with Fashion-MNIST the number of instances. */

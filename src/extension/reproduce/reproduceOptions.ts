@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isInside } from '../../core/paths';
+import { optionsOfInvocation, readInvocation } from '../../core/reproduce/invocation';
 import type { ReproductionResults } from '../../core/reproduce/reproduce';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../../core/reproduce/types';
 import type { PanelReproduction } from '../../protocol/panelMessages';
@@ -22,19 +23,22 @@ export interface ReproduceChoice {
   readonly whenBusy: WhenBusy;
   /** When the results folder of the settings is outside the workspace: ask (default) or refuse. */
   readonly outsideWorkspace: 'ask' | 'refuse';
+  /** Continue the unfinished reproduction in `outDir` with the options it started with. */
+  readonly resume?: boolean;
 }
 
-const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy', 'outsideWorkspace'];
+const KEYS = ['quick', 'only', 'fmnistInstances', 'outDir', 'whenBusy', 'outsideWorkspace', 'resume'];
 
 /**
  * The choice from a command argument `{ quick?, only?, fmnistInstances?, outDir?, whenBusy?, outsideWorkspace? }`; `outDir` is resolved
  * against `workspaceDir` and must stay inside it. Throws with a message naming the field.
  */
-export function parseReproduceArgument(value: unknown, workspaceDir: string): ReproduceChoice {
+export async function parseReproduceArgument(value: unknown, workspaceDir: string): Promise<ReproduceChoice> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('moeLab.reproducePaper: the argument must be an object');
   const input = value as Record<string, unknown>;
   const unknown = Object.keys(input).filter((key) => !KEYS.includes(key));
   if (unknown.length > 0) throw new Error(`moeLab.reproducePaper: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  if (input.resume !== undefined) return resumeChoice(input, workspaceDir);
   const quick = input.quick ?? true;
   if (typeof quick !== 'boolean') throw new Error('moeLab.reproducePaper: "quick" must be true or false');
   const only = input.only ?? [...EXPERIMENT_NAMES];
@@ -52,12 +56,29 @@ export function parseReproduceArgument(value: unknown, workspaceDir: string): Re
   return { quick, only: only as ExperimentName[], whenBusy, outsideWorkspace, ...(instances === undefined ? {} : { fmnistInstances: instances }), ...outDirOf(input.outDir, workspaceDir) };
 }
 
-function outDirOf(value: unknown, workspaceDir: string): { outDir?: string } {
+/**
+ * `{ resume: folder, whenBusy?, outsideWorkspace? }`: the unfinished reproduction in `folder` (inside the workspace),
+ * continued with the options stored in its checkpoint; other options would contradict them and are refused.
+ */
+async function resumeChoice(input: Record<string, unknown>, workspaceDir: string): Promise<ReproduceChoice> {
+  const conflicting = ['quick', 'only', 'fmnistInstances', 'outDir'].filter((key) => input[key] !== undefined);
+  if (conflicting.length > 0) throw new Error(`moeLab.reproducePaper: "resume" continues with the options the reproduction started with; drop ${conflicting.map((k) => `"${k}"`).join(', ')}`);
+  const { outDir } = outDirOf(input.resume, workspaceDir, 'resume');
+  const invocation = await readInvocation(outDir!);
+  if (!invocation) throw new Error(`moeLab.reproducePaper: ${outDir} holds no unfinished reproduction to resume`);
+  const options = optionsOfInvocation(invocation);
+  if ('unsupported' in options) throw new Error(`moeLab.reproducePaper: ${outDir} was started with ${options.unsupported}, which only the CLI can resume: moe-lab reproduce --resume ${outDir}`);
+  const whenBusy = input.whenBusy ?? 'ask';
+  if (!isWhenBusy(whenBusy)) throw new Error('moeLab.reproducePaper: "whenBusy" must be ask, stop or keep');
+  return { ...options, outDir, resume: true, whenBusy, outsideWorkspace: 'refuse' };
+}
+
+function outDirOf(value: unknown, workspaceDir: string, field = 'outDir'): { outDir?: string } {
   if (value === undefined) return {};
-  if (typeof value !== 'string' || value.trim() === '') throw new Error('moeLab.reproducePaper: "outDir" must be a folder path');
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`moeLab.reproducePaper: "${field}" must be a folder path`);
   const dir = path.resolve(workspaceDir, value);
   // The report is written into the workspace, like every result of MoE Lab.
-  if (!isInside(workspaceDir, dir, { strictly: true })) throw new Error('moeLab.reproducePaper: "outDir" must be a folder inside the workspace');
+  if (!isInside(workspaceDir, dir, { strictly: true })) throw new Error(`moeLab.reproducePaper: "${field}" must be a folder inside the workspace`);
   return { outDir: dir };
 }
 
@@ -68,10 +89,10 @@ export function reproductionFolderName(date: Date): string {
 }
 
 /** How the report names what made it ("MoE Lab: Reproduce Paper Experiments (quick; symmoline, snr-sweep)"). */
-export function describeChoice(choice: Pick<ReproduceChoice, 'quick' | 'only' | 'fmnistInstances'>): string {
+export function describeChoice(choice: Pick<ReproduceChoice, 'quick' | 'only' | 'fmnistInstances' | 'resume'>): string {
   const mode = choice.quick ? 'quick' : `full${choice.fmnistInstances ? `, ${choice.fmnistInstances} Fashion-MNIST instances` : ''}`;
   const all = choice.only.length === EXPERIMENT_NAMES.length;
-  return `MoE Lab: Reproduce Paper Experiments (${mode}; ${all ? 'all experiments' : choice.only.join(', ')})`;
+  return `MoE Lab: Reproduce Paper Experiments (${mode}; ${all ? 'all experiments' : choice.only.join(', ')}${choice.resume ? '; resumed' : ''})`;
 }
 
 /** The panel's view of a written reproduction. */
