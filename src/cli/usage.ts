@@ -18,6 +18,7 @@ Usage:
   moe-lab reproduce [--quick] [--only symmoline,fmnist,equal-time,snr-sweep,summary-table] [--out DIR] [--json]
               [--fmnist-instances N] [--fmnist-train-rows N] [--fmnist-extend-cap SECONDS]
               [--fmnist-source DIR] [--no-charts]
+  moe-lab reproduce --resume DIR [--json] [--no-charts]
 
 Defaults for fit: K = 2, solvers em,gd,adam, test fraction 0, expert family inferred from the target,
 GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8 and gradient

@@ -134,12 +134,25 @@ suite('Reproduce Paper Experiments', function () {
     });
     assert.equal(api.reproduction().running, false);
     assert.equal(api.activeRun(), undefined);
+
+    // Resume (the notification's button, or the command's first pick) continues it without redoing SymMoLinE.
+    assert.deepEqual(fs.readdirSync(path.join(outDir, 'checkpoint')).sort(), ['experiment-symmoline.json', 'invocation.json']);
+    const resumed = await reproduce({ resume: outDir, whenBusy: 'stop' });
+    assert.ok(resumed);
+    assert.equal(resumed.status, 'finished', resumed.error);
+    const whole = readJson<ResultsJson & { restored?: string[] }>(path.join(outDir, 'results.json'));
+    assert.deepEqual(whole.restored, ['experiment-symmoline']);
+    assert.deepEqual(whole.symmoline, results.symmoline, 'SymMoLinE was read back, not rerun');
+    assert.ok(whole.summaryTable, 'the cancelled experiment ran this time');
+    assert.equal(whole.cancelled, false);
+    assert.equal(fs.existsSync(path.join(outDir, 'checkpoint')), false, 'a finished reproduction keeps no checkpoint');
   });
 
   test('a wrong argument is a clear error naming the field', async () => {
     await assert.rejects(reproduce({ quick: true, only: ['nope'] }), /"only" must list experiments/);
     await assert.rejects(reproduce({ quick: true, outDir: '../outside' }), /"outDir" must be a folder inside the workspace/);
     await assert.rejects(reproduce({ quick: true, bogus: 1 }), /unknown option "bogus"/);
+    await assert.rejects(reproduce({ resume: 'reproductions/none' }), /no unfinished reproduction/);
   });
 });
 
