@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { reproduceCommand } from '../../src/cli/commands/reproduce';
 import { band, quantile, timeCurve } from '../../src/core/reproduce/aggregate';
+import { secondsToAccuracy } from '../../src/core/reproduce/fmnist';
 import { PAPER_LABEL, SUMMARY_SECTION_LABEL, runReproduction, type ReproductionResults } from '../../src/core/reproduce';
 import { SUMMARY_TABLE } from '../../src/core/reproduce/summaryTable';
 import { writeReproduction } from '../../src/core/reproduce/write';
@@ -124,6 +125,17 @@ test('the report and results.json: every reference labelled by its source, setti
   assert.match(report, /EM with a warm restart \(our definition/);
   assert.match(report, /Every difference from the paper/);
   assert.match(report, /Chart .* not rendered \(not rendered in this test\)/);
+  if (results.fmnist) {
+    // The equal-time race: time to 80 %, 82 % and the oracle ceiling for every solver, read off its own curve.
+    const race = report.slice(report.indexOf('Compute time to first reach a test accuracy'));
+    assert.match(race, /\| Solver \| 80 % \| 82 % \| the ceiling, \d+\.\d % \|/);
+    for (const s of results.fmnist.solvers) assert.ok(race.includes(`| ${s.label} | `), `${s.label} in the race table`);
+  }
+  // The first time at or above the target, not the first time near it or the last one.
+  const curve = { seconds: [0, 1.5, 2.5, 4], values: { testAccuracy: [0.5, 0.799, 0.81, 0.79], testCrossEntropy: [], trainCrossEntropy: [] } };
+  assert.equal(secondsToAccuracy(curve, 0.8), 2.5);
+  assert.equal(secondsToAccuracy(curve, 0.5), 0);
+  assert.equal(secondsToAccuracy(curve, 0.82), undefined);
   for (const key of ['d', 'n', 'SNR ‖β*‖/σ', 'instances', 'start']) assert.ok(key in results.symmoline!.settings, `symmoline setting ${key}`);
 });
 

@@ -187,6 +187,16 @@ export function thin(curve: TimedCurve, points: number): TimedCurve {
   };
 }
 
+/**
+ * The compute time at which a run's test accuracy first reached `target` (the seconds of that iteration), or
+ * undefined when it never did. For the equal-time race: who reaches 80 %, 82 %, the ceiling, and how fast.
+ */
+export function secondsToAccuracy(curve: TimedCurve, target: number): number | undefined {
+  const accuracy = curve.values.testAccuracy;
+  for (let t = 0; t < accuracy.length; t++) if (accuracy[t] >= target) return curve.seconds[t];
+  return undefined;
+}
+
 function timedOf(trace: readonly IterationReport[], testRows: number, trainRows: number): TimedCurve {
   return {
     seconds: trace.map((r) => r.seconds),
