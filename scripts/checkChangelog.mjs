@@ -5,7 +5,9 @@
 // - "## X — unreleased" (or "## X"): dated "## X — YYYY-MM-DD";
 // - else "## Unreleased": becomes "## X — YYYY-MM-DD";
 // - else refuses, in one line, and `npm version` stops.
-// The changed CHANGELOG.md is staged (`git add`) so that it joins npm's version commit.
+// The changed CHANGELOG.md is staged (`git add`) so that it joins npm's version commit. npm rewrites package.json
+// in its own layout (every one-line entry of `contributes` spread over several lines): the committed text with only
+// its "version" changed is written back instead, when that is the same JSON.
 //
 //   node scripts/checkChangelog.mjs [--root DIR] [--date YYYY-MM-DD]
 import { spawnSync } from 'node:child_process';
@@ -32,7 +34,7 @@ if (section) {
 } else if (unreleasedHeading.test(text)) {
   updated = text.replace(unreleasedHeading, `## ${version} — ${date}`);
 } else {
-  console.error(`version: CHANGELOG.md has no section for ${version}: add "## ${version}" or "## Unreleased" with its changes, then run npm version again`);
+  console.error(`version: CHANGELOG.md has no section for ${version}: add "## ${version}" or "## Unreleased" with its changes and commit it, undo npm's bump (git checkout package.json package-lock.json), then run npm version again`);
   process.exit(1);
 }
 
@@ -43,3 +45,21 @@ if (updated !== text) {
 } else {
   console.log(`version: CHANGELOG.md has a section for ${version}`);
 }
+
+/** package.json as committed, with only its version changed, if npm's rewrite holds the same data; else as npm wrote it. */
+function keepManifestLayout() {
+  const committed = spawnSync('git', ['show', 'HEAD:package.json'], { cwd: root, encoding: 'utf8' });
+  if (committed.status !== 0) return;
+  const current = fs.readFileSync(path.join(root, 'package.json'), 'utf8');
+  const relaid = committed.stdout.replace(/^(\s*"version"\s*:\s*)"[^"]*"/m, `$1${JSON.stringify(version)}`);
+  let same = false;
+  try {
+    same = JSON.stringify(JSON.parse(relaid)) === JSON.stringify(JSON.parse(current));
+  } catch {
+    /* not JSON: leave npm's file */
+  }
+  if (!same || relaid === current) return;
+  fs.writeFileSync(path.join(root, 'package.json'), relaid);
+  spawnSync('git', ['add', 'package.json'], { cwd: root });
+}
+keepManifestLayout();

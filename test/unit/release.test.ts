@@ -92,3 +92,20 @@ test('package check: names source maps, run results, a missing worker or README 
   const missing = completePackage().filter((e) => !['extension/dist/runWorker.js', 'extension/media/screenshots/panel.png'].includes(e.name));
   assert.deepEqual(checkPackageContents({ entries: missing, size: 600_000, readme: README, manifest: MANIFEST }), ['lacks extension/dist/runWorker.js, extension/media/screenshots/panel.png']);
 });
+
+test('version hook: package.json keeps its committed layout, with only the version changed (npm spreads it out)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'moe-version-layout-'));
+  const committed = '{\n  "name": "moe-lab",\n  "version": "0.1.0",\n  "contributes": { "commands": [{ "command": "a", "title": "A" }] }\n}\n';
+  writeFileSync(path.join(dir, 'package.json'), committed);
+  writeFileSync(path.join(dir, 'CHANGELOG.md'), '## Unreleased\n- x\n');
+  const git = (...args: string[]) => assert.equal(run(dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args]).code, 0, `git ${args.join(' ')}`);
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  // What `npm version 0.2.0` leaves before its hook runs: the same data, re-serialized.
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ ...JSON.parse(committed), version: '0.2.0' }, null, 2)}\n`);
+  const r = run(dir, process.execPath, [path.join(ROOT, 'scripts', 'checkChangelog.mjs'), '--root', dir, '--date', '2026-12-06']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(path.join(dir, 'package.json'), 'utf8'), committed.replace('"version": "0.1.0"', '"version": "0.2.0"'));
+  assert.match(run(dir, 'git', ['diff', '--cached', '--name-only']).stdout, /CHANGELOG\.md\npackage\.json/, 'both staged for the version commit');
+});
