@@ -26,7 +26,8 @@ test('npm pack → npm install -g into an empty prefix → moe-lab fit runs on a
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; size: number; files: { path: string }[] }[];
   const files = info.files.map((f) => f.path);
   console.log(`# npm pack: ${info.filename}, ${info.size} bytes, ${files.length} files: ${files.join(', ')}`);
-  assert.ok(files.includes('bin/moe-lab.js') && files.includes('dist/cli.js'), `the CLI and its bundle are in the tarball: ${files.join(', ')}`);
+  assert.ok(files.includes('bin/moe-lab.js') && files.includes('dist/cli.js') && files.includes('dist/kernelHelper.js'), `the CLI, its bundle and its kernel helper are in the tarball: ${files.join(', ')}`);
+  assert.ok(!files.some((f) => f.startsWith('dist/webview/') || f === 'dist/extension.js'), 'the extension ships in the .vsix, not here');
   assert.deepEqual(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.includes('.moe-lab/')), [], 'no maps, sources, tests or run results');
 
   const prefix = path.join(tmp, 'prefix');
