@@ -1,23 +1,50 @@
 // Bundles the three runtimes: the CLI and the extension host (Node), the run worker (Node, worker_threads),
-// and the webviews (browser). `--watch` rebuilds on change, `--production` minifies.
+// and the webviews (browser).
+//
+//   node esbuild.mjs                 development build: readable bundles with source maps
+//   node esbuild.mjs --watch         the same, rebuilt on change; prints "[watch] build started" / "[watch] build
+//                                    finished" around each build and esbuild's errors as "✘ [ERROR] message" followed
+//                                    by "    file:line:column:", the lines the problem matcher of .vscode/tasks.json reads
+//   node esbuild.mjs --production    what ships (`vscode:prepublish`, run by `npm run package`): dist/ emptied first so
+//                                    that no source map of an earlier development build is left, minified, no maps
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const node = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: !production,
-  minify: production,
-  external: ['vscode'],
-  logLevel: 'warning',
+/**
+ * Reports the builds to the watch task's problem matcher: one "started" line when the first of the bundles starts
+ * rebuilding and one "finished" line when the last one is done (a change to a shared file rebuilds several), so
+ * that the task's "building" state covers all of them; each error as two lines.
+ */
+let building = 0;
+let errors = 0;
+const watchReporter = {
+  name: 'watch-reporter',
+  setup(build) {
+    build.onStart(() => {
+      if (building++ === 0) {
+        errors = 0;
+        console.log('[watch] build started');
+      }
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        // esbuild counts columns from 0, VS Code from 1.
+        if (location) console.error(`    ${relative(process.cwd(), location.file)}:${location.line}:${location.column + 1}:`);
+      }
+      errors += result.errors.length;
+      if (--building === 0) console.log(`[watch] build finished (${errors} error${errors === 1 ? '' : 's'})`);
+    });
+  },
 };
-const browser = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning' };
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: watch ? 'silent' : 'warning', plugins: watch ? [watchReporter] : [] };
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'] };
+const browser = { ...common, platform: 'browser', target: 'es2022', format: 'iife' };
 
 const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
@@ -27,6 +54,8 @@ const entries = [
   { ...browser, entryPoints: ['webview/panel/main.ts'], outfile: 'dist/webview/panel.js' },
   { ...browser, entryPoints: ['webview/specEditor/main.ts'], outfile: 'dist/webview/specEditor.js' },
 ].filter((options) => existsSync(options.entryPoints[0]));
+
+if (production) rmSync('dist', { recursive: true, force: true });
 
 // Files shipped as they are: the spec schema for `contributes.jsonValidation`, and the webview toolkit (loaded by the
 // spec editor's page as a module), so that the package needs nothing from node_modules at run time.

@@ -11,6 +11,10 @@
 //                                                                     pending tests with their skipReason; a second
 //                                                                     pass in an untrusted workspace)
 //   e2e          node --import tsx --test test/e2e/**/*.test.ts       (Playwright on the real workbench)
+//   installed    node --import tsx --test test/installed/**/*.test.ts (as a user installs it: `npm run package`, the
+//                                                                     .vsix through the server's --install-extension,
+//                                                                     a window with no extensionDevelopmentPath; and
+//                                                                     `npm pack` + `npm install -g` of the CLI)
 //
 // With CI=true (CI installs every capability a test can skip for: Chromium, the Fashion-MNIST package, …), any skip
 // other than the "Untrusted workspace" tests the trusted integration pass leaves to the untrusted pass fails the run,
@@ -26,7 +30,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ALL_TIERS = ['typecheck', 'unit', 'webview', 'integration', 'e2e'];
+const ALL_TIERS = ['typecheck', 'unit', 'webview', 'integration', 'e2e', 'installed'];
 const selected = (process.env.MOE_LAB_TIERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const t of selected) {
   if (!ALL_TIERS.includes(t)) {
@@ -239,12 +243,14 @@ const tierRunners = {
   },
   // One file at a time: each opens its own VS Code server and browser.
   e2e: () => nodeTestTier('e2e', 'test/e2e', ['--test-concurrency=1']),
+  // Last: `npm run package` leaves dist/ as the production build (the next development build restores the maps).
+  installed: () => nodeTestTier('installed', 'test/installed', ['--test-concurrency=1']),
 };
 
 // The VS Code server install (first use: several minutes, mostly download and native builds) runs in the background
-// while the first tiers run; the integration and e2e tiers wait for it (its lock) before starting a server.
+// while the first tiers run; the integration, e2e and installed tiers wait for it (its lock) before starting a server.
 let installer = null;
-if (tiers.includes('integration') || tiers.includes('e2e')) {
+if (tiers.includes('integration') || tiers.includes('e2e') || tiers.includes('installed')) {
   const { serverInstalled } = await import('../test/harness/vscodeServer.mjs');
   if (!serverInstalled()) {
     const logFile = path.join(ROOT, 'test-artifacts', 'server-install.log');
@@ -280,7 +286,7 @@ for (const tier of tiers) {
   const started = Date.now();
   let outcome;
   try {
-    if (tier === 'integration' || tier === 'e2e') await awaitInstaller();
+    if (tier === 'integration' || tier === 'e2e' || tier === 'installed') await awaitInstaller();
     outcome = await tierRunners[tier]();
   } catch (e) {
     outcome = { passed: 0, failed: 1, skipped: 0, skips: [], note: `error: ${e?.message ?? e}` };
