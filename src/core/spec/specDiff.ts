@@ -1,15 +1,16 @@
 /**
  * What differs between the specs of several runs (issue 17, Compare runs): every leaf field of the stored specs
  * (`spec.json`'s `resolved` block, so defaults filled in by the runner count too), by its JSON path, with the value
- * in each run. A field a run does not have is `undefined` for that run. Arrays of plain values (feature lists) are
+ * in each run. A field a run does not have is `null` for that run
+ * (JSON-safe: the table crosses to a webview). Arrays of plain values (feature lists) are
  * one field, compared as a whole; arrays of objects are walked by index. No VS Code or DOM import.
  */
 
 export interface SpecDifference {
   /** Dotted path of the field (`model.experts`, `solvers.adam.learningRate`, `data.source.features`). */
   readonly path: string;
-  /** The field's value in each run, as text (JSON for arrays), in the order the specs were given; absent: undefined. */
-  readonly values: readonly (string | undefined)[];
+  /** The field's value in each run, as text (JSON for arrays), in the order the specs were given; absent: null. */
+  readonly values: readonly (string | null)[];
 }
 
 /** The fields whose value is not the same in every spec, in the order they first appear. */
@@ -27,7 +28,7 @@ export function specDifferences(specs: readonly unknown[]): SpecDifference[] {
   }
   const differences: SpecDifference[] = [];
   for (const path of paths) {
-    const values = leaves.map((map) => map.get(path));
+    const values = leaves.map((map) => map.get(path) ?? null);
     if (values.some((value) => value !== values[0])) differences.push({ path, values });
   }
   return differences;

@@ -62,7 +62,7 @@ test('spec differences: a field missing in one run, lists compared whole, arrays
     { a: { b: 1 }, features: ['y', 'x'], list: [{ k: 1 }, { k: 2 }] },
   ]);
   assert.deepEqual(differences, [
-    { path: 'a.b', values: ['1', undefined, '1'] },
+    { path: 'a.b', values: ['1', null, '1'] },
     { path: 'features', values: ['["x","y"]', '["x","y"]', '["y","x"]'] },
     { path: 'list[1].k', values: ['2', '3', '2'] },
   ]);
