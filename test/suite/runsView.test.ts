@@ -63,10 +63,11 @@ suite('MoE Lab view and Compare Runs', function () {
     const first = await cliRun(extensionPath, 'iris-runs-a.moe.json');
     const second = await cliRun(extensionPath, 'iris-runs-b.moe.json');
     const group = await waitFor(
-      'the view to list both CLI runs',
+      'the view to list both CLI runs as finished',
       () => {
+        // While the CLI writes, a run is a `.partial` folder (listed as interrupted); its rename publishes it.
         const found = api.runsView().groups.find((g) => g.name === 'iris-compare');
-        return found && found.runs.length === 2 ? found : undefined;
+        return found && found.runs.length === 2 && found.runs.every((r) => r.status === 'finished') ? found : undefined;
       },
       30_000,
     );
@@ -116,7 +117,7 @@ suite('MoE Lab view and Compare Runs', function () {
 
   test('deleting a run (confirmed) removes its folder and its row', async () => {
     const { api } = await moeLab();
-    const group = await waitFor('the short-data run to be listed', () => api.runsView().groups.find((g) => g.name === 'iris-short'));
+    const group = await waitFor('the short-data run to be listed', () => api.runsView().groups.find((g) => g.name === 'iris-short' && g.runs[0]?.status === 'finished'));
     const dir = group.runs[0].dir!;
     const deleted = await vscode.commands.executeCommand<boolean>(COMMANDS.deleteRun, vscode.Uri.file(dir), { confirmed: true });
     assert.equal(deleted, true);
