@@ -1,0 +1,72 @@
+// End-to-end: the MoE Lab view in the activity bar lists runs that the `moe-lab` CLI wrote into the open workspace
+// (a separate process, as a user runs it in the terminal), grouped by spec, each with its status, best ℓ, test
+// accuracy and K; the Experiments view lists the specs. Selecting two runs and choosing Compare Runs… from the
+// view's title bar shows both runs' curves overlaid in the panel under the table of their spec differences.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { isWebviewContent, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function spec(experts: number, adamRate: number) {
+  return {
+    name: 'iris-compare',
+    data: { csv: 'iris.csv', target: 'species', testFraction: 0.3, splitSeed: 0 },
+    model: { experts },
+    solvers: { em: { enabled: true }, gd: { enabled: true, learningRate: 0.2 }, adam: { enabled: true, learningRate: adamRate } },
+    stopping: { maxIterations: 120 },
+    init: { seed: 1, restarts: 1 },
+  };
+}
+
+const workbench = workbenchForFile({
+  name: 'runs-view',
+  files: { 'iris-k2.moe.json': JSON.stringify(spec(2, 0.01), null, 2), 'iris-k3.moe.json': JSON.stringify(spec(3, 0.05), null, 2) },
+});
+
+function page(): Page {
+  return workbench().page;
+}
+
+/** The MoE Lab view's rows whose text matches. */
+function runsRow(p: Page, text: RegExp | string) {
+  return p.locator('.pane-body .monaco-list-row', { hasText: text });
+}
+
+test('the MoE Lab view lists runs the CLI wrote, with status, best ℓ, test accuracy and K', { timeout: 240_000 }, async () => {
+  const p = page();
+  await p.locator('.activitybar .action-item a[aria-label^="MoE Lab"], .activitybar .action-item[aria-label^="MoE Lab"]').first().click({ timeout: 30_000 });
+  for (const file of ['iris-k2.moe.json', 'iris-k3.moe.json']) {
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'moe-lab.js'), 'run', file], { cwd: workbench().workspace, timeout: 120_000 });
+  }
+  await waitVisible(p, runsRow(p, 'iris-compare').first(), 'runs-view-group', 30_000);
+  const runRows = runsRow(p, /finished · [\d.]+ s · ℓ -?[\d.]+ · test acc [\d.]+% · K=\d/);
+  await until('two finished runs in the view', async () => (await runRows.count()) === 2, 30_000);
+  const texts = await runRows.allInnerTexts();
+  assert.ok(texts.some((t) => /K=2/.test(t)) && texts.some((t) => /K=3/.test(t)), texts.join(' | '));
+  await waitVisible(p, runsRow(p, 'iris-k2.moe.json').first(), 'runs-view-specs', 10_000);
+  await screenshot(p, 'runs-view');
+});
+
+test('Compare Runs on two selected runs overlays their curves under the spec differences', { timeout: 120_000 }, async () => {
+  const p = page();
+  const runRows = runsRow(p, /finished · .* · K=\d/);
+  await runRows.nth(0).click();
+  await runRows.nth(1).click({ modifiers: ['Control'] });
+  await p.locator('.pane-header .actions .action-label[aria-label^="Compare Runs"]').first().click({ timeout: 10_000 });
+  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('table.spec-diff').count()) > 0, 60_000);
+  const fields = await frame.locator('table.spec-diff td.field').allInnerTexts();
+  assert.deepEqual(fields, ['model.experts', 'solvers.adam.learningRate']);
+  const cards = frame.locator('.compare .chart-card');
+  await until('the comparison charts', async () => (await cards.count()) >= 5, 20_000);
+  const logLik = JSON.parse((await frame.locator('.compare .chart-card[data-chart-id="logLik"]').getAttribute('data-datasets')) ?? '[]') as { label: string; points: number }[];
+  assert.deepEqual(
+    logLik.map((d) => d.label).sort(),
+    ['Adam · run 1', 'Adam · run 2', 'EM · run 1', 'EM · run 2', 'GD · run 1', 'GD · run 2'],
+  );
+  assert.ok(logLik.every((d) => d.points > 1), JSON.stringify(logLik));
+  await screenshot(p, 'compare-runs');
+});
