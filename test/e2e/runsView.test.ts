@@ -44,11 +44,27 @@ test('the MoE Lab view lists runs the CLI wrote, with status, best ℓ, test acc
   }
   await waitVisible(p, runsRow(p, 'iris-compare').first(), 'runs-view-group', 30_000);
   const runRows = runsRow(p, /finished · [\d.]+ s · ℓ -?[\d.]+ · test acc [\d.]+% · K=\d/);
-  await until('two finished runs in the view', async () => (await runRows.count()) === 2, 30_000);
+  await until('two finished runs in the view', async () => (await runRows.count()) === 2, 30_000).catch(async (error: Error) => {
+    throw new Error(`${error.message}; rows: ${(await p.locator('.pane-body .monaco-list-row').allInnerTexts()).join(' | ')}; screenshot ${await screenshot(p, 'runs-view-failed')}`);
+  });
   const texts = await runRows.allInnerTexts();
   assert.ok(texts.some((t) => /K=2/.test(t)) && texts.some((t) => /K=3/.test(t)), texts.join(' | '));
   await waitVisible(p, runsRow(p, 'iris-k2.moe.json').first(), 'runs-view-specs', 10_000);
+  // Wider side bar, so that the rows' descriptions show whole; hovering a run shows its inline actions and tooltip.
+  const sash = p.locator('.monaco-sash.vertical').first();
+  const box = await sash.boundingBox();
+  if (box) {
+    await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await p.mouse.down();
+    await p.mouse.move(760, box.y + box.height / 2, { steps: 5 });
+    await p.mouse.up();
+  }
+  await runRows.first().hover();
+  const hover = p.locator('.monaco-hover, .workbench-hover', { hasText: 'solvers:' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+  assert.match(await hover.innerText().catch(() => ''), /model:\sK\s=\s\d,\scategorical\sexperts,\ssoftmax\sgate/);
   await screenshot(p, 'runs-view');
+  await p.mouse.move(900, 800);
 });
 
 test('Compare Runs on two selected runs overlays their curves under the spec differences', { timeout: 120_000 }, async () => {

@@ -114,7 +114,8 @@ export class ComparisonView {
         y: {
           type: spec.scale,
           title: { display: true, text: spec.yLabel },
-          ...(spec.percent ? { ticks: { callback: (value) => `${Math.round(100 * Number(value))}%` } } : {}),
+          // One decimal: accuracy often spans a few percent, where whole percents repeat on adjacent ticks.
+          ...(spec.percent ? { ticks: { callback: (value) => `${Number((100 * Number(value)).toFixed(1))}%` } } : {}),
           ...(spec.scale === 'logarithmic' ? { ticks: { callback: logTick } } : {}),
         },
       },

@@ -73,7 +73,7 @@ export async function readRunOverview(dir: string): Promise<RunOverview | undefi
     bestLogLik: best?.logLik,
     bestSolver: best?.solver,
     testMetric: isFiniteNumber(testValue) ? { kind: family === 'gaussian' ? 'rmse' : 'accuracy', value: testValue } : undefined,
-    settings: spec ? keySettings(spec) : [],
+    settings: spec ? keySettings(spec, family) : [],
     error: info.status === 'interrupted' ? 'interrupted before it finished: the folder holds the solvers that had ended' : undefined,
   };
 }
@@ -108,7 +108,8 @@ export function runLabel(run: RunOverview): string {
   const date = new Date(run.startedAt);
   if (Number.isNaN(date.getTime())) return run.runId;
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  // Short: the row also carries status, time, ℓ, test metric and K; the tooltip has the run id with its year.
+  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** The hover text: what the run is, how it ended, and the spec's key settings (Markdown-safe plain lines). */
@@ -119,8 +120,8 @@ export function runTooltipLines(run: RunOverview): string[] {
   return lines;
 }
 
-/** The key settings of a spec: what a user changes between two runs. */
-export function keySettings(spec: ExperimentSpec): [string, string][] {
+/** The key settings of a spec: what a user changes between two runs (`family`: what `auto` experts resolved to). */
+export function keySettings(spec: ExperimentSpec, family?: string): [string, string][] {
   const settings: [string, string][] = [];
   const source = spec.data?.source;
   if (source) {
@@ -131,7 +132,7 @@ export function keySettings(spec: ExperimentSpec): [string, string][] {
     );
     settings.push(['split', `test ${spec.data.testFraction}, seed ${spec.data.splitSeed}${spec.data.standardize ? ', standardized' : ''}`]);
   }
-  if (spec.model) settings.push(['model', `K = ${spec.model.experts}, ${spec.model.expert} experts, ${spec.model.gate} gate${spec.model.ridge ? `, ridge ${spec.model.ridge}` : ''}`]);
+  if (spec.model) settings.push(['model', `K = ${spec.model.experts}, ${spec.model.expert === 'auto' && family ? family : spec.model.expert} experts, ${spec.model.gate} gate${spec.model.ridge ? `, ridge ${spec.model.ridge}` : ''}`]);
   if (spec.solvers) {
     const solvers = SOLVER_NAMES.filter((s) => spec.solvers[s]?.enabled).map((s) => {
       const lr = spec.solvers[s].learningRate;

@@ -6,6 +6,7 @@
  * results folders, so runs written by `moe-lab run` appear too). The data and the row texts come from
  * `runOverview.ts` (no VS Code import, unit-tested).
  */
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SpecFile } from '../../core/runner/results';
@@ -33,6 +34,20 @@ export interface RunsViewStatus {
   readonly reloads: number;
 }
 
+/**
+ * The files and folders whose appearance changes the list: a run's spec.json (written first) and summary.json, and
+ * run folders themselves (`<yyyymmdd>-<hhmmss>-<name>[.partial]`): a run is published by renaming its `.partial`
+ * folder, and a folder rename reports only the folder, not the files inside it.
+ */
+const RUN_FILES_GLOB = '**/{summary.json,spec.json,[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]-*}';
+
+/**
+ * While the view is visible, the results folders' modification times are checked this often (ms): a run folder
+ * created, renamed (published) or deleted changes its parent's mtime. The watchers usually say so first, but a
+ * folder created with its files at once may be reported as the folder alone, or not at all on some file systems.
+ */
+const ROOT_POLL_MS = 2000;
+
 /** How often a live run's row is refreshed (ms). */
 const LIVE_REFRESH_MS = 1000;
 /** Disk events are coalesced for this long before the list is read again (ms). */
@@ -50,6 +65,9 @@ export class RunsView implements vscode.Disposable {
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
   private reloading: Promise<void> | undefined;
   private reloads = 0;
+  private roots: readonly string[] = [];
+  private readonly rootTimes = new Map<string, number>();
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
   private readonly specs: SpecsProvider;
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -66,7 +84,7 @@ export class RunsView implements vscode.Disposable {
   ) {
     this.specs = new SpecsProvider();
     const tree = vscode.window.createTreeView<RunNode>(RUNS_VIEW_ID, { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
-    const watcher = vscode.workspace.createFileSystemWatcher('**/{summary.json,spec.json}');
+    const watcher = vscode.workspace.createFileSystemWatcher(RUN_FILES_GLOB);
     this.disposables.push(
       tree,
       vscode.window.createTreeView(SPECS_VIEW_ID, { treeDataProvider: this.specs }),
@@ -85,7 +103,9 @@ export class RunsView implements vscode.Disposable {
       vscode.commands.registerCommand(COMMANDS.deleteRun, (node?: unknown, options?: unknown) => this.delete(node, options)),
       vscode.commands.registerCommand(COMMANDS.rerun, (node?: unknown) => this.rerun(node)),
       vscode.commands.registerCommand(COMMANDS.compareRuns, (node?: unknown, selected?: unknown) => this.compare(node, selected ?? tree.selection)),
+      tree.onDidChangeVisibility((event) => this.pollWhile(event.visible)),
     );
+    this.pollWhile(tree.visible);
     void this.reload();
   }
 
@@ -148,7 +168,9 @@ export class RunsView implements vscode.Disposable {
     this.reloading = (async () => {
       try {
         const roots = await this.resultsRoots();
+        this.roots = roots;
         this.watchRoots(roots);
+        for (const root of roots) this.rootTimes.set(root, await modifiedTime(root));
         this.stored = await listRunOverviews(roots);
         this.reloads++;
         this.regroup();
@@ -159,6 +181,25 @@ export class RunsView implements vscode.Disposable {
       }
     })();
     await Promise.all([this.reloading, this.specs.reload()]);
+  }
+
+  private pollWhile(visible: boolean): void {
+    if (visible && !this.pollTimer) {
+      this.pollTimer = setInterval(() => void this.pollRoots(), ROOT_POLL_MS);
+      this.scheduleReload();
+    } else if (!visible && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  private async pollRoots(): Promise<void> {
+    for (const root of this.roots) {
+      if ((await modifiedTime(root)) !== this.rootTimes.get(root)) {
+        this.scheduleReload();
+        return;
+      }
+    }
   }
 
   private scheduleReload(): void {
@@ -215,7 +256,8 @@ export class RunsView implements vscode.Disposable {
   /** Watches each results folder's entries: a run folder renamed from `.partial`, or deleted, shows at once. */
   private watchRoots(roots: readonly string[]): void {
     for (const root of roots) {
-      if (this.rootWatchers.has(root)) continue;
+      // A folder that does not exist yet cannot be watched; the next reload tries again.
+      if (this.rootWatchers.has(root) || !existsSync(root)) continue;
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '*'));
       const reload = () => this.scheduleReload();
       this.rootWatchers.set(root, vscode.Disposable.from(watcher, watcher.onDidCreate(reload), watcher.onDidDelete(reload)));
@@ -349,9 +391,19 @@ export class RunsView implements vscode.Disposable {
   dispose(): void {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     if (this.liveTimer) clearTimeout(this.liveTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
     for (const watcher of this.rootWatchers.values()) watcher.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+  }
+}
+
+/** A folder's modification time (-1 when it does not exist). */
+async function modifiedTime(dir: string): Promise<number> {
+  try {
+    return (await fs.stat(dir)).mtimeMs;
+  } catch {
+    return -1;
   }
 }
 
