@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { isWebviewContent, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
 const ROOT = path.resolve(__dirname, '../..');
+const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function spec(experts: number, adamRate: number) {
   return {
@@ -29,6 +30,17 @@ const workbench = workbenchForFile({
 
 function page(): Page {
   return workbench().page;
+}
+
+/** Drags the side bar's edge (a vertical sash between `from` and `to` px) to `x`. */
+async function dragSideBarEdge(p: Page, from: number, to: number, x: number): Promise<void> {
+  const boxes = await Promise.all((await p.locator('.monaco-sash.vertical').all()).map((sash) => sash.boundingBox()));
+  const box = boxes.find((b) => b && b.height > 400 && b.x > from && b.x < to);
+  if (!box) return;
+  await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await p.mouse.down();
+  await p.mouse.move(x, box.y + box.height / 2, { steps: 5 });
+  await p.mouse.up();
 }
 
 /** The MoE Lab view's rows whose text matches. */
@@ -51,14 +63,7 @@ test('the MoE Lab view lists runs the CLI wrote, with status, best ℓ, test acc
   assert.ok(texts.some((t) => /K=2/.test(t)) && texts.some((t) => /K=3/.test(t)), texts.join(' | '));
   await waitVisible(p, runsRow(p, 'iris-k2.moe.json').first(), 'runs-view-specs', 10_000);
   // Wider side bar, so that the rows' descriptions show whole; hovering a run shows its inline actions and tooltip.
-  const sash = p.locator('.monaco-sash.vertical').first();
-  const box = await sash.boundingBox();
-  if (box) {
-    await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await p.mouse.down();
-    await p.mouse.move(760, box.y + box.height / 2, { steps: 5 });
-    await p.mouse.up();
-  }
+  await dragSideBarEdge(p, 250, 450, 760);
   await runRows.first().hover();
   const hover = p.locator('.monaco-hover, .workbench-hover', { hasText: 'solvers:' }).first();
   await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
@@ -84,5 +89,8 @@ test('Compare Runs on two selected runs overlays their curves under the spec dif
     ['Adam · run 1', 'Adam · run 2', 'EM · run 1', 'EM · run 2', 'GD · run 1', 'GD · run 2'],
   );
   assert.ok(logLik.every((d) => d.points > 1), JSON.stringify(logLik));
+  await dragSideBarEdge(p, 600, 900, 330);
+  await p.mouse.move(1000, 20);
+  await sleepMs(500);
   await screenshot(p, 'compare-runs');
 });

@@ -162,7 +162,7 @@ function runsTable(comparison: PanelComparison, theme: Theme): HTMLElement {
     const row = el('tr');
     const line = el('td');
     line.append(dashSample(index, theme.foreground));
-    const solvers = el('td');
+    const solvers = el('td', 'solvers');
     for (const solver of header.solvers) {
       const swatch = el('span', 'swatch');
       swatch.style.background = theme.solver[solver];
