@@ -11,18 +11,21 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { flattenLeaves, specDifferences } from '../../../src/core/spec/specDiff';
 import { groupRuns, listRunOverviews, readRunOverview, runDescription } from '../../../src/extension/runsView/runOverview';
+import { loadComparison } from '../../../src/extension/panel/comparison';
+import { parseFromWebview, parseToWebview } from '../../../src/protocol/panelMessages';
+import { planComparison } from '../../../webview/panel/comparePlan';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin', 'moe-lab.js');
 
-function spec(name: string, experts: number, adamRate: number, data = 'iris.csv', target = 'species') {
+function spec(name: string, experts: number, adamRate: number, data = 'iris.csv', target = 'species', restarts = 1) {
   return {
     name,
     data: { csv: data, target, testFraction: 0.3, splitSeed: 0 },
     model: { experts },
     solvers: { em: { enabled: true }, adam: { enabled: true, learningRate: adamRate } },
     stopping: { maxIterations: 15 },
-    init: { seed: 1, restarts: 1 },
+    init: { seed: 1, restarts },
   };
 }
 
@@ -41,7 +44,7 @@ cpSync(path.join(ROOT, 'examples', 'data', 'iris.csv'), path.join(workspace, 'ir
 cpSync(path.join(ROOT, 'examples', 'data', 'wine.csv'), path.join(workspace, 'wine.csv'));
 const first = runCli(workspace, 'a.moe.json', spec('iris-k', 2, 0.01));
 const second = runCli(workspace, 'b.moe.json', spec('iris-k', 3, 0.03));
-runCli(workspace, 'wine.moe.json', spec('wine-k', 2, 0.01, 'wine.csv', readFileSync(path.join(workspace, 'wine.csv'), 'utf8').split('\n')[0].split(',')[0]));
+const wine = runCli(workspace, 'wine.moe.json', spec('wine-k', 2, 0.01, 'wine.csv', readFileSync(path.join(workspace, 'wine.csv'), 'utf8').split('\n')[0].split(',')[0]));
 
 test('spec differences between two CLI runs name exactly the fields that were changed', () => {
   const resolved = [first, second].map((dir) => JSON.parse(readFileSync(path.join(dir, 'spec.json'), 'utf8')).resolved);
@@ -106,4 +109,49 @@ test('runs are grouped by spec and data file, groups and runs newest first; an i
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }
+});
+
+test('a comparison keeps the best restart of each solver and the spec differences, and survives the trip to the webview', async () => {
+  const restarts = runCli(workspace, 'r.moe.json', spec('iris-k', 2, 0.01, 'iris.csv', 'species', 3));
+  try {
+    const comparison = await loadComparison([first, restarts]);
+    assert.deepEqual(comparison.differences.map((d) => d.path), ['init.restarts']);
+    const summary = JSON.parse(readFileSync(path.join(restarts, 'summary.json'), 'utf8')) as { results: { solver: string; restart: number; best: boolean; logLik: number }[] };
+    const shown = comparison.runs[1].snapshot;
+    for (const solver of ['em', 'gd', 'adam']) {
+      const series = shown.series.filter((s) => s.solver === solver);
+      assert.equal(series.length, 1, `one line for ${solver}`);
+      const results = summary.results.filter((r) => r.solver === solver);
+      const flagged = results.find((r) => r.best);
+      // The flagged best restart, else (every restart degenerate: none flagged) the one with the highest final ℓ.
+      const expected = flagged ?? results.reduce((a, b) => (b.logLik > a.logLik ? b : a));
+      assert.equal(series[0].restart, expected.restart, solver);
+    }
+    // What the host posts is what the webview accepts (after JSON, as VS Code carries it); a damaged table is refused.
+    const message = JSON.parse(JSON.stringify({ type: 'comparison', comparison }));
+    assert.ok(parseToWebview(message));
+    message.comparison.differences[0].values.pop();
+    assert.equal(parseToWebview(message), undefined, 'a difference needs one value per run');
+    assert.ok(parseFromWebview({ type: 'comparisonShown', comparisonId: comparison.id, charts: 6, datasets: 24, hidden: [] }));
+    assert.equal(parseFromWebview({ type: 'comparisonShown', comparisonId: '../x', charts: 6, datasets: 24, hidden: [] }), undefined);
+    assert.equal(parseFromWebview({ type: 'ready', comparisonId: 42 }), undefined);
+  } finally {
+    rmSync(restarts, { recursive: true, force: true });
+  }
+});
+
+test('runs on the same data share every chart; on other data ℓ totals and mixed metrics are hidden, with reasons', async () => {
+  const same = planComparison(await loadComparison([first, second]));
+  assert.deepEqual(same.charts.map((c) => c.id), ['logLik', 'gap', 'accuracy', 'gradNorm', 'rate', 'klStep']);
+  assert.deepEqual(same.hidden, []);
+  const mixed = planComparison(await loadComparison([first, wine]));
+  assert.deepEqual(mixed.charts.map((c) => c.id), ['logLikPerRow', 'gap', 'gradNorm', 'rate', 'klStep']);
+  assert.deepEqual(mixed.hidden.map((h) => h.title), ['Log-likelihood ℓ', 'Accuracy and RMSE']);
+  assert.match(mixed.hidden[0].reason, /different data \(iris\.csv \(105 rows\) vs wine\.csv \(\d+ rows\)\)/);
+  assert.match(mixed.hidden[1].reason, /run 2: regression/);
+  // ℓ per row is ℓ divided by that run's own training rows.
+  const comparison = await loadComparison([first, wine]);
+  const perRow = mixed.charts[0];
+  const report = comparison.runs[1].snapshot.series[0].reports[3];
+  assert.equal(perRow.value(report, { best: undefined, rows: comparison.runs[1].snapshot.header.dataset.rows }), report.logLik! / comparison.runs[1].snapshot.header.dataset.rows);
 });
