@@ -122,7 +122,7 @@ suite('MoE Lab view and Compare Runs', function () {
   test('runs on different data are compared per row, and the panel says which chart is hidden and why', async () => {
     const { api } = await moeLab();
     const other = await cliRun(extensionPath, 'iris-runs-c.moe.json');
-    const first = api.runsView().groups.find((g) => g.name === 'iris-compare')!.runs[1].dir!;
+    const first = (await waitFor('both iris-compare runs', () => api.runsView().groups.find((g) => g.name === 'iris-compare' && g.runs.length >= 2))).runs[1].dir!;
     const id = await vscode.commands.executeCommand<string | undefined>(COMMANDS.compareRuns, [first, other]);
     const status = await waitFor('the panel to draw the comparison', () => {
       const s = api.panelStatus();

@@ -242,9 +242,13 @@ export class RunsView implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
-  /** The configured results folder of each workspace folder, plus every folder that holds run folders. */
+  /**
+   * The configured results folder of each workspace folder, plus every folder that holds run folders: those found
+   * now, and those found before that still exist (a search can come back short while the machine is busy, and a
+   * run folder must not flicker out of the list).
+   */
   private async resultsRoots(): Promise<string[]> {
-    const roots = new Set<string>();
+    const roots = new Set<string>(this.roots.filter((root) => existsSync(root)));
     for (const folder of vscode.workspace.workspaceFolders ?? []) roots.add(configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath));
     const found = await vscode.workspace.findFiles('**/{summary.json,*.partial/spec.json}', '**/node_modules/**', 5000);
     for (const file of found) roots.add(path.dirname(path.dirname(file.fsPath)));
