@@ -4,6 +4,7 @@
 // view's title bar shows both runs' curves overlaid in the panel under the table of their spec differences.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -93,4 +94,29 @@ test('Compare Runs on two selected runs overlays their curves under the spec dif
   await p.mouse.move(1000, 20);
   await sleepMs(500);
   await screenshot(p, 'compare-runs');
+});
+
+test('runs on different data: the panel hides the ℓ totals, says why, and plots ℓ per row', { timeout: 180_000 }, async () => {
+  const p = page();
+  const workspace = workbench().workspace;
+  const lines = fs.readFileSync(path.join(workspace, 'iris.csv'), 'utf8').trim().split('\n');
+  fs.writeFileSync(path.join(workspace, 'iris-short.csv'), lines.slice(0, lines.length - 30).join('\n') + '\n');
+  fs.writeFileSync(path.join(workspace, 'iris-short.moe.json'), JSON.stringify({ ...spec(2, 0.01), name: 'iris-short', data: { ...spec(2, 0.01).data, csv: 'iris-short.csv' } }));
+  execFileSync(process.execPath, [path.join(ROOT, 'bin', 'moe-lab.js'), 'run', 'iris-short.moe.json'], { cwd: workspace, timeout: 120_000 });
+  await waitVisible(p, runsRow(p, 'iris-short').first(), 'runs-view-short', 30_000);
+  const shortRun = runsRow(p, /finished · .* · K=2/).first();
+  await until('the short-data run', async () => (await runsRow(p, /finished · .* · K=\d/).count()) === 3, 30_000);
+  await shortRun.click();
+  await runsRow(p, /finished · .* · K=3/).first().click({ modifiers: ['Control'] });
+  await p.locator('.pane-header .actions .action-label[aria-label^="Compare Runs"]').first().click({ timeout: 10_000 });
+  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('.hidden-charts li').count()) > 0, 60_000);
+  const hidden = await frame.locator('.hidden-charts li').allInnerTexts();
+  assert.equal(hidden.length, 1, hidden.join(' | '));
+  assert.match(hidden[0], /^Log-likelihood ℓ is hidden: ℓ is a total over each run's training rows, and these runs use different data/);
+  await frame.locator('.compare .chart-card[data-chart-id="logLikPerRow"]').waitFor({ state: 'visible', timeout: 10_000 });
+  const fields = await frame.locator('table.spec-diff td.field').allInnerTexts();
+  assert.ok(fields.includes('data.source.csv') && fields.includes('model.experts'), fields.join(', '));
+  await p.mouse.move(1000, 20);
+  await sleepMs(500);
+  await screenshot(p, 'compare-different-data');
 });

@@ -173,7 +173,7 @@ function runsTable(comparison: PanelComparison, theme: Theme): HTMLElement {
       el('td', undefined, run.label),
       el('td', undefined, end.status),
       solvers,
-      el('td', 'num', best && isNumber(best.logLik) ? `${best.logLik.toFixed(3)} (${SOLVER_LABELS[best.solver]})` : '—'),
+      el('td', 'num', best && isNumber(best.logLik) ? `${formatNumber(Number(best.logLik.toPrecision(6)))} (${SOLVER_LABELS[best.solver]})` : '—'),
       el('td', undefined, test),
       el('td', 'num', String(header.experts)),
       el('td', 'num', end.seconds !== undefined ? `${end.seconds.toFixed(2)} s` : '—'),
