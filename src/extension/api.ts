@@ -4,6 +4,7 @@
  */
 import type { PanelStatus } from './panel/convergencePanel';
 import type { ReproductionStatus } from './reproduce/reproduceCommand';
+import type { RunsViewStatus } from './runsView/runsView';
 import type { SelectKStatus } from './selectK/selectKCommand';
 
 export interface MoeLabApi {
@@ -15,4 +16,6 @@ export interface MoeLabApi {
   reproduction(): ReproductionStatus;
   /** Choose Number of Experts: whether a comparison runs, how the last one ended, and the panel's page. */
   selectK(): SelectKStatus;
+  /** The MoE Lab view: its run groups and runs as listed now, and the specs it lists. */
+  runsView(): RunsViewStatus;
 }

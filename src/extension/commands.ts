@@ -23,6 +23,18 @@ export const COMMANDS = {
   openRunResults: 'moeLab.openRunResults',
   /** Reproduce Paper Experiments: `moe-lab reproduce` in the worker, report into the workspace, charts in the panel. */
   reproducePaper: 'moeLab.reproducePaper',
+  /** Compare Runs…: two or more runs (selected in the MoE Lab view, given as folders, or picked) overlaid in the panel. */
+  compareRuns: 'moeLab.compareRuns',
+  /** Refresh the MoE Lab view's run list (it also follows the results folders by itself). */
+  refreshRuns: 'moeLab.refreshRuns',
+  /** MoE Lab view, on a run: show it in the convergence panel. */
+  openRun: 'moeLab.openRun',
+  /** MoE Lab view, on a run: reveal its results folder in the explorer. */
+  revealRun: 'moeLab.revealRun',
+  /** MoE Lab view, on a run: delete its results folder (after a confirmation; to the trash where there is one). */
+  deleteRun: 'moeLab.deleteRun',
+  /** MoE Lab view, on a run: run its stored spec again (same data file, same settings, same seeds). */
+  rerun: 'moeLab.rerun',
   /** Show the MoE Lab output channel. */
   showLog: 'moeLab.showLog',
 } as const;

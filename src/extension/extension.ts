@@ -12,6 +12,7 @@ import { ConvergencePanel } from './panel/convergencePanel';
 import { ReproduceCommand } from './reproduce/reproduceCommand';
 import { OpenResultsCommand } from './results/openResults';
 import { RunManager } from './run/runManager';
+import { RunsView } from './runsView/runsView';
 import { ChooseExpertsCommand } from './selectK/selectKCommand';
 import { SpecEditorProvider } from './specEditor/specEditorProvider';
 import { SynthCommand } from './synth/synthCommand';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
   const panel = ConvergencePanel.register(context, runs, log);
   const reproduce = ReproduceCommand.register(context, runs, panel, log);
   const chooseExperts = ChooseExpertsCommand.register(context, runs, log);
+  const runsView = RunsView.register(context, runs, panel, log);
   context.subscriptions.push(
     FitCommands.register(context, runs, log),
     ExperimentCommands.register(context, runs, log),
@@ -37,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
     panelStatus: () => panel.status(),
     reproduction: () => reproduce.command.status(),
     selectK: () => chooseExperts.command.status(),
+    runsView: () => runsView.status(),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Degeneracy } from '../core/diagnostics/degeneracyKinds';
 import { TRACE_METRICS } from '../core/runner/traceColumns';
 import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
+import type { SpecDifference } from '../core/spec/specDiff';
 import {
   isArrayOf,
   isBoolean,
@@ -104,6 +105,24 @@ export interface ReproductionCheck {
   readonly passed: boolean;
 }
 
+/**
+ * Several stored runs overlaid on the same charts (issue 17.2, MoE Lab: Compare Runs): each run's snapshot (the
+ * best restart of each solver), and the fields in which their stored specs differ.
+ */
+export interface PanelComparison {
+  /** Names the comparison (state, tests): `compare-<first run id>-<count>`. */
+  readonly id: string;
+  readonly title: string;
+  readonly runs: readonly ComparedRun[];
+  readonly differences: readonly SpecDifference[];
+}
+
+export interface ComparedRun {
+  /** How the legend, the tables and the tooltips name the run. */
+  readonly label: string;
+  readonly snapshot: PanelSnapshot;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // To webview
 
@@ -137,7 +156,13 @@ export interface ReproductionMessage {
   readonly reproduction: PanelReproduction;
 }
 
-export type ToWebviewMessage = SnapshotMessage | UpdateMessage | ExportedMessage | ReproductionMessage;
+/** Show several runs overlaid instead of one run (a later `snapshot` switches back to a run). */
+export interface ComparisonMessage {
+  readonly type: 'comparison';
+  readonly comparison: PanelComparison;
+}
+
+export type ToWebviewMessage = SnapshotMessage | UpdateMessage | ExportedMessage | ReproductionMessage | ComparisonMessage;
 
 // ---------------------------------------------------------------------------------------------------------------
 // From webview
@@ -150,6 +175,8 @@ export interface ReadyMessage {
   readonly type: 'ready';
   readonly runId?: string;
   readonly reproductionId?: string;
+  /** The comparison it restored (kept like a reproduction). */
+  readonly comparisonId?: string;
 }
 
 /** The webview found a gap in a series (or another inconsistency) and asks for a fresh snapshot. */
@@ -199,6 +226,15 @@ export interface ReproductionShownMessage {
   readonly charts: number;
 }
 
+/** The webview drew a comparison: its charts, their datasets, and the charts it left out with why. */
+export interface ComparisonShownMessage {
+  readonly type: 'comparisonShown';
+  readonly comparisonId: string;
+  readonly charts: number;
+  readonly datasets: number;
+  readonly hidden: readonly string[];
+}
+
 /** A problem inside the webview, for the output channel. */
 export interface LogMessage {
   readonly type: 'log';
@@ -215,6 +251,7 @@ export type FromWebviewMessage =
   | RevealResultsMessage
   | OpenReportMessage
   | ReproductionShownMessage
+  | ComparisonShownMessage
   | LogMessage;
 
 /** The panel's webview type (also the serializer's key). */
@@ -237,11 +274,14 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
   if (!isRecord(value) || typeof value.type !== 'string') return undefined;
   switch (value.type) {
     case 'ready':
-      return (value.runId === undefined || isRunId(value.runId)) && (value.reproductionId === undefined || isRunId(value.reproductionId))
+      return (value.runId === undefined || isRunId(value.runId)) &&
+        (value.reproductionId === undefined || isRunId(value.reproductionId)) &&
+        (value.comparisonId === undefined || isRunId(value.comparisonId))
         ? {
             type: 'ready',
             ...(value.runId === undefined ? {} : { runId: value.runId as string }),
             ...(value.reproductionId === undefined ? {} : { reproductionId: value.reproductionId as string }),
+            ...(value.comparisonId === undefined ? {} : { comparisonId: value.comparisonId as string }),
           }
         : undefined;
     case 'resync':
@@ -266,6 +306,13 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
     case 'reproductionShown':
       return isRunId(value.reproductionId) && isNonNegativeInteger(value.charts, MAX_CHARTS)
         ? { type: 'reproductionShown', reproductionId: value.reproductionId, charts: value.charts }
+        : undefined;
+    case 'comparisonShown':
+      return isRunId(value.comparisonId) &&
+        isNonNegativeInteger(value.charts, MAX_CHARTS) &&
+        isNonNegativeInteger(value.datasets, 100_000) &&
+        isStringArray(value.hidden, MAX_CHARTS, 1000)
+        ? { type: 'comparisonShown', comparisonId: value.comparisonId, charts: value.charts, datasets: value.datasets, hidden: value.hidden }
         : undefined;
     case 'log':
       return (value.level === 'info' || value.level === 'warn' || value.level === 'error') && isString(value.message, 20_000)
@@ -296,6 +343,8 @@ export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
         : undefined;
     case 'reproduction':
       return isPanelReproduction(value.reproduction) ? (value as unknown as ReproductionMessage) : undefined;
+    case 'comparison':
+      return isPanelComparison(value.comparison) ? (value as unknown as ComparisonMessage) : undefined;
     default:
       return undefined;
   }
@@ -426,6 +475,34 @@ export function isPanelReproduction(value: unknown): value is PanelReproduction 
     isArrayOf(value.charts, isChartSpec, MAX_CHARTS) &&
     isArrayOf(value.checks, isReproductionCheck, 1000) &&
     isArrayOf(value.skipped, isSkippedExperiment, 100)
+  );
+}
+
+/** Most runs one comparison overlays. */
+export const MAX_COMPARED_RUNS = 24;
+
+export function isPanelComparison(value: unknown): value is PanelComparison {
+  return (
+    isRecord(value) &&
+    isRunId(value.id) &&
+    isString(value.title, 1000) &&
+    isArrayOf(value.runs, isComparedRun, MAX_COMPARED_RUNS) &&
+    value.runs.length > 0 &&
+    isArrayOf(value.differences, (d): d is SpecDifference => isSpecDifference(d, (value.runs as unknown[]).length), 10_000)
+  );
+}
+
+function isComparedRun(value: unknown): value is ComparedRun {
+  return isRecord(value) && isString(value.label, 1000) && isSnapshot(value.snapshot);
+}
+
+function isSpecDifference(value: unknown, runs: number): value is SpecDifference {
+  return (
+    isRecord(value) &&
+    isString(value.path, 1000) &&
+    Array.isArray(value.values) &&
+    value.values.length === runs &&
+    value.values.every((v) => v === null || isString(v, 10_000))
   );
 }
 

@@ -92,14 +92,17 @@ suite('MoE Lab commands and menus', function () {
     for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
       for (const entry of entries) {
         // evaluateWhen throws on a key the context does not define, as a typo'd key would never be set.
-        for (const running of [false, true]) assert.doesNotThrow(() => evaluateWhen(entry.when, fileContext(file('iris.csv'), running)), `${menu}: ${entry.when}`);
+        // Menus of the MoE Lab view also read the view's id and the item's context value, which VS Code sets there.
+        const view: WhenContext = menu.startsWith('view/') ? { view: 'moeLab.runs', viewItem: 'moeLab.run' } : {};
+        for (const running of [false, true]) assert.doesNotThrow(() => evaluateWhen(entry.when, { ...fileContext(file('iris.csv'), running), ...view }), `${menu}: ${entry.when}`);
       }
     }
   });
 
   test('the palette hides exactly the commands that cannot start without arguments', async () => {
     const hidden = manifest.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command);
-    assert.deepEqual(hidden, [COMMANDS.fitCsv]);
+    // The MoE Lab view's run actions act on the run they are shown on (the view passes it); the palette hides them.
+    assert.deepEqual(hidden, [COMMANDS.fitCsv, COMMANDS.openRun, COMMANDS.revealRun, COMMANDS.rerun, COMMANDS.deleteRun]);
     // The palette would call it with no arguments: it refuses, naming what it needs.
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand(COMMANDS.fitCsv)), /first argument must be the CSV file/);
     // Stop Run is listed only while a run is active.

@@ -4,10 +4,20 @@
  * and counted). Charts live in `charts.ts`, the table in `table.ts`; exports go to the host, which asks where to
  * save (downloads do not work in webviews). A `reproduction` message switches to the reproduction view
  * (`reproductionView.ts`); the next `snapshot` switches back to the run view. Both are kept in the webview state.
+ * A `comparison` message switches to the comparison view (`compareView.ts`, several runs overlaid), kept likewise.
  */
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
-import { isPanelReproduction, isSnapshot, parseToWebview, type PanelReproduction, type ToWebviewMessage } from '../../src/protocol/panelMessages';
+import {
+  isPanelComparison,
+  isPanelReproduction,
+  isSnapshot,
+  parseToWebview,
+  type PanelComparison,
+  type PanelReproduction,
+  type ToWebviewMessage,
+} from '../../src/protocol/panelMessages';
 import { ChartDeck } from './charts';
+import { ComparisonView } from './compareView';
 import { renderOptima } from './optima';
 import { ReproductionView } from './reproductionView';
 import { PanelStore } from './store';
@@ -26,6 +36,8 @@ let updates = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 /** The optimum whose runs the charts show (undefined: every run). */
 let pickedOptimum: number | undefined;
+/** What the comparison view drew last (told to the host). */
+let comparisonDrawn: { charts: number; datasets: number; hidden: readonly string[] } | undefined;
 
 const ui = buildPage(document.getElementById('app') ?? document.body);
 const deck = new ChartDeck(ui.charts, exportPng);
@@ -33,8 +45,11 @@ const reproductionView = new ReproductionView(ui.reproduction, {
   openReport: (reportPath) => api.postMessage({ type: 'openReport', reportPath }),
   exportPng: exportReproductionPng,
 });
+const comparisonView = new ComparisonView(ui.compare, exportComparisonPng);
 
-const restoredReproduction = restoreState();
+const restored = restoreState();
+const restoredReproduction = restored?.kind === 'reproduction' ? restored.reproduction : undefined;
+const restoredComparison = restored?.kind === 'comparison' ? restored.comparison : undefined;
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseToWebview(event.data);
   if (!message) {
@@ -54,12 +69,20 @@ watchTheme(() => {
   renderTable(ui.table, store, theme);
   renderLegend();
   if (view === 'reproduction' && reproductionView.current) reproductionView.render(reproductionView.current, theme);
+  if (view === 'compare' && comparisonView.current) showComparison(comparisonView.current);
 });
 api.postMessage({
   type: 'ready',
-  ...(restoredReproduction ? { reproductionId: restoredReproduction.id } : store.runId ? { runId: store.runId } : {}),
+  ...(restoredReproduction
+    ? { reproductionId: restoredReproduction.id }
+    : restoredComparison
+      ? { comparisonId: restoredComparison.id }
+      : store.runId
+        ? { runId: store.runId }
+        : {}),
 });
 if (restoredReproduction) announceReproduction(restoredReproduction);
+if (restoredComparison) announceComparison(restoredComparison);
 
 function handle(message: ToWebviewMessage): void {
   switch (message.type) {
@@ -74,6 +97,11 @@ function handle(message: ToWebviewMessage): void {
     case 'reproduction':
       showReproduction(message.reproduction);
       announceReproduction(message.reproduction);
+      saveState(true);
+      return;
+    case 'comparison':
+      showComparison(message.comparison);
+      announceComparison(message.comparison);
       saveState(true);
       return;
     case 'update': {
@@ -105,10 +133,11 @@ function handle(message: ToWebviewMessage): void {
 }
 
 /** Shows the run view, the reproduction view or the empty state (the others are hidden). */
-function showView(which: 'run' | 'reproduction' | 'empty'): void {
+function showView(which: 'run' | 'reproduction' | 'compare' | 'empty'): void {
   ui.empty.hidden = which !== 'empty';
   ui.main.hidden = which !== 'run';
   ui.reproduction.hidden = which !== 'reproduction';
+  ui.compare.hidden = which !== 'compare';
   document.body.dataset.view = which;
 }
 
@@ -209,6 +238,28 @@ function announceReproduction(reproduction: PanelReproduction): void {
   api.postMessage({ type: 'reproductionShown', reproductionId: reproduction.id, charts: Number(document.body.dataset.reproductionCharts ?? 0) });
 }
 
+/** Draws a comparison (the view is made visible first, as for a reproduction). */
+function showComparison(comparison: PanelComparison): void {
+  view = 'compare';
+  showView('compare');
+  const drawn = comparisonView.render(comparison, theme);
+  document.body.dataset.comparisonId = comparison.id;
+  document.body.dataset.comparisonCharts = String(drawn.charts);
+  comparisonDrawn = drawn;
+}
+
+function announceComparison(comparison: PanelComparison): void {
+  const drawn = comparisonDrawn ?? { charts: 0, datasets: 0, hidden: [] };
+  api.postMessage({ type: 'comparisonShown', comparisonId: comparison.id, charts: drawn.charts, datasets: drawn.datasets, hidden: [...drawn.hidden] });
+}
+
+function exportComparisonPng(chartId: string): void {
+  const comparison = comparisonView.current;
+  const dataUrl = comparisonView.toPng(chartId, theme.background);
+  if (!dataUrl || !comparison) return;
+  api.postMessage({ type: 'exportPng', chart: chartId, suggestedName: `${comparison.id}-${chartId}.png`, dataUrl });
+}
+
 function exportReproductionPng(chartId: string): void {
   const reproduction = reproductionView.current;
   const dataUrl = reproductionView.toPng(chartId, theme.background);
@@ -240,7 +291,8 @@ function saveState(now: boolean): void {
   const write = () => {
     saveTimer = undefined;
     const reproduction = reproductionView.current;
-    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, view, ...(reproduction ? { reproduction } : {}) };
+    const comparison = view === 'compare' ? comparisonView.current : undefined;
+    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, view, ...(reproduction ? { reproduction } : {}), ...(comparison ? { comparison } : {}) };
     api.setState(state);
   };
   if (now) {
@@ -251,16 +303,20 @@ function saveState(now: boolean): void {
   }
 }
 
-/** Shows what the saved state holds; returns the reproduction, when that is what it showed. */
-function restoreState(): PanelReproduction | undefined {
+/** Shows what the saved state holds; returns the reproduction or comparison, when that is what it showed. */
+function restoreState(): { kind: 'reproduction'; reproduction: PanelReproduction } | { kind: 'comparison'; comparison: PanelComparison } | undefined {
   const state = api.getState() as Partial<PanelState> | undefined;
   if (state && (state.xAxis === 'iteration' || state.xAxis === 'seconds')) axis = state.xAxis;
   if (state && isSnapshot(state.snapshot)) store.load(state.snapshot);
   renderAll();
-  // State is data like any message: a reproduction is drawn only if it passes the same check.
+  // State is data like any message: a reproduction or a comparison is drawn only if it passes the same check.
+  if (state?.view === 'compare' && isPanelComparison(state.comparison)) {
+    showComparison(state.comparison);
+    return { kind: 'comparison', comparison: state.comparison };
+  }
   if (state?.view !== 'reproduction' || !isPanelReproduction(state.reproduction)) return undefined;
   showReproduction(state.reproduction);
-  return state.reproduction;
+  return { kind: 'reproduction', reproduction: state.reproduction };
 }
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -331,6 +387,8 @@ function buildPage(root: HTMLElement) {
   toastBox.hidden = true;
   const reproduction = el('div', 'reproduction');
   reproduction.hidden = true;
-  root.append(empty, main, reproduction, toastBox);
-  return { empty, main, reproduction, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
+  const compare = el('div', 'compare');
+  compare.hidden = true;
+  root.append(empty, main, reproduction, compare, toastBox);
+  return { empty, main, reproduction, compare, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
 }

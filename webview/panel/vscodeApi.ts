@@ -1,5 +1,5 @@
 /** The VS Code webview API (`acquireVsCodeApi`, callable once per page), typed for this panel. */
-import type { FromWebviewMessage, PanelReproduction, PanelSnapshot } from '../../src/protocol/panelMessages';
+import type { FromWebviewMessage, PanelComparison, PanelReproduction, PanelSnapshot } from '../../src/protocol/panelMessages';
 
 /** What the panel keeps in the webview state (restored after a reload or when VS Code restores the panel). */
 export interface PanelState {
@@ -9,9 +9,10 @@ export interface PanelState {
   /** Which view was shown (absent in states saved before reproductions: the run view). */
   readonly view?: PanelView;
   readonly reproduction?: PanelReproduction;
+  readonly comparison?: PanelComparison;
 }
 
-export type PanelView = 'run' | 'reproduction';
+export type PanelView = 'run' | 'reproduction' | 'compare';
 
 export type XAxis = 'iteration' | 'seconds';
 

@@ -10,6 +10,8 @@
  * validated (`parseFromWebview`) before use; the webview may load only from `dist/` and `media/`.
  * The panel also shows a paper reproduction (its charts, from Reproduce Paper Experiments) instead of a run; the
  * next run, or Open Run Results, switches back. The webview keeps the reproduction in its state like a run.
+ * Likewise a comparison of several stored runs (`showComparison`, issue 17.2): overlaid curves and a table of
+ * their spec differences.
  */
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -19,6 +21,7 @@ import {
   PANEL_VIEW_TYPE,
   parseFromWebview,
   type FromWebviewMessage,
+  type PanelComparison,
   type PanelReproduction,
   type RunStatus,
   type ToWebviewMessage,
@@ -31,6 +34,7 @@ import type { RunRecord } from '../run/runRecord';
 import { loadStoredRun } from '../results/storedRuns';
 import { readPanelReproduction } from '../reproduce/reproduceOptions';
 import { configuredResultsRoot, errorMessage } from '../workspace';
+import { loadComparison } from './comparison';
 import { pngBytes, safeFileName, saveWithDialog } from './exports';
 import { panelHtml } from './html';
 import { FlushScheduler, PanelFeed } from './panelFeed';
@@ -50,24 +54,45 @@ export interface PanelStatus {
   readonly reportsPosted: number;
   readonly ignoredMessages: number;
   readonly restored: boolean;
-  /** What the host has the panel show: a run, or a paper reproduction. */
-  readonly view?: 'run' | 'reproduction';
+  /** What the host has the panel show: a run, a paper reproduction, or a comparison of runs. */
+  readonly view?: 'run' | 'reproduction' | 'compare';
   /** The reproduction shown, the charts posted for it, and the charts the webview said it drew. */
   readonly reproductionId?: string;
   readonly reproductionChartsPosted: number;
   readonly reproductionChartsDrawn: number;
+  /** The comparison shown: its id, runs, spec differences, and what the webview said it drew. */
+  readonly comparison?: {
+    readonly id: string;
+    readonly runs: readonly string[];
+    readonly differences: readonly string[];
+    readonly drawn?: ComparisonDrawn;
+  };
+}
+
+/** What the webview said it drew of a comparison: charts, lines, and the charts it hid with why. */
+export interface ComparisonDrawn {
+  readonly charts: number;
+  readonly datasets: number;
+  readonly hidden: readonly string[];
 }
 
 /** Workspace-state key of what the panel shows, a run or a reproduction (see the file comment). */
 const SHOWN_KEY = 'moeLab.panel.shown';
 
-/** What the panel last showed: a run (by id) or a reproduction (by folder). */
-type ShownItem = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'reproduction'; readonly dir: string };
+/** What the panel last showed: a run (by id), a reproduction (by folder) or a comparison (by run folders). */
+type ShownItem =
+  | { readonly kind: 'run'; readonly runId: string }
+  | { readonly kind: 'reproduction'; readonly dir: string }
+  | { readonly kind: 'comparison'; readonly dirs: readonly string[]; readonly title: string };
 
 function isShownItem(value: unknown): value is ShownItem {
   if (typeof value !== 'object' || value === null) return false;
   const item = value as Record<string, unknown>;
-  return (item.kind === 'run' && typeof item.runId === 'string') || (item.kind === 'reproduction' && typeof item.dir === 'string');
+  return (
+    (item.kind === 'run' && typeof item.runId === 'string') ||
+    (item.kind === 'reproduction' && typeof item.dir === 'string') ||
+    (item.kind === 'comparison' && Array.isArray(item.dirs) && item.dirs.every((d) => typeof d === 'string') && typeof item.title === 'string')
+  );
 }
 
 export class ConvergencePanel implements vscode.Disposable {
@@ -75,7 +100,8 @@ export class ConvergencePanel implements vscode.Disposable {
   private panelDisposables: vscode.Disposable[] = [];
   private record: RunRecord | undefined;
   private reproduction: PanelReproduction | undefined;
-  private view: 'run' | 'reproduction' | undefined;
+  private comparison: { readonly shown: PanelComparison; readonly dirs: readonly string[]; drawn?: ComparisonDrawn } | undefined;
+  private view: 'run' | 'reproduction' | 'compare' | undefined;
   private reproductionDrawn = { id: '', charts: 0 };
   private feed: PanelFeed | undefined;
   private ready = false;
@@ -162,6 +188,27 @@ export class ConvergencePanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Shows stored runs overlaid on the same charts, with the table of their spec differences (issue 17.2). The entry
+   * point for Compare Runs and for anything that produces several run folders (a sweep). Throws with a plain
+   * message when a folder is not a run folder.
+   */
+  async showComparison(runDirs: readonly string[], title?: string): Promise<PanelComparison> {
+    const comparison = await loadComparison(runDirs, title);
+    this.comparison = { shown: comparison, dirs: comparison.runs.map((r) => r.snapshot.end.resultsDir ?? '') };
+    this.view = 'compare';
+    this.remember({ kind: 'comparison', dirs: this.comparison.dirs, title: comparison.title });
+    this.log.info(`Convergence panel: comparing ${comparison.runs.length} runs (${comparison.differences.length} spec differences)`);
+    if (this.panel) {
+      this.panel.title = this.title();
+      if (this.ready) this.post({ type: 'comparison', comparison });
+      this.panel.reveal(undefined, true);
+    } else {
+      this.show(true);
+    }
+    return comparison;
+  }
+
   status(): PanelStatus {
     return {
       open: this.panel !== undefined,
@@ -178,6 +225,16 @@ export class ConvergencePanel implements vscode.Disposable {
       reproductionId: this.reproduction?.id,
       reproductionChartsPosted: this.counters.reproductionCharts,
       reproductionChartsDrawn: this.reproduction && this.reproductionDrawn.id === this.reproduction.id ? this.reproductionDrawn.charts : 0,
+      ...(this.comparison
+        ? {
+            comparison: {
+              id: this.comparison.shown.id,
+              runs: this.comparison.shown.runs.map((r) => r.snapshot.header.runId),
+              differences: this.comparison.shown.differences.map((d) => d.path),
+              ...(this.comparison.drawn ? { drawn: this.comparison.drawn } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -190,6 +247,7 @@ export class ConvergencePanel implements vscode.Disposable {
 
   private title(): string {
     if (this.view === 'reproduction' && this.reproduction) return 'MoE Lab: Paper Reproduction';
+    if (this.view === 'compare' && this.comparison) return `MoE Lab: ${this.comparison.shown.title}`;
     return this.record ? `MoE Lab: ${this.record.header.name}` : 'MoE Lab: Convergence';
   }
 
@@ -248,14 +306,23 @@ export class ConvergencePanel implements vscode.Disposable {
           this.post({ type: 'reproduction', reproduction: this.reproduction });
           return;
         }
-        // A webview that restored a reproduction keeps it, unless the host has a run to show.
-        if (message.reproductionId && !this.record) return;
-        const lost = this.restored && !message.runId && !message.reproductionId && !this.record ? this.lastShown() : undefined;
+        if (this.view === 'compare' && this.comparison) {
+          if (this.panel) this.panel.title = this.title();
+          this.post({ type: 'comparison', comparison: this.comparison.shown });
+          return;
+        }
+        // A webview that restored a reproduction or a comparison keeps it, unless the host has a run to show.
+        if ((message.reproductionId || message.comparisonId) && !this.record) return;
+        const lost = this.restored && !message.runId && !message.reproductionId && !message.comparisonId && !this.record ? this.lastShown() : undefined;
         if (lost?.kind === 'reproduction') {
           await this.adoptStoredReproduction(lost.dir);
           return;
         }
-        const runId = message.runId ?? lost?.runId;
+        if (lost?.kind === 'comparison') {
+          await this.showComparison(lost.dirs, lost.title).catch((error: unknown) => this.log.warn(`Convergence panel: could not show the comparison again: ${errorMessage(error)}`));
+          return;
+        }
+        const runId = message.runId ?? (lost?.kind === 'run' ? lost.runId : undefined);
         if (!this.record && runId) await this.adoptStoredRun(runId);
         if (this.record) {
           if (this.panel) this.panel.title = this.title();
@@ -297,6 +364,10 @@ export class ConvergencePanel implements vscode.Disposable {
         return;
       case 'revealResults':
         await this.reveal(message.resultsDir);
+        return;
+      case 'comparisonShown':
+        if (this.comparison?.shown.id === message.comparisonId) this.comparison.drawn = { charts: message.charts, datasets: message.datasets, hidden: message.hidden };
+        this.log.info(`Convergence panel: drew ${message.charts} comparison charts (${message.datasets} lines)${message.hidden.length ? `; hidden: ${message.hidden.join('; ')}` : ''}`);
         return;
       case 'log':
         this.log[message.level](`Convergence panel: ${message.message}`);
@@ -367,6 +438,7 @@ export class ConvergencePanel implements vscode.Disposable {
 
   private exportDir(): string | undefined {
     if (this.view === 'reproduction' && this.reproduction) return path.dirname(this.reproduction.reportPath);
+    if (this.view === 'compare' && this.comparison) return path.dirname(this.comparison.dirs[0] || '.') || undefined;
     return this.record?.end.resultsDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
