@@ -22,6 +22,7 @@ const RUNTIME_FILES = [
   'media/panel.css',
   'media/moe-lab-light.svg',
   'media/moe-lab-dark.svg',
+  'media/moe-lab-view.svg',
   'examples/data/iris.csv',
   'examples/data/wine.csv',
   'examples/data/README.md',
