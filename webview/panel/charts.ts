@@ -311,13 +311,16 @@ export class ChartDeck {
   }
 
   private describe(entry: Entry): void {
+    this.writeRanges(entry);
     entry.card.dataset.datasets = JSON.stringify(
       (entry.chart.data.datasets as LineDataset[])
         .filter((d) => d.meta.role === 'main')
-        .map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true, group: d.meta.group })),
+        .map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true, group: d.meta.group, last: d.data.at(-1)?.y ?? null })),
     );
     entry.card.dataset.rawDatasets = JSON.stringify(
-      (entry.chart.data.datasets as LineDataset[]).filter((d) => d.meta.role === 'raw').map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor })),
+      (entry.chart.data.datasets as LineDataset[])
+        .filter((d) => d.meta.role === 'raw')
+        .map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true, last: d.data.at(-1)?.y ?? null })),
     );
   }
 
@@ -386,6 +389,7 @@ export class ChartDeck {
     const card = document.createElement('section');
     card.className = 'chart-card';
     card.dataset.chartId = spec.id;
+    card.dataset.yTitle = spec.yTitle;
     const header = document.createElement('header');
     const title = document.createElement('h3');
     title.textContent = spec.title;
@@ -445,9 +449,8 @@ export class ChartDeck {
     const label = `${prefix}${SOLVER_LABELS[series.solver]} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}${role === 'raw' ? ' (raw)' : ''}`;
     const meta: DatasetMeta = { key, group: groupOf(source.runKey, series.solver), runKey: source.runKey, solver: series.solver, restart: series.restart, line, role };
     const dataset: LineDataset = { label, data: [], meta, ...this.lineStyle(meta), hidden: this.isHidden(meta) };
-    // Raw curves first, so the smoothed ones are drawn over them; otherwise in series order (a stable drawing order).
-    if (role === 'raw') datasets.unshift(dataset);
-    else datasets.push(dataset);
+    // In series order (a stable drawing order); `order` puts raw curves behind the smoothed ones.
+    datasets.push(dataset);
     return dataset;
   }
 
@@ -519,6 +522,11 @@ export class ChartDeck {
     const zoomed = entry.chart.isZoomedOrPanned();
     entry.reset.hidden = !zoomed;
     entry.card.dataset.zoomed = String(zoomed);
+    this.writeRanges(entry);
+  }
+
+  /** The axes' current ranges, on the card (for tests, and for people reading the DOM). */
+  private writeRanges(entry: Entry): void {
     const y = entry.chart.scales.y;
     const x = entry.chart.scales.x;
     entry.card.dataset.yRange = y ? JSON.stringify([y.min, y.max]) : '';

@@ -36,7 +36,8 @@ const BOUNDARY_STEPS = 240;
 const CURVE_STEPS = 80;
 
 export class ExpertCharts {
-  private picked: string | undefined;
+  /** The series the user picked, per run (a new run starts from its best result again). */
+  private picked: { runId: string; key: string } | undefined;
   private cards: Card[] = [];
   private theme: Theme | undefined;
   private store: PanelStore | undefined;
@@ -51,8 +52,9 @@ export class ExpertCharts {
   /** The series whose experts are shown: the picked one, else the best result's, else the first. */
   selected(store: PanelStore): StoredSeries | undefined {
     const ordered = store.orderedSeries().filter((s) => s.reports.some((r) => Array.isArray(r.mixingWeights) && r.mixingWeights.length > 1));
-    if (this.picked) {
-      const found = ordered.find((s) => s.key === this.picked);
+    if (this.picked && this.picked.runId === store.runId) {
+      const picked = this.picked.key;
+      const found = ordered.find((s) => s.key === picked);
       if (found) return found;
     }
     const best = bestResult(store);
@@ -118,7 +120,7 @@ export class ExpertCharts {
       select.append(option);
     }
     select.addEventListener('change', () => {
-      this.picked = select.value;
+      this.picked = { runId: store.runId ?? '', key: select.value };
       if (this.store && this.theme) this.render(this.store, this.theme);
     });
     label.append(select);
@@ -129,7 +131,8 @@ export class ExpertCharts {
   private card(id: Card['id'], title: string): Card {
     const section = document.createElement('section');
     section.className = 'chart-card';
-    section.dataset.chartId = id;
+    // Not `data-chart-id`: the run charts' checks (one colour per solver) iterate those.
+    section.dataset.expertChart = id;
     const header = document.createElement('header');
     const h3 = document.createElement('h3');
     h3.textContent = title;

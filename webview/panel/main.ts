@@ -125,8 +125,8 @@ function renderAll(): void {
   showView(hasRun ? 'run' : 'empty');
   if (!hasRun) return;
   renderHeader();
-  renderLegend();
   deck.rebuild(store, deckView(), theme);
+  renderLegend();
   experts.render(store, theme);
   renderTable(ui.table, store, theme);
   renderOptimaSection();
