@@ -463,6 +463,52 @@ async function main() {
       assert.equal(await card('gradNorm').getAttribute('data-zoomed'), 'false');
     });
 
+    await check('reproduction charts: the paper\'s "at iteration 100" markers and the references do not stretch a 3-iteration run; K = 1 and the ceiling are level lines', async () => {
+      // The series as src/core/reproduce/charts.ts builds them for a quick Fashion-MNIST run of 3 iterations.
+      const x = [0, 1, 2, 3];
+      const reproduction = {
+        id: 'reproduction-20260101-000000',
+        title: 'Paper reproduction (quick)',
+        status: 'finished',
+        reportPath: '/workspace/.moe-lab/runs/reproduction-20260101-000000/report.md',
+        seconds: 12,
+        checks: [],
+        skipped: [],
+        charts: [
+          {
+            id: 'fmnist-test-accuracy',
+            experiment: 'fmnist',
+            title: 'Random-Invert Fashion-MNIST: test accuracy (paper Fig. 3)',
+            xLabel: 'iteration',
+            yLabel: 'test accuracy (%)',
+            yLog: false,
+            series: [
+              { label: 'EM', solver: 'em', x, y: [10, 52, 61, 66], lower: [10, 50, 59, 64], upper: [10, 54, 63, 68] },
+              { label: 'GD', solver: 'gd', x, y: [10, 20, 27, 31] },
+              { label: 'single expert (K = 1)', solver: 'baseline', x: [0, 3], y: [71.2, 71.2], dashed: true },
+              { label: 'ceiling: K = 10 labels known', solver: 'baseline', x: [0, 3], y: [83.4, 83.4], dashed: true },
+              { label: 'paper: EM at iteration 100', solver: 'em', x: [100], y: [79.4], pointsOnly: true },
+            ],
+          },
+        ],
+      };
+      await send({ type: 'reproduction', reproduction });
+      await settle();
+      const chartCard = page.locator('.reproduction [data-chart-id="fmnist-test-accuracy"]');
+      assert.deepEqual(JSON.parse(await chartCard.getAttribute('data-x-range')), [0, 3], 'x spans the curves: 0–3');
+      const levels = JSON.parse(await chartCard.getAttribute('data-levels'));
+      const byLabel = Object.fromEntries(levels.map((l) => [l.label, l.points]));
+      assert.deepEqual(byLabel['single expert (K = 1)'], [{ x: 0, y: 71.2 }, { x: 3, y: 71.2 }]);
+      assert.deepEqual(byLabel['ceiling: K = 10 labels known'], [{ x: 0, y: 83.4 }, { x: 3, y: 83.4 }]);
+      assert.deepEqual(byLabel['paper: EM at iteration 100 (beyond this run: level)'], [{ x: 0, y: 79.4 }, { x: 3, y: 79.4 }]);
+      await chartCard.screenshot({ path: path.join(ARTIFACTS, 'charts-reproduction-quick.png') });
+      await chartCard.locator('button[data-action="export-png"]').click();
+      const message = (await posted()).at(-1);
+      const bytes = Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+      assert.deepEqual(pngSize(bytes), { width: 1600, height: 960 }, 'a reproduction chart exports at 2× too');
+      fs.writeFileSync(path.join(ARTIFACTS, 'charts-export-reproduction.png'), bytes);
+    });
+
     await check('no page errors, no CSP violations', async () => {
       assert.deepEqual(await page.evaluate(() => window.__errors), []);
       assert.deepEqual(consoleLines, []);

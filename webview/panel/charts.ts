@@ -370,7 +370,7 @@ export class ChartDeck {
         x: {
           type: this.view.logX ? 'logarithmic' : 'linear',
           title: { display: true, text: this.xTitle() },
-          ...(this.view.logX ? { ticks: { callback: logTick } } : {}),
+          ...(this.view.logX ? { ticks: { callback: logTick } } : axis === 'iteration' ? { ticks: { precision: 0 } } : {}),
         },
         y: {
           type: spec.scale,
@@ -593,19 +593,6 @@ export const exportBackground: Plugin = {
   },
 };
 Chart.register(exportBackground);
-
-/** A chart's canvas as a PNG data URL on `background` (a transparent PNG is unreadable outside the editor). */
-export function canvasPng(source: HTMLCanvasElement, background: string): string | undefined {
-  const canvas = document.createElement('canvas');
-  canvas.width = source.width;
-  canvas.height = source.height;
-  const context = canvas.getContext('2d');
-  if (!context) return undefined;
-  context.fillStyle = background;
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(source, 0, 0);
-  return canvas.toDataURL('image/png');
-}
 
 /**
  * The debiased exponential moving average of `fresh` (TensorBoard's smoothing), continuing from `state`: on a log
