@@ -370,7 +370,7 @@ export class ChartDeck {
         x: {
           type: this.view.logX ? 'logarithmic' : 'linear',
           title: { display: true, text: this.xTitle() },
-          ...(this.view.logX ? { ticks: { callback: logTick } } : axis === 'iteration' ? { ticks: { precision: 0 } } : {}),
+          ...(this.view.logX ? { ticks: { callback: logTick } } : {}),
         },
         y: {
           type: spec.scale,
@@ -381,6 +381,8 @@ export class ChartDeck {
       },
     };
     applyAxisTheme(options, theme);
+    // Whole iterations only (chart.js would label 0.5 steps on a short run).
+    if (!this.view.logX && axis === 'iteration') (options.scales!.x!.ticks as Record<string, unknown>).precision = 0;
     if (exported) (options.plugins as Record<string, unknown>).exportBackground = { color: exported.background };
     return options;
   }

@@ -64,12 +64,13 @@ export function drawReproductionChart(
         type: spec.xLog ? 'logarithmic' : 'linear',
         title: { display: true, text: spec.xLabel },
         ...(range ? { min: range[0], max: range[1] } : {}),
-        ...(spec.xLog ? { ticks: { callback: logTick } } : /^iteration/.test(spec.xLabel) ? { ticks: { precision: 0 } } : {}),
+        ...(spec.xLog ? { ticks: { callback: logTick } } : {}),
       },
       y: { type: spec.yLog ? 'logarithmic' : 'linear', title: { display: true, text: spec.yLabel }, ...(spec.yLog ? { ticks: { callback: logTick } } : {}) },
     },
   };
   applyAxisTheme(options, theme);
+  if (!spec.xLog && /^iteration/.test(spec.xLabel)) (options.scales!.x!.ticks as Record<string, unknown>).precision = 0;
   if (exported) (options.plugins as Record<string, unknown>).exportBackground = { color: exported.background };
   return new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets }, options });
 }
