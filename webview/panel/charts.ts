@@ -261,7 +261,11 @@ export class ChartDeck {
     const width = Math.max(EXPORT_MIN_WIDTH, Math.round(shown.width));
     const height = Math.max(EXPORT_MIN_HEIGHT, Math.round(shown.height) + 120);
     const title = [runName, entry.spec.title];
-    const datasets = (entry.chart.data.datasets as LineDataset[]).map((d) => ({ ...d, data: d.data }));
+    // Copies that hold every point (not the decimated view the live chart draws at this moment).
+    const datasets = (entry.chart.data.datasets as LineDataset[]).map((d) => {
+      const { _data: _held, _decimated: _drawn, ...copy } = d as LineDataset & { _data?: unknown; _decimated?: unknown };
+      return { ...copy, data: [...dataOf(d)] };
+    });
     const options = this.chartOptions(entry.spec, this.theme, { title, background });
     const scales = options.scales as Record<string, Record<string, unknown>>;
     for (const axis of ['x', 'y']) {
@@ -287,7 +291,7 @@ export class ChartDeck {
   descriptions(): ChartDescription[] {
     return this.entries.map((entry) => ({
       id: entry.spec.id,
-      datasets: entry.chart.data.datasets.map((d) => ({ label: String(d.label), points: d.data.length })),
+      datasets: (entry.chart.data.datasets as LineDataset[]).map((d) => ({ label: String(d.label), points: dataOf(d).length })),
     }));
   }
 
@@ -315,12 +319,12 @@ export class ChartDeck {
     entry.card.dataset.datasets = JSON.stringify(
       (entry.chart.data.datasets as LineDataset[])
         .filter((d) => d.meta.role === 'main')
-        .map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true, group: d.meta.group, last: d.data.at(-1)?.y ?? null })),
+        .map((d) => ({ label: d.label, points: dataOf(d).length, color: d.borderColor, hidden: d.hidden === true, group: d.meta.group, last: dataOf(d).at(-1)?.y ?? null })),
     );
     entry.card.dataset.rawDatasets = JSON.stringify(
       (entry.chart.data.datasets as LineDataset[])
         .filter((d) => d.meta.role === 'raw')
-        .map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, hidden: d.hidden === true, last: d.data.at(-1)?.y ?? null })),
+        .map((d) => ({ label: d.label, points: dataOf(d).length, color: d.borderColor, hidden: d.hidden === true, last: dataOf(d).at(-1)?.y ?? null })),
     );
   }
 
@@ -358,6 +362,9 @@ export class ChartDeck {
             label: (item) => `${item.dataset.label}: ${spec.percent ? `${(100 * (item.parsed.y ?? NaN)).toFixed(2)}%` : formatNumber(item.parsed.y ?? NaN)}`,
           },
         },
+        // Long traces: per pixel column the first, last, lowest and highest point (min-max keeps every extreme, so no
+        // outlier is hidden); chart.js lays out and draws ~4 points per pixel instead of every iteration.
+        decimation: { enabled: true, algorithm: 'min-max' },
         zoom: exported
           ? { zoom: { wheel: { enabled: false } }, pan: { enabled: false } }
           : {
@@ -435,11 +442,11 @@ export class ChartDeck {
     if (fresh.length === 0) return;
     const main = this.datasetFor(entry, source, series, line, 'main');
     if (this.view.smoothing <= 0) {
-      main.data.push(...fresh);
+      dataOf(main).push(...fresh);
       return;
     }
-    this.datasetFor(entry, source, series, line, 'raw').data.push(...fresh);
-    main.data.push(...smoothPoints(fresh, this.view.smoothing, entry.spec.scale === 'logarithmic', (main.meta.ema ??= { accumulator: 0, steps: 0 })));
+    dataOf(this.datasetFor(entry, source, series, line, 'raw')).push(...fresh);
+    dataOf(main).push(...smoothPoints(fresh, this.view.smoothing, entry.spec.scale === 'logarithmic', (main.meta.ema ??= { accumulator: 0, steps: 0 })));
   }
 
   private datasetFor(entry: Entry, source: RunSource, series: StoredSeries, line: LineSpec, role: DatasetMeta['role']): LineDataset {
@@ -511,8 +518,10 @@ export class ChartDeck {
   }
 
   private dropEmptyDatasets(entry: Entry): void {
-    entry.chart.data.datasets = entry.chart.data.datasets.filter((d) => d.data.length > 0);
+    entry.chart.data.datasets = (entry.chart.data.datasets as LineDataset[]).filter((d) => dataOf(d).length > 0);
   }
+
+
 
   private syncZoomOf(chart: Chart): void {
     const entry = this.entries.find((e) => e.chart === chart);
@@ -610,6 +619,14 @@ export function smoothPoints(fresh: readonly Point[], weight: number, logarithmi
     out.push({ x: point.x, y: logarithmic ? Math.exp(debiased) : debiased });
   }
   return out;
+}
+
+/**
+ * A dataset's points as the deck holds them. The decimation plugin swaps `data` for its decimated copy while it
+ * draws a long trace and keeps the points in `_data`: appends and counts go there.
+ */
+function dataOf(dataset: LineDataset): Point[] {
+  return (dataset as LineDataset & { _data?: Point[] })._data ?? dataset.data;
 }
 
 function groupOf(runKey: string, solver: SolverName): string {
