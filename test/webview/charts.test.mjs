@@ -298,6 +298,7 @@ async function main() {
       assert.equal(raw.find((d) => d.label === 'EM r1 (raw)').last, emLogLik.at(-1));
       assert.match(await card('logLik').locator('.note').textContent(), /smoothed: EMA 0\.90/);
       await page.screenshot({ path: path.join(ARTIFACTS, 'charts-smoothed.png'), fullPage: false });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-toolbar.png'), clip: { x: 0, y: 0, width: 1400, height: 720 } });
     });
 
     await check('smoothing while streaming carries the EMA on: the same values as smoothing the whole trace', async () => {
@@ -377,6 +378,7 @@ async function main() {
       assert.ok(boundaries.length >= 1 && boundaries.length <= 2, `${boundaries.length} gate boundaries for 3 experts on a line`);
       await page.locator('[data-expert-chart="experts"]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(ARTIFACTS, 'charts-experts.png'), fullPage: true });
+      await page.locator('.charts.experts').screenshot({ path: path.join(ARTIFACTS, 'charts-experts-section.png') });
     });
 
     await check('the expert picker redraws both expert charts for another solver', async () => {
