@@ -381,6 +381,25 @@ async function main() {
       await page.locator('.charts.experts').screenshot({ path: path.join(ARTIFACTS, 'charts-experts-section.png') });
     });
 
+    await check('a live run relabelled to the best optimum (expertOrder): the mixing chart\'s expert k is the trace\'s expert expertOrder[k]', async () => {
+      // The runner relabels a run's final parameters, not the iterations it already streamed: the panel maps them.
+      const lastUpdate = structuredClone(one.messages.filter((m) => m.type === 'update').at(-1));
+      const emResult = lastUpdate.results.find((r) => r.solver === 'em');
+      emResult.expertOrder = [2, 0, 1];
+      await send({ ...lastUpdate, series: [], warnings: [] });
+      await settle();
+      await page.locator('select[data-action="pick-expert-series"]').selectOption('em:0');
+      await settle();
+      const emTrace = one.results.find((r) => r.solver === 'em');
+      const sets = await page.evaluate(() => JSON.parse(document.querySelector('[data-expert-chart="mixing"]').dataset.datasets));
+      assert.equal(sets.length, 6);
+      const described = await page.evaluate(() => JSON.parse(document.querySelector('[data-expert-chart="mixing"]').dataset.last));
+      assert.deepEqual(described, [2, 0, 1].flatMap((own) => [emTrace.gateWeights[own], emTrace.mixingWeights[own]]));
+      delete emResult.expertOrder;
+      await send({ ...lastUpdate, series: [], warnings: [] });
+      await settle();
+    });
+
     await check('the expert picker redraws both expert charts for another solver', async () => {
       await page.locator('select[data-action="pick-expert-series"]').selectOption('adam:0');
       await settle();

@@ -85,10 +85,13 @@ export class ExpertCharts {
     const update = appended.find((a) => a.key === series.key);
     if (!update) return;
     const datasets = mixing.chart.data.datasets as ChartDataset<'line', XY[]>[];
+    const own = ownExpert(store, series);
     for (let i = update.from; i < series.reports.length; i++) {
       const report = series.reports[i];
-      report.gateWeights?.forEach((w, k) => datasets[2 * k]?.data.push({ x: report.iteration, y: finiteOrNull(w) }));
-      report.mixingWeights?.forEach((w, k) => datasets[2 * k + 1]?.data.push({ x: report.iteration, y: finiteOrNull(w) }));
+      for (let k = 0; k < datasets.length / 2; k++) {
+        if (report.gateWeights) datasets[2 * k].data.push({ x: report.iteration, y: finiteOrNull(report.gateWeights[own(k)]) });
+        datasets[2 * k + 1].data.push({ x: report.iteration, y: finiteOrNull(report.mixingWeights?.[own(k)]) });
+      }
     }
     mixing.chart.update('none');
     this.describe(mixing);
@@ -171,13 +174,14 @@ export class ExpertCharts {
     const K = Math.max(0, ...series.reports.map((r) => r.mixingWeights?.length ?? 0));
     const hasGate = series.reports.some((r) => Array.isArray(r.gateWeights));
     card.note.textContent = `${SOLVER_LABELS[series.solver]} r${series.restart + 1} · solid: mean gate probability Σπ_ik/n${hasGate ? '' : ' (not in this trace)'} · dashed: share of the responsibilities Σr_ik/n`;
+    const own = ownExpert(store, series);
     const build = (exported?: { title: string[]; background: string }) => {
       const datasets: ChartDataset<'line', XY[]>[] = [];
       for (let k = 0; k < K; k++) {
         const colour = expertColour(theme, k);
         datasets.push({
           label: `expert ${k + 1}`,
-          data: series.reports.filter((r) => r.gateWeights).map((r) => ({ x: r.iteration, y: finiteOrNull(r.gateWeights![k]) })),
+          data: series.reports.filter((r) => r.gateWeights).map((r) => ({ x: r.iteration, y: finiteOrNull(r.gateWeights![own(k)]) })),
           borderColor: colour,
           backgroundColor: colour,
           borderWidth: 2,
@@ -185,7 +189,7 @@ export class ExpertCharts {
         });
         datasets.push({
           label: `expert ${k + 1} responsibilities`,
-          data: series.reports.map((r) => ({ x: r.iteration, y: finiteOrNull(r.mixingWeights?.[k]) })),
+          data: series.reports.map((r) => ({ x: r.iteration, y: finiteOrNull(r.mixingWeights?.[own(k)]) })),
           borderColor: withAlpha(colour, 0.75),
           backgroundColor: colour,
           borderWidth: 1.25,
@@ -286,6 +290,8 @@ export class ExpertCharts {
     card.card.dataset.datasets = JSON.stringify(
       datasets.map((d) => ({ label: d.label, points: (d.data as XY[]).filter((p) => p.y !== null).length, color: d.borderColor, kind: (d as { type?: string }).type ?? 'line' })),
     );
+    // Each dataset's last value (the mixing weights at the last iteration drawn).
+    card.card.dataset.last = JSON.stringify(datasets.map((d) => (d.data as XY[]).at(-1)?.y ?? null));
   }
 }
 
@@ -321,6 +327,16 @@ function bestResult(store: PanelStore) {
     if (!best || result.logLik > (best.logLik as number)) best = result;
   }
   return best;
+}
+
+/**
+ * Expert k (in the labels of the final results, aligned to the best optimum) as the series' own index: a live
+ * run's trace streamed in the run's own labels, and its result says how it was relabelled (`expertOrder`); stored
+ * traces are already aligned.
+ */
+function ownExpert(store: PanelStore, series: StoredSeries): (k: number) => number {
+  const order = store.header?.origin === 'live' ? store.results.get(series.key)?.expertOrder : undefined;
+  return (k) => order?.[k] ?? k;
 }
 
 function finiteOrNull(value: number | null | undefined): number | null {
