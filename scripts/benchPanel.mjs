@@ -120,7 +120,9 @@ try {
     if (zoom) {
       const box = await page.locator('[data-chart-id="logLik"] canvas').boundingBox();
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.keyboard.down('Control');
       await page.mouse.wheel(0, -360);
+      await page.keyboard.up('Control');
       await page.waitForTimeout(300);
     }
     // Each update is posted and handled synchronously in one task: time that task from inside the page.

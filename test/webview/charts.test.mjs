@@ -185,13 +185,20 @@ async function main() {
     });
 
     let yBefore;
-    await check('wheel zooms a chart: its ranges shrink and a Reset button appears', async () => {
+    await check('Ctrl + wheel zooms a chart (a plain wheel scrolls the page): its ranges shrink and a Reset button appears', async () => {
       yBefore = await range('logLik', 'y');
       const xBefore = await range('logLik', 'x');
       assert.equal(await card('logLik').locator('button[data-action="reset-zoom"]').isVisible(), false, 'no Reset before a zoom');
       const { x, y } = await canvasCentre('logLik');
       await page.mouse.move(x, y);
+      // A plain wheel scrolls the page and leaves the chart alone (the note says how to zoom).
+      await page.mouse.wheel(0, -120);
+      await settle(350);
+      assert.equal(await card('logLik').getAttribute('data-zoomed'), 'false');
+      assert.match(await card('logLik').locator('.note').textContent(), /Ctrl \+ wheel zooms/);
+      await page.keyboard.down('Control');
       for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -120);
+      await page.keyboard.up('Control');
       await settle(350); // the plugin reports the end of a wheel zoom after 250 ms
       const xAfter = await range('logLik', 'x');
       const yAfter = await range('logLik', 'y');
@@ -219,7 +226,9 @@ async function main() {
     await check('drag pans a chart (hammerjs): its x range moves, its width stays', async () => {
       const { x, y } = await canvasCentre('snr');
       await page.mouse.move(x, y);
+      await page.keyboard.down('Control');
       for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -120);
+      await page.keyboard.up('Control');
       await settle(350);
       const before = await range('snr', 'x');
       await page.mouse.move(x, y);
@@ -473,7 +482,9 @@ async function main() {
       for (const id of ['logLik', 'gradNorm']) {
         const { x, y } = await canvasCentre(id);
         await page.mouse.move(x, y);
+        await page.keyboard.down('Control');
         await page.mouse.wheel(0, -240);
+        await page.keyboard.up('Control');
       }
       await settle(350);
       assert.equal(await card('logLik').getAttribute('data-zoomed'), 'true');

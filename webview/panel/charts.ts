@@ -7,7 +7,7 @@
  * test and gate lines keep their own dash), and its legend group is `runKey|solver`, so a legend entry hides a
  * solver of one run in every chart at once.
  *
- * Reading closely (issue 17.4): wheel zooms and drag pans (chartjs-plugin-zoom; hammerjs for the drag), a Reset
+ * Reading closely (issue 17.4): Ctrl + wheel zooms and drag pans (chartjs-plugin-zoom; hammerjs for the drag), a Reset
  * button per chart; a zoomed range is kept through live updates and rebuilds (the plugin writes it into the scale
  * options, which `update('none')` leaves alone). Optional EMA smoothing draws the smoothed line over the raw one,
  * which stays faintly behind; the EMA is carried along, so a live update smooths only its new points.
@@ -368,8 +368,16 @@ export class ChartDeck {
         zoom: exported
           ? { zoom: { wheel: { enabled: false } }, pan: { enabled: false } }
           : {
-              // Wheel: zoom around the pointer; drag: pan. Both axes; the Reset button undoes them.
-              zoom: { wheel: { enabled: true, speed: 0.1 }, pinch: { enabled: true }, mode: 'xy', onZoom: ({ chart }) => this.syncZoomOf(chart), onZoomComplete: ({ chart }) => this.syncZoomOf(chart) },
+              // Ctrl + wheel: zoom around the pointer (a plain wheel scrolls the panel, as on an embedded map); drag:
+              // pan. Both axes; the Reset button undoes them.
+              zoom: {
+                wheel: { enabled: true, speed: 0.1, modifierKey: 'ctrl' },
+                pinch: { enabled: true },
+                mode: 'xy',
+                onZoom: ({ chart }) => this.syncZoomOf(chart),
+                onZoomComplete: ({ chart }) => this.syncZoomOf(chart),
+                onZoomRejected: ({ chart }) => this.hintOf(chart),
+              },
               pan: { enabled: true, mode: 'xy', threshold: 4, onPan: ({ chart }) => this.syncZoomOf(chart), onPanComplete: ({ chart }) => this.syncZoomOf(chart) },
             },
       },
@@ -407,7 +415,7 @@ export class ChartDeck {
     const reset = document.createElement('button');
     reset.className = 'secondary small';
     reset.textContent = 'Reset zoom';
-    reset.title = 'Back to the whole curve (wheel zooms, drag pans)';
+    reset.title = 'Back to the whole curve (Ctrl + wheel zooms, drag pans)';
     reset.dataset.action = 'reset-zoom';
     reset.hidden = true;
     reset.addEventListener('click', () => this.resetZoom(spec.id));
@@ -425,7 +433,7 @@ export class ChartDeck {
     box.className = 'canvas-box';
     const canvas = document.createElement('canvas');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `${spec.title}: wheel to zoom, drag to pan`);
+    canvas.setAttribute('aria-label', `${spec.title}: Ctrl + wheel to zoom, drag to pan`);
     box.append(canvas);
     card.append(header, note, box);
     this.grid.append(card);
@@ -522,6 +530,19 @@ export class ChartDeck {
   }
 
 
+
+  /** A plain wheel over a chart scrolls the page; say once in a while how to zoom instead. */
+  private hintOf(chart: Chart): void {
+    const entry = this.entries.find((e) => e.chart === chart);
+    if (!entry || entry.card.dataset.hint === 'shown') return;
+    entry.card.dataset.hint = 'shown';
+    const note = entry.note.textContent;
+    entry.note.textContent = 'Ctrl + wheel zooms this chart · drag pans it';
+    setTimeout(() => {
+      entry.card.dataset.hint = '';
+      if (entry.note.textContent === 'Ctrl + wheel zooms this chart · drag pans it') entry.note.textContent = note;
+    }, 2500);
+  }
 
   private syncZoomOf(chart: Chart): void {
     const entry = this.entries.find((e) => e.chart === chart);

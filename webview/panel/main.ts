@@ -365,7 +365,7 @@ function buildPage(root: HTMLElement) {
   smoothingLabel.append('Smoothing ', smoothing, smoothingValue);
   const resetZoom = el('button', 'secondary', 'Reset zoom');
   resetZoom.dataset.action = 'reset-zoom-all';
-  resetZoom.title = 'Undo the zoom and pan of every chart (wheel zooms a chart, drag pans it)';
+  resetZoom.title = 'Undo the zoom and pan of every chart (Ctrl + wheel zooms a chart, drag pans it)';
   resetZoom.addEventListener('click', () => deck.resetZoom());
   const csv = el('button', 'secondary', 'Export CSV');
   csv.dataset.action = 'export-csv';
