@@ -390,7 +390,7 @@ export class ChartDeck {
         y: {
           type: spec.scale,
           title: { display: true, text: spec.yTitle },
-          ...(spec.percent ? { ticks: { callback: (value) => `${Math.round(100 * Number(value))}%` } } : {}),
+          ...(spec.percent ? { ticks: { callback: percentTick } } : {}),
           ...(spec.scale === 'logarithmic' ? { ticks: { callback: logTick } } : {}),
         },
       },
@@ -702,6 +702,13 @@ export function logTick(this: { min: number; max: number }, value: number | stri
   if (!keep) return '';
   const exponent = Math.floor(Math.log10(v) + 1e-9);
   return exponent <= -4 || exponent >= 5 ? `${mantissa}e${exponent}` : String(Number(v.toPrecision(3)));
+}
+
+/** Percent labels with as many decimals as the axis's span needs (97.5 % and 98 % must not both read "98%"). */
+export function percentTick(this: { min: number; max: number }, value: number | string): string {
+  const span = 100 * Math.abs(this.max - this.min);
+  const decimals = span >= 10 ? 0 : span >= 1 ? 1 : 2;
+  return `${(100 * Number(value)).toFixed(decimals)}%`;
 }
 
 export function formatNumber(value: number): string {
