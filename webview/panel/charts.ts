@@ -222,6 +222,11 @@ export class ChartDeck {
     return out;
   }
 
+  /** Shows every solver again (a new run starts with nothing hidden). */
+  showAllGroups(): void {
+    this.hiddenGroups.clear();
+  }
+
   /** Hides or shows a run's solver in every chart (a click on its legend entry). */
   toggleGroup(group: string): void {
     if (this.hiddenGroups.has(group)) this.hiddenGroups.delete(group);

@@ -72,6 +72,7 @@ function handle(message: ToWebviewMessage): void {
     case 'snapshot':
       view = 'run';
       pickedOptimum = undefined;
+      if (message.snapshot.header.runId !== store.runId) deck.showAllGroups();
       deck.focus(undefined);
       store.load(message.snapshot);
       renderAll();
