@@ -5,6 +5,7 @@
  *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own;
  *  3. what the durable results folder costs: a run folder of 3 solvers × 50 restarts written with its syncs, beside
  *     the same files written and renamed without them.
+ * Then the panel's cost per live update in Chromium (scripts/benchPanel.mjs).
  * `BENCH_QUICK=1` uses smaller sizes.
  */
 import { spawnSync } from 'node:child_process';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
   await durability();
   console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!quick) spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchWide.ts')], { stdio: 'inherit', cwd: ROOT }); // wide data: docs/wide-data.md
+  spawnSync(process.execPath, [path.join(__dirname, 'benchPanel.mjs')], { stdio: 'inherit', cwd: ROOT, env: { ...process.env, ...(quick ? { BENCH_PANEL_ITERATIONS: '500' } : {}) } }); // the panel's cost per live update: docs/panel.md
 }
 
 main().catch((error: unknown) => {

@@ -13,7 +13,8 @@
 import { EXPERIMENT_NAMES, type ChartSeries, type ChartSpec, type ExperimentName } from '../core/reproduce/types';
 import type { Degeneracy } from '../core/diagnostics/degeneracyKinds';
 import { TRACE_METRICS } from '../core/runner/traceColumns';
-import type { DatasetSummary, IterationReport, SolverResult, StopCode } from '../core/runner/types';
+import type { DataSample } from '../core/runner/dataSample';
+import type { DatasetSummary, IterationReport, ParamsJson, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
 import type { SpecDifference } from '../core/spec/specDiff';
 import {
@@ -49,6 +50,8 @@ export interface PanelRunHeader {
   readonly maxIterations: number;
   /** ISO time the run started. */
   readonly startedAt: string;
+  /** Training rows for the expert scatter (live runs with one or two features; ≤ 2 000 rows). */
+  readonly sample?: DataSample;
 }
 
 /** A solver's final metrics for one restart (its trace travels separately). */
@@ -377,8 +380,42 @@ export function isRunHeader(value: unknown): value is PanelRunHeader {
     isNonNegativeInteger(value.experts, 10_000) &&
     isNonNegativeInteger(value.parameterCount) &&
     isNonNegativeInteger(value.maxIterations) &&
-    isString(value.startedAt, 100)
+    isString(value.startedAt, 100) &&
+    (value.sample === undefined || isDataSample(value.sample))
   );
+}
+
+/** Largest data sample a message may carry (the runner sends at most 2 000 rows). */
+const MAX_SAMPLE_ROWS = 10_000;
+
+/** One or two feature columns and a target, all of one length, finite numbers. */
+export function isDataSample(value: unknown): value is DataSample {
+  if (!isRecord(value) || !isNonNegativeInteger(value.rows) || !isArrayOf(value.y, isFiniteNumber, MAX_SAMPLE_ROWS)) return false;
+  const length = (value.y as unknown[]).length;
+  return (
+    Array.isArray(value.x) &&
+    (value.x.length === 1 || value.x.length === 2) &&
+    value.x.every((column) => isArrayOf(column, isFiniteNumber, MAX_SAMPLE_ROWS) && (column as unknown[]).length === length)
+  );
+}
+
+/** Fitted parameters: K × p gate and expert rows (K × (C − 1) × p for categorical experts), σ per expert; null = non-finite. */
+export function isParamsJson(value: unknown): value is ParamsJson {
+  if (!isRecord(value) || !isMatrix(value.W)) return false;
+  const K = (value.W as unknown[]).length;
+  const p = K > 0 ? (value.W as unknown[][])[0].length : 0;
+  const rowOk = (row: unknown) => Array.isArray(row) && row.length === p && row.every(isNumberLike);
+  const betaOk =
+    Array.isArray(value.beta) &&
+    value.beta.length === K &&
+    value.beta.every((expert) => rowOk(expert) || (Array.isArray(expert) && expert.length <= 1000 && expert.every(rowOk)));
+  return betaOk && (value.sigma === undefined || isArrayOf(value.sigma, isNumberLike, K));
+}
+
+function isMatrix(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 10_000 || !Array.isArray(value[0])) return false;
+  const p = value[0].length;
+  return p <= 100_000 && value.every((row) => Array.isArray(row) && row.length === p && row.every(isNumberLike));
 }
 
 export function isDatasetSummary(value: unknown): value is DatasetSummary {
@@ -417,6 +454,8 @@ export function isPanelResult(value: unknown): value is PanelResult {
     isNumberOrNull(value.seconds) &&
     isBoolean(value.best) &&
     (value.degeneracies === undefined || isArrayOf(value.degeneracies, isDegeneracy)) &&
+    (value.paramsRaw === undefined || isParamsJson(value.paramsRaw)) &&
+    (value.expertOrder === undefined || isArrayOf(value.expertOrder, isNonNegativeIntegerValue, 10_000)) &&
     ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic', 'cappedMSteps'].every((key) =>
       isOptionalNumberOrNull(value[key]),
     )
@@ -432,7 +471,8 @@ export function isIterationReport(value: unknown): value is IterationReport {
     isNonNegativeInteger(value.iteration) &&
     isFiniteNumber(value.seconds) &&
     REPORT_NUMBERS.every((key) => isOptionalNumberOrNull(value[key])) &&
-    (value.mixingWeights === undefined || isArrayOf(value.mixingWeights, isNumberLike))
+    (value.mixingWeights === undefined || isArrayOf(value.mixingWeights, isNumberLike)) &&
+    (value.gateWeights === undefined || isArrayOf(value.gateWeights, isNumberLike))
   );
 }
 
@@ -458,6 +498,10 @@ export function isRunEnd(value: unknown): value is RunEnd {
 
 function isOptionalNumberOrNull(value: unknown): boolean {
   return value === undefined || value === null || typeof value === 'number';
+}
+
+function isNonNegativeIntegerValue(value: unknown): value is number {
+  return isNonNegativeInteger(value);
 }
 
 function isNumberLike(value: unknown): value is number {

@@ -29,6 +29,7 @@ import {
   isString,
 } from './guards';
 import {
+  isDataSample,
   isChartSpec,
   isExperimentName,
   isIterationReport,
@@ -266,7 +267,8 @@ export function isRunEvent(value: unknown): value is RunEvent {
         isRecord(value.dataset) &&
         isArrayOf(value.solvers, isSolverName, 4) &&
         isNonNegativeInteger(value.restarts) &&
-        isNonNegativeInteger(value.parameterCount)
+        isNonNegativeInteger(value.parameterCount) &&
+        (value.sample === undefined || isDataSample(value.sample))
       );
     case 'iteration':
       return isSolverName(value.solver) && isNonNegativeInteger(value.restart) && isIterationReport(value.report);

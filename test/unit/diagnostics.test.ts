@@ -97,3 +97,24 @@ test('symmetric logistic model: exchanging w and β leaves the likelihood unchan
   const error = symmetricLogisticError(exchanged, truth);
   assert.ok(error.expert < 1e-12 && error.exchanged === true);
 });
+
+test("mean gate probabilities: they sum to 1, and at EM's fixed point they equal the responsibility shares (the gate intercept's score equation Σ_i (r_ik − π_ik) = 0)", () => {
+  const { data } = synthetic({ kind: 'linear', experts: 3, dim: 2, samples: 600, snr: 4, seed: 11, symmetric: false });
+  const layout = new ParamLayout({ family: 'gaussian', K: 3, p: data.p, C: 0, gate: 'softmax', symmetric: false, ridge: 0 });
+  const theta0 = initialParameters(layout, data, { strategy: 'random', seed: 2, perturbation: 0 });
+  const run = new SolverRun(createEm(), { layout, train: data, theta0, stopping: { maxIterations: 500, tolerance: 1e-13, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0.01 });
+  while (!run.finished) run.step();
+  const { trace } = run.result();
+  for (const report of trace) {
+    const total = report.gateWeights!.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - 1) < 1e-12, `iteration ${report.iteration}: Σ_k mean π_k = ${total}`);
+  }
+  const start = trace[0];
+  const startGap = Math.max(...start.gateWeights!.map((g, k) => Math.abs(g - start.mixingWeights[k])));
+  const last = trace[trace.length - 1];
+  const endGap = Math.max(...last.gateWeights!.map((g, k) => Math.abs(g - last.mixingWeights[k])));
+  // The exact gate M-step solves Σ_i (r_ik − π_ik) x_i = 0 for the responsibilities of the previous iterate; at
+  // the fixed point those are the current ones, so the intercept column gives equal shares.
+  assert.ok(startGap > 1e-3, `a random start is not a fixed point (gap ${startGap})`);
+  assert.ok(endGap < 1e-5, `gate shares ${last.gateWeights} against responsibility shares ${last.mixingWeights}`);
+});

@@ -75,7 +75,12 @@ function reorderedResult(result: SolverResult, order: readonly number[], restart
     restart,
     params: paramsToJson(reordered(paramsFromJson(result.params), order)),
     paramsRaw: paramsToJson(reordered(paramsFromJson(result.paramsRaw), order)),
-    trace: result.trace.map((report) => ({ ...report, mixingWeights: order.map((k) => report.mixingWeights[k]), notes: ['expert 2: as said while the run went on'] })),
+    trace: result.trace.map((report) => ({
+      ...report,
+      mixingWeights: order.map((k) => report.mixingWeights[k]),
+      gateWeights: order.map((k) => report.gateWeights![k]),
+      notes: ['expert 2: as said while the run went on'],
+    })),
   };
 }
 
@@ -113,7 +118,10 @@ test('a relabelled copy of a fit: the exact permutation is recovered, it is grou
     assertParamsClose(paramsFromJson(results[1].params), original);
     assertParamsClose(paramsFromJson(results[1].paramsRaw), paramsFromJson(fit.paramsRaw), 1e-9);
     results[1].trace.forEach((report, t) =>
-      report.mixingWeights.forEach((weight, k) => assert.ok(Math.abs(weight - fit.trace[t].mixingWeights[k]) < 1e-15, `iteration ${t}, expert ${k + 1}`)),
+      report.mixingWeights.forEach((weight, k) => {
+        assert.ok(Math.abs(weight - fit.trace[t].mixingWeights[k]) < 1e-15, `iteration ${t}, expert ${k + 1}`);
+        assert.ok(Math.abs(report.gateWeights![k] - fit.trace[t].gateWeights![k]) < 1e-15, `iteration ${t}, expert ${k + 1}: gate weight`);
+      }),
     );
     assert.deepEqual(results[1].expertOrder, inverse(order), 'the relabelled run says which of its own experts each label is');
     assert.equal(results[1].trace[0].notes?.[0], copyResult.trace[0].notes?.[0], 'notes keep the numbers the warnings used while the run went on');

@@ -22,6 +22,8 @@ export interface LineSpec {
 export interface ChartSpec {
   readonly id: string;
   readonly title: string;
+  /** The y axis title (the quantity and its unit), drawn on the chart and in its exported PNG. */
+  readonly yTitle: string;
   readonly scale: 'linear' | 'logarithmic';
   /** The chart is shown for this run. */
   visible(context: ChartContext): boolean;
@@ -47,6 +49,7 @@ const classification = (c: ChartContext) => c.store.header?.dataset.family !== '
 export const CHART_SPECS: readonly ChartSpec[] = [
   {
     id: 'logLik',
+    yTitle: 'ℓ (nats, training rows)',
     title: 'Log-likelihood ℓ',
     scale: 'linear',
     visible: () => true,
@@ -55,6 +58,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'gap',
+    yTitle: 'ℓ* − ℓ (nats)',
     title: 'ℓ* − ℓ (log scale)',
     scale: 'logarithmic',
     visible: (c) => c.best !== undefined,
@@ -63,6 +67,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'paramError',
+    yTitle: 'relative error',
     title: 'Parameter error (log scale)',
     scale: 'logarithmic',
     visible: (c) => c.store.header?.dataset.truthKnown === true,
@@ -71,6 +76,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'accuracy',
+    yTitle: 'accuracy',
     title: 'Accuracy',
     scale: 'linear',
     percent: true,
@@ -80,6 +86,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'rmse',
+    yTitle: 'RMSE (target units)',
     title: 'RMSE',
     scale: 'linear',
     visible: (c) => !classification(c),
@@ -88,6 +95,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'snr',
+    yTitle: 'SNR',
     // Log scale: on separable classification data the experts' coefficients grow without bound, and so does their
     // SNR; a linear axis then flattens every other solver's curve to the floor.
     title: 'SNR of the iterate (log scale)',
@@ -101,6 +109,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'rate',
+    yTitle: 'ρ̂ (per iteration)',
     title: 'Observed rate ρ̂',
     scale: 'linear',
     visible: () => true,
@@ -114,6 +123,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'klStep',
+    yTitle: 'KL (nats per row)',
     title: 'KL step (log scale)',
     scale: 'logarithmic',
     visible: () => true,
@@ -122,6 +132,7 @@ export const CHART_SPECS: readonly ChartSpec[] = [
   },
   {
     id: 'gradNorm',
+    yTitle: '‖∇ℓ/n‖',
     title: 'Gradient norm ‖∇ℓ/n‖ (log scale)',
     scale: 'logarithmic',
     visible: () => true,

@@ -7,7 +7,7 @@
 import { CategoryScale, Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type ChartOptions } from 'chart.js';
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import type { PanelComparison, PanelSnapshot } from '../../src/protocol/panelMessages';
-import { applyAxisTheme, canvasPng, formatNumber, logTick } from './charts';
+import { applyAxisTheme, formatNumber, logTick, renderOffscreen } from './charts';
 import { planComparison, runContext, runDash, type CompareChart } from './comparePlan';
 import type { Theme } from './theme';
 
@@ -27,7 +27,7 @@ export interface ComparisonDrawn {
 
 export class ComparisonView {
   current: PanelComparison | undefined;
-  private charts: { id: string; chart: Chart<'line', Point[]> }[] = [];
+  private charts: { id: string; spec: CompareChart; lines: ChartDataset<'line', Point[]>[]; theme: Theme; chart: Chart<'line', Point[]> }[] = [];
 
   constructor(
     private readonly root: HTMLElement,
@@ -59,15 +59,25 @@ export class ComparisonView {
       const lines = comparison.runs.flatMap((run, index) => linesOf(run.snapshot, index, spec, contexts[index], theme));
       if (lines.length === 0) continue;
       datasets += lines.length;
-      this.charts.push({ id: spec.id, chart: this.drawChart(grid, spec, lines, theme) });
+      this.charts.push({ id: spec.id, spec, lines, theme, chart: this.drawChart(grid, spec, lines, theme) });
     }
     this.root.dataset.comparisonId = comparison.id;
     return { charts: this.charts.length, datasets, hidden: plan.hidden.map((h) => `${h.title}: ${h.reason}`) };
   }
 
-  toPng(chartId: string, background: string): string | undefined {
+  /** The chart as a PNG data URL, drawn off screen at twice the density with a title and a legend naming the runs. */
+  toPng(chartId: string, background: string, title = 'Comparison'): string | undefined {
     const entry = this.charts.find((c) => c.id === chartId);
-    return entry ? canvasPng(entry.chart.canvas, background) : undefined;
+    if (!entry) return undefined;
+    const options = chartOptions(entry.spec, entry.theme);
+    options.plugins = {
+      ...options.plugins,
+      legend: { display: true, position: 'bottom', labels: { color: entry.theme.foreground, usePointStyle: false } },
+      title: { display: true, text: [title, entry.spec.title], color: entry.theme.foreground },
+      exportBackground: { color: background },
+    } as typeof options.plugins;
+    const datasets = entry.lines.map((d) => ({ ...d, data: [...d.data] }));
+    return renderOffscreen(900, 560, (canvas) => new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets }, options }));
   }
 
   destroy(): void {
@@ -92,37 +102,41 @@ export class ComparisonView {
     card.append(header, el('p', 'note', spec.note), box);
     grid.append(card);
     card.dataset.datasets = JSON.stringify(lines.map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, dash: d.borderDash })));
-    const options: ChartOptions<'line'> = {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'nearest', intersect: false, axis: 'x' },
-      elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          callbacks: {
-            title: (items) => (items.length ? `iteration ${formatNumber(items[0].parsed.x ?? NaN)}` : ''),
-            label: (item) => `${item.dataset.label}: ${spec.percent ? `${(100 * (item.parsed.y ?? NaN)).toFixed(2)}%` : formatNumber(item.parsed.y ?? NaN)}`,
-          },
-        },
-      },
-      scales: {
-        x: { type: 'linear', title: { display: true, text: 'iteration' } },
-        y: {
-          type: spec.scale,
-          title: { display: true, text: spec.yLabel },
-          // One decimal: accuracy often spans a few percent, where whole percents repeat on adjacent ticks.
-          ...(spec.percent ? { ticks: { callback: (value) => `${Number((100 * Number(value)).toFixed(1))}%` } } : {}),
-          ...(spec.scale === 'logarithmic' ? { ticks: { callback: logTick } } : {}),
-        },
-      },
-    };
-    applyAxisTheme(options, theme);
-    return new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets: lines }, options });
+    return new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets: lines }, options: chartOptions(spec, theme) });
   }
+}
+
+function chartOptions(spec: CompareChart, theme: Theme): ChartOptions<'line'> {
+  const options: ChartOptions<'line'> = {
+    animation: false,
+    parsing: false,
+    normalized: true,
+    responsive: true,
+    maintainAspectRatio: false,
+    interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+    elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
+    plugins: {
+      legend: { display: false },
+      tooltip: {
+        callbacks: {
+          title: (items) => (items.length ? `iteration ${formatNumber(items[0].parsed.x ?? NaN)}` : ''),
+          label: (item) => `${item.dataset.label}: ${spec.percent ? `${(100 * (item.parsed.y ?? NaN)).toFixed(2)}%` : formatNumber(item.parsed.y ?? NaN)}`,
+        },
+      },
+    },
+    scales: {
+      x: { type: 'linear', title: { display: true, text: 'iteration' } },
+      y: {
+        type: spec.scale,
+        title: { display: true, text: spec.yLabel },
+        // One decimal: accuracy often spans a few percent, where whole percents repeat on adjacent ticks.
+        ...(spec.percent ? { ticks: { callback: (value) => `${Number((100 * Number(value)).toFixed(1))}%` } } : {}),
+        ...(spec.scale === 'logarithmic' ? { ticks: { callback: logTick } } : {}),
+      },
+    },
+  };
+  applyAxisTheme(options, theme);
+  return options;
 }
 
 /** One dataset per solver of the run (its best restart), in the solver's colour and the run's dash. */

@@ -16,8 +16,9 @@ import {
   type PanelReproduction,
   type ToWebviewMessage,
 } from '../../src/protocol/panelMessages';
-import { ChartDeck } from './charts';
+import { ChartDeck, type DeckView } from './charts';
 import { ComparisonView } from './compareView';
+import { ExpertCharts } from './expertCharts';
 import { renderOptima } from './optima';
 import { ReproductionView } from './reproductionView';
 import { PanelStore } from './store';
@@ -29,6 +30,9 @@ import { vscodeApi, type PanelState, type PanelView, type XAxis } from './vscode
 const api = vscodeApi();
 const store = new PanelStore();
 let axis: XAxis = 'iteration';
+/** Log x axis (iterations or seconds) and EMA smoothing weight (0: off): how the charts are drawn. */
+let logX = false;
+let smoothing = 0;
 let view: PanelView = 'run';
 let theme: Theme = readTheme();
 let ignored = 0;
@@ -40,7 +44,8 @@ let pickedOptimum: number | undefined;
 let comparisonDrawn: { charts: number; datasets: number; hidden: readonly string[] } | undefined;
 
 const ui = buildPage(document.getElementById('app') ?? document.body);
-const deck = new ChartDeck(ui.charts, exportPng);
+const deck = new ChartDeck(ui.charts, exportPng, renderLegend);
+const experts = new ExpertCharts(ui.experts, exportExpertPng);
 const reproductionView = new ReproductionView(ui.reproduction, {
   openReport: (reportPath) => api.postMessage({ type: 'openReport', reportPath }),
   exportPng: exportReproductionPng,
@@ -65,7 +70,8 @@ window.addEventListener('message', (event: MessageEvent) => {
 });
 watchTheme(() => {
   theme = readTheme();
-  deck.restyle(store, theme);
+  deck.restyle(theme);
+  experts.render(store, theme);
   renderTable(ui.table, store, theme);
   renderLegend();
   if (view === 'reproduction' && reproductionView.current) reproductionView.render(reproductionView.current, theme);
@@ -89,6 +95,7 @@ function handle(message: ToWebviewMessage): void {
     case 'snapshot':
       view = 'run';
       pickedOptimum = undefined;
+      if (message.snapshot.header.runId !== store.runId) deck.showAllGroups();
       deck.focus(undefined);
       store.load(message.snapshot);
       renderAll();
@@ -113,11 +120,13 @@ function handle(message: ToWebviewMessage): void {
       updates++;
       document.body.dataset.updates = String(updates);
       if (deck.needsRebuild(store)) {
-        deck.rebuild(store, axis, theme);
+        deck.rebuild(store, deckView(), theme);
       } else {
-        deck.append(store, outcome.appended, axis, theme);
-        if (outcome.endChanged || outcome.resultsChanged) deck.restyle(store, theme);
+        deck.append(store, outcome.appended);
+        if (outcome.endChanged || outcome.resultsChanged) deck.restyle(theme);
       }
+      if (outcome.resultsChanged || outcome.endChanged || outcome.newSeries) experts.render(store, theme);
+      else experts.append(store, outcome.appended);
       renderHeader();
       renderTable(ui.table, store, theme);
       renderOptimaSection();
@@ -146,11 +155,16 @@ function renderAll(): void {
   showView(hasRun ? 'run' : 'empty');
   if (!hasRun) return;
   renderHeader();
+  deck.rebuild(store, deckView(), theme);
   renderLegend();
-  deck.rebuild(store, axis, theme);
+  experts.render(store, theme);
   renderTable(ui.table, store, theme);
   renderOptimaSection();
   renderWarnings();
+}
+
+function deckView(): DeckView {
+  return { axis, logX, smoothing };
 }
 
 function renderOptimaSection(): void {
@@ -190,19 +204,27 @@ function renderHeader(): void {
   ui.reveal.hidden = !store.end.resultsDir;
   ui.reveal.title = store.end.resultsDir ?? '';
   for (const button of ui.axisButtons) button.setAttribute('aria-pressed', String(button.dataset.axis === axis));
+  ui.logX.setAttribute('aria-pressed', String(logX));
+  ui.smoothing.value = String(smoothing);
+  ui.smoothingValue.textContent = smoothing > 0 ? smoothing.toFixed(2) : 'off';
   document.body.dataset.runId = header.runId;
   document.body.dataset.status = store.end.status;
 }
 
+/** One button per solver (per run and solver when several runs are shown): a click hides or shows it in every chart. */
 function renderLegend(): void {
   ui.legend.replaceChildren();
-  for (const solver of store.header?.solvers ?? []) {
-    const item = document.createElement('span');
+  for (const group of deck.legendGroups()) {
+    const item = document.createElement('button');
     item.className = 'legend-item';
+    item.dataset.group = group.group;
+    item.setAttribute('aria-pressed', String(!group.hidden));
+    item.title = `${group.hidden ? 'Show' : 'Hide'} ${group.label} in every chart`;
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
-    swatch.style.background = theme.solver[solver];
-    item.append(swatch, SOLVER_LABELS[solver]);
+    swatch.style.background = theme.solver[group.solver];
+    item.append(swatch, group.label);
+    item.addEventListener('click', () => deck.toggleGroup(group.group));
     ui.legend.append(item);
   }
   const note = document.createElement('span');
@@ -270,13 +292,33 @@ function exportReproductionPng(chartId: string): void {
 function setAxis(next: XAxis): void {
   if (next === axis) return;
   axis = next;
-  if (store.header) deck.rebuild(store, axis, theme);
+  redrawCharts();
+}
+
+function setLogX(next: boolean): void {
+  logX = next;
+  redrawCharts();
+}
+
+function setSmoothing(next: number): void {
+  smoothing = Math.min(0.99, Math.max(0, Number.isFinite(next) ? next : 0));
+  redrawCharts();
+}
+
+/** The view changed (axis, log x, smoothing): every point is drawn again, the zoomed y ranges kept. */
+function redrawCharts(): void {
+  if (store.header) deck.rebuild(store, deckView(), theme);
   renderHeader();
   saveState(true);
 }
 
+function exportExpertPng(chartId: string, dataUrl: string): void {
+  if (!store.header) return;
+  api.postMessage({ type: 'exportPng', chart: chartId, suggestedName: `${store.header.runId}-${chartId}.png`, dataUrl });
+}
+
 function exportPng(chartId: string): void {
-  const dataUrl = deck.toPng(chartId, theme.background);
+  const dataUrl = deck.toPng(chartId, theme.background, store.header?.name ?? '');
   if (!dataUrl || !store.header) return;
   api.postMessage({ type: 'exportPng', chart: chartId, suggestedName: `${store.header.runId}-${chartId}.png`, dataUrl });
 }
@@ -292,7 +334,7 @@ function saveState(now: boolean): void {
     saveTimer = undefined;
     const reproduction = reproductionView.current;
     const comparison = view === 'compare' ? comparisonView.current : undefined;
-    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, view, ...(reproduction ? { reproduction } : {}), ...(comparison ? { comparison } : {}) };
+    const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, logX, smoothing, view, ...(reproduction ? { reproduction } : {}), ...(comparison ? { comparison } : {}) };
     api.setState(state);
   };
   if (now) {
@@ -307,6 +349,8 @@ function saveState(now: boolean): void {
 function restoreState(): { kind: 'reproduction'; reproduction: PanelReproduction } | { kind: 'comparison'; comparison: PanelComparison } | undefined {
   const state = api.getState() as Partial<PanelState> | undefined;
   if (state && (state.xAxis === 'iteration' || state.xAxis === 'seconds')) axis = state.xAxis;
+  if (state?.logX === true) logX = true;
+  if (typeof state?.smoothing === 'number' && state.smoothing > 0 && state.smoothing < 1) smoothing = state.smoothing;
   if (state && isSnapshot(state.snapshot)) store.load(state.snapshot);
   renderAll();
   // State is data like any message: a reproduction or a comparison is drawn only if it passes the same check.
@@ -358,6 +402,28 @@ function buildPage(root: HTMLElement) {
     return button;
   });
   segmented.append(...axisButtons);
+  const logX = el('button', 'secondary', 'Log x');
+  logX.dataset.action = 'log-x';
+  logX.title = 'Logarithmic x axis: early iterations (or the first fraction of a second) get room';
+  logX.addEventListener('click', () => setLogX(logX.getAttribute('aria-pressed') !== 'true'));
+  const smoothingLabel = el('label', 'smoothing');
+  smoothingLabel.title = 'Exponential moving average of each curve (0: off); the raw curve stays faintly behind';
+  const smoothing = el('input');
+  smoothing.type = 'range';
+  smoothing.min = '0';
+  smoothing.max = '0.99';
+  smoothing.step = '0.01';
+  smoothing.value = '0';
+  smoothing.dataset.action = 'smoothing';
+  smoothing.setAttribute('aria-label', 'smoothing (EMA weight)');
+  const smoothingValue = el('span', 'smoothing-value', 'off');
+  smoothing.addEventListener('input', () => (smoothingValue.textContent = Number(smoothing.value) > 0 ? Number(smoothing.value).toFixed(2) : 'off'));
+  smoothing.addEventListener('change', () => setSmoothing(Number(smoothing.value)));
+  smoothingLabel.append('Smoothing ', smoothing, smoothingValue);
+  const resetZoom = el('button', 'secondary', 'Reset zoom');
+  resetZoom.dataset.action = 'reset-zoom-all';
+  resetZoom.title = 'Undo the zoom and pan of every chart (Ctrl + wheel zooms a chart, drag pans it)';
+  resetZoom.addEventListener('click', () => deck.resetZoom());
   const csv = el('button', 'secondary', 'Export CSV');
   csv.dataset.action = 'export-csv';
   csv.title = 'Save every trace as CSV (one row per solver, restart and iteration)';
@@ -367,12 +433,13 @@ function buildPage(root: HTMLElement) {
   const stop = el('button', 'danger', 'Stop');
   stop.title = 'Stop the run; results so far are kept';
   stop.addEventListener('click', () => store.runId && api.postMessage({ type: 'stopRun', runId: store.runId }));
-  toolbar.append(segmented, csv, reveal, stop);
+  toolbar.append(segmented, logX, smoothingLabel, resetZoom, csv, reveal, stop);
   header.append(titleRow, dataset, toolbar);
   const legend = el('div', 'legend');
   const error = el('p', 'run-error');
   error.hidden = true;
   const charts = el('div', 'charts');
+  const experts = el('div', 'charts experts');
   const tableTitle = el('h3', 'section-title', 'Summary');
   const table = el('div', 'table-box');
   const optima = el('div', 'optima-box');
@@ -381,7 +448,7 @@ function buildPage(root: HTMLElement) {
   const warningsSummary = el('summary');
   const warningsList = el('ul');
   warnings.append(warningsSummary, warningsList);
-  main.append(header, legend, error, charts, tableTitle, table, optima, warnings);
+  main.append(header, legend, error, charts, experts, tableTitle, table, optima, warnings);
   const toastBox = el('div', 'toast');
   toastBox.setAttribute('role', 'status');
   toastBox.hidden = true;
@@ -390,5 +457,5 @@ function buildPage(root: HTMLElement) {
   const compare = el('div', 'compare');
   compare.hidden = true;
   root.append(empty, main, reproduction, compare, toastBox);
-  return { empty, main, reproduction, compare, name, status, dataset, axisButtons, stop, reveal, legend, error, charts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
+  return { empty, main, reproduction, compare, name, status, dataset, axisButtons, logX, smoothing, smoothingValue, stop, reveal, legend, error, charts, experts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
 }

@@ -34,28 +34,73 @@ export interface DrawnSeries {
   readonly pointsOnly: boolean;
 }
 
-export function drawReproductionChart(canvas: HTMLCanvasElement, spec: ChartSpec, theme: Theme): Chart<'line', Point[]> {
-  const datasets = datasetsOf(spec, theme);
+export function drawReproductionChart(
+  canvas: HTMLCanvasElement,
+  spec: ChartSpec,
+  theme: Theme,
+  exported?: { readonly title: readonly string[]; readonly background: string },
+): Chart<'line', Point[]> {
+  const range = curveRange(spec);
+  const datasets = datasetsOf(spec, theme, range);
   const options: ChartOptions<'line'> = {
     animation: false,
-    responsive: true,
+    responsive: !exported,
     maintainAspectRatio: false,
+    ...(exported ? { devicePixelRatio: 2 } : {}),
     interaction: { mode: 'nearest', intersect: false },
     elements: { line: { tension: 0 } },
     plugins: {
       legend: { labels: { filter: (item) => !String(item.text).startsWith(BAND), boxWidth: 14, boxHeight: 2, color: theme.foreground } },
+      title: exported ? { display: true, text: [...exported.title], color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 2, weight: 'bold' } } : { display: false },
+      zoom: { zoom: { wheel: { enabled: false } }, pan: { enabled: false } },
       tooltip: {
         filter: (item) => !String(item.dataset.label).startsWith(BAND),
         callbacks: { label: (item) => `${item.dataset.label}: ${formatNumber(item.parsed.y ?? NaN)}` },
       },
     },
     scales: {
-      x: { type: spec.xLog ? 'logarithmic' : 'linear', title: { display: true, text: spec.xLabel }, ...(spec.xLog ? { ticks: { callback: logTick } } : {}) },
+      // The x range is the curves' (reference lines and the paper's markers never stretch it).
+      x: {
+        type: spec.xLog ? 'logarithmic' : 'linear',
+        title: { display: true, text: spec.xLabel },
+        ...(range ? { min: range[0], max: range[1] } : {}),
+        ...(spec.xLog ? { ticks: { callback: logTick } } : {}),
+      },
       y: { type: spec.yLog ? 'logarithmic' : 'linear', title: { display: true, text: spec.yLabel }, ...(spec.yLog ? { ticks: { callback: logTick } } : {}) },
     },
   };
   applyAxisTheme(options, theme);
+  if (!spec.xLog && /^iteration/.test(spec.xLabel)) (options.scales!.x!.ticks as Record<string, unknown>).precision = 0;
+  if (exported) (options.plugins as Record<string, unknown>).exportBackground = { color: exported.background };
   return new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets }, options });
+}
+
+/**
+ * A reference, not a curve: a baseline whose y is the same everywhere (K = 1, the ceiling: drawn as a level line
+ * across the chart), or the paper's values (points only).
+ */
+export function isReference(series: ChartSeries): boolean {
+  return series.pointsOnly === true || ((series.solver === 'baseline' || !series.solver) && isLevel(series));
+}
+
+function isLevel(series: ChartSeries): boolean {
+  const values = series.y.filter(isValue);
+  return values.length > 0 && values.every((v) => v === values[0]);
+}
+
+/** The x extent of the curves (undefined when the chart has none: then the references set it). */
+export function curveRange(spec: ChartSpec): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const series of spec.series) {
+    if (isReference(series)) continue;
+    series.x.forEach((x, i) => {
+      if (!isValue(x) || !isValue(series.y[i]) || (spec.xLog && !(x > 0))) return;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    });
+  }
+  return hi > lo ? [lo, hi] : undefined;
 }
 
 /** What a chart draws, per series (written to its card for tests and for people reading the DOM). */
@@ -74,11 +119,25 @@ export function describeSeries(spec: ChartSpec, theme: Theme): DrawnSeries[] {
   });
 }
 
-function datasetsOf(spec: ChartSpec, theme: Theme): Dataset[] {
+function datasetsOf(spec: ChartSpec, theme: Theme, range: [number, number] | undefined): Dataset[] {
   const datasets: Dataset[] = [];
   let baselines = 0;
   for (const series of spec.series) {
     const style = seriesStyle(series, theme, series.solver === 'baseline' || !series.solver ? baselines++ : 0);
+    const level = referenceLevel(series, range);
+    if (level) {
+      datasets.push({
+        label: level.label,
+        data: level.points,
+        borderColor: style.color,
+        backgroundColor: style.color,
+        borderWidth: series.pointsOnly ? 1.5 : 2,
+        borderDash: series.pointsOnly ? [2, 3] : style.dash.length > 0 ? style.dash : [8, 4],
+        pointRadius: 0,
+        fill: false,
+      });
+      continue;
+    }
     if (hasBand(series)) {
       // The upper curve fills down to the dataset before it (the lower curve): the band.
       datasets.push({ label: `${BAND}${series.label} lower`, data: points(series.x, series.lower!), borderWidth: 0, pointRadius: 0, fill: false, spanGaps: false });
@@ -107,6 +166,22 @@ function datasetsOf(spec: ChartSpec, theme: Theme): Dataset[] {
     });
   }
   return datasets;
+}
+
+/**
+ * A reference drawn as a level line across the curves' x range: a level baseline always; a paper marker when its x
+ * lies outside the range (a quick run of 3 iterations against the paper's iteration 100), labelled so.
+ */
+function referenceLevel(series: ChartSeries, range: [number, number] | undefined): { label: string; points: Point[] } | undefined {
+  if (!range || !isReference(series)) return undefined;
+  const values = series.y.filter(isValue);
+  if (values.length === 0) return undefined;
+  if (series.pointsOnly) {
+    const xs = series.x.filter(isValue);
+    if (values.length !== 1 || xs.every((x) => x >= range[0] && x <= range[1])) return undefined;
+    return { label: `${series.label} (beyond this run: level)`, points: [{ x: range[0], y: values[0] }, { x: range[1], y: values[0] }] };
+  }
+  return { label: series.label, points: [{ x: range[0], y: values[0] }, { x: range[1], y: values[0] }] };
 }
 
 function seriesStyle(series: ChartSeries, theme: Theme, baselineIndex: number): { color: string; dash: number[] } {

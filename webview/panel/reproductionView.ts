@@ -6,7 +6,7 @@
 import type { Chart } from 'chart.js';
 import { EXPERIMENT_NAMES, type ChartSpec, type ExperimentName } from '../../src/core/reproduce/types';
 import type { PanelReproduction } from '../../src/protocol/panelMessages';
-import { canvasPng } from './charts';
+import { renderOffscreen } from './charts';
 import { describeSeries, drawReproductionChart } from './reproductionCharts';
 import type { Theme } from './theme';
 
@@ -24,7 +24,8 @@ const EXPERIMENT_TITLES: Readonly<Record<ExperimentName, string>> = {
 };
 
 export class ReproductionView {
-  private charts: { readonly id: string; readonly chart: Chart }[] = [];
+  private charts: { readonly id: string; readonly chart: Chart; readonly spec: ChartSpec }[] = [];
+  private theme: Theme | undefined;
   private shown: PanelReproduction | undefined;
   /** Canvases built but not drawn yet: chart.js sizes a chart from its box, so it draws once the page holds it. */
   private pending: { readonly spec: ChartSpec; readonly canvas: HTMLCanvasElement; readonly card: HTMLElement }[] = [];
@@ -42,6 +43,7 @@ export class ReproductionView {
   render(reproduction: PanelReproduction, theme: Theme): number {
     this.clear();
     this.shown = reproduction;
+    this.theme = theme;
     this.root.append(this.header(reproduction), checksList(reproduction));
     for (const experiment of EXPERIMENT_NAMES) {
       const charts = reproduction.charts.filter((c) => c.experiment === experiment);
@@ -50,19 +52,29 @@ export class ReproductionView {
     }
     for (const { spec, canvas, card } of this.pending) {
       const chart = drawReproductionChart(canvas, spec, theme);
-      this.charts.push({ id: spec.id, chart });
+      this.charts.push({ id: spec.id, chart, spec });
       // What chart.js made of the spec, for tests: the axis types and the number of filled bands.
       card.dataset.scales = `${chart.scales.x?.type},${chart.scales.y?.type}`;
       card.dataset.bands = String(chart.data.datasets.filter((d) => d.fill === '-1').length);
+      card.dataset.xRange = JSON.stringify([chart.scales.x?.min, chart.scales.x?.max]);
+      // References drawn as level lines (K = 1, the ceiling, a paper value beyond the run), with their points.
+      card.dataset.levels = JSON.stringify(
+        chart.data.datasets
+          .filter((d) => d.data.length === 2 && (d.data as { y: number | null }[]).every((p, _, all) => p.y === all[0].y) && d.pointRadius === 0)
+          .map((d) => ({ label: d.label, points: d.data })),
+      );
     }
     this.pending = [];
     return this.charts.length;
   }
 
-  /** The chart as a PNG data URL on the editor background. */
+  /** The chart as a PNG data URL, drawn again at 2× with the reproduction's and the chart's titles, on the editor background. */
   toPng(chartId: string, background: string): string | undefined {
     const entry = this.charts.find((c) => c.id === chartId);
-    return entry ? canvasPng(entry.chart.canvas, background) : undefined;
+    if (!entry || !this.theme || !this.shown) return undefined;
+    const theme = this.theme;
+    const title = [this.shown.title, entry.spec.title];
+    return renderOffscreen(800, 480, (canvas) => drawReproductionChart(canvas, entry.spec, theme, { title, background }));
   }
 
   clear(): void {

@@ -6,6 +6,8 @@ import type { SolverName } from '../../src/core/spec/types';
 
 export interface Theme {
   readonly solver: Readonly<Record<SolverName, string>>;
+  /** One colour per expert (mixing weights, expert scatter); `expertColour(theme, k)` extends it past its length. */
+  readonly expert: readonly string[];
   readonly foreground: string;
   readonly muted: string;
   readonly grid: string;
@@ -22,6 +24,21 @@ const SOLVER_COLOURS: Readonly<Record<SolverName, readonly [string, string]>> = 
   adam: ['--vscode-charts-green', '#89d185'],
 };
 
+/** Expert colours: the theme's chart colours in an order that keeps neighbours apart. */
+const EXPERT_COLOURS: readonly (readonly [string, string])[] = [
+  ['--vscode-charts-blue', '#3794ff'],
+  ['--vscode-charts-orange', '#d18616'],
+  ['--vscode-charts-green', '#89d185'],
+  ['--vscode-charts-red', '#f14c4c'],
+  ['--vscode-charts-purple', '#b180d7'],
+  ['--vscode-charts-yellow', '#cca700'],
+];
+
+/** Expert k's colour (0-based); past the theme's six, hues spaced by the golden angle. */
+export function expertColour(theme: Theme, k: number): string {
+  return theme.expert[k] ?? `hsl(${Math.round((k * 137.508) % 360)}, 65%, 55%)`;
+}
+
 export function readTheme(root: HTMLElement = document.documentElement): Theme {
   const style = getComputedStyle(root);
   const variable = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
@@ -31,8 +48,10 @@ export function readTheme(root: HTMLElement = document.documentElement): Theme {
     Object.entries(SOLVER_COLOURS).map(([name, [cssVariable, fallback]]) => [name, withAlpha(variable(cssVariable, fallback), 1, true)]),
   ) as Record<SolverName, string>;
   const fontSize = Number.parseFloat(variable('--vscode-font-size', '13px'));
+  const expert = EXPERT_COLOURS.map(([cssVariable, fallback]) => withAlpha(variable(cssVariable, fallback), 1, true));
   return {
     solver,
+    expert,
     foreground: variable('--vscode-charts-foreground', variable('--vscode-foreground', '#cccccc')),
     muted: variable('--vscode-descriptionForeground', '#9d9d9d'),
     grid: variable('--vscode-charts-lines', 'rgba(128, 128, 128, 0.35)'),

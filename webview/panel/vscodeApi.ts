@@ -6,6 +6,10 @@ export interface PanelState {
   readonly version: 1;
   readonly snapshot?: PanelSnapshot;
   readonly xAxis: XAxis;
+  /** Log x axis (absent: linear). */
+  readonly logX?: boolean;
+  /** EMA weight of the charts' smoothing (absent or 0: off). */
+  readonly smoothing?: number;
   /** Which view was shown (absent in states saved before reproductions: the run view). */
   readonly view?: PanelView;
   readonly reproduction?: PanelReproduction;

@@ -35,18 +35,24 @@ export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evalua
   return { accuracy: correct / data.n };
 }
 
-/** Σ_i r_ik / n per expert, and the mean entropy (nats) of the responsibilities. */
-export function mixing(ev: Evaluation): { weights: number[]; entropy: number } {
+/**
+ * The experts' shares of the data: Σ_i r_ik / n (responsibilities: who explains each row, given its target),
+ * Σ_i π_ik / n (the gate: who is assigned each row from its features alone), and the mean entropy (nats) of the
+ * responsibilities. One pass over the E-step's arrays (no extra evaluation).
+ */
+export function mixing(ev: Evaluation): { weights: number[]; gateWeights: number[]; entropy: number } {
   const weights = new Array<number>(ev.K).fill(0);
+  const gateWeights = new Array<number>(ev.K).fill(0);
   let entropy = 0;
   for (let i = 0; i < ev.n; i++) {
     for (let k = 0; k < ev.K; k++) {
       const r = ev.resp[i * ev.K + k];
       weights[k] += r;
+      gateWeights[k] += Math.exp(ev.logPi[i * ev.K + k]);
       if (r > 0) entropy -= r * Math.log(r);
     }
   }
-  return { weights: weights.map((w) => w / ev.n), entropy: entropy / ev.n };
+  return { weights: weights.map((w) => w / ev.n), gateWeights: gateWeights.map((w) => w / ev.n), entropy: entropy / ev.n };
 }
 
 /**

@@ -256,7 +256,11 @@ function relabelResult(result: SolverResult, permutation: readonly number[]): So
     ...result,
     params: relabelParams(result.params, permutation),
     paramsRaw: relabelParams(result.paramsRaw, permutation),
-    trace: result.trace.map((report) => ({ ...report, mixingWeights: permutation.map((old) => report.mixingWeights[old]) })),
+    trace: result.trace.map((report) => ({
+      ...report,
+      mixingWeights: permutation.map((old) => report.mixingWeights[old]),
+      ...(report.gateWeights ? { gateWeights: permutation.map((old) => report.gateWeights![old]) } : {}),
+    })),
     expertOrder: [...permutation],
   };
 }

@@ -19,6 +19,7 @@ import { packParams, toStandardizedCoordinates } from '../model/params';
 import { createSolver } from '../solvers/create';
 import { SolverRun } from '../solvers/solverRun';
 import { SOLVER_NAMES, type ExperimentSpec, type SolverName } from '../spec/types';
+import { dataSample } from './dataSample';
 import { loadData, type LoadedData } from './loadData';
 import { ResultsWriter, type RunSummary } from './results';
 import type { DatasetSummary, RunEvent, SolverResult } from './types';
@@ -104,7 +105,8 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   const runId = writer?.runId ?? baseId;
   await writer?.writeSpec(spec, options.rawSpec, { startedAt: startedAt.toISOString(), dataset, parameterCount: layout.freeParameters });
 
-  yield { type: 'runStarted', runId, spec, dataset, solvers, restarts: spec.init.restarts, parameterCount: layout.freeParameters };
+  const sample = dataSample(data.train);
+  yield { type: 'runStarted', runId, spec, dataset, solvers, restarts: spec.init.restarts, parameterCount: layout.freeParameters, ...(sample ? { sample } : {}) };
   for (const message of warnings) yield { type: 'warning', message };
 
   const results: SolverResult[] = [];

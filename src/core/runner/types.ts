@@ -6,6 +6,7 @@
 import type { Degeneracy } from '../diagnostics/degeneracyKinds';
 import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { InnerStats } from '../solvers/mstep';
+import type { DataSample } from './dataSample';
 import type { ExperimentSpec, InitStrategy, SolverName } from '../spec/types';
 
 export interface IterationReport {
@@ -36,7 +37,10 @@ export interface IterationReport {
   /** Retrospective rate (ℓ_final − ℓᵗ) / (ℓ_final − ℓᵗ⁻¹), filled in when the solver stops. */
   rateFromObjective?: number;
   readonly snr: number;
+  /** Σ_i r_ik / n per expert: each expert's share of the responsibilities. */
   readonly mixingWeights: number[];
+  /** Σ_i π_ik / n per expert: the mean gate probability (absent in traces written before 0.3). */
+  readonly gateWeights?: number[];
   /** Mean entropy of the responsibilities (nats). */
   readonly responsibilityEntropy: number;
   /** Lower is better. */
@@ -134,6 +138,8 @@ export type RunEvent =
       readonly solvers: readonly SolverName[];
       readonly restarts: number;
       readonly parameterCount: number;
+      /** Training rows for the panel's expert scatter (runs with one or two features). */
+      readonly sample?: DataSample;
     }
   | { readonly type: 'iteration'; readonly solver: SolverName; readonly restart: number; readonly report: IterationReport }
   | { readonly type: 'solverFinished'; readonly solver: SolverName; readonly restart: number; readonly result: SolverResult }

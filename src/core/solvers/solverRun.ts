@@ -256,6 +256,7 @@ export class SolverRun {
       rate,
       snr: signalToNoise(raw),
       mixingWeights: mix.weights,
+      gateWeights: mix.gateWeights,
       responsibilityEntropy: mix.entropy,
       ...informationCriteria(this.ev.logLik, layout.freeParameters, train.n),
       ...(extra.inner ? { inner: extra.inner } : {}),

@@ -31,7 +31,8 @@ export class RunRecord {
 
   /** A live run's record from its `runStarted` event. */
   static fromStart(event: Extract<RunEvent, { type: 'runStarted' }>, startedAt = new Date()): RunRecord {
-    return new RunRecord(headerOf(event.runId, event.spec, event.dataset, event.solvers, event.restarts, event.parameterCount, 'live', startedAt.toISOString()));
+    const header = headerOf(event.runId, event.spec, event.dataset, event.solvers, event.restarts, event.parameterCount, 'live', startedAt.toISOString());
+    return new RunRecord(event.sample ? { ...header, sample: event.sample } : header);
   }
 
   /** A finished (or cancelled, or interrupted) run read back from its results folder. */
