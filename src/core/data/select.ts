@@ -68,14 +68,14 @@ const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NA', 'NaN', 'null']);
 
 export function buildDataset(table: CsvTable, options: BuildDatasetOptions): BuiltDataset {
   const target = findColumn(table, options.target, 'target');
-  const features = selectFeatures(table, target, options.features);
+  const warnings: string[] = [];
+  const features = selectFeatures(table, target, options.features, warnings);
   const requested = options.family ?? 'auto';
   if (requested === 'gaussian' && target.emptyCount + target.nonNumericCount === table.rowCount) {
     rejectNonNumericColumn(table, target, 'be the target of gaussian experts');
   }
   const numericTarget = requested === 'gaussian' || cellsOf(target).numeric;
   const { keep, dropped, firstProblem } = checkRows(table, features, target, numericTarget);
-  const warnings: string[] = [];
   if (dropped > 0) {
     if (!options.dropInvalidRows) throw withDropHint(firstProblem!, dropped);
     if (dropped === table.rowCount) {
@@ -86,6 +86,7 @@ export function buildDataset(table: CsvTable, options: BuildDatasetOptions): Bui
     warnings.push(`dropped ${dropped} of ${table.rowCount} rows with missing or non-numeric values ` +
       `(first: ${firstProblem!.message.replace(`${table.file}: `, '')})`);
   }
+  rejectHugeValues(table, numericTarget ? [...features, target] : features);
   const encoded = encodeTarget(table, target, keep, requested, numericTarget);
   const release = options.releaseColumns ? (j: number) => releaseValues(features[j]) : undefined;
   const split = splitAndAssemble(
@@ -243,15 +244,54 @@ function cellsOf(column: CsvColumn): ColumnCells {
   return cells;
 }
 
-function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly string[] | undefined): CsvColumn[] {
+/**
+ * Spellings of non-finite numbers that `Number()` or other tools write: they look like numbers, so a column of them
+ * left out of the features is worth a word (a column of names is left out without one).
+ */
+const NON_FINITE_SPELLING = /^\s*[+-]?(?:inf(?:inity)?|nan)\s*$/i;
+
+/**
+ * Why a column that looks numeric is not a usable feature, or undefined: every cell missing, or every cell that is
+ * not missing spells a non-finite number (`Infinity`, `-inf`, `nan`).
+ */
+function unusableNumericLook(table: CsvTable, column: CsvColumn): string | undefined {
+  const cells = cellsOf(column);
+  if (cells.missingCount === table.rowCount) return 'every cell is missing (empty, NA, NaN or null)';
+  if (cells.numeric || column.text === undefined) return undefined;
+  const { values, text } = column;
+  let example: string | undefined;
+  for (let r = 0; r < values.length; r++) {
+    if (values[r] === values[r]) return undefined; // a number: the column is a feature with some bad cells
+    if (MISSING_MARKERS.has(text[r])) continue;
+    if (!NON_FINITE_SPELLING.test(text[r])) return undefined;
+    example ??= text[r];
+  }
+  return `its cells are ${JSON.stringify(example)} or missing, and features must be finite numbers`;
+}
+
+function selectFeatures(
+  table: CsvTable,
+  target: CsvColumn,
+  names: readonly string[] | undefined,
+  warnings: string[],
+): CsvColumn[] {
   if (names === undefined) {
     // A column that is mostly numbers with a few bad cells is still meant as a feature: select it, so the bad
-    // cells are reported by row and column instead of the column silently disappearing from the model.
-    const numeric = table.columns.filter((c) => c !== target && isMostlyNumeric(c, table.rowCount));
+    // cells are reported by row and column instead of the column silently disappearing from the model. A column
+    // with no usable number at all is left out, with a warning when it looks numeric (all NaN, all Infinity).
+    const numeric: CsvColumn[] = [];
+    for (const column of table.columns) {
+      if (column === target) continue;
+      const unusable = unusableNumericLook(table, column);
+      if (unusable !== undefined) {
+        warnings.push(`${table.file}: column ${JSON.stringify(column.name)} is left out of the features: ${unusable}`);
+      } else if (isMostlyNumeric(column, table.rowCount)) numeric.push(column);
+    }
     if (numeric.length === 0) {
       throw new UserInputError(
-        `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}; ` +
-          'list the features explicitly or fix the non-numeric cells',
+        `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}` +
+          warnings.map((warning) => `; ${warning.replace(`${table.file}: `, '')}`).join('') +
+          '; list the features explicitly or fix the non-numeric cells',
         { file: table.file },
       );
     }
@@ -332,6 +372,29 @@ function withDropHint(problem: UserInputError, dropped: number): UserInputError 
       'in a spec, data.dropInvalidRows)',
     problem.location,
   );
+}
+
+/**
+ * Above this magnitude a cell is refused: squares and sums of squares (variances, X'WX, residuals) would overflow to
+ * Infinity somewhere in the fit, which then fails far from the cause. No measured quantity needs more in its units.
+ */
+export const MAX_ABS_VALUE = 1e100;
+
+/** A user error at the first cell whose magnitude exceeds {@link MAX_ABS_VALUE}, suggesting a scale for its column. */
+function rejectHugeValues(table: CsvTable, columns: readonly CsvColumn[]): void {
+  for (const column of columns) {
+    const { values } = column;
+    for (let r = 0; r < values.length; r++) {
+      if (!(Math.abs(values[r]) > MAX_ABS_VALUE)) continue; // NaN (a dropped row) passes
+      const row = r + 1;
+      const divisor = `1e${Math.floor(Math.log10(Math.abs(values[r])))}`;
+      throw new UserInputError(
+        `${table.file}: ${rowLabel(table, row)}, column ${JSON.stringify(column.name)}: ${column.text?.[r] ?? values[r]} is too ` +
+          `large to fit (magnitudes above ${MAX_ABS_VALUE} overflow); scale the column, e.g. divide it by ${divisor}`,
+        { file: table.file, row, column: column.name },
+      );
+    }
+  }
 }
 
 function markNaN(values: Float64Array, bad: Uint8Array): void {
