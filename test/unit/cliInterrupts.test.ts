@@ -71,6 +71,18 @@ function synthesize(dir: string): string {
   return csv;
 }
 
+/** About 60 MB of numbers: the load alone takes a second or more, the fit far longer. */
+function largeCsv(dir: string): string {
+  const csv = path.join(dir, 'large.csv');
+  const row = (i: number) => `${(i % 97) / 7},${(i % 89) / 3},${(i % 83) / 11},${(i % 79) / 5}\n`;
+  const block = Array.from({ length: 10_000 }, (_, i) => row(i)).join('');
+  const fd = openSync(csv, 'w');
+  writeSync(fd, 'x1,x2,x3,y\n');
+  for (let i = 0; i < 200; i++) writeSync(fd, block);
+  closeSync(fd);
+  return csv;
+}
+
 test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: true, the run kept on disk', async () => {
   const dir = tempDir();
   const csv = synthesize(dir);
@@ -95,14 +107,7 @@ test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: 
 test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable document, no run', async (t) => {
   if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
   const dir = tempDir();
-  const csv = path.join(dir, 'large.csv');
-  // About 60 MB of numbers: the load alone takes a second or more, the fit far longer.
-  const row = (i: number) => `${(i % 97) / 7},${(i % 89) / 3},${(i % 83) / 11},${(i % 79) / 5}\n`;
-  const block = Array.from({ length: 10_000 }, (_, i) => row(i)).join('');
-  const fd = openSync(csv, 'w');
-  writeSync(fd, 'x1,x2,x3,y\n');
-  for (let i = 0; i < 200; i++) writeSync(fd, block);
-  closeSync(fd);
+  const csv = largeCsv(dir);
   const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em', '--json'], dir);
   await waitFor(() => holdsOpen(child.pid!, csv), 'the CLI to open the CSV');
   const sentAt = performance.now();
@@ -114,5 +119,23 @@ test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable docum
   assert.equal(document.cancelled, true);
   assert.deepEqual(document.results, [], 'nothing was fitted');
   // The reader stops within one 1 MiB chunk (about 10 ms); the bound leaves room for a loaded machine.
+  assert.ok(seconds < 1.5, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});
+
+test('select-k: Ctrl-C during the load of a large CSV exits 130 at once with a parseable document', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
+  const dir = tempDir();
+  const csv = largeCsv(dir);
+  const { child, finished } = start(['select-k', csv, '--target', 'y', '--k', '1..3', '--json'], dir);
+  await waitFor(() => holdsOpen(child.pid!, csv), 'select-k to open the CSV');
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  const seconds = (result.exitedAt - sentAt) / 1000;
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C during the load (stderr: ${result.stderr})`);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.cancelled, true);
+  assert.deepEqual(document.candidates, [], 'nothing was fitted');
+  // Without the signal the whole 60 MB load (seconds) ran first; the bound leaves room for a loaded machine.
   assert.ok(seconds < 1.5, `exited ${seconds.toFixed(2)} s after SIGINT`);
 });
