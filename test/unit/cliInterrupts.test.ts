@@ -87,8 +87,9 @@ test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: 
   const dir = tempDir();
   const csv = synthesize(dir);
   const out = path.join(dir, 'results');
-  // Tolerances of 0 and a huge iteration cap: the run goes on until it is interrupted.
-  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir);
+  // Tolerances of 0 and a huge iteration cap: the run goes on until it is interrupted. A random start is immediate,
+  // so the interrupt lands in the iterations (one during a start ends the run with the restarts before it).
+  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--init', 'random', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir);
   // The run folder exists (as .partial) once the data is loaded and the run has started.
   await waitFor(() => existsSync(out) && readdirSync(out).length > 0, 'the run folder');
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -102,6 +103,10 @@ test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: 
   const summary = JSON.parse(readFileSync(path.join(document.resultsDir, 'summary.json'), 'utf8'));
   assert.equal(summary.cancelled, true);
   assert.equal(summary.complete, false);
+  // A complete cancelled folder: every solver's trace, the spec, the CSV of traces; nothing left .partial.
+  for (const solver of ['em', 'gd']) assert.ok(existsSync(path.join(document.resultsDir, 'traces', `${solver}-r0.json`)), `${solver}-r0.json`);
+  for (const file of ['spec.json', 'traces.csv']) assert.ok(existsSync(path.join(document.resultsDir, file)), file);
+  assert.deepEqual(readdirSync(out).filter((name) => name.endsWith('.partial')), []);
 });
 
 test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable document, no run', async (t) => {

@@ -6,6 +6,7 @@
  * Browser-safe: only types come from `csv/`.
  */
 import { UserInputError } from '../errors';
+import { throwIfInterrupted } from '../interrupt';
 import { Random } from '../random';
 import type { Dataset, ExpertFamily, Standardization } from './dataset';
 import type { CsvColumn, CsvColumnKind, CsvTable } from './csv';
@@ -347,7 +348,10 @@ interface RowCheck {
 function checkRows(table: CsvTable, features: CsvColumn[], target: CsvColumn, numericTarget: boolean): RowCheck {
   const n = table.rowCount;
   const bad = new Uint8Array(n);
-  for (const column of features) markNaN(column.values, bad);
+  for (const column of features) {
+    throwIfInterrupted();
+    markNaN(column.values, bad);
+  }
   if (numericTarget) markNaN(target.values, bad);
   else if (target.emptyCount > 0) markEmpty(target, bad);
   let dropped = 0;
@@ -598,6 +602,7 @@ function splitAndAssemble(
   const matrices = parts.map((index) => designMatrix(index.length, columns.length));
   const { mean, inverseScale } = affine(columns.length, standardization);
   for (let j = 0; j < columns.length; j++) {
+    throwIfInterrupted(); // one column of a large table takes a while: Ctrl-C is seen between columns
     parts.forEach((index, part) => copyColumn(matrices[part], columns.length + 1, j, columns[j], index, mean[j], inverseScale[j]));
     columns[j] = RELEASED;
     release?.(j);

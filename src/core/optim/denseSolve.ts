@@ -4,6 +4,7 @@
  * is told how much was added so that the report can say so.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { throwIfInterrupted } from '../interrupt';
 
 export interface SpdSolution {
   readonly x: Float64Array;
@@ -47,6 +48,7 @@ export function weightedLeastSquares(
   y: Float64Array,
   ridge: number,
 ): SpdSolution & { totalWeight: number } {
+  throwIfInterrupted(); // a pass over the rows (src/core/interrupt.ts)
   const weightOf = typeof weights === 'function' ? weights : (i: number) => weights[i];
   const A = new Float64Array(p * p);
   const b = new Float64Array(p);

@@ -11,6 +11,7 @@
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
 import { lbfgsMaximize } from './lbfgs';
+import { throwIfInterrupted } from '../interrupt';
 
 export interface SoftmaxProblem {
   /** Rows × p, row-major. */
@@ -120,6 +121,7 @@ function target(problem: SoftmaxProblem, i: number, c: number): number {
  * when the gradient is wanted.
  */
 export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?: Float64Array): number {
+  throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long M-step (src/core/interrupt.ts)
   const { n, p, C, ridge } = problem;
   const free = C - 1;
   const kernels = kernelsFor(problem.X, n, p);
@@ -203,6 +205,7 @@ function softmaxRows(
 
 /** −∇²f(V) as a flat D × D matrix (positive semi-definite; + λI). */
 export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array): Float64Array {
+  throwIfInterrupted();
   const { X, n, p, C, weights, ridge } = problem;
   const free = C - 1;
   const D = free * p;

@@ -17,7 +17,8 @@ import { expandParams, paramsToJson, toRawCoordinates, type FullParams } from '.
 import type { IterationReport, SolverResult, StopReason } from '../runner/types';
 import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { StoppingSpec } from '../spec/types';
-import type { SolverAlgorithm, StepContext } from './algorithm';
+import type { SolverAlgorithm, StepContext, StepOutcome } from './algorithm';
+import { isInterrupted, uninterruptible } from '../interrupt';
 
 export interface SolverRunSetup {
   readonly layout: ParamLayout;
@@ -116,9 +117,20 @@ export class SolverRun {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
       nextEv = evaluate(layout, train, outcome.theta, { gradient: true });
     } catch (error) {
+      // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
+      if (isInterrupted(error)) {
+        this.cancel();
+        return undefined;
+      }
       this.stopReason = { code: 'diverged', message: `stopped at iteration ${this.iteration + 1}: ${(error as Error).message}; trace kept` };
       return undefined;
     }
+    // From here the iterate is accepted: recording it and its report is not cut halfway.
+    return uninterruptible(() => this.accept(outcome, nextEv, started));
+  }
+
+  private accept(outcome: StepOutcome, nextEv: Evaluation, started: number): IterationReport | undefined {
+    const { layout, stopping } = this.setup;
     this.computeSeconds += (performance.now() - started) / 1000;
     if (!Number.isFinite(nextEv.objective) || !outcome.theta.every(Number.isFinite)) {
       const hint = this.algorithm.name === 'em' ? '' : ' (learning rate too large?)';
