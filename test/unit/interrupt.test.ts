@@ -14,15 +14,21 @@ import { layoutFor, synthetic } from './helpers';
 
 afterEach(() => watchInterrupts(undefined));
 
-/** EM whose update number `at` (1-based) asks for an interrupt as it begins, as Ctrl-C arriving mid-M-step does. */
-function emInterruptedAt(at: number, buffer: SharedArrayBuffer): SolverAlgorithm {
+/**
+ * EM whose update number `at` (1-based) asks for an interrupt as it begins (`inside`: Ctrl-C arriving mid-M-step) or
+ * as it returns (`after`: Ctrl-C arriving during the evaluation and the report's passes that follow the update).
+ */
+function emInterruptedAt(at: number, buffer: SharedArrayBuffer, when: 'inside' | 'after'): SolverAlgorithm {
   const em = createEm();
   let updates = 0;
   return {
     name: em.name,
     step(theta, ev, context) {
-      if (++updates === at) requestInterrupt(buffer);
-      return em.step(theta, ev, context);
+      const interrupt = ++updates === at;
+      if (interrupt && when === 'inside') requestInterrupt(buffer);
+      const outcome = em.step(theta, ev, context);
+      if (interrupt && when === 'after') requestInterrupt(buffer);
+      return outcome;
     },
   };
 }
@@ -34,8 +40,8 @@ function problem(family: 'linear' | 'logistic') {
   return { data, layout, theta0 };
 }
 
-for (const family of ['linear', 'logistic'] as const) {
-  test(`${family}: an interrupt inside the 4th EM update cancels the run with the 3rd iterate kept`, () => {
+for (const [family, when] of [['linear', 'inside'], ['logistic', 'inside'], ['linear', 'after']] as const) {
+  test(`${family}: an interrupt ${when} the 4th EM update cancels the run with the 3rd iterate kept`, () => {
     const { data, layout, theta0 } = problem(family);
     const stopping = { maxIterations: 50, tolerance: 0, timeBudgetSeconds: 0 };
     // The same run without interrupts, for the iterates it should keep.
@@ -43,7 +49,7 @@ for (const family of ['linear', 'logistic'] as const) {
     for (let t = 0; t < 3; t++) reference.step();
     const buffer = createInterruptBuffer();
     watchInterrupts(buffer);
-    const run = new SolverRun(emInterruptedAt(4, buffer), { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0 });
+    const run = new SolverRun(emInterruptedAt(4, buffer, when), { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0 });
     for (let t = 0; t < 3; t++) assert.ok(run.step(), `update ${t + 1} completes`);
     assert.equal(run.step(), undefined, 'the interrupted update reports nothing');
     assert.ok(run.finished);
