@@ -3,10 +3,11 @@
  * classes, a seeded train/test split and standardization with training statistics only (so that nothing about the
  * test rows leaks into the fit).
  *
- * Browser-safe: only types come from `csv/`.
+ * Browser-safe: from `csv/` only types and the resizable-buffer helpers (growableValues.ts, no Node API).
  */
 import { UserInputError } from '../errors';
 import { throwIfInterrupted } from '../interrupt';
+import { canShrinkInPlace, shrinkValues } from './csv/growableValues';
 import { Random } from '../random';
 import type { Dataset, ExpertFamily, Standardization } from './dataset';
 import type { CsvColumn, CsvColumnKind, CsvTable } from './csv';
@@ -564,8 +565,50 @@ function classWarnings(target: CsvColumn, classes: readonly string[]): string[] 
 /** The values of a column that has been copied into a dataset and released ({@link BuildDatasetOptions.releaseColumns}). */
 const RELEASED = new Float64Array(0);
 
+/** Drops the column's values; the reader's resizable buffers give their memory back at once (growableValues.ts). */
 function releaseValues(column: CsvColumn): void {
+  shrinkValues(column.values, 0);
   (column as { values: Float64Array }).values = RELEASED;
+}
+
+/** Source rows per block when X is filled from the end while the columns shrink behind it. */
+const RELEASE_BLOCK_ROWS = 1 << 16;
+
+/**
+ * Fills the design matrices from the last source row to the first, a block of rows at a time, shrinking every column
+ * to the rows not yet copied after each block: the columns' memory goes back as fast as X's is written, so the two
+ * are never both whole (X's pages become resident only as they are written). `parts[part][i]` is the source row of
+ * row i of `matrices[part]`, ascending. Afterwards the columns are empty.
+ */
+function fillFromEnd(
+  matrices: Float64Array[],
+  parts: readonly Int32Array[],
+  columns: Float64Array[],
+  mean: Float64Array,
+  inverseScale: Float64Array,
+): void {
+  const d = columns.length;
+  const p = d + 1;
+  const next = parts.map((index) => index.length - 1);
+  for (let end = d === 0 ? 0 : columns[0].length; end > 0; ) {
+    throwIfInterrupted();
+    const start = Math.max(0, end - RELEASE_BLOCK_ROWS);
+    parts.forEach((index, part) => {
+      const X = matrices[part];
+      let i = next[part];
+      for (; i >= 0 && index[i] >= start; i--) {
+        const source = index[i];
+        const to = i * p;
+        for (let j = 0; j < d; j++) X[to + j] = (columns[j][source] - mean[j]) * inverseScale[j];
+        X[to + d] = 1;
+      }
+      next[part] = i;
+    });
+    for (let j = 0; j < d; j++) columns[j] = shrinkValues(columns[j], start);
+    end = start;
+  }
+  // Without feature columns (d = 0) only the intercept is left to write.
+  if (d === 0) matrices.forEach((X) => X.fill(1));
 }
 
 /**
@@ -599,8 +642,16 @@ function splitAndAssemble(
   });
   const standardization = (options.standardize ?? true) ? computeStandardization(columns, trainIndex) : undefined;
   const parts = testIndex.length > 0 ? [trainIndex, testIndex] : [trainIndex];
-  const matrices = parts.map((index) => designMatrix(index.length, columns.length));
   const { mean, inverseScale } = affine(columns.length, standardization);
+  if (release && columns.length > 0 && columns.every(canShrinkInPlace)) {
+    // The reader's columns, ours to release: X grows as they shrink (the peak is about one copy of the numbers).
+    const matrices = parts.map((index) => new Float64Array(index.length * (columns.length + 1)));
+    fillFromEnd(matrices, parts, columns, mean, inverseScale);
+    columns.forEach((_, j) => release(j));
+    const [train, test] = parts.map((index, part) => dataset(matrices[part], y, index, names, standardization));
+    return { train, ...(test ? { test, testIndex } : {}), trainIndex, warnings };
+  }
+  const matrices = parts.map((index) => designMatrix(index.length, columns.length));
   for (let j = 0; j < columns.length; j++) {
     throwIfInterrupted(); // one column of a large table takes a while: Ctrl-C is seen between columns
     parts.forEach((index, part) => copyColumn(matrices[part], columns.length + 1, j, columns[j], index, mean[j], inverseScale[j]));
