@@ -46,6 +46,17 @@ export function throwIfInterrupted(): void {
   if (suspended === 0 && flag !== undefined && Atomics.load(flag, 0) !== 0) throw new Interrupted();
 }
 
+/** Rows between two checks inside a pass ({@link throwIfInterruptedAtRow}): 65 536, a few ms of work. */
+const ROW_CHECK_MASK = (1 << 16) - 1;
+
+/**
+ * Call for every row `i` of a pass over the rows: checks once per 65 536 rows (a mask test per row otherwise), so that
+ * an interrupt is seen inside one long pass too.
+ */
+export function throwIfInterruptedAtRow(i: number): void {
+  if ((i & ROW_CHECK_MASK) === 0 && suspended === 0 && flag !== undefined && Atomics.load(flag, 0) !== 0) throw new Interrupted();
+}
+
 /**
  * Runs `work` with the checks off: for work that must not stop halfway (recording an accepted iterate and its
  * report), short beside the computation that the checks cut.

@@ -4,7 +4,7 @@
  * is told how much was added so that the report can say so.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { throwIfInterrupted } from '../interrupt';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface SpdSolution {
   readonly x: Float64Array;
@@ -54,6 +54,7 @@ export function weightedLeastSquares(
   const b = new Float64Array(p);
   let totalWeight = 0;
   for (let i = 0; i < n; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weightOf(i);
     if (w === 0) continue;
     totalWeight += w;

@@ -11,7 +11,7 @@
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
 import { lbfgsMaximize } from './lbfgs';
-import { throwIfInterrupted } from '../interrupt';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface SoftmaxProblem {
   /** Rows × p, row-major. */
@@ -168,6 +168,7 @@ function softmaxRows(
   const free = C - 1;
   let value = 0;
   for (let i = start; i < end; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weights ? weights[i] : 1;
     const row = (i - start) * free;
     if (w === 0) {
@@ -217,6 +218,7 @@ export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array)
   const outer = new Float64Array(triangle);
   const probs = new Float64Array(C);
   for (let i = 0; i < n; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weights ? weights[i] : 1;
     if (w === 0) continue;
     rowProbabilities(problem, V, i, probs);
