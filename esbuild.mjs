@@ -50,6 +50,7 @@ const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/extension/runWorker.ts'], outfile: 'dist/runWorker.js' },
+  { ...node, entryPoints: ['src/cli/worker/runWorker.ts'], outfile: 'dist/cliRunWorker.js' },
   { ...node, entryPoints: ['src/core/kernels/threads/helper.ts'], outfile: 'dist/kernelHelper.js' },
   { ...browser, entryPoints: ['webview/panel/main.ts'], outfile: 'dist/webview/panel.js' },
   { ...browser, entryPoints: ['webview/specEditor/main.ts'], outfile: 'dist/webview/specEditor.js' },

@@ -15,7 +15,7 @@ import { runReproduction, writeReproduction, type ReproduceProgress } from '../c
 import { writeJsonAtomic, writeTextAtomic } from '../core/runner/results';
 import { runExperiment } from '../core/runner/runExperiment';
 import { selectK } from '../core/runner/selectK';
-import type { RunEvent } from '../core/runner/types';
+import { EventBatcher } from '../core/runner/eventBatcher';
 import { generateSynthetic, syntheticCsv } from '../core/synth/generate';
 import type { FromWorkerMessage, StartReproduceMessage, StartRunMessage, StartSelectKMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
 
@@ -58,7 +58,7 @@ function start(message: StartRunMessage | StartSynthMessage | StartReproduceMess
 }
 
 async function run(message: StartRunMessage): Promise<void> {
-  const batch = new EventBatcher(message.batchMilliseconds);
+  const batch = new EventBatcher(message.batchMilliseconds, (events) => post({ type: 'events', events }));
   try {
     for await (const event of runExperiment(message.spec, {
       baseDir: message.baseDir,
@@ -158,41 +158,4 @@ function failure(error: unknown): FromWorkerMessage {
   const err = error instanceof Error ? error : new Error(String(error));
   if (isUserInputError(err)) return { type: 'failed', message: err.message, userError: true, ...(err.location.pointer ? { pointer: err.location.pointer } : {}) };
   return { type: 'failed', message: err.message, userError: false, stack: err.stack };
-}
-
-/**
- * Collects events and posts them at most once per interval: the first event of a run and its end go at once, the
- * rest wait for the interval (a timer covers pauses; the runner yields to the event loop every few milliseconds).
- */
-class EventBatcher {
-  private pending: RunEvent[] = [];
-  private lastPost = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly intervalMs: number) {}
-
-  push(event: RunEvent): void {
-    this.pending.push(event);
-    const now = performance.now();
-    if (event.type === 'runStarted' || event.type === 'runFinished' || now - this.lastPost >= this.intervalMs) {
-      this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), Math.max(0, this.intervalMs - (now - this.lastPost)));
-    }
-  }
-
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const events = this.pending;
-    this.pending = [];
-    this.lastPost = performance.now();
-    post({ type: 'events', events });
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
 }

@@ -1,7 +1,8 @@
 // A spec opened in the extension cannot write outside the workspace without the user's consent (issue 15, item 3).
 // Called with `outsideWorkspace: 'refuse'` (what a caller that cannot answer a modal passes), Run Experiment refuses a
 // `resultsDir` that is absolute, climbs out with `..`, or goes through a link that leads out, and creates nothing
-// there; a results folder inside (even one named `..runs`) runs as before. Generate Synthetic Dataset and Reproduce
+// there; a results folder inside (even one named `..runs`) runs as before. Fit (moeLab.fitCsv, the explorer's fit after
+// its quick picks) with a moeLab.resultsFolder setting that leads outside, Generate Synthetic Dataset and Reproduce
 // Paper Experiments hold to the same rule. The question itself (the modal) is shown by test/e2e/outsideWorkspace.test.ts.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -85,6 +86,27 @@ suite('Writing outside the workspace', () => {
     assert.equal(outcome.status, 'finished', outcome.error);
     assert.equal(path.dirname(outcome.resultsDir!), path.join(workspaceRoot(), '..runs'));
     assert.ok(fs.existsSync(path.join(outcome.resultsDir!, 'summary.json')));
+  });
+
+  test('Fit refuses a moeLab.resultsFolder setting outside the workspace, naming the setting, and writes nothing', async () => {
+    const target = path.join(outside, 'fit-runs');
+    const settings = vscode.workspace.getConfiguration('moeLab', vscode.Uri.file(workspaceRoot()));
+    await settings.update('resultsFolder', target, vscode.ConfigurationTarget.Workspace);
+    try {
+      const csv = vscode.Uri.file(path.join(workspaceRoot(), 'iris.csv'));
+      const options = { target: 'species', experts: 2, solvers: ['em'], maxIterations: 5, restarts: 1, whenBusy: 'stop', outsideWorkspace: 'refuse' };
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand(COMMANDS.fitCsv, csv, options)),
+        (error: Error) => {
+          assert.match(error.message, /the moeLab\.resultsFolder setting .* is outside the workspace folder/);
+          assert.ok(error.message.includes(target), `the message names the folder: ${error.message}`);
+          return true;
+        },
+      );
+      assert.equal(fs.existsSync(target), false, `${target} was created`);
+    } finally {
+      await settings.update('resultsFolder', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   test('Generate Synthetic Dataset refuses a file outside the workspace and writes nothing', async () => {

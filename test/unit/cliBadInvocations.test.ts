@@ -98,3 +98,36 @@ test('synth --out under a file, naming a folder, or under /proc: exit 2 naming -
   assert.deepEqual(readdirSync(path.dirname(dir)).filter((name) => name.startsWith(`${path.basename(dir)}.`)), [], 'no temporary file beside the folder');
   if (existsSync('/proc/self')) assertUserError(cli([...small, '/proc/moe-lab-no-such-folder/data.csv'], dir), '--out', '/proc/moe-lab-no-such-folder');
 });
+
+test('finite but huge values (about 1e300) are a user error naming the row and column and suggesting a scale', () => {
+  const dir = tempDir();
+  const rows = Array.from({ length: 40 }, (_, i) => `${(i % 7) * 1e300},${(i * 3) % 11},${(i % 5) - 2 + 0.1 * (i % 3)}`);
+  writeFileSync(path.join(dir, 'huge.csv'), ['a,b,y', ...rows].join('\n') + '\n');
+  assertUserError(cli(['fit', 'huge.csv', '--target', 'y', '--solvers', 'em', '--max-iter', '5'], dir), 'huge.csv', 'row 2', 'column "a"', 'divide it by 1e300');
+  // In the target as well (gaussian experts square the residuals).
+  const target = Array.from({ length: 40 }, (_, i) => `${i % 7},${(i * 3) % 11},${((i % 5) - 2) * 1e250}`);
+  writeFileSync(path.join(dir, 'hugeY.csv'), ['a,b,y', ...target].join('\n') + '\n');
+  assertUserError(cli(['fit', 'hugeY.csv', '--target', 'y', '--solvers', 'em', '--max-iter', '5'], dir), 'hugeY.csv', 'column "y"', 'scale the column');
+});
+
+test('a spec with invalid UTF-8 is refused naming the file, line and byte offset, not read with U+FFFD', () => {
+  const dir = tempDir();
+  smallCsv(dir);
+  const text = Buffer.concat([
+    Buffer.from('{\n  "name": "caf'),
+    Buffer.from([0xe9]), // Latin-1 é: not UTF-8
+    Buffer.from('",\n  "data": { "csv": "data.csv", "target": "y" }, "stopping": { "maxIterations": 5 }\n}\n'),
+  ]);
+  writeFileSync(path.join(dir, 'latin1.moe.json'), text);
+  assertUserError(cli(['run', 'latin1.moe.json'], dir), 'latin1.moe.json', 'line 2', 'invalid UTF-8', `byte ${text.indexOf(0xe9)}`);
+  assert.deepEqual(readdirSync(dir).filter((name) => name === 'results'), [], 'no results folder');
+});
+
+test('negative values for numeric flags say what is wrong, not "argument is ambiguous"', () => {
+  const dir = tempDir();
+  const csv = smallCsv(dir);
+  for (const [flag, wrong] of [['--lr-gd', 'positive'], ['--tol', '≥ 0'], ['--seed', '≥ 0'], ['--ridge', '≥ 0']]) {
+    assertUserError(cli(['fit', csv, '--target', 'y', '--solvers', 'gd', '--max-iter', '5', flag, '-1'], dir), flag, wrong, '"-1"');
+  }
+  assertUserError(cli(['synth', '--kind', 'linear', '--samples', '10', '--snr', '-1', '--out', path.join(dir, 's.csv')], dir), '--snr', 'positive', '"-1"');
+});

@@ -71,12 +71,25 @@ function synthesize(dir: string): string {
   return csv;
 }
 
+/** About 60 MB of numbers: the load alone takes a second or more, the fit far longer. */
+function largeCsv(dir: string): string {
+  const csv = path.join(dir, 'large.csv');
+  const row = (i: number) => `${(i % 97) / 7},${(i % 89) / 3},${(i % 83) / 11},${(i % 79) / 5}\n`;
+  const block = Array.from({ length: 10_000 }, (_, i) => row(i)).join('');
+  const fd = openSync(csv, 'w');
+  writeSync(fd, 'x1,x2,x3,y\n');
+  for (let i = 0; i < 200; i++) writeSync(fd, block);
+  closeSync(fd);
+  return csv;
+}
+
 test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: true, the run kept on disk', async () => {
   const dir = tempDir();
   const csv = synthesize(dir);
   const out = path.join(dir, 'results');
-  // Tolerances of 0 and a huge iteration cap: the run goes on until it is interrupted.
-  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir);
+  // Tolerances of 0 and a huge iteration cap: the run goes on until it is interrupted. A random start is immediate,
+  // so the interrupt lands in the iterations (one during a start ends the run with the restarts before it).
+  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--init', 'random', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir);
   // The run folder exists (as .partial) once the data is loaded and the run has started.
   await waitFor(() => existsSync(out) && readdirSync(out).length > 0, 'the run folder');
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -90,19 +103,16 @@ test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: 
   const summary = JSON.parse(readFileSync(path.join(document.resultsDir, 'summary.json'), 'utf8'));
   assert.equal(summary.cancelled, true);
   assert.equal(summary.complete, false);
+  // A complete cancelled folder: every solver's trace, the spec, the CSV of traces; nothing left .partial.
+  for (const solver of ['em', 'gd']) assert.ok(existsSync(path.join(document.resultsDir, 'traces', `${solver}-r0.json`)), `${solver}-r0.json`);
+  for (const file of ['spec.json', 'traces.csv']) assert.ok(existsSync(path.join(document.resultsDir, file)), file);
+  assert.deepEqual(readdirSync(out).filter((name) => name.endsWith('.partial')), []);
 });
 
 test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable document, no run', async (t) => {
   if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
   const dir = tempDir();
-  const csv = path.join(dir, 'large.csv');
-  // About 60 MB of numbers: the load alone takes a second or more, the fit far longer.
-  const row = (i: number) => `${(i % 97) / 7},${(i % 89) / 3},${(i % 83) / 11},${(i % 79) / 5}\n`;
-  const block = Array.from({ length: 10_000 }, (_, i) => row(i)).join('');
-  const fd = openSync(csv, 'w');
-  writeSync(fd, 'x1,x2,x3,y\n');
-  for (let i = 0; i < 200; i++) writeSync(fd, block);
-  closeSync(fd);
+  const csv = largeCsv(dir);
   const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em', '--json'], dir);
   await waitFor(() => holdsOpen(child.pid!, csv), 'the CLI to open the CSV');
   const sentAt = performance.now();
@@ -114,5 +124,23 @@ test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable docum
   assert.equal(document.cancelled, true);
   assert.deepEqual(document.results, [], 'nothing was fitted');
   // The reader stops within one 1 MiB chunk (about 10 ms); the bound leaves room for a loaded machine.
+  assert.ok(seconds < 1.5, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});
+
+test('select-k: Ctrl-C during the load of a large CSV exits 130 at once with a parseable document', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
+  const dir = tempDir();
+  const csv = largeCsv(dir);
+  const { child, finished } = start(['select-k', csv, '--target', 'y', '--k', '1..3', '--json'], dir);
+  await waitFor(() => holdsOpen(child.pid!, csv), 'select-k to open the CSV');
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  const seconds = (result.exitedAt - sentAt) / 1000;
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C during the load (stderr: ${result.stderr})`);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.cancelled, true);
+  assert.deepEqual(document.candidates, [], 'nothing was fitted');
+  // Without the signal the whole 60 MB load (seconds) ran first; the bound leaves room for a loaded machine.
   assert.ok(seconds < 1.5, `exited ${seconds.toFixed(2)} s after SIGINT`);
 });

@@ -240,6 +240,26 @@ test('NA, NaN, null and empty cells: missing alike in the target and in the feat
     ['dropped 8 of 11 rows with missing or non-numeric values (first: row 2, column "a": missing value (NA))']);
 });
 
+test('a column of all NaN or all Infinity text is left out of the automatic features with a warning naming it', () => {
+  // Columns b (NaN), c (Infinity / -inf) and d (empty) hold no finite number: no row could use them, so they are not
+  // features; each is named in a warning. Column e (names) is left out without a word: it does not look numeric.
+  const table = parseCsv(
+    'a,b,c,d,e,y\n1,NaN,Infinity,,x,0.5\n2,NaN,-inf,,y,1.5\n3,NaN,Infinity,,z,2.5\n4,NaN,Infinity,,w,3.5\n', 'w.csv');
+  const built = buildDataset(table, { target: 'y' });
+  assert.deepEqual(built.train.featureNames, ['a']);
+  assert.deepEqual(built.warnings, [
+    'w.csv: column "b" is left out of the features: every cell is missing (empty, NA, NaN or null)',
+    'w.csv: column "c" is left out of the features: its cells are "Infinity" or missing, and features must be finite numbers',
+    'w.csv: column "d" is left out of the features: every cell is missing (empty, NA, NaN or null)',
+  ]);
+  // When nothing else is left, the refusal says why each column was left out.
+  throwsUserError(() => buildDataset(parseCsv('b,y\nInfinity,1\nInfinity,2\n', 'v.csv'), { target: 'y' }),
+    'v.csv: no numeric feature columns besides the target "y"; column "b" is left out of the features: its cells are ' +
+      '"Infinity" or missing, and features must be finite numbers; list the features explicitly or fix the non-numeric cells');
+  // A column with numbers and one Infinity is a feature whose bad cell is reported by row, as before.
+  throwsUserError(() => buildDataset(parseCsv('a,y\n1,1\nInfinity,2\n3,3\n', 'u.csv'), { target: 'y' }), /^u\.csv: row 2, column "a"/);
+});
+
 test('a column of numbers and NA cells is a feature however many cells are missing; one of NA alone is refused', () => {
   // Three NA of four cells: still a numeric column (not "mostly text"), so it is selected and its rows reported.
   const mostlyMissing = parseCsv('a,b,y\n1,NA,0.5\n2,NA,1.5\n3,NA,2.5\n4,7,3.5\n', 'm.csv');

@@ -5,8 +5,9 @@
  */
 import { formatRuns, OPTIMUM_OBJECTIVE_TOLERANCE, type LabelAlignment, type Optimum } from '../../core/diagnostics/optima';
 import type { RunEvent, SolverResult } from '../../core/runner/types';
-import { runExperiment, type RunOptions } from '../../core/runner/runExperiment';
+import type { RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
+import { runInWorker } from '../worker/workerRun';
 import { WarningDigest } from './warningDigest';
 
 /** The shell's code for a process ended by SIGINT (128 + 2): what `moe-lab` exits with after Ctrl-C. */
@@ -31,7 +32,8 @@ export async function executeRun(
   let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
   let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
   try {
-    for await (const event of runExperiment(spec, { ...options, signal: controller.signal, abortLoad: true })) {
+    // In a worker thread: this thread stays free to see Ctrl-C, which then reaches inside the pass being computed.
+    for await (const event of runInWorker(spec, { ...options, signal: controller.signal, abortLoad: true })) {
       switch (event.type) {
         case 'runStarted':
           started = event;

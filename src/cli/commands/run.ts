@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { UserInputError } from '../../core/errors';
+import { isUserInputError, UserInputError } from '../../core/errors';
+import { readUtf8File } from '../../core/utf8File';
 import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { parseFlags } from './options';
@@ -16,8 +16,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const specPath = path.resolve(positionals[0]);
   let text: string;
   try {
-    text = await fs.readFile(specPath, 'utf8');
-  } catch {
+    text = await readUtf8File(specPath, path.basename(specPath));
+  } catch (error) {
+    if (isUserInputError(error)) throw error;
     throw new UserInputError(`spec file not found: ${specPath}`, { file: specPath });
   }
   const parsed = parseSpecText(text, specPath);

@@ -44,7 +44,8 @@ export async function selectKCommand(args: string[]): Promise<number> {
   const warnings = new Set<string>();
   let result: SelectKResult | undefined;
   try {
-    for await (const event of selectK(spec, { baseDir: process.cwd(), signal: controller.signal, ks, solvers: enabledSolvers(spec) })) {
+    const options = { baseDir: process.cwd(), signal: controller.signal, abortLoad: true, ks, solvers: enabledSolvers(spec) };
+    for await (const event of selectK(spec, options)) {
       if (event.type === 'iteration' && progress && event.iteration % 10 === 0) {
         process.stderr.write(`\r\x1b[KK = ${event.K}: ${event.solver} restart ${event.restart + 1}/${spec.init.restarts}, iteration ${event.iteration}, ℓ = ${event.logLik.toFixed(3)}`);
       } else if (event.type === 'warning') {
@@ -55,13 +56,18 @@ export async function selectKCommand(args: string[]): Promise<number> {
       }
     }
   } catch (error) {
-    throw wording.error(error);
+    // Ctrl-C during the first data load: nothing was fitted, so there is nothing to compare.
+    if (!controller.signal.aborted || error !== controller.signal.reason) throw wording.error(error);
   } finally {
     process.removeListener('SIGINT', onInterrupt);
     if (progress) process.stderr.write('\r\x1b[K');
   }
   const exitCode = controller.signal.aborted ? INTERRUPTED_EXIT_CODE : 0;
-  if (!result) return exitCode;
+  if (!result) {
+    if (!controller.signal.aborted) return exitCode;
+    process.stdout.write(json ? JSON.stringify({ cancelled: true, candidates: [], chosen: null }) + '\n' : 'cancelled before any K was fitted\n');
+    return exitCode;
+  }
   const saved = saveTo && result.chosen !== undefined ? await saveSpec(saveTo, raw, result.chosen) : undefined;
   if (json) {
     const document = { ...result, chosen: result.chosen ?? null, restarts: spec.init.restarts, warnings: [...warnings], savedSpec: saved ?? null };

@@ -3,9 +3,11 @@
  * classes, a seeded train/test split and standardization with training statistics only (so that nothing about the
  * test rows leaks into the fit).
  *
- * Browser-safe: only types come from `csv/`.
+ * Browser-safe: from `csv/` only types and the resizable-buffer helpers (growableValues.ts, no Node API).
  */
 import { UserInputError } from '../errors';
+import { throwIfInterrupted } from '../interrupt';
+import { canShrinkInPlace, shrinkValues } from './csv/growableValues';
 import { Random } from '../random';
 import type { Dataset, ExpertFamily, Standardization } from './dataset';
 import type { CsvColumn, CsvColumnKind, CsvTable } from './csv';
@@ -68,14 +70,14 @@ const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NA', 'NaN', 'null']);
 
 export function buildDataset(table: CsvTable, options: BuildDatasetOptions): BuiltDataset {
   const target = findColumn(table, options.target, 'target');
-  const features = selectFeatures(table, target, options.features);
+  const warnings: string[] = [];
+  const features = selectFeatures(table, target, options.features, warnings);
   const requested = options.family ?? 'auto';
   if (requested === 'gaussian' && target.emptyCount + target.nonNumericCount === table.rowCount) {
     rejectNonNumericColumn(table, target, 'be the target of gaussian experts');
   }
   const numericTarget = requested === 'gaussian' || cellsOf(target).numeric;
   const { keep, dropped, firstProblem } = checkRows(table, features, target, numericTarget);
-  const warnings: string[] = [];
   if (dropped > 0) {
     if (!options.dropInvalidRows) throw withDropHint(firstProblem!, dropped);
     if (dropped === table.rowCount) {
@@ -86,6 +88,7 @@ export function buildDataset(table: CsvTable, options: BuildDatasetOptions): Bui
     warnings.push(`dropped ${dropped} of ${table.rowCount} rows with missing or non-numeric values ` +
       `(first: ${firstProblem!.message.replace(`${table.file}: `, '')})`);
   }
+  rejectHugeValues(table, numericTarget ? [...features, target] : features);
   const encoded = encodeTarget(table, target, keep, requested, numericTarget);
   const release = options.releaseColumns ? (j: number) => releaseValues(features[j]) : undefined;
   const split = splitAndAssemble(
@@ -243,15 +246,54 @@ function cellsOf(column: CsvColumn): ColumnCells {
   return cells;
 }
 
-function selectFeatures(table: CsvTable, target: CsvColumn, names: readonly string[] | undefined): CsvColumn[] {
+/**
+ * Spellings of non-finite numbers that `Number()` or other tools write: they look like numbers, so a column of them
+ * left out of the features is worth a word (a column of names is left out without one).
+ */
+const NON_FINITE_SPELLING = /^\s*[+-]?(?:inf(?:inity)?|nan)\s*$/i;
+
+/**
+ * Why a column that looks numeric is not a usable feature, or undefined: every cell missing, or every cell that is
+ * not missing spells a non-finite number (`Infinity`, `-inf`, `nan`).
+ */
+function unusableNumericLook(table: CsvTable, column: CsvColumn): string | undefined {
+  const cells = cellsOf(column);
+  if (cells.missingCount === table.rowCount) return 'every cell is missing (empty, NA, NaN or null)';
+  if (cells.numeric || column.text === undefined) return undefined;
+  const { values, text } = column;
+  let example: string | undefined;
+  for (let r = 0; r < values.length; r++) {
+    if (values[r] === values[r]) return undefined; // a number: the column is a feature with some bad cells
+    if (MISSING_MARKERS.has(text[r])) continue;
+    if (!NON_FINITE_SPELLING.test(text[r])) return undefined;
+    example ??= text[r];
+  }
+  return `its cells are ${JSON.stringify(example)} or missing, and features must be finite numbers`;
+}
+
+function selectFeatures(
+  table: CsvTable,
+  target: CsvColumn,
+  names: readonly string[] | undefined,
+  warnings: string[],
+): CsvColumn[] {
   if (names === undefined) {
     // A column that is mostly numbers with a few bad cells is still meant as a feature: select it, so the bad
-    // cells are reported by row and column instead of the column silently disappearing from the model.
-    const numeric = table.columns.filter((c) => c !== target && isMostlyNumeric(c, table.rowCount));
+    // cells are reported by row and column instead of the column silently disappearing from the model. A column
+    // with no usable number at all is left out, with a warning when it looks numeric (all NaN, all Infinity).
+    const numeric: CsvColumn[] = [];
+    for (const column of table.columns) {
+      if (column === target) continue;
+      const unusable = unusableNumericLook(table, column);
+      if (unusable !== undefined) {
+        warnings.push(`${table.file}: column ${JSON.stringify(column.name)} is left out of the features: ${unusable}`);
+      } else if (isMostlyNumeric(column, table.rowCount)) numeric.push(column);
+    }
     if (numeric.length === 0) {
       throw new UserInputError(
-        `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}; ` +
-          'list the features explicitly or fix the non-numeric cells',
+        `${table.file}: no numeric feature columns besides the target ${JSON.stringify(target.name)}` +
+          warnings.map((warning) => `; ${warning.replace(`${table.file}: `, '')}`).join('') +
+          '; list the features explicitly or fix the non-numeric cells',
         { file: table.file },
       );
     }
@@ -307,7 +349,10 @@ interface RowCheck {
 function checkRows(table: CsvTable, features: CsvColumn[], target: CsvColumn, numericTarget: boolean): RowCheck {
   const n = table.rowCount;
   const bad = new Uint8Array(n);
-  for (const column of features) markNaN(column.values, bad);
+  for (const column of features) {
+    throwIfInterrupted();
+    markNaN(column.values, bad);
+  }
   if (numericTarget) markNaN(target.values, bad);
   else if (target.emptyCount > 0) markEmpty(target, bad);
   let dropped = 0;
@@ -332,6 +377,29 @@ function withDropHint(problem: UserInputError, dropped: number): UserInputError 
       'in a spec, data.dropInvalidRows)',
     problem.location,
   );
+}
+
+/**
+ * Above this magnitude a cell is refused: squares and sums of squares (variances, X'WX, residuals) would overflow to
+ * Infinity somewhere in the fit, which then fails far from the cause. No measured quantity needs more in its units.
+ */
+export const MAX_ABS_VALUE = 1e100;
+
+/** A user error at the first cell whose magnitude exceeds {@link MAX_ABS_VALUE}, suggesting a scale for its column. */
+function rejectHugeValues(table: CsvTable, columns: readonly CsvColumn[]): void {
+  for (const column of columns) {
+    const { values } = column;
+    for (let r = 0; r < values.length; r++) {
+      if (!(Math.abs(values[r]) > MAX_ABS_VALUE)) continue; // NaN (a dropped row) passes
+      const row = r + 1;
+      const divisor = `1e${Math.floor(Math.log10(Math.abs(values[r])))}`;
+      throw new UserInputError(
+        `${table.file}: ${rowLabel(table, row)}, column ${JSON.stringify(column.name)}: ${column.text?.[r] ?? values[r]} is too ` +
+          `large to fit (magnitudes above ${MAX_ABS_VALUE} overflow); scale the column, e.g. divide it by ${divisor}`,
+        { file: table.file, row, column: column.name },
+      );
+    }
+  }
 }
 
 function markNaN(values: Float64Array, bad: Uint8Array): void {
@@ -497,8 +565,50 @@ function classWarnings(target: CsvColumn, classes: readonly string[]): string[] 
 /** The values of a column that has been copied into a dataset and released ({@link BuildDatasetOptions.releaseColumns}). */
 const RELEASED = new Float64Array(0);
 
+/** Drops the column's values; the reader's resizable buffers give their memory back at once (growableValues.ts). */
 function releaseValues(column: CsvColumn): void {
+  shrinkValues(column.values, 0);
   (column as { values: Float64Array }).values = RELEASED;
+}
+
+/** Source rows per block when X is filled from the end while the columns shrink behind it. */
+const RELEASE_BLOCK_ROWS = 1 << 16;
+
+/**
+ * Fills the design matrices from the last source row to the first, a block of rows at a time, shrinking every column
+ * to the rows not yet copied after each block: the columns' memory goes back as fast as X's is written, so the two
+ * are never both whole (X's pages become resident only as they are written). `parts[part][i]` is the source row of
+ * row i of `matrices[part]`, ascending. Afterwards the columns are empty.
+ */
+function fillFromEnd(
+  matrices: Float64Array[],
+  parts: readonly Int32Array[],
+  columns: Float64Array[],
+  mean: Float64Array,
+  inverseScale: Float64Array,
+): void {
+  const d = columns.length;
+  const p = d + 1;
+  const next = parts.map((index) => index.length - 1);
+  for (let end = d === 0 ? 0 : columns[0].length; end > 0; ) {
+    throwIfInterrupted();
+    const start = Math.max(0, end - RELEASE_BLOCK_ROWS);
+    parts.forEach((index, part) => {
+      const X = matrices[part];
+      let i = next[part];
+      for (; i >= 0 && index[i] >= start; i--) {
+        const source = index[i];
+        const to = i * p;
+        for (let j = 0; j < d; j++) X[to + j] = (columns[j][source] - mean[j]) * inverseScale[j];
+        X[to + d] = 1;
+      }
+      next[part] = i;
+    });
+    for (let j = 0; j < d; j++) columns[j] = shrinkValues(columns[j], start);
+    end = start;
+  }
+  // Without feature columns (d = 0) only the intercept is left to write.
+  if (d === 0) matrices.forEach((X) => X.fill(1));
 }
 
 /**
@@ -532,9 +642,18 @@ function splitAndAssemble(
   });
   const standardization = (options.standardize ?? true) ? computeStandardization(columns, trainIndex) : undefined;
   const parts = testIndex.length > 0 ? [trainIndex, testIndex] : [trainIndex];
-  const matrices = parts.map((index) => designMatrix(index.length, columns.length));
   const { mean, inverseScale } = affine(columns.length, standardization);
+  if (release && columns.length > 0 && columns.every(canShrinkInPlace)) {
+    // The reader's columns, ours to release: X grows as they shrink (the peak is about one copy of the numbers).
+    const matrices = parts.map((index) => new Float64Array(index.length * (columns.length + 1)));
+    fillFromEnd(matrices, parts, columns, mean, inverseScale);
+    columns.forEach((_, j) => release(j));
+    const [train, test] = parts.map((index, part) => dataset(matrices[part], y, index, names, standardization));
+    return { train, ...(test ? { test, testIndex } : {}), trainIndex, warnings };
+  }
+  const matrices = parts.map((index) => designMatrix(index.length, columns.length));
   for (let j = 0; j < columns.length; j++) {
+    throwIfInterrupted(); // one column of a large table takes a while: Ctrl-C is seen between columns
     parts.forEach((index, part) => copyColumn(matrices[part], columns.length + 1, j, columns[j], index, mean[j], inverseScale[j]));
     columns[j] = RELEASED;
     release?.(j);

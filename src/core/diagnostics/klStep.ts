@@ -5,6 +5,7 @@
  */
 import type { Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
+import { throwIfInterruptedAtRow } from '../interrupt';
 
 export function completeDataKl(layout: ParamLayout, before: Evaluation, thetaBefore: Float64Array, after: Evaluation, thetaAfter: Float64Array): number {
   const { K } = layout;
@@ -13,6 +14,7 @@ export function completeDataKl(layout: ParamLayout, before: Evaluation, thetaBef
   const sigmaAfter = Array.from({ length: K }, (_, k) => layout.sigma(thetaAfter, k));
   let total = 0;
   for (let i = 0; i < before.n; i++) {
+    throwIfInterruptedAtRow(i);
     for (let k = 0; k < K; k++) {
       const index = i * K + k;
       const logPiBefore = before.logPi[index];

@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset';
 import { modelClass, type Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import type { FullParams } from '../model/params';
+import { throwIfInterruptedAtRow } from '../interrupt';
 
 /** Classification accuracy of argmax_c Σ_k π_ik P_k(c | x_i), or RMSE of the predictive mean Σ_k π_ik μ_ik. */
 export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evaluation): { accuracy?: number; rmse?: number } {
@@ -15,6 +16,7 @@ export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evalua
     let squares = 0;
     for (let i = 0; i < data.n; i++) {
       let prediction = 0;
+      throwIfInterruptedAtRow(i);
       for (let k = 0; k < K; k++) prediction += Math.exp(ev.logPi[i * K + k]) * ev.mean[i * K + k];
       squares += (data.y[i] - prediction) ** 2;
     }

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
 import { ParamLayout } from './layout';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -56,6 +57,7 @@ export interface EvaluateOptions {
 }
 
 export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array, options: EvaluateOptions = {}): Evaluation {
+  throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long iteration (src/core/interrupt.ts)
   const { n } = data;
   const model = rowModel(layout, data, theta);
   const rows: RowOutputs = {
@@ -208,6 +210,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
   const { K, C, free, m, y, theta, layout, constantGate, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
   const { logPi, resp, rowLogLik, mean, probs } = out;
   for (let i = start; i < end; i++) {
+    throwIfInterruptedAtRow(i);
     const rowOffset = i * K;
     const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
@@ -332,6 +335,7 @@ export function gradientQ(
   resp: Float64Array,
   out: Float64Array,
 ): Float64Array {
+  throwIfInterrupted();
   const fused = fusedGradientFor(layout, data, theta, ev, resp);
   if (fused) out.set(fused);
   else gradientFromEvaluation(layout, data, theta, ev, resp, out);

@@ -4,6 +4,7 @@
  * is told how much was added so that the report can say so.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface SpdSolution {
   readonly x: Float64Array;
@@ -47,11 +48,13 @@ export function weightedLeastSquares(
   y: Float64Array,
   ridge: number,
 ): SpdSolution & { totalWeight: number } {
+  throwIfInterrupted(); // a pass over the rows (src/core/interrupt.ts)
   const weightOf = typeof weights === 'function' ? weights : (i: number) => weights[i];
   const A = new Float64Array(p * p);
   const b = new Float64Array(p);
   let totalWeight = 0;
   for (let i = 0; i < n; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weightOf(i);
     if (w === 0) continue;
     totalWeight += w;

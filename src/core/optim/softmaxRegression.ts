@@ -11,6 +11,7 @@
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
 import { lbfgsMaximize } from './lbfgs';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface SoftmaxProblem {
   /** Rows × p, row-major. */
@@ -120,6 +121,7 @@ function target(problem: SoftmaxProblem, i: number, c: number): number {
  * when the gradient is wanted.
  */
 export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?: Float64Array): number {
+  throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long M-step (src/core/interrupt.ts)
   const { n, p, C, ridge } = problem;
   const free = C - 1;
   const kernels = kernelsFor(problem.X, n, p);
@@ -166,6 +168,7 @@ function softmaxRows(
   const free = C - 1;
   let value = 0;
   for (let i = start; i < end; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weights ? weights[i] : 1;
     const row = (i - start) * free;
     if (w === 0) {
@@ -203,6 +206,7 @@ function softmaxRows(
 
 /** −∇²f(V) as a flat D × D matrix (positive semi-definite; + λI). */
 export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array): Float64Array {
+  throwIfInterrupted();
   const { X, n, p, C, weights, ridge } = problem;
   const free = C - 1;
   const D = free * p;
@@ -214,6 +218,7 @@ export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array)
   const outer = new Float64Array(triangle);
   const probs = new Float64Array(C);
   for (let i = 0; i < n; i++) {
+    throwIfInterruptedAtRow(i);
     const w = weights ? weights[i] : 1;
     if (w === 0) continue;
     rowProbabilities(problem, V, i, probs);

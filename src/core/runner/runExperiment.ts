@@ -23,6 +23,7 @@ import { dataSample } from './dataSample';
 import { loadData, type LoadedData } from './loadData';
 import { ResultsWriter, type RunSummary } from './results';
 import type { DatasetSummary, RunEvent, SolverResult } from './types';
+import { interruptRequested, isInterrupted } from '../interrupt';
 
 export interface RunOptions {
   /** Folder that relative paths in the spec are resolved against. */
@@ -112,38 +113,49 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   const results: SolverResult[] = [];
   let lastYield = performance.now();
   let cancelled = false;
+  // Stop asked: by the signal (between iterations) or by an interrupt that reaches inside them (src/core/interrupt.ts).
+  const stopRequested = () => options.signal?.aborted === true || interruptRequested();
   for (let restart = 0; restart < spec.init.restarts && !cancelled; restart++) {
-    const theta0 = initialParameters(layout, data.train, {
-      strategy: spec.init.strategy,
-      seed: spec.init.seed + restart,
-      truth,
-      perturbation: spec.init.perturbation,
-    });
-    const runs = solvers.map(
-      (name) =>
-        new SolverRun(createSolver({ solver: name, ...spec.solvers[name] }), {
-          layout,
-          train: data.train,
-          test: data.test,
-          truth,
-          compareGate: comparison?.gate ?? false,
-          truthLogLik,
-          theta0,
-          stopping: spec.stopping,
-          restart,
-          errorThreshold: spec.errorThreshold,
-        }),
-    );
+    let runs: SolverRun[];
+    try {
+      const theta0 = initialParameters(layout, data.train, {
+        strategy: spec.init.strategy,
+        seed: spec.init.seed + restart,
+        truth,
+        perturbation: spec.init.perturbation,
+      });
+      runs = solvers.map(
+        (name) =>
+          new SolverRun(createSolver({ solver: name, ...spec.solvers[name] }), {
+            layout,
+            train: data.train,
+            test: data.test,
+            truth,
+            compareGate: comparison?.gate ?? false,
+            truthLogLik,
+            theta0,
+            stopping: spec.stopping,
+            restart,
+            errorThreshold: spec.errorThreshold,
+          }),
+      );
+    } catch (error) {
+      // Interrupted while this restart's start was computed (a short EM, k-means): it has no iterate to keep.
+      if (!isInterrupted(error)) throw error;
+      cancelled = true;
+      break;
+    }
     for (const run of runs) yield { type: 'iteration', solver: run.solver, restart, report: run.lastReport };
     const reported = new Set<SolverRun>();
     while (reported.size < runs.length) {
       for (const run of runs) {
         if (reported.has(run)) continue;
-        if (options.signal?.aborted) {
+        if (stopRequested()) {
           cancelled = true;
           run.cancel();
         }
         const report = run.step();
+        if (interruptRequested()) cancelled = true; // the step may have been cut: a cancelled run
         if (report) {
           yield { type: 'iteration', solver: run.solver, restart, report };
           for (const note of report.notes ?? []) yield { type: 'warning', message: `${run.solver}, restart ${restart + 1}, iteration ${report.iteration}: ${note}`, solver: run.solver, restart };

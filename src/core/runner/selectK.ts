@@ -145,21 +145,29 @@ export async function* selectK(spec: ExperimentSpec, options: SelectKOptions): A
     }
     let parameters = 0;
     let results: SolverResult[] = [];
-    for await (const event of runExperiment(specForK(spec, K, solvers, testFraction), { ...options, resultsRoot: false })) {
-      if (event.type === 'runStarted') {
-        dataset ??= event.dataset;
-        parameters = event.parameterCount;
-        yield { type: 'kStarted', K, parameters };
-      } else if (event.type === 'iteration') {
-        yield { type: 'iteration', K, solver: event.solver, restart: event.restart, iteration: event.report.iteration, logLik: event.report.logLik };
-      } else if (event.type === 'solverFinished') {
-        yield { type: 'restartFinished', K, result: event.result };
-      } else if (event.type === 'warning') {
-        yield { type: 'warning', K, message: event.message, ...(event.restart !== undefined ? { restart: event.restart } : {}) };
-      } else if (event.type === 'runFinished') {
-        results = event.results;
-        cancelled = event.cancelled;
+    try {
+      for await (const event of runExperiment(specForK(spec, K, solvers, testFraction), { ...options, resultsRoot: false })) {
+        if (event.type === 'runStarted') {
+          dataset ??= event.dataset;
+          parameters = event.parameterCount;
+          yield { type: 'kStarted', K, parameters };
+        } else if (event.type === 'iteration') {
+          yield { type: 'iteration', K, solver: event.solver, restart: event.restart, iteration: event.report.iteration, logLik: event.report.logLik };
+        } else if (event.type === 'solverFinished') {
+          yield { type: 'restartFinished', K, result: event.result };
+        } else if (event.type === 'warning') {
+          yield { type: 'warning', K, message: event.message, ...(event.restart !== undefined ? { restart: event.restart } : {}) };
+        } else if (event.type === 'runFinished') {
+          results = event.results;
+          cancelled = event.cancelled;
+        }
       }
+    } catch (error) {
+      // With abortLoad, Ctrl-C during this K's data load ends the run before it starts. The Ks fitted so far are
+      // compared; before the first one there is nothing to compare, and the caller sees the signal's reason.
+      if (!options.signal?.aborted || error !== options.signal.reason || dataset === undefined) throw error;
+      cancelled = true;
+      break;
     }
     const candidate = summarizeK(K, parameters, results, cancelled);
     candidates.push(candidate);

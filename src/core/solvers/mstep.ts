@@ -14,6 +14,7 @@ import { weightedLeastSquares } from '../optim/denseSolve';
 import { emptyCurvature, fitSoftmaxRegression, type CurvatureMemory, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
 import { modelClass } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
+import { throwIfInterruptedAtRow } from '../interrupt';
 
 export interface InnerStats {
   /** Inner iterations summed over the M-step's blocks. */
@@ -227,6 +228,7 @@ function updateGaussianExperts(layout: ParamLayout, data: Dataset, theta: Float6
     if (sigmaIndex < 0) continue;
     let residualSquares = 0;
     for (let i = 0; i < n; i++) {
+      throwIfInterruptedAtRow(i);
       let mu = 0;
       for (let j = 0; j < p; j++) mu += wls.x[j] * X[i * p + j];
       residualSquares += ev.resp[i * K + k] * (y[i] - mu) ** 2;

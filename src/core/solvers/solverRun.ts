@@ -17,7 +17,8 @@ import { expandParams, paramsToJson, toRawCoordinates, type FullParams } from '.
 import type { IterationReport, SolverResult, StopReason } from '../runner/types';
 import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { StoppingSpec } from '../spec/types';
-import type { SolverAlgorithm, StepContext } from './algorithm';
+import type { SolverAlgorithm, StepContext, StepOutcome } from './algorithm';
+import { isInterrupted, throwIfInterrupted, uninterruptible } from '../interrupt';
 
 export interface SolverRunSetup {
   readonly layout: ParamLayout;
@@ -49,6 +50,14 @@ export const STALL_WINDOW = 5;
 
 /** Rows × parameters above which the missing-information rate is not computed (≈ 2 s on one core). */
 export const MISSING_INFORMATION_WORK_LIMIT = 2e6;
+
+/** What an iteration's report measures with passes over the rows (computed before the iterate is committed). */
+interface Measured {
+  readonly trainQuality: ReturnType<typeof predictionQuality>;
+  readonly testEv?: Evaluation;
+  readonly testQuality: ReturnType<typeof predictionQuality>;
+  readonly mix: ReturnType<typeof mixing>;
+}
 
 export class SolverRun {
   private theta: Float64Array;
@@ -116,9 +125,19 @@ export class SolverRun {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
       nextEv = evaluate(layout, train, outcome.theta, { gradient: true });
     } catch (error) {
+      // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
+      if (isInterrupted(error)) {
+        this.cancel();
+        return undefined;
+      }
       this.stopReason = { code: 'diverged', message: `stopped at iteration ${this.iteration + 1}: ${(error as Error).message}; trace kept` };
       return undefined;
     }
+    return this.accept(outcome, nextEv, started);
+  }
+
+  private accept(outcome: StepOutcome, nextEv: Evaluation, started: number): IterationReport | undefined {
+    const { layout, stopping } = this.setup;
     this.computeSeconds += (performance.now() - started) / 1000;
     if (!Number.isFinite(nextEv.objective) || !outcome.theta.every(Number.isFinite)) {
       const hint = this.algorithm.name === 'em' ? '' : ' (learning rate too large?)';
@@ -128,18 +147,34 @@ export class SolverRun {
       };
       return undefined;
     }
+    // The report's passes over the rows come before any state changes, and may be interrupted like the update: on a
+    // large dataset they take a good part of an iteration. From the first change on, nothing is cut halfway.
+    let kl: number;
+    let measured: Measured;
+    try {
+      throwIfInterrupted();
+      kl = completeDataKl(layout, this.ev, this.theta, nextEv, outcome.theta);
+      measured = this.measure(outcome.theta, nextEv);
+    } catch (error) {
+      if (!isInterrupted(error)) throw error;
+      this.cancel();
+      return undefined;
+    }
+    return uninterruptible(() => this.commit(outcome, nextEv, kl, measured));
+  }
+
+  private commit(outcome: StepOutcome, nextEv: Evaluation, kl: number, measured: Measured): IterationReport {
+    const { stopping } = this.setup;
     const previousTheta = this.theta;
-    const previousEv = this.ev;
-    const previousObjective = previousEv.objective;
+    const previousObjective = this.ev.objective;
     this.theta = outcome.theta;
     this.ev = nextEv;
     this.iteration++;
-    const kl = completeDataKl(layout, previousEv, previousTheta, nextEv, outcome.theta);
     const rate = this.rates.record(stepNorm(outcome.theta, previousTheta));
     // Degenerate situations are named once, at the iteration they appear, among the iteration's notes.
     const found = this.degeneracies.observe(this.iteration, this.theta, this.ev).map((d) => d.message);
     const notes = [...(outcome.notes ?? []), ...found];
-    const report = this.report(kl, rate.smoothed, { inner: outcome.inner, notes });
+    const report = this.report(kl, rate.smoothed, { inner: outcome.inner, notes }, measured);
     this.trace.push(report);
     this.checkStop(previousObjective, stopping);
     return report;
@@ -225,19 +260,32 @@ export class SolverRun {
     return entry;
   }
 
-  private report(klStep: number | undefined, rate: number | undefined, extra: Pick<IterationReport, 'inner' | 'notes'>): IterationReport {
-    const { layout, train, test, truth, truthLogLik } = this.setup;
+  /** The report's passes over the training and test rows for an iterate. */
+  private measure(theta: Float64Array, ev: Evaluation): Measured {
+    const { layout, train, test } = this.setup;
+    throwIfInterrupted();
+    const trainQuality = predictionQuality(layout, train, ev);
+    const testEv = test && test.n > 0 ? evaluate(layout, test, theta) : undefined;
+    const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
+    throwIfInterrupted();
+    return { trainQuality, testEv, testQuality, mix: mixing(ev) };
+  }
+
+  private report(
+    klStep: number | undefined,
+    rate: number | undefined,
+    extra: Pick<IterationReport, 'inner' | 'notes'>,
+    measured: Measured = this.measure(this.theta, this.ev),
+  ): IterationReport {
+    const { layout, train, truth, truthLogLik } = this.setup;
     const grad = this.computeGradient(this.theta, this.ev).value;
     const full = expandParams(layout, this.theta);
     const raw = toRawCoordinates(full, train.standardization);
-    const trainQuality = predictionQuality(layout, train, this.ev);
-    const testEv = test && test.n > 0 ? evaluate(layout, test, this.theta) : undefined;
-    const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
+    const { trainQuality, testEv, testQuality, mix } = measured;
     const { symmetric, family, gate } = layout.shape;
     const measure = symmetric && family === 'bernoulli' && gate === 'softmax' ? symmetricLogisticError : parameterError;
     const error = truth ? measure(raw, truth) : undefined;
     if (error && this.iterationsToError === null && error.expert < this.setup.errorThreshold) this.iterationsToError = this.iteration;
-    const mix = mixing(this.ev);
     return {
       iteration: this.iteration,
       seconds: this.computeSeconds,

@@ -3,9 +3,10 @@
  * the one a menu was opened on, or one picked from the workspace). Both also take arguments, for tests and other
  * extensions: `moeLab.newExperiment({ csv?, target?, folder?, open? }) → Uri`, `moeLab.runExperiment(uri) → RunOutcome`.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isUserInputError } from '../../core/errors';
+import { readUtf8File } from '../../core/utf8File';
 import { defaultSpecTemplate, formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
@@ -102,14 +103,17 @@ export class ExperimentCommands {
     const uri = asUri(resource) ?? activeSpecUri() ?? (await this.pickSpec());
     if (!uri) return undefined;
     const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
+    const name = path.basename(uri.fsPath);
     let text: string;
     try {
-      text = open ? open.getText() : await fs.readFile(uri.fsPath, 'utf8');
+      // A saved spec is read from disk as strict UTF-8: an editor shows bytes in another encoding as U+FFFD, which
+      // would silently change a name or a path in the spec.
+      text = open && (open.isDirty || open.isUntitled) ? open.getText() : await readUtf8File(uri.fsPath, name);
     } catch (error) {
-      void vscode.window.showErrorMessage(`MoE Lab: cannot read ${path.basename(uri.fsPath)}: ${errorMessage(error)}`);
-      return undefined;
+      const message = isUserInputError(error) ? error.message : `cannot read ${name}: ${errorMessage(error)}`;
+      void vscode.window.showErrorMessage(`MoE Lab: ${message}`);
+      return isUserInputError(error) ? { status: 'failed', error: message, userError: true, results: [], iterations: 0 } : undefined;
     }
-    const name = path.basename(uri.fsPath);
     const parsed = parseSpecText(text, name);
     if (!parsed.ok) {
       for (const issue of parsed.errors) this.log.error(formatSpecIssue(issue, name));

@@ -10,6 +10,7 @@ import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import { openSpec } from '../experiment/openSpec';
 import type { Log } from '../log';
+import { mayWriteAt, outsideMessage, type OutsideWorkspace } from '../outsideWorkspace';
 import { announceOutcome } from '../run/outcomeMessages';
 import type { RunManager, RunOutcome } from '../run/runManager';
 import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
@@ -50,8 +51,10 @@ export class FitCommands {
       return undefined;
     }
     if (!options) return undefined;
+    const resultsRoot = await this.consentedResultsRoot(csv, 'ask');
+    if (typeof resultsRoot !== 'string') return undefined;
     if (!(await this.runs.makeRoom(path.basename(csv.fsPath), 'ask'))) return undefined;
-    const outcome = await this.fit(csv, options);
+    const outcome = await this.fit(csv, options, resultsRoot);
     if (outcome && outcome.status !== 'failed') void this.offerToSave(csv, options);
     return outcome;
   }
@@ -64,20 +67,33 @@ export class FitCommands {
     if (!parsed.ok) throw new Error(`moeLab.fitCsv: ${parsed.message}`);
     if (!vscode.workspace.isTrusted) throw new Error('moeLab.fitCsv: runs are disabled in an untrusted workspace');
     const label = path.basename(csv.fsPath);
+    const resultsRoot = await this.consentedResultsRoot(csv, parsed.options.outsideWorkspace ?? 'ask');
+    if (typeof resultsRoot !== 'string') throw new Error(`moeLab.fitCsv: ${resultsRoot.refused}; ${label} was not fitted`);
     if (!(await this.runs.makeRoom(label, parsed.options.whenBusy ?? 'ask'))) {
       throw new Error(`moeLab.fitCsv: another run is active and was kept; ${label} was not fitted`);
     }
-    const outcome = await this.fit(csv, parsed.options);
+    const outcome = await this.fit(csv, parsed.options, resultsRoot);
     if (!outcome) throw new Error('moeLab.fitCsv: the fit could not start');
     if (outcome.status === 'failed' && outcome.userError) throw new Error(outcome.error);
     return outcome;
   }
 
-  private async fit(csv: vscode.Uri, options: FitOptions): Promise<FitOutcome | undefined> {
-    const settings = readSettings(csv);
+  /**
+   * The `moeLab.resultsFolder` setting's folder for a fit of `csv`, or why it is refused: outside the workspace, it is
+   * written only when the user agrees (asked before making room, so Cancel leaves an active run alone as well).
+   */
+  private async consentedResultsRoot(csv: vscode.Uri, policy: OutsideWorkspace): Promise<string | { refused: string }> {
+    const folder = workspaceFolderFor(csv);
+    const resultsRoot = configuredResultsRoot(readSettings(csv), folder, path.dirname(csv.fsPath));
+    if (await mayWriteAt(resultsRoot, folder, policy, 'results')) return resultsRoot;
+    const refused = outsideMessage(resultsRoot, 'the moeLab.resultsFolder setting');
+    this.log.warn(`Fit of ${path.basename(csv.fsPath)} not started: ${refused}`);
+    return { refused };
+  }
+
+  private async fit(csv: vscode.Uri, options: FitOptions, resultsRoot: string): Promise<FitOutcome | undefined> {
     const folder = workspaceFolderFor(csv);
     const csvDir = path.dirname(csv.fsPath);
-    const resultsRoot = configuredResultsRoot(settings, folder, csvDir);
     const raw = this.specFor(csv, options);
     const validated = validateSpecObject(raw);
     if (!validated.ok) {
@@ -108,9 +124,11 @@ export class FitCommands {
   /** The offer after a fit with no maximum: the same choices with a ridge, then the same offer to save them. */
   private async refitWithRidge(csv: vscode.Uri, options: FitOptions, ridge: number): Promise<void> {
     const label = path.basename(csv.fsPath);
+    const resultsRoot = await this.consentedResultsRoot(csv, 'ask');
+    if (typeof resultsRoot !== 'string') return;
     if (!(await this.runs.makeRoom(label, 'ask'))) return;
     const withRidge = { ...options, ridge, saveSpec: false };
-    const outcome = await this.fit(csv, withRidge);
+    const outcome = await this.fit(csv, withRidge, resultsRoot);
     if (outcome && outcome.status !== 'failed') void this.offerToSave(csv, withRidge);
   }
 

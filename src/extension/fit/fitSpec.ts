@@ -36,6 +36,8 @@ export interface FitOptions {
   readonly showPanel?: boolean;
   /** If a run is active: ask the user (default), stop it, or keep it and start nothing. */
   readonly whenBusy?: WhenBusy;
+  /** When the `moeLab.resultsFolder` setting points outside the workspace: ask the user (default) or refuse. */
+  readonly outsideWorkspace?: 'ask' | 'refuse';
 }
 
 export interface FitDefaults {
@@ -124,6 +126,7 @@ export function parseFitOptions(value: unknown): { ok: true; options: FitOptions
   for (const key of ['standardize', 'dropInvalidRows', 'showPanel']) keep(key, (v) => typeof v === 'boolean', 'true or false');
   keep('name', (v) => typeof v === 'string' && v !== '', 'a non-empty string');
   keep('whenBusy', isWhenBusy, 'ask, stop or keep');
+  keep('outsideWorkspace', (v) => v === 'ask' || v === 'refuse', 'ask or refuse');
   keep('saveSpec', (v) => typeof v === 'boolean' || (typeof v === 'string' && v.endsWith('.moe.json')), 'true, false or a path ending in .moe.json');
   const unknown = Object.keys(input).filter((key) => !(key in out) && !problems.some((p) => p.startsWith(`"${key}"`)));
   if (unknown.length > 0) problems.push(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);

@@ -4,6 +4,7 @@
  * of the dataset builder (select.ts).
  */
 import { parseStrictNumber } from './decimal';
+import { canShrinkInPlace, growableValues, resizeValues, shrinkValues } from './growableValues';
 import type { CsvColumn } from './table';
 
 /** The value of column `column` in the data row with 0-based index `rowIndex`, wherever the store keeps it now. */
@@ -18,8 +19,9 @@ export class ColumnBuilder {
   private nonNumericCount = 0;
   private firstNonNumericRow = 0;
 
-  constructor(private readonly name: string, private readonly index: number, capacity: number) {
-    this.values = new Float64Array(capacity);
+  /** `maxCapacity`: the most rows the input can have (0: unknown), room the values may grow into in place. */
+  constructor(private readonly name: string, private readonly index: number, capacity: number, maxCapacity = 0) {
+    this.values = growableValues(capacity, maxCapacity);
   }
 
   /** True while no cell has made the column text (it keeps no strings yet). */
@@ -51,15 +53,15 @@ export class ColumnBuilder {
   }
 
   resize(capacity: number): void {
-    const bigger = new Float64Array(capacity);
-    bigger.set(this.values);
-    this.values = bigger;
+    this.values = resizeValues(this.values, capacity);
   }
 
   build(rowCount: number): CsvColumn {
-    // A view when little capacity is wasted (no copy at the peak); a copy when much would be kept alive for nothing.
+    // In place when the buffer can shrink (the unused room is given back); else a view when little capacity is
+    // wasted (no copy at the peak), a copy when much would be kept alive for nothing.
     const wasted = this.values.length - rowCount;
-    const values = wasted <= this.values.length / 8 ? this.values.subarray(0, rowCount) : this.values.slice(0, rowCount);
+    const values = canShrinkInPlace(this.values) ? shrinkValues(this.values, rowCount)
+      : wasted <= this.values.length / 8 ? this.values.subarray(0, rowCount) : this.values.slice(0, rowCount);
     this.values = new Float64Array(0); // release the oversized buffer early
     return {
       name: this.name,

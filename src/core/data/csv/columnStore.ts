@@ -61,7 +61,10 @@ export class ColumnStore {
     chunkCapacity: number,
   ) {
     this.width = names.length;
-    this.columns = names.map((name, index) => new ColumnBuilder(name, index, this.capacity));
+    // Every row has at least one character per column (its delimiters and line end): the most rows the input can
+    // hold, which the columns may grow into in place (address space only: unwritten pages are not resident).
+    const maxRows = expectedLength > 0 ? Math.ceil(expectedLength / names.length) + INITIAL_ROWS : 0;
+    this.columns = names.map((name, index) => new ColumnBuilder(name, index, this.capacity, maxRows));
     this.stageCapacity = Math.max(1, Math.min(MAX_STAGE_ROWS, Math.floor(STAGE_VALUES / names.length)));
     const stageValues = this.stageCapacity * names.length;
     this.plainCells = chunkCapacity > 0 ? PlainCellReader.create(chunkCapacity, stageValues, names.length) : undefined;

@@ -19,7 +19,7 @@ const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
 /** Parses CSV text held in memory. `file` is only used in messages. */
 export function parseCsv(text: string, file: string): CsvTable {
-  const reader = new CsvReader(file);
+  const reader = new CsvReader(file, text.length); // the length lets the columns grow in place (growableValues.ts)
   reader.push(text);
   return reader.finish();
 }

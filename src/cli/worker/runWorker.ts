@@ -1,0 +1,50 @@
+/**
+ * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment off the main thread, so that Ctrl-C is
+ * seen at once however long a pass over the data takes (a thread that computes cannot run a signal handler). The
+ * main thread sets the shared interrupt flag, which the passes poll (src/core/interrupt.ts), and posts `cancel`,
+ * which stops a CSV read between chunks. The run then ends as any cancelled run: the last complete iterate of each
+ * solver is kept and the results folder is written complete, marked cancelled.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isUserInputError } from '../../core/errors';
+import { isInterrupted, watchInterrupts } from '../../core/interrupt';
+import { EventBatcher } from '../../core/runner/eventBatcher';
+import { runExperiment } from '../../core/runner/runExperiment';
+import type { CancelMessage, CliRunJob, FromCliWorker } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('cliRunWorker.js must be started as a worker thread');
+const job = workerData as CliRunJob;
+const controller = new AbortController();
+
+function post(message: FromCliWorker): void {
+  port!.postMessage(message);
+}
+
+port.on('message', (message: CancelMessage) => {
+  if (message?.type === 'cancel') controller.abort();
+});
+
+async function run(): Promise<void> {
+  watchInterrupts(job.interrupt);
+  const batch = new EventBatcher(job.batchMilliseconds, (events) => post({ type: 'events', events }));
+  try {
+    for await (const event of runExperiment(job.spec, { ...job.options, signal: controller.signal, abortLoad: true })) batch.push(event);
+  } finally {
+    batch.flush();
+    batch.dispose();
+  }
+}
+
+run().then(
+  () => post({ type: 'done' }),
+  (error: unknown) => {
+    // Stopped during the load: by the signal (between chunks of the read) or the flag (building the dataset).
+    if (isInterrupted(error) || (controller.signal.aborted && error === controller.signal.reason)) {
+      post({ type: 'interrupted' });
+      return;
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    post({ type: 'failed', message: err.message, userError: isUserInputError(err), location: isUserInputError(err) ? err.location : undefined, stack: err.stack });
+  },
+);

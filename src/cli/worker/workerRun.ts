@@ -1,0 +1,79 @@
+/**
+ * The main thread's side of a CLI run in a worker thread (src/cli/worker/runWorker.ts): the run's events as an async
+ * iterable, as `runExperiment` gives them. Aborting `signal` sets the worker's interrupt flag, so the worker stops
+ * inside the pass it is computing, not after the iteration; the iterable then ends with the cancelled run's events.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { UserInputError } from '../../core/errors';
+import { createInterruptBuffer, requestInterrupt } from '../../core/interrupt';
+import type { RunOptions } from '../../core/runner/runExperiment';
+import type { RunEvent } from '../../core/runner/types';
+import type { ExperimentSpec } from '../../core/spec/types';
+import type { CancelMessage, CliRunJob, FromCliWorker } from './protocol';
+
+/** Where the bundle puts the worker: beside dist/cli.js. */
+const WORKER_FILE = path.join(__dirname, 'cliRunWorker.js');
+/** Events cross the thread boundary in batches at most this often: the progress line needs no more. */
+const BATCH_MILLISECONDS = 50;
+
+/**
+ * Runs `spec` in a worker thread and yields its events. When `signal` aborts before the run started (the load), the
+ * iterable rejects with the signal's reason, as `runExperiment` with `abortLoad` does.
+ */
+export async function* runInWorker(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
+  const { signal, abortLoad: _abortLoad, ...rest } = options;
+  const job: CliRunJob = { spec, options: rest, interrupt: createInterruptBuffer(), batchMilliseconds: BATCH_MILLISECONDS };
+  const worker = new Worker(WORKER_FILE, { workerData: job });
+  const inbox = new Inbox();
+  worker.on('message', (message: FromCliWorker) => inbox.put(message));
+  worker.on('error', (error) => inbox.put({ type: 'failed', message: error.message, userError: false, stack: error.stack }));
+  worker.on('exit', (code) => inbox.put({ type: 'failed', message: `the run worker exited with code ${code} before the run ended`, userError: false }));
+  const interrupt = () => {
+    requestInterrupt(job.interrupt);
+    worker.postMessage({ type: 'cancel' } satisfies CancelMessage);
+  };
+  if (signal?.aborted) interrupt();
+  else signal?.addEventListener('abort', interrupt, { once: true });
+  try {
+    for (;;) {
+      const message = await inbox.take();
+      if (message.type === 'events') yield* message.events;
+      else if (message.type === 'done') return;
+      else if (message.type === 'interrupted') throw signal?.reason ?? new Error('the run was interrupted');
+      else throw rebuild(message);
+    }
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+    await worker.terminate();
+  }
+}
+
+function rebuild(failure: Extract<FromCliWorker, { type: 'failed' }>): Error {
+  if (failure.userError) return new UserInputError(failure.message, failure.location);
+  const error = new Error(failure.message);
+  if (failure.stack) error.stack = failure.stack;
+  return error;
+}
+
+/** Messages in arrival order, taken one at a time; the first ending message stays the last. */
+class Inbox {
+  private readonly queue: FromCliWorker[] = [];
+  private waiting: ((message: FromCliWorker) => void) | undefined;
+  private ended = false;
+
+  put(message: FromCliWorker): void {
+    if (this.ended) return;
+    if (message.type !== 'events') this.ended = true;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) waiting(message);
+    else this.queue.push(message);
+  }
+
+  take(): Promise<FromCliWorker> {
+    const next = this.queue.shift();
+    if (next) return Promise.resolve(next);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+}

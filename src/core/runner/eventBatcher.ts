@@ -1,0 +1,42 @@
+/**
+ * Batches a run's events for a thread boundary (the extension's and the CLI's run workers post them to the thread
+ * that shows them): the first event of a run and its end go at once, the rest at most once per interval (a timer
+ * covers pauses; the runner yields to the event loop every few milliseconds).
+ */
+import type { RunEvent } from './types';
+
+export class EventBatcher {
+  private pending: RunEvent[] = [];
+  private lastPost = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly post: (events: RunEvent[]) => void,
+  ) {}
+
+  push(event: RunEvent): void {
+    this.pending.push(event);
+    const now = performance.now();
+    if (event.type === 'runStarted' || event.type === 'runFinished' || now - this.lastPost >= this.intervalMs) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), Math.max(0, this.intervalMs - (now - this.lastPost)));
+    }
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.lastPost = performance.now();
+    this.post(events);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
