@@ -18,6 +18,7 @@ import type { IterationReport, SolverResult, StopReason } from '../runner/types'
 import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { StoppingSpec } from '../spec/types';
 import type { SolverAlgorithm, StepContext } from './algorithm';
+import { solverLabel } from './labels';
 
 export interface SolverRunSetup {
   readonly layout: ParamLayout;
@@ -114,7 +115,7 @@ export class SolverRun {
     let nextEv: Evaluation;
     try {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
-      nextEv = evaluate(layout, train, outcome.theta, { gradient: true });
+      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true });
     } catch (error) {
       this.stopReason = { code: 'diverged', message: `stopped at iteration ${this.iteration + 1}: ${(error as Error).message}; trace kept` };
       return undefined;
@@ -133,7 +134,8 @@ export class SolverRun {
     const previousObjective = previousEv.objective;
     this.theta = outcome.theta;
     this.ev = nextEv;
-    this.iteration++;
+    // Accelerated EM counts its EM-map evaluations, so that its iterations compare with plain EM's.
+    this.iteration += outcome.mapEvaluations ?? 1;
     const kl = completeDataKl(layout, previousEv, previousTheta, nextEv, outcome.theta);
     const rate = this.rates.record(stepNorm(outcome.theta, previousTheta));
     // Degenerate situations are named once, at the iteration they appear, among the iteration's notes.
@@ -277,6 +279,7 @@ export class SolverRun {
     const kinds = [...new Set(degeneracies.map((d) => `${DEGENERACY_LABELS[d.kind]} (${d.block})`))];
     const stopMessage = [
       stop.message,
+      ...(this.algorithm.acceleration ? [`its iterations count EM-map evaluations (${solverLabel('em', undefined, this.algorithm.acceleration)})`] : []),
       ...(cappedMSteps ? [`${cappedMSteps} of ${this.iteration} M-steps stopped at their inner iteration cap before their tolerance (inexact M-steps)`] : []),
       ...(kinds.length > 0 ? [`degenerate fit: ${kinds.join(', ')} (see the warnings)`] : []),
     ].join('; ');
@@ -288,6 +291,7 @@ export class SolverRun {
     const mim = wanted && affordable ? missingInformation(layout, train, this.theta) : undefined;
     return {
       solver: this.algorithm.name,
+      ...(this.algorithm.acceleration ? { acceleration: this.algorithm.acceleration } : {}),
       restart: this.setup.restart,
       iterations: this.iteration,
       converged: stop.code === 'converged',
