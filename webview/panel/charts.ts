@@ -17,7 +17,7 @@ import {
   type ChartDataset,
   type ChartOptions,
 } from 'chart.js';
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 import type { SolverName } from '../../src/core/spec/types';
 import { CHART_SPECS, xValue, type ChartContext, type ChartSpec, type LineSpec } from './chartSpecs';
 import type { Appended, PanelStore, StoredSeries } from './store';
@@ -211,7 +211,7 @@ export class ChartDeck {
     const datasets = entry.chart.data.datasets as LineDataset[];
     const found = datasets.find((d) => d.meta.key === series.key && d.meta.line === line);
     if (found) return found;
-    const label = `${SOLVER_LABELS[series.solver]} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}`;
+    const label = `${runSolverLabel(series.solver, store.header)} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}`;
     const dataset: LineDataset = {
       label,
       data: [],

@@ -5,7 +5,7 @@
  * save (downloads do not work in webviews). A `reproduction` message switches to the reproduction view
  * (`reproductionView.ts`); the next `snapshot` switches back to the run view. Both are kept in the webview state.
  */
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 import { isPanelReproduction, isSnapshot, parseToWebview, type PanelReproduction, type ToWebviewMessage } from '../../src/protocol/panelMessages';
 import { ChartDeck } from './charts';
 import { renderOptima } from './optima';
@@ -149,7 +149,7 @@ function renderHeader(): void {
     `${source}: ${dataset.rows} training rows${dataset.testRows ? ` + ${dataset.testRows} test` : ''}, ${dataset.features.length} features → ${dataset.target} (${dataset.family}${classes})`,
     experts ? `K = ${experts}` : '',
     parameterCount ? `${parameterCount} parameters` : '',
-    `${solvers.map((s) => SOLVER_LABELS[s]).join(', ')}`,
+    `${solvers.map((s) => runSolverLabel(s, header)).join(', ')}`,
     restarts > 1 ? `${restarts} restarts` : '',
     store.end.seconds !== undefined ? `${store.end.seconds.toFixed(2)} s` : '',
     header.origin === 'stored' ? 'from results folder' : '',
@@ -173,7 +173,7 @@ function renderLegend(): void {
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = theme.solver[solver];
-    item.append(swatch, SOLVER_LABELS[solver]);
+    item.append(swatch, runSolverLabel(solver, store.header));
     ui.legend.append(item);
   }
   const note = document.createElement('span');

@@ -14,3 +14,8 @@ export function solverLabel(solver: SolverName, steps?: number, acceleration?: E
   if (solver === 'em' && acceleration && acceleration !== 'none') return `${SOLVER_LABELS.em} + ${ACCELERATION_LABELS[acceleration]}`;
   return SOLVER_LABELS[solver];
 }
+
+/** A solver's label in a run whose EM may be accelerated (the panel's header carries `emAcceleration`). */
+export function runSolverLabel(solver: SolverName, run: { readonly emAcceleration?: EmAcceleration } | undefined): string {
+  return solverLabel(solver, undefined, run?.emAcceleration);
+}

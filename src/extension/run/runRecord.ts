@@ -143,6 +143,7 @@ function headerOf(
   startedAt: string,
   name?: string,
 ): PanelRunHeader {
+  const acceleration = spec?.solvers.em.acceleration;
   return {
     runId,
     name: name ?? spec?.name ?? runId,
@@ -153,6 +154,7 @@ function headerOf(
     experts: spec?.model.experts ?? 0,
     parameterCount,
     maxIterations: spec?.stopping.maxIterations ?? 0,
+    ...(acceleration && acceleration !== 'none' ? { emAcceleration: acceleration } : {}),
     startedAt,
   };
 }
