@@ -6,6 +6,10 @@
  * least-squares step has the norm ratio it was asked for and is the least-squares solution without damping.
  */
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { Matrix, solve } from 'ml-matrix';
 import type { Dataset } from '../../src/core/data/dataset';
@@ -180,4 +184,24 @@ test('the damping solve gives the asked norm ratio, and no damping gives the lea
     }
   }
   assert.equal(solveDamping([1, 2], [0, 0], 0.1, 0.2, 5), 5, 'a zero residual leaves λ as it was');
+});
+
+test('moe-lab fit --em-acceleration: the accelerated EM has its own row, and a wrong value is one clear line', () => {
+  const bin = path.resolve(__dirname, '../../bin/moe-lab.js');
+  const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const dir = mkdtempSync(path.join(tmpdir(), 'moe-accel-'));
+  const csv = path.join(dir, 'sym.csv');
+  assert.equal(cli(['synth', '--kind', 'linear', '--experts', '2', '--dim', '3', '--samples', '400', '--snr', '1', '--seed', '2', '--out', csv]).status, 0);
+  const json = cli(['fit', csv, '--target', 'y', '--solvers', 'em', '--em-acceleration', 'squarem', '--max-iter', '200', '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const [result] = JSON.parse(json.stdout).results;
+  assert.equal(result.acceleration, 'squarem');
+  assert.equal(result.trace.at(-1).iteration, result.iterations, 'iterations are EM-map evaluations');
+  const table = cli(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--em-acceleration', 'daarem', '--max-iter', '50']);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^em\+daarem\*?\s+1\s/m);
+  assert.match(table.stdout, /^gd\*?\s+1\s/m);
+  const wrong = cli(['fit', csv, '--target', 'y', '--em-acceleration', 'fast']);
+  assert.equal(wrong.status, 2);
+  assert.equal(wrong.stderr.trim(), 'moe-lab: --em-acceleration must be one of none, squarem, daarem (got "fast")');
 });

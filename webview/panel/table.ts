@@ -54,7 +54,7 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
   const columns: Column[] = [
     { title: 'Solver', cell: (r) => runSolverLabel(r.series.solver, header), className: 'solver' },
     { title: 'Restart', cell: (r) => `${r.series.restart + 1}${r.result?.best && store.end.status !== 'running' ? ' ★' : ''}`, tip: '★ best restart of the solver (highest final objective among fits that are not degenerate)' },
-    { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? Math.max(0, r.series.reports.length - 1)), className: 'num' },
+    { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? r.series.reports.at(-1)?.iteration ?? 0), className: 'num' },
     { title: 'Seconds', cell: (r) => num(r.result?.seconds ?? r.series.reports.at(-1)?.seconds, 3), className: 'num', tip: 'compute time of this solver and restart' },
     { title: 'ℓ (train)', cell: (r) => num(r.result?.logLik ?? r.series.reports.at(-1)?.logLik), className: 'num' },
     ...(hasTest ? [{ title: 'ℓ (test)', cell: (r: Row) => num(r.result?.testLogLik ?? r.series.reports.at(-1)?.testLogLik), className: 'num' }] : []),
