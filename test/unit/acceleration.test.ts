@@ -142,21 +142,29 @@ test('iterations of accelerated EM count EM-map evaluations: SQUAREM 1–3 per c
 
 test('SymMoLinE at SNR 0.5: SQUAREM and DAAREM need ≥ 3× fewer EM-map evaluations than EM, and end no lower', () => {
   // The reproduction's SNR sweep setting (d = 5, n = 4000, σ = 1 known, a start near the truth), where EM's rate is
-  // about 0.9. "To tolerance": (ℓ̂ − ℓᵗ)/n ≤ 1e-10, ℓ̂ the best final ℓ of the three.
-  const data = syntheticInstance({ kind: 'linear', experts: 2, dim: 5, samples: 4000, snr: 0.5, seed: 5000, symmetric: true });
-  const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.train.p, C: 0, gate: 'softmax', symmetric: true, fixedSigma: 1, ridge: 0 });
-  const theta0 = initialParameters(layout, data.train, { strategy: 'nearTruth', seed: 77, truth: data.truth, perturbation: 0.1 });
-  const stopping = { maxIterations: 1000, tolerance: 1e-13, gradientTolerance: 1e-8, timeBudgetSeconds: 0 };
-  const runs = (['none', ...ACCELERATED] as const).map((acceleration) => runToEnd(createEm({ acceleration }), layout, data.train, theta0, stopping));
-  const best = Math.max(...runs.map((r) => r.logLik));
-  const n = data.train.n;
-  const toTolerance = runs.map((r) => r.trace.find((report) => (best - report.logLik) / n <= 1e-10)?.iteration ?? Infinity);
-  const [em, ...accelerated] = toTolerance;
-  assert.ok(Number.isFinite(em), 'EM did not reach the tolerance');
+  // about 0.9; its first three data seeds. "To tolerance": (ℓ̂ − ℓᵗ)/n ≤ 1e-10, ℓ̂ the best final ℓ of the three
+  // solvers on the instance. Medians over the instances (the bench prints the same on seven other instances).
+  const counts: number[][] = [[], [], []];
+  for (const seed of [5000, 5001, 5002]) {
+    const data = syntheticInstance({ kind: 'linear', experts: 2, dim: 5, samples: 4000, snr: 0.5, seed, symmetric: true });
+    const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.train.p, C: 0, gate: 'softmax', symmetric: true, fixedSigma: 1, ridge: 0 });
+    const theta0 = initialParameters(layout, data.train, { strategy: 'nearTruth', seed: seed + 77, truth: data.truth, perturbation: 0.1 });
+    const stopping = { maxIterations: 1000, tolerance: 1e-13, gradientTolerance: 1e-8, timeBudgetSeconds: 0 };
+    const runs = (['none', ...ACCELERATED] as const).map((acceleration) => runToEnd(createEm({ acceleration }), layout, data.train, theta0, stopping));
+    const best = Math.max(...runs.map((r) => r.logLik));
+    const n = data.train.n;
+    runs.forEach((run, k) => {
+      counts[k].push(run.trace.find((report) => (best - report.logLik) / n <= 1e-10)?.iteration ?? Infinity);
+      if (k > 0) {
+        const label = solverLabel('em', undefined, ACCELERATED[k - 1]);
+        assert.ok(run.logLik >= runs[0].logLik - 1e-12 * Math.abs(runs[0].logLik), `seed ${seed}: ${label} ended at ${run.logLik}, EM at ${runs[0].logLik}`);
+      }
+    });
+  }
+  const [em, ...accelerated] = counts.map((c) => [...c].sort((a, b) => a - b)[1]);
+  assert.ok(Number.isFinite(em), `EM did not reach the tolerance: ${counts[0]}`);
   accelerated.forEach((evaluations, k) => {
-    const label = solverLabel('em', undefined, ACCELERATED[k]);
-    assert.ok(evaluations * 3 <= em, `${label}: ${evaluations} EM-map evaluations against EM's ${em}`);
-    assert.ok(runs[k + 1].logLik >= runs[0].logLik - 1e-12 * Math.abs(runs[0].logLik), `${label} ended at ${runs[k + 1].logLik}, EM at ${runs[0].logLik}`);
+    assert.ok(evaluations * 3 <= em, `${solverLabel('em', undefined, ACCELERATED[k])}: median ${evaluations} EM-map evaluations (${counts[k + 1]}) against EM's ${em} (${counts[0]})`);
   });
 });
 

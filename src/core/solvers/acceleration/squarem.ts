@@ -28,17 +28,21 @@ export interface SquaremOptions {
   readonly stepFactor?: number;
   /** The largest step length at the start; R's `step.max0`. */
   readonly initialMaxStep?: number;
+  /** One EM step from the extrapolated point before judging it (the R package's default; false: 2 maps per cycle). */
+  readonly stabilize?: boolean;
 }
 
 export class Squarem {
   private maxStep: number;
   private readonly stepFactor: number;
   private readonly initialMaxStep: number;
+  private readonly stabilizes: boolean;
 
   constructor(
     private readonly map: EmMap,
-    { stepFactor = 4, initialMaxStep = 1 }: SquaremOptions = {},
+    { stepFactor = 4, initialMaxStep = 1, stabilize = true }: SquaremOptions = {},
   ) {
+    this.stabilizes = stabilize;
     this.stepFactor = stepFactor;
     this.initialMaxStep = initialMaxStep;
     this.maxStep = initialMaxStep;
@@ -84,8 +88,9 @@ export class Squarem {
 
   /** One EM step from the extrapolated point (its E-step must be finite to take it). */
   private stabilize(layout: ParamLayout, data: Dataset, extrapolated: Float64Array): { point?: Visited; steps: MStepResult[]; evaluations: number } {
-    const at = visit(layout, data, extrapolated, false);
+    const at = visit(layout, data, extrapolated, !this.stabilizes);
     if (objectiveOf(at) === Number.NEGATIVE_INFINITY) return { steps: [], evaluations: 0 };
+    if (!this.stabilizes) return { point: at, steps: [], evaluations: 0 };
     const step = this.map(layout, data, extrapolated, at.ev);
     if (!step.theta.every(Number.isFinite)) return { steps: [], evaluations: 1 };
     return { point: visit(layout, data, step.theta), steps: [step], evaluations: 1 };
