@@ -6,7 +6,7 @@
  */
 import { formatRuns, groupOptima, OPTIMUM_OBJECTIVE_TOLERANCE, type Optimum } from '../../src/core/diagnostics/optima';
 import { keyOf, type PanelStore } from './store';
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 
 export interface OptimaView {
   /** Index of the optimum whose runs the charts show, or undefined when they show every run. */
@@ -19,7 +19,7 @@ export interface OptimaView {
 export function optimaOf(store: PanelStore): { optima: Optimum[]; notConverged: string } {
   if (store.end.status === 'running') return { optima: [], notConverged: '' };
   const { optima, notStationary } = groupOptima([...store.results.values()]);
-  return { optima, notConverged: formatRuns(notStationary, (solver) => SOLVER_LABELS[solver]) };
+  return { optima, notConverged: formatRuns(notStationary, (solver) => runSolverLabel(solver, store.header)) };
 }
 
 export function runKeys(optimum: Optimum): ReadonlySet<string> {
@@ -79,7 +79,7 @@ function optimaTable(optima: readonly Optimum[], runCount: number, view: OptimaV
     const tr = body.insertRow();
     tr.dataset.optimum = String(index + 1);
     if (view.picked === index) tr.classList.add('picked');
-    const cells = [String(index + 1), optimum.logLik.toFixed(4), optimum.aic.toFixed(2), optimum.bic.toFixed(2), `${optimum.starts} of ${runCount}`, formatRuns(optimum.reachedBy, (s) => SOLVER_LABELS[s])];
+    const cells = [String(index + 1), optimum.logLik.toFixed(4), optimum.aic.toFixed(2), optimum.bic.toFixed(2), `${optimum.starts} of ${runCount}`, formatRuns(optimum.reachedBy, (s) => runSolverLabel(s, store.header))];
     cells.forEach((text, column) => {
       const td = tr.insertCell();
       td.textContent = text;
