@@ -7,17 +7,20 @@
  */
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { Matrix, solve } from 'ml-matrix';
+import { readCsvFile } from '../../src/core/data/csv';
 import type { Dataset } from '../../src/core/data/dataset';
+import { buildDataset } from '../../src/core/data/select';
 import { initialParameters } from '../../src/core/init';
 import { evaluate } from '../../src/core/model/evaluate';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { syntheticInstance } from '../../src/core/reproduce/common';
 import { dampedAndersonCoefficients, solveDamping } from '../../src/core/solvers/acceleration/dampedAnderson';
+import { Squarem } from '../../src/core/solvers/acceleration/squarem';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { createEm } from '../../src/core/solvers/em';
 import { solverLabel } from '../../src/core/solvers/labels';
@@ -212,4 +215,35 @@ test('moe-lab fit --em-acceleration: the accelerated EM has its own row, and a w
   const wrong = cli(['fit', csv, '--target', 'y', '--em-acceleration', 'fast']);
   assert.equal(wrong.status, 2);
   assert.equal(wrong.stderr.trim(), 'moe-lab: --em-acceleration must be one of none, squarem, daarem (got "fast")');
+});
+
+test("SQUAREM follows R's SQUAREM::squarem cycle by cycle (tone data, mixture of two regressions, constant gate)", async () => {
+  // test/fixtures/r-reference/squarem-tonedata.R runs the R package (S3, objfn.inc = 0) on the same EM map written in
+  // R, in MoE Lab's coordinates, from the start of regmix-tonedata.R, and records θ and ℓ after every cycle.
+  const folder = path.resolve(__dirname, '../fixtures/r-reference');
+  const reference = JSON.parse(readFileSync(path.join(folder, 'squarem-tonedata.json'), 'utf8')) as {
+    theta0: number[];
+    iterates: number[][];
+    logLiks: number[];
+    fpevals: number;
+    logLik: number;
+  };
+  const table = await readCsvFile(path.join(folder, 'tonedata.csv'));
+  const { train } = buildDataset(table, { target: 'tuned', features: ['stretchratio'], family: 'gaussian', standardize: false, testFraction: 0 });
+  const layout = new ParamLayout({ family: 'gaussian', K: 2, p: train.p, C: 0, gate: 'constant', symmetric: false, ridge: 0 });
+  const squarem = new Squarem(emUpdate);
+  let theta: Float64Array = Float64Array.from(reference.theta0);
+  let ev = evaluate(layout, train, theta);
+  let evaluations = 0;
+  reference.iterates.forEach((expected, cycle) => {
+    const outcome = squarem.cycle(layout, train, theta, ev);
+    theta = outcome.theta;
+    ev = outcome.evaluation!;
+    evaluations += outcome.mapEvaluations!;
+    const distance = Math.sqrt(expected.reduce((sum, v, j) => sum + (v - theta[j]) ** 2, 0));
+    assert.ok(distance <= 1e-8 * (1 + Math.sqrt(expected.reduce((sum, v) => sum + v * v, 0))), `cycle ${cycle + 1}: θ = ${Array.from(theta)}, R ${expected}`);
+    assert.ok(Math.abs(ev.logLik - reference.logLiks[cycle]) <= 1e-9 * Math.abs(reference.logLiks[cycle]), `cycle ${cycle + 1}: ℓ = ${ev.logLik}, R ${reference.logLiks[cycle]}`);
+  });
+  // R stops in the next cycle, after its first map evaluation finds ‖M(θ) − θ‖ below its tolerance.
+  assert.equal(evaluations + 1, reference.fpevals);
 });

@@ -5,7 +5,7 @@
  *
  * One cycle from θ₀: θ₁ = M(θ₀), θ₂ = M(θ₁), r = θ₁ − θ₀, v = θ₂ − 2θ₁ + θ₀, step length α = ‖r‖/‖v‖ (S3; the
  * paper writes it −‖r‖/‖v‖ with the opposite sign convention), the squared extrapolation
- * θ′ = θ₀ + 2α r + α² v, then one EM step from θ′ to stabilize it (when α ≠ 1).
+ * θ′ = θ₀ + 2α r + α² v, then one EM step from θ′ to stabilize it (when |α − 1| > 0.01, as the R package does).
  *
  * Safeguards, as the authors' R package SQUAREM applies them:
  * - α is kept in [1, maxStep]; α = 1 gives θ′ = θ₂, two plain EM steps. maxStep starts at 1 and is multiplied by
@@ -70,7 +70,8 @@ export class Squarem {
     } else {
       const extrapolated = new Float64Array(theta0.length);
       for (let j = 0; j < theta0.length; j++) extrapolated[j] = theta0[j] + 2 * alpha * r[j] + alpha * alpha * v[j];
-      const candidate = this.stabilize(layout, data, extrapolated);
+      // As the R package: a step length within 1 % of 1 is nearly θ₂ already and is not stabilized.
+      const candidate = this.stabilize(layout, data, extrapolated, this.stabilizes && Math.abs(alpha - 1) > 0.01);
       evaluations += candidate.evaluations;
       if (candidate.point && objectiveOf(candidate.point) >= ev0.objective) {
         accepted = candidate.point;
@@ -86,11 +87,11 @@ export class Squarem {
     return outcome(accepted, path, evaluations);
   }
 
-  /** One EM step from the extrapolated point (its E-step must be finite to take it). */
-  private stabilize(layout: ParamLayout, data: Dataset, extrapolated: Float64Array): { point?: Visited; steps: MStepResult[]; evaluations: number } {
-    const at = visit(layout, data, extrapolated, !this.stabilizes);
+  /** The extrapolated point, after one EM step from it when `stabilizing` (its E-step must be finite to take it). */
+  private stabilize(layout: ParamLayout, data: Dataset, extrapolated: Float64Array, stabilizing: boolean): { point?: Visited; steps: MStepResult[]; evaluations: number } {
+    const at = visit(layout, data, extrapolated, !stabilizing);
     if (objectiveOf(at) === Number.NEGATIVE_INFINITY) return { steps: [], evaluations: 0 };
-    if (!this.stabilizes) return { point: at, steps: [], evaluations: 0 };
+    if (!stabilizing) return { point: at, steps: [], evaluations: 0 };
     const step = this.map(layout, data, extrapolated, at.ev);
     if (!step.theta.every(Number.isFinite)) return { steps: [], evaluations: 1 };
     return { point: visit(layout, data, step.theta), steps: [step], evaluations: 1 };
