@@ -143,7 +143,8 @@ function headerOf(
   startedAt: string,
   name?: string,
 ): PanelRunHeader {
-  const acceleration = spec?.solvers.em.acceleration;
+  // Optional all the way: a stored run written before a field existed has a spec without it.
+  const acceleration = spec?.solvers?.em?.acceleration;
   return {
     runId,
     name: name ?? spec?.name ?? runId,
