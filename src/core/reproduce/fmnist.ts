@@ -181,12 +181,15 @@ export function thin(curve: TimedCurve, points: number): TimedCurve {
   return {
     seconds: pick(curve.seconds),
     values: { testAccuracy: pick(curve.values.testAccuracy), testCrossEntropy: pick(curve.values.testCrossEntropy), trainCrossEntropy: pick(curve.values.trainCrossEntropy) },
-    iterations: keep,
+    iterations: keep.map((t) => curve.iterations?.[t] ?? t),
   };
 }
 
 function timedOf(trace: readonly IterationReport[], testRows: number, trainRows: number): TimedCurve {
+  // Accelerated EM reports one point per cycle at its EM-map evaluation count: keep those counts.
+  const counted = trace.some((r, t) => r.iteration !== t);
   return {
+    ...(counted ? { iterations: trace.map((r) => r.iteration) } : {}),
     seconds: trace.map((r) => r.seconds),
     values: {
       testAccuracy: trace.map((r) => r.testAccuracy ?? Number.NaN),
