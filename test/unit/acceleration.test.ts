@@ -20,6 +20,7 @@ import { evaluate } from '../../src/core/model/evaluate';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { syntheticInstance } from '../../src/core/reproduce/common';
 import { dampedAndersonCoefficients, solveDamping } from '../../src/core/solvers/acceleration/dampedAnderson';
+import { Daarem } from '../../src/core/solvers/acceleration/daarem';
 import { Squarem } from '../../src/core/solvers/acceleration/squarem';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { createEm } from '../../src/core/solvers/em';
@@ -246,4 +247,28 @@ test("SQUAREM follows R's SQUAREM::squarem cycle by cycle (tone data, mixture of
   });
   // R stops in the next cycle, after its first map evaluation finds ‖M(θ) − θ‖ below its tolerance.
   assert.equal(evaluations + 1, reference.fpevals);
+});
+
+test("DAAREM tracks R's daarem step by step and stops at its fit (tone data, the same EM map)", async () => {
+  // test/fixtures/r-reference/daarem-tonedata.R: daarem 0.7 with mon.tol = 0 from squarem-tonedata.R's start. The
+  // damping λ is found by a different root finder here (any λ whose norm ratio is inside the package's window is
+  // accepted), so ℓ agrees closely, not to the last digit, until both reach the fit.
+  const folder = path.resolve(__dirname, '../fixtures/r-reference');
+  const reference = JSON.parse(readFileSync(path.join(folder, 'daarem-tonedata.json'), 'utf8')) as { theta0: number[]; logLiks: number[]; fpevals: number; par: number[]; logLik: number };
+  const table = await readCsvFile(path.join(folder, 'tonedata.csv'));
+  const { train } = buildDataset(table, { target: 'tuned', features: ['stretchratio'], family: 'gaussian', standardize: false, testFraction: 0 });
+  const layout = new ParamLayout({ family: 'gaussian', K: 2, p: train.p, C: 0, gate: 'constant', symmetric: false, ridge: 0 });
+  const daarem = new Daarem(emUpdate, layout.size);
+  let theta: Float64Array = Float64Array.from(reference.theta0);
+  let ev = evaluate(layout, train, theta);
+  assert.ok(Math.abs(ev.logLik - reference.logLiks[0]) <= 1e-12 * Math.abs(reference.logLiks[0]), 'the same ℓ at the start');
+  for (let step = 1; step <= reference.fpevals; step++) {
+    const outcome = daarem.step(layout, train, theta, ev);
+    theta = outcome.theta;
+    ev = outcome.evaluation!;
+    const expected = reference.logLiks[step];
+    assert.ok(Math.abs(ev.logLik - expected) <= 1e-5 * Math.abs(expected), `step ${step}: ℓ = ${ev.logLik}, R ${expected}`);
+  }
+  assert.ok(Math.abs(ev.logLik - reference.logLik) <= 1e-12 * Math.abs(reference.logLik), `after ${reference.fpevals} steps: ℓ = ${ev.logLik}, R ${reference.logLik}`);
+  reference.par.forEach((v, j) => assert.ok(Math.abs(theta[j] - v) <= 1e-7 * (1 + Math.abs(v)), `θ_${j} = ${theta[j]}, R ${v}`));
 });
