@@ -48,6 +48,8 @@ export interface PanelRunHeader {
   readonly experts: number;
   readonly parameterCount: number;
   readonly maxIterations: number;
+  /** The accelerator of EM's map, when the spec asked for one: EM's rows are then "EM + SQUAREM" / "EM + DAAREM". */
+  readonly emAcceleration?: 'squarem' | 'daarem';
   /** ISO time the run started. */
   readonly startedAt: string;
   /** Training rows for the expert scatter (live runs with one or two features; ≤ 2 000 rows). */
@@ -380,6 +382,7 @@ export function isRunHeader(value: unknown): value is PanelRunHeader {
     isNonNegativeInteger(value.experts, 10_000) &&
     isNonNegativeInteger(value.parameterCount) &&
     isNonNegativeInteger(value.maxIterations) &&
+    (value.emAcceleration === undefined || value.emAcceleration === 'squarem' || value.emAcceleration === 'daarem') &&
     isString(value.startedAt, 100) &&
     (value.sample === undefined || isDataSample(value.sample))
   );

@@ -34,7 +34,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 import type { SolverName } from '../../src/core/spec/types';
 import { CHART_SPECS, xValue, type ChartContext, type ChartSpec, type LineSpec } from './chartSpecs';
 import type { Appended, PanelStore, StoredSeries } from './store';
@@ -468,7 +468,7 @@ export class ChartDeck {
     const found = datasets.find((d) => d.meta.key === key && d.meta.role === role);
     if (found) return found;
     const prefix = source.runLabel && this.sources.length > 1 ? `${source.runLabel} · ` : '';
-    const label = `${prefix}${SOLVER_LABELS[series.solver]} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}${role === 'raw' ? ' (raw)' : ''}`;
+    const label = `${prefix}${runSolverLabel(series.solver, source.store.header)} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}${role === 'raw' ? ' (raw)' : ''}`;
     const meta: DatasetMeta = { key, group: groupOf(source.runKey, series.solver), runKey: source.runKey, solver: series.solver, restart: series.restart, line, role };
     const dataset: LineDataset = { label, data: [], meta, ...this.lineStyle(meta), hidden: this.isHidden(meta) };
     // In series order (a stable drawing order); `order` puts raw curves behind the smoothed ones.
@@ -513,7 +513,8 @@ export class ChartDeck {
   }
 
   private groupLabel(source: RunSource, solver: SolverName): string {
-    return source.runLabel && this.sources.length > 1 ? `${source.runLabel} · ${SOLVER_LABELS[solver]}` : SOLVER_LABELS[solver];
+    const label = runSolverLabel(solver, source.store.header);
+    return source.runLabel && this.sources.length > 1 ? `${source.runLabel} · ${label}` : label;
   }
 
   private isHidden(meta: DatasetMeta): boolean {

@@ -6,7 +6,7 @@
  * (`reproductionView.ts`); the next `snapshot` switches back to the run view. Both are kept in the webview state.
  * A `comparison` message switches to the comparison view (`compareView.ts`, several runs overlaid), kept likewise.
  */
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 import {
   isPanelComparison,
   isPanelReproduction,
@@ -192,7 +192,7 @@ function renderHeader(): void {
     `${source}: ${dataset.rows} training rows${dataset.testRows ? ` + ${dataset.testRows} test` : ''}, ${dataset.features.length} features → ${dataset.target} (${dataset.family}${classes})`,
     experts ? `K = ${experts}` : '',
     parameterCount ? `${parameterCount} parameters` : '',
-    `${solvers.map((s) => SOLVER_LABELS[s]).join(', ')}`,
+    `${solvers.map((s) => runSolverLabel(s, header)).join(', ')}`,
     restarts > 1 ? `${restarts} restarts` : '',
     store.end.seconds !== undefined ? `${store.end.seconds.toFixed(2)} s` : '',
     header.origin === 'stored' ? 'from results folder' : '',

@@ -6,7 +6,8 @@
  */
 import { formatRuns, groupOptima, OPTIMUM_OBJECTIVE_TOLERANCE, type Optimum } from '../../src/core/diagnostics/optima';
 import { keyOf, type PanelStore } from './store';
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
+import type { SolverName } from '../../src/core/spec/types';
 
 export interface OptimaView {
   /** Index of the optimum whose runs the charts show, or undefined when they show every run. */
@@ -19,7 +20,7 @@ export interface OptimaView {
 export function optimaOf(store: PanelStore): { optima: Optimum[]; notConverged: string } {
   if (store.end.status === 'running') return { optima: [], notConverged: '' };
   const { optima, notStationary } = groupOptima([...store.results.values()]);
-  return { optima, notConverged: formatRuns(notStationary, (solver) => SOLVER_LABELS[solver]) };
+  return { optima, notConverged: formatRuns(notStationary, (solver) => runSolverLabel(solver, store.header)) };
 }
 
 export function runKeys(optimum: Optimum): ReadonlySet<string> {
@@ -45,7 +46,7 @@ export function renderOptima(container: HTMLElement, store: PanelStore, view: Op
     none.textContent = 'No run converged, so no optimum was reached.';
     container.append(none);
   } else {
-    container.append(optimaTable(optima, store.results.size, view));
+    container.append(optimaTable(optima, store.results.size, view, (solver) => runSolverLabel(solver, store.header)));
   }
   if (notConverged) {
     const others = document.createElement('p');
@@ -55,7 +56,7 @@ export function renderOptima(container: HTMLElement, store: PanelStore, view: Op
   }
 }
 
-function optimaTable(optima: readonly Optimum[], runCount: number, view: OptimaView): HTMLTableElement {
+function optimaTable(optima: readonly Optimum[], runCount: number, view: OptimaView, label: (solver: SolverName) => string): HTMLTableElement {
   const table = document.createElement('table');
   table.className = 'optima';
   const head = table.createTHead().insertRow();
@@ -79,7 +80,7 @@ function optimaTable(optima: readonly Optimum[], runCount: number, view: OptimaV
     const tr = body.insertRow();
     tr.dataset.optimum = String(index + 1);
     if (view.picked === index) tr.classList.add('picked');
-    const cells = [String(index + 1), optimum.logLik.toFixed(4), optimum.aic.toFixed(2), optimum.bic.toFixed(2), `${optimum.starts} of ${runCount}`, formatRuns(optimum.reachedBy, (s) => SOLVER_LABELS[s])];
+    const cells = [String(index + 1), optimum.logLik.toFixed(4), optimum.aic.toFixed(2), optimum.bic.toFixed(2), `${optimum.starts} of ${runCount}`, formatRuns(optimum.reachedBy, label)];
     cells.forEach((text, column) => {
       const td = tr.insertCell();
       td.textContent = text;

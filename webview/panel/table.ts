@@ -5,7 +5,7 @@
  */
 import { DEGENERACY_LABELS } from '../../src/core/diagnostics/degeneracyKinds';
 import type { PanelResult } from '../../src/protocol/panelMessages';
-import { SOLVER_LABELS } from '../../src/core/solvers/labels';
+import { runSolverLabel } from '../../src/core/solvers/labels';
 import type { PanelStore, StoredSeries } from './store';
 import { keyOf } from './store';
 import type { Theme } from './theme';
@@ -52,9 +52,9 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
   const hasTest = header.dataset.testRows > 0;
   const truth = header.dataset.truthKnown;
   const columns: Column[] = [
-    { title: 'Solver', cell: (r) => SOLVER_LABELS[r.series.solver], className: 'solver' },
+    { title: 'Solver', cell: (r) => runSolverLabel(r.series.solver, header), className: 'solver' },
     { title: 'Restart', cell: (r) => `${r.series.restart + 1}${r.result?.best && store.end.status !== 'running' ? ' ★' : ''}`, tip: '★ best restart of the solver (highest final objective among fits that are not degenerate)' },
-    { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? Math.max(0, r.series.reports.length - 1)), className: 'num' },
+    { title: 'Iterations', cell: (r) => String(r.result?.iterations ?? r.series.reports.at(-1)?.iteration ?? 0), className: 'num' },
     { title: 'Seconds', cell: (r) => num(r.result?.seconds ?? r.series.reports.at(-1)?.seconds, 3), className: 'num', tip: 'compute time of this solver and restart' },
     { title: 'ℓ (train)', cell: (r) => num(r.result?.logLik ?? r.series.reports.at(-1)?.logLik), className: 'num' },
     ...(hasTest ? [{ title: 'ℓ (test)', cell: (r: Row) => num(r.result?.testLogLik ?? r.series.reports.at(-1)?.testLogLik), className: 'num' }] : []),

@@ -91,7 +91,7 @@ export async function executeRun(
   );
   process.stdout.write(resultsTable(finished.results) + '\n');
   for (const result of finished.results) {
-    if (result.best) process.stdout.write(`  ${result.solver} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
+    if (result.best) process.stdout.write(`  ${solverCode(result)} (restart ${result.restart + 1}): ${result.stopMessage}\n`);
   }
   if (finished.optima) process.stdout.write(optimaLines(finished.optima, finished.results) + '\n');
   if (finished.labelAlignment && finished.results.length > 1) process.stdout.write(alignmentLine(finished.labelAlignment, (finished.optima ?? []).length > 0) + '\n');
@@ -100,12 +100,17 @@ export async function executeRun(
   return exitCode;
 }
 
+/** The solver as the table names it: em, gd, …, or em+squarem / em+daarem for accelerated EM (its own row). */
+function solverCode(result: SolverResult): string {
+  return result.acceleration ? `${result.solver}+${result.acceleration}` : result.solver;
+}
+
 function resultsTable(results: readonly SolverResult[]): string {
   const classification = results.some((r) => r.trainAccuracy !== undefined);
   const truth = results.some((r) => r.parameterError !== undefined);
   const header = ['solver', 'restart', 'iter', 'stop', 'logLik', classification ? 'train acc' : 'train RMSE', classification ? 'test acc' : 'test RMSE', ...(truth ? ['param err'] : []), 'seconds'];
   const rows = results.map((r) => [
-    r.solver + (r.best ? '*' : ''),
+    solverCode(r) + (r.best ? '*' : ''),
     String(r.restart + 1),
     String(r.iterations),
     r.stopReason,

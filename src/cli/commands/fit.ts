@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
-import { SOLVER_NAMES, type SolverName } from '../../core/spec/types';
+import { EM_ACCELERATIONS, SOLVER_NAMES, type SolverName } from '../../core/spec/types';
 import { validateSpecObject } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { fitWording } from './fitWording';
@@ -20,6 +20,7 @@ export const FIT_FLAGS = {
   'lr-gem': { type: 'string' },
   'gem-steps': { type: 'string' },
   'em-inner': { type: 'string' },
+  'em-acceleration': { type: 'string' },
   restarts: { type: 'string' },
   seed: { type: 'string' },
   init: { type: 'string' },
@@ -91,7 +92,11 @@ export function fitSpecFromFlags(csv: string, values: FitFlagValues) {
       ...optional('fixedSigma', positiveFlag('fixed-sigma', values['fixed-sigma'])),
     },
     solvers: {
-      em: { enabled: solvers.has('em'), ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)) },
+      em: {
+        enabled: solvers.has('em'),
+        ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)),
+        ...optional('acceleration', choiceFlag('em-acceleration', values['em-acceleration'], EM_ACCELERATIONS)),
+      },
       gem: {
         enabled: solvers.has('gem'),
         ...optional('learningRate', positiveFlag('lr-gem', values['lr-gem'])),

@@ -183,7 +183,7 @@ export function thin(curve: TimedCurve, points: number): TimedCurve {
   return {
     seconds: pick(curve.seconds),
     values: { testAccuracy: pick(curve.values.testAccuracy), testCrossEntropy: pick(curve.values.testCrossEntropy), trainCrossEntropy: pick(curve.values.trainCrossEntropy) },
-    iterations: keep,
+    iterations: keep.map((t) => curve.iterations?.[t] ?? t),
   };
 }
 
@@ -198,7 +198,10 @@ export function secondsToAccuracy(curve: TimedCurve, target: number): number | u
 }
 
 function timedOf(trace: readonly IterationReport[], testRows: number, trainRows: number): TimedCurve {
+  // Accelerated EM reports one point per cycle at its EM-map evaluation count: keep those counts.
+  const counted = trace.some((r, t) => r.iteration !== t);
   return {
+    ...(counted ? { iterations: trace.map((r) => r.iteration) } : {}),
     seconds: trace.map((r) => r.seconds),
     values: {
       testAccuracy: trace.map((r) => r.testAccuracy ?? Number.NaN),
@@ -206,6 +209,21 @@ function timedOf(trace: readonly IterationReport[], testRows: number, trainRows:
       trainCrossEntropy: trace.map((r) => -r.logLik / trainRows),
     },
   };
+}
+
+/**
+ * EM variants raced in the equal-time view (instance 1, from EM's start, for EM's compute time): accelerated EM
+ * (its iterations are EM-map evaluations) and the budgeted EM, whose L-BFGS blocks get 5 + 5·t inner iterations.
+ */
+export const EQUAL_TIME_EM_VARIANTS: readonly SolverChoice[] = [
+  { solver: 'em', acceleration: 'squarem' },
+  { solver: 'em', acceleration: 'daarem' },
+  { solver: 'em', innerIterations: 5 },
+];
+
+function equalTimeLabel(choice: SolverChoice): string {
+  const label = solverLabel(choice.solver, undefined, choice.acceleration);
+  return choice.innerIterations ? `${label} (budgeted M-steps, ${choice.innerIterations} + ${choice.innerIterations}·t inner iterations)` : label;
 }
 
 export async function runFmnist(options: ReproduceOptions, extendForEqualTime: boolean): Promise<FmnistResult> {
@@ -216,7 +234,7 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
   const layout = moeLayout(settings, 2);
   const single = moeLayout(settings, 1);
   const gridRuns = settings.rates ? 0 : settings.tuning.grids.gd.length + settings.tuning.grids.gem.length + settings.tuning.grids.adam.length;
-  context.setTotal(gridRuns + settings.instances * (4 * settings.iterations + 3) + (extendForEqualTime && settings.extendFastSolvers ? 2 : 0));
+  context.setTotal(gridRuns + settings.instances * (4 * settings.iterations + 3) + (extendForEqualTime && settings.extendFastSolvers ? 2 + EQUAL_TIME_EM_VARIANTS.length : 0));
 
   // Step sizes: fixed (quick) or tuned on a pilot slice with its own inversion seed.
   let tuning: Tuning[] = [];
@@ -385,7 +403,7 @@ function instanceFingerprint(setup: InstanceSetup, instance: number): Record<str
 
 /** Progress units of one instance: every solver iteration, the two baselines (three fits), the equal-time runs. */
 function instanceUnits(setup: InstanceSetup, instance: number): number {
-  return setup.choices.length * setup.settings.iterations + 3 + (extendsInstance(setup, instance) ? 2 : 0);
+  return setup.choices.length * setup.settings.iterations + 3 + (extendsInstance(setup, instance) ? 2 + EQUAL_TIME_EM_VARIANTS.length : 0);
 }
 
 async function runInstance(setup: InstanceSetup, instance: number): Promise<InstanceRecord> {
@@ -428,7 +446,7 @@ async function runInstance(setup: InstanceSetup, instance: number): Promise<Inst
   context.advance(`instance ${instance + 1}: polarity-gated pair`, 2);
   const extended: FmnistResult['extended'] = [];
   if (extendsInstance(setup, instance)) {
-    for (const choice of choices.filter((c) => c.solver === 'gd' || c.solver === 'adam')) {
+    for (const choice of [...choices.filter((c) => c.solver === 'gd' || c.solver === 'adam'), ...EQUAL_TIME_EM_VARIANTS]) {
       const budget = Math.min(emSeconds, settings.extendCapSeconds);
       const outcome = await runSolver(context, createSolver(choice), {
         layout,
@@ -439,10 +457,11 @@ async function runInstance(setup: InstanceSetup, instance: number): Promise<Inst
         restart: 0,
         errorThreshold: 0.01,
       });
-      context.advance(`equal time: ${SOLVER_LABELS[choice.solver]} given ${budget.toFixed(1)} s (${outcome.result.iterations} iterations)`);
+      const label = equalTimeLabel(choice);
+      context.advance(`equal time: ${label} given ${budget.toFixed(1)} s (${outcome.result.iterations} iterations)`);
       extended.push({
         solver: choice.solver,
-        label: `${SOLVER_LABELS[choice.solver]}, continued for ${budget < emSeconds ? `${budget.toFixed(0)} s` : "EM's time"}`,
+        label: `${label}, ${choice.solver === 'em' ? 'run' : 'continued'} for ${budget < emSeconds ? `${budget.toFixed(0)} s` : "EM's time"}`,
         budgetSeconds: budget,
         iterations: outcome.result.iterations,
         timed: thin(timedOf(outcome.result.trace, test.data.n, train.data.n), EXTENDED_POINTS),

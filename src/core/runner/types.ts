@@ -7,7 +7,7 @@ import type { Degeneracy } from '../diagnostics/degeneracyKinds';
 import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { InnerStats } from '../solvers/mstep';
 import type { DataSample } from './dataSample';
-import type { ExperimentSpec, InitStrategy, SolverName } from '../spec/types';
+import type { EmAcceleration, ExperimentSpec, InitStrategy, SolverName } from '../spec/types';
 
 export interface IterationReport {
   /** 0 is the starting point. */
@@ -68,6 +68,8 @@ export interface ParamsJson {
 
 export interface SolverResult {
   readonly solver: SolverName;
+  /** EM only: the accelerator of its EM map (absent: plain EM); `iterations` then counts EM-map evaluations. */
+  readonly acceleration?: Exclude<EmAcceleration, 'none'>;
   readonly restart: number;
   readonly iterations: number;
   readonly converged: boolean;

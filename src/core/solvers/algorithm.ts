@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset';
 import type { Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import { SPEC_DEFAULTS } from '../spec/defaults';
-import type { SolverName } from '../spec/types';
+import type { EmAcceleration, SolverName } from '../spec/types';
 import type { InnerStats } from './mstep';
 
 export interface StepContext {
@@ -21,10 +21,19 @@ export interface StepOutcome {
   readonly theta: Float64Array;
   readonly inner?: InnerStats;
   readonly notes?: readonly string[];
+  /** The evaluation at `theta` with ∇ℓ, when the solver already made it (the loop then does not evaluate again). */
+  readonly evaluation?: Evaluation;
+  /**
+   * EM-map evaluations this update used (accelerated EM: 1 to 3), counted as that many iterations so that EM
+   * variants compare on equal terms. Absent: 1.
+   */
+  readonly mapEvaluations?: number;
 }
 
 export interface SolverAlgorithm {
   readonly name: SolverName;
+  /** EM only: the accelerator wrapped around the EM map, when one is. */
+  readonly acceleration?: Exclude<EmAcceleration, 'none'>;
   step(theta: Float64Array, ev: Evaluation, context: StepContext): StepOutcome;
 }
 

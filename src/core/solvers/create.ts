@@ -2,7 +2,7 @@
  * The one place a solver is built from its name and settings: the runner passes a spec's `solvers.<name>` block,
  * the reproduction its own choices. Settings left out take the solver's defaults (src/core/spec/defaults.ts).
  */
-import type { SolverName } from '../spec/types';
+import type { EmAcceleration, SolverName } from '../spec/types';
 import { createAdam } from './adam';
 import type { SolverAlgorithm } from './algorithm';
 import { createEm } from './em';
@@ -17,12 +17,14 @@ export interface SolverChoice {
   readonly steps?: number;
   /** EM's inner-iteration budget for large M-step blocks (0: each block to its tolerance). */
   readonly innerIterations?: number;
+  /** EM's accelerator (acceleration/): none, SQUAREM or DAAREM. */
+  readonly acceleration?: EmAcceleration;
 }
 
 export function createSolver(choice: SolverChoice): SolverAlgorithm {
   switch (choice.solver) {
     case 'em':
-      return createEm({ innerIterations: choice.innerIterations });
+      return createEm({ innerIterations: choice.innerIterations, acceleration: choice.acceleration });
     case 'gd':
       return createGd(choice.learningRate);
     case 'adam':

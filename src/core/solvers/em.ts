@@ -1,3 +1,5 @@
+import type { EmAcceleration } from '../spec/types';
+import { createAcceleratedEm } from './acceleration';
 import { createInexactMStep, emUpdate } from './mstep';
 import { SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
 
@@ -5,13 +7,19 @@ import { SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
  * EM: E-step (the evaluation's responsibilities), then the M-step — exact, or, with `innerIterations` N > 0, with
  * L-BFGS blocks capped at N + N·t inner iterations at EM iteration t (small Newton blocks stay exact). Each capped
  * block still only accepts steps that increase Q, so ℓ never decreases. One stepper per run: it keeps curvature.
+ * With an `acceleration`, that EM map is wrapped in SQUAREM or DAAREM (acceleration/).
  */
-export function createEm({ innerIterations = SOLVER_DEFAULTS.em.innerIterations }: { innerIterations?: number } = {}): SolverAlgorithm {
+export function createEm({
+  innerIterations = SOLVER_DEFAULTS.em.innerIterations,
+  acceleration = SOLVER_DEFAULTS.em.acceleration,
+}: { innerIterations?: number; acceleration?: EmAcceleration } = {}): SolverAlgorithm {
   const inexact = innerIterations > 0 ? createInexactMStep({ initial: innerIterations, growth: innerIterations, max: 100 }) : undefined;
+  const map = inexact ?? emUpdate;
+  if (acceleration !== 'none') return createAcceleratedEm(acceleration, (layout, data, theta, ev) => map(layout, data, theta, ev));
   return {
     name: 'em',
     step(theta, ev, { layout, data }) {
-      return inexact ? inexact(layout, data, theta, ev) : emUpdate(layout, data, theta, ev);
+      return map(layout, data, theta, ev);
     },
   };
 }

@@ -19,6 +19,7 @@ import { SPEC_DEFAULTS } from '../spec/defaults';
 import type { StoppingSpec } from '../spec/types';
 import type { SolverAlgorithm, StepContext, StepOutcome } from './algorithm';
 import { isInterrupted, throwIfInterrupted, uninterruptible } from '../interrupt';
+import { solverLabel } from './labels';
 
 export interface SolverRunSetup {
   readonly layout: ParamLayout;
@@ -123,7 +124,7 @@ export class SolverRun {
     let nextEv: Evaluation;
     try {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
-      nextEv = evaluate(layout, train, outcome.theta, { gradient: true });
+      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true });
     } catch (error) {
       // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
       if (isInterrupted(error)) {
@@ -169,7 +170,8 @@ export class SolverRun {
     const previousObjective = this.ev.objective;
     this.theta = outcome.theta;
     this.ev = nextEv;
-    this.iteration++;
+    // Accelerated EM counts its EM-map evaluations, so that its iterations compare with plain EM's.
+    this.iteration += outcome.mapEvaluations ?? 1;
     const rate = this.rates.record(stepNorm(outcome.theta, previousTheta));
     // Degenerate situations are named once, at the iteration they appear, among the iteration's notes.
     const found = this.degeneracies.observe(this.iteration, this.theta, this.ev).map((d) => d.message);
@@ -326,6 +328,7 @@ export class SolverRun {
     const kinds = [...new Set(degeneracies.map((d) => `${DEGENERACY_LABELS[d.kind]} (${d.block})`))];
     const stopMessage = [
       stop.message,
+      ...(this.algorithm.acceleration ? [`its iterations count EM-map evaluations (${solverLabel('em', undefined, this.algorithm.acceleration)})`] : []),
       ...(cappedMSteps ? [`${cappedMSteps} of ${this.iteration} M-steps stopped at their inner iteration cap before their tolerance (inexact M-steps)`] : []),
       ...(kinds.length > 0 ? [`degenerate fit: ${kinds.join(', ')} (see the warnings)`] : []),
     ].join('; ');
@@ -337,6 +340,7 @@ export class SolverRun {
     const mim = wanted && affordable ? missingInformation(layout, train, this.theta) : undefined;
     return {
       solver: this.algorithm.name,
+      ...(this.algorithm.acceleration ? { acceleration: this.algorithm.acceleration } : {}),
       restart: this.setup.restart,
       iterations: this.iteration,
       converged: stop.code === 'converged',

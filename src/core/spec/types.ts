@@ -7,6 +7,9 @@ import type { ExpertFamily } from '../data/dataset';
 export type SolverName = 'em' | 'gem' | 'gd' | 'adam';
 export const SOLVER_NAMES: readonly SolverName[] = ['em', 'gem', 'gd', 'adam'];
 export type GateKind = 'softmax' | 'constant';
+/** Accelerators of the EM map (docs/solvers.md): none, SQUAREM (Varadhan & Roland 2008), DAAREM (Henderson & Varadhan 2019). */
+export type EmAcceleration = 'none' | 'squarem' | 'daarem';
+export const EM_ACCELERATIONS: readonly EmAcceleration[] = ['none', 'squarem', 'daarem'];
 export const INIT_STRATEGIES = ['mixed', 'shortEm', 'subsetRegression', 'randomPartition', 'kmeans', 'random', 'nearTruth'] as const;
 export type InitStrategy = (typeof INIT_STRATEGIES)[number];
 export type SyntheticKind = 'linear' | 'logistic';
@@ -61,6 +64,8 @@ export interface SolverSettings {
   readonly steps?: number;
   /** EM: L-BFGS inner budget N + N·t per M-step block (0 = solve to tolerance). */
   readonly innerIterations?: number;
+  /** EM: accelerate the EM map (iterations then count EM-map evaluations). */
+  readonly acceleration?: EmAcceleration;
 }
 
 export interface StoppingSpec {

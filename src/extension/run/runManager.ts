@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import type { RunEvent } from '../../core/runner/types';
 import type { ExperimentSpec, SolverName } from '../../core/spec/types';
 import type { PanelResult } from '../../protocol/panelMessages';
-import { SOLVER_LABELS } from '../../core/solvers/labels';
+import { runSolverLabel, solverLabel } from '../../core/solvers/labels';
 import type { ToWorkerMessage } from '../../protocol/workerMessages';
 import { COMMANDS, RUNNING_CONTEXT_KEY } from '../commands';
 import type { Log } from '../log';
@@ -315,7 +315,7 @@ export class RunManager implements vscode.Disposable {
           break;
         case 'solverFinished': {
           const r = event.result;
-          this.log.info(`${r.solver} restart ${r.restart + 1}: ${r.stopReason} after ${r.iterations} iterations (${r.seconds.toFixed(2)} s), ℓ = ${fmt(r.logLik)} — ${r.stopMessage}`);
+          this.log.info(`${solverLabel(r.solver, undefined, r.acceleration)} restart ${r.restart + 1}: ${r.stopReason} after ${r.iterations} iterations (${r.seconds.toFixed(2)} s), ℓ = ${fmt(r.logLik)} — ${r.stopMessage}`);
           break;
         }
         case 'runFinished':
@@ -339,12 +339,12 @@ export class RunManager implements vscode.Disposable {
     run.lastUiRefresh = now;
     const record = run.record;
     if (!record) return;
-    const parts = [...run.latest.entries()].map(([solver, at]) => `${SOLVER_LABELS[solver]} ${at.iteration}`);
+    const parts = [...run.latest.entries()].map(([solver, at]) => `${runSolverLabel(solver, record.header)} ${at.iteration}`);
     const last = [...run.latest.entries()].at(-1);
     const restarts = record.header.restarts;
     const restartText = last && restarts > 1 ? ` (restart ${last[1].restart + 1}/${restarts})` : '';
     control.status(
-      last ? `MoE: ${SOLVER_LABELS[last[0]]} it ${last[1].iteration}${restartText}` : 'MoE Lab: loading data',
+      last ? `MoE: ${runSolverLabel(last[0], record.header)} it ${last[1].iteration}${restartText}` : 'MoE Lab: loading data',
       new vscode.MarkdownString(`**MoE Lab — ${record.header.name}**\n\n${parts.join(' · ') || 'starting'}${restartText}\n\nClick to stop the run (results so far are kept).`),
     );
     const total = Math.max(1, record.header.solvers.length * restarts * Math.max(1, record.header.maxIterations));

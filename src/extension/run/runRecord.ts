@@ -144,6 +144,8 @@ function headerOf(
   startedAt: string,
   name?: string,
 ): PanelRunHeader {
+  // Optional all the way: a stored run written before a field existed has a spec without it.
+  const acceleration = spec?.solvers?.em?.acceleration;
   return {
     runId,
     name: name ?? spec?.name ?? runId,
@@ -154,6 +156,7 @@ function headerOf(
     experts: spec?.model.experts ?? 0,
     parameterCount,
     maxIterations: spec?.stopping.maxIterations ?? 0,
+    ...(acceleration && acceleration !== 'none' ? { emAcceleration: acceleration } : {}),
     startedAt,
   };
 }
