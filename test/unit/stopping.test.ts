@@ -173,8 +173,8 @@ test('tolerance 0 turns the change rule off: every solver runs to its iteration 
   );
   assert.equal(all.length, 4);
   const em = all.find((result) => result.solver === 'em')!;
-  const last = em.trace.at(-1)!.logLikelihood;
-  assert.equal(em.trace.at(-2)!.logLikelihood, last, 'EM sits at its fixed point: ℓ no longer changes');
+  const last = em.trace.at(-1)!.logLik;
+  assert.equal(em.trace.at(-2)!.logLik, last, 'EM sits at its fixed point: ℓ no longer changes');
   for (const result of all) {
     assert.equal(result.stopReason, 'maxIterations', `${result.solver}: ${result.stopMessage}`);
     assert.equal(result.trace.at(-1)!.iteration, maxIterations);

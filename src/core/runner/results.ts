@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { ExperimentSpec } from '../spec/types';
-import { TRACE_COLUMNS } from './traceColumns';
+import { traceTableCsv } from './traceColumns';
 import type { DatasetSummary, SolverResult } from './types';
 
 export const PARTIAL_SUFFIX = '.partial';
@@ -130,20 +130,9 @@ export interface RunSummary {
 }
 
 
-/** One row per solver, restart and iteration. */
+/** One row per solver, restart and iteration (the same table as the panel's Export CSV). */
 export function tracesCsv(results: readonly SolverResult[]): string {
-  const lines = [['solver', 'restart', ...TRACE_COLUMNS, 'innerIterations', 'innerGradientNorm'].join(',')];
-  for (const result of results) {
-    for (const report of result.trace) {
-      const cells = TRACE_COLUMNS.map((column) => formatCell(report[column]));
-      lines.push([result.solver, result.restart, ...cells, formatCell(report.inner?.iterations), formatCell(report.inner?.gradientNorm)].join(','));
-    }
-  }
-  return lines.join('\n') + '\n';
-}
-
-function formatCell(value: unknown): string {
-  return typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return traceTableCsv(results.map((result) => ({ solver: result.solver, restart: result.restart, reports: result.trace })));
 }
 
 export interface AtomicWriteOptions extends DurabilityOptions {
