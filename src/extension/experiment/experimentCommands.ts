@@ -10,7 +10,8 @@ import { defaultSpecTemplate, formatSpecIssue, parseSpecText } from '../../core/
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
 import { previewCsv, type ColumnPreview } from '../fit/csvPreview';
-import { isGeneratedCsv, orderDataFiles, suggestTarget } from './dataChoice';
+import { suggestTarget } from './dataChoice';
+import { dataFileItems, findDataFiles } from '../dataFiles';
 import type { Log } from '../log';
 import { announceOutcome } from '../run/outcomeMessages';
 import { isWhenBusy, type RunManager, type RunOutcome, type WhenBusy } from '../run/runManager';
@@ -148,11 +149,11 @@ export class ExperimentCommands {
   }
 
   private async pickDataSource(): Promise<vscode.Uri | 'synthetic' | undefined> {
-    const files = orderDataFiles(await findDataFiles());
+    const files = await findDataFiles();
     return pickOne<vscode.Uri | 'synthetic'>(
       [
         { label: '$(beaker) Synthetic data', description: 'a known mixture (the paper\'s setting)', value: 'synthetic' },
-        ...files.map((file) => ({ label: `$(table) ${path.basename(file.uri.fsPath)}`, description: path.posix.dirname(file.relativePath).replace(/^\.$/, ''), value: file.uri })),
+        ...dataFileItems(files).map((item) => ({ label: `$(table) ${item.label}`, description: item.description, value: item.uri })),
       ],
       { title: 'New Experiment', placeholder: 'Data for the experiment', active: files[0]?.uri ?? 'synthetic' },
     );
@@ -173,18 +174,6 @@ export class ExperimentCommands {
     );
     return picked?.uri;
   }
-}
-
-/** The workspace's CSV files that are data, not MoE Lab's output (runs, reproductions) or a tool's hidden folders. */
-export async function findDataFiles(): Promise<{ uri: vscode.Uri; relativePath: string }[]> {
-  const files = await vscode.workspace.findFiles('**/*.csv', '**/node_modules/**', 2000);
-  return files
-    .filter((uri) => {
-      const folder = workspaceFolderFor(uri);
-      if (!folder) return true;
-      return !isGeneratedCsv(uri.fsPath, folder.uri.fsPath, configuredResultsRoot(readSettings(folder), folder, folder.uri.fsPath));
-    })
-    .map((uri) => ({ uri, relativePath: vscode.workspace.asRelativePath(uri, false) }));
 }
 
 function columnDescription(column: ColumnPreview, suggested: boolean): string {
