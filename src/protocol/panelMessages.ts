@@ -68,6 +68,7 @@ export interface RunEnd {
   readonly status: RunStatus;
   /** Results folder of the run (absent when nothing was written). */
   readonly resultsDir?: string;
+  /** The run's duration; for `interrupted`, the compute time of the solvers it completed (a lower bound). */
   readonly seconds?: number;
   /** Why the run failed, for `failed`; what an `interrupted` run's folder holds. */
   readonly error?: string;

@@ -37,7 +37,7 @@ export class RunRecord {
 
   /** A finished (or cancelled, or interrupted) run read back from its results folder. */
   static fromStored(
-    summary: Pick<RunSummary, 'runId' | 'name' | 'dataset' | 'startedAt' | 'cancelled' | 'complete' | 'seconds'> & { results: readonly PanelResult[] },
+    summary: Pick<RunSummary, 'runId' | 'name' | 'dataset' | 'startedAt' | 'cancelled' | 'complete'> & { seconds?: number; results: readonly PanelResult[] },
     spec: ExperimentSpec | undefined,
     traces: readonly SolverResult[],
     resultsDir: string,
@@ -54,7 +54,7 @@ export class RunRecord {
     record.end = {
       status: summary.cancelled ? 'cancelled' : summary.complete ? 'finished' : 'interrupted',
       resultsDir,
-      seconds: summary.seconds,
+      ...(summary.seconds !== undefined ? { seconds: summary.seconds } : {}),
       ...(summary.complete || summary.cancelled ? {} : { error: 'the run was interrupted before it finished; these are the solvers it completed' }),
     };
     record.version++;
