@@ -278,6 +278,26 @@ suite('Spec editor', function () {
     assert.deepEqual(await post(uri, { type: 'openRun', id: runDir }), { ok: true });
   });
 
+  test("the form's Results list shows this spec's runs only, not those of other specs sharing its results folder", async () => {
+    const spec = (name: string) => SPEC.replace('"name": "it"', `"name": "${name}"`).replace('"runs-it"', '"runs-shared"');
+    const mine = writeSpec('shared-a.moe.json', spec('twin'));
+    const others = [writeSpec('shared-b.moe.json', spec('twin')), writeSpec('shared-c.moe.json', spec('other'))];
+    const run = async (uri: vscode.Uri) => {
+      const outcome = await vscode.commands.executeCommand<{ status: string; resultsDir?: string; error?: string }>('moeLab.runExperiment', uri, { whenBusy: 'stop' });
+      assert.equal(outcome?.status, 'finished', outcome?.error);
+      return path.basename(outcome!.resultsDir!);
+    };
+    const own = await run(mine);
+    for (const uri of others) await run(uri); // the same results folder; one of them even has the same name
+    assert.equal(fs.readdirSync(path.join(workspaceRoot(), 'runs-shared')).length, 3);
+    await openInForm(mine);
+    const runs = await waitFor('the runs of shared-a.moe.json', async () => {
+      const message = await vscode.commands.executeCommand<RunsMessage | undefined>(LAST, mine, 'runs');
+      return message && message.runs.length > 0 ? message : undefined;
+    });
+    assert.deepEqual(runs.runs.map((r) => r.id), [own]);
+  });
+
   test('each spec problem is reported once in the Problems panel (the JSON language service does not repeat them)', async () => {
     const uri = writeSpec('once.moe.json', SPEC.replace('"experts": 2', '"experts": 0').replace('"maxIterations": 15', '"maxIterations": 15, "tolerance": -1'));
     const document = await vscode.workspace.openTextDocument(uri);

@@ -53,9 +53,11 @@ export class ResultsWriter {
 
   /**
    * Writes the spec as resolved and as written, with what is known at the start of the run (`run`), so that a run
-   * killed before its summary can still be described: its data, its start, its parameter count.
+   * killed before its summary can still be described: its data, its start, its parameter count. `run.specFile` is
+   * given as a path and stored relative to the run folder (so a moved workspace keeps the link).
    */
   async writeSpec(spec: ExperimentSpec, raw: unknown, run: RunStart): Promise<void> {
+    if (run.specFile !== undefined) run = { ...run, specFile: path.relative(this.finalDir, path.resolve(run.specFile)).split(path.sep).join('/') };
     const file: SpecFile = { resolved: spec, asWritten: raw ?? null, run };
     await writeJsonAtomic(path.join(this.partialDir, 'spec.json'), file, this.inPartialDir);
   }
@@ -109,6 +111,8 @@ export interface RunStart {
   readonly startedAt: string;
   readonly dataset: DatasetSummary;
   readonly parameterCount: number;
+  /** The spec file that was run, relative to the run folder (`/`-separated); absent for fits and older folders. */
+  readonly specFile?: string;
 }
 
 export interface RunSummary {

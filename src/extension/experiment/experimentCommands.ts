@@ -139,6 +139,7 @@ export class ExperimentCommands {
     const outcome = await this.runs.start({
       spec: parsed.spec,
       rawSpec: parsed.raw,
+      specFile: uri.fsPath,
       baseDir,
       workspaceRoot: folder?.uri.fsPath,
       resultsRoot,

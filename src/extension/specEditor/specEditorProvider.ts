@@ -292,7 +292,11 @@ class SpecEditorSession implements vscode.Disposable {
     const folder = this.currentResultsFolder();
     this.resultsFolder = folder;
     if (!folder) return;
-    this.runs = await listRuns(folder);
+    const analysis = this.analysis();
+    const rawName = analysis.value?.name;
+    const name = analysis.result.ok ? analysis.result.spec.name : typeof rawName === 'string' ? rawName : undefined;
+    // Only this spec's runs: a results folder is shared by every spec of the workspace.
+    this.runs = await listRuns(folder, { file: this.document.uri.fsPath, ...(name !== undefined ? { name } : {}) });
     this.post({ type: 'runs', folder: vscode.workspace.asRelativePath(vscode.Uri.file(folder), false), runs: this.runs });
   }
 
