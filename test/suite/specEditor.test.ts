@@ -232,7 +232,7 @@ suite('Spec editor', function () {
     const uri = writeSpec('written.moe.json', '{}\n');
     await openInForm(uri);
     const document = documentOf(uri);
-    // The form's source switch picks a workspace CSV and its last column as the target.
+    // The form's source switch picks a workspace CSV and its class column as the target (as New Experiment does).
     assert.deepEqual(await post(uri, { type: 'switchSource', requestId: ++requestId, to: 'csv' }), { ok: true });
     const data = JSON.parse(document.getText()).data;
     assert.equal(data.csv, 'iris.csv');
