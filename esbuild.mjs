@@ -8,8 +8,9 @@
 //   node esbuild.mjs --production    what ships (`vscode:prepublish`, run by `npm run package`): dist/ emptied first so
 //                                    that no source map of an earlier development build is left, minified, no maps
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import { assistSchema } from './scripts/assistSchema.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -58,16 +59,16 @@ const entries = [
 
 if (production) rmSync('dist', { recursive: true, force: true });
 
-// Files shipped as they are: the spec schema for `contributes.jsonValidation`, and the webview toolkit (loaded by the
-// spec editor's page as a module), so that the package needs nothing from node_modules at run time.
-const copies = [
-  ['src/core/spec/schema.json', 'dist/schema/moe.schema.json'],
-  ['node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/webview/toolkit.min.js'],
-];
+// Files shipped as they are: the webview toolkit (loaded by the spec editor's page as a module), so that the package
+// needs nothing from node_modules at run time.
+const copies = [['node_modules/@vscode/webview-ui-toolkit/dist/toolkit.min.js', 'dist/webview/toolkit.min.js']];
 for (const [from, to] of copies) {
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(from, to);
 }
+// The spec schema for `contributes.jsonValidation`: completion and hover only (scripts/assistSchema.mjs says why).
+mkdirSync('dist/schema', { recursive: true });
+writeFileSync('dist/schema/moe.schema.json', JSON.stringify(assistSchema(JSON.parse(readFileSync('src/core/spec/schema.json', 'utf8'))), null, 2) + '\n');
 
 if (watch) {
   for (const options of entries) await (await esbuild.context(options)).watch();

@@ -65,6 +65,7 @@ async function run(message: StartRunMessage): Promise<void> {
       workspaceRoot: message.workspaceRoot,
       resultsRoot: message.resultsRoot,
       rawSpec: message.rawSpec,
+      specFile: message.specFile,
       signal: controller.signal,
     })) {
       batch.push(event);

@@ -12,7 +12,7 @@
  */
 import { EXPERIMENT_NAMES, type ChartSeries, type ChartSpec, type ExperimentName } from '../core/reproduce/types';
 import type { Degeneracy } from '../core/diagnostics/degeneracyKinds';
-import { TRACE_METRICS } from '../core/runner/traceColumns';
+import { RETROSPECTIVE_METRICS, TRACE_METRICS, type RetrospectiveColumns } from '../core/runner/traceColumns';
 import type { DataSample } from '../core/runner/dataSample';
 import type { DatasetSummary, IterationReport, ParamsJson, SolverResult, StopCode } from '../core/runner/types';
 import type { SolverName } from '../core/spec/types';
@@ -56,8 +56,11 @@ export interface PanelRunHeader {
   readonly sample?: DataSample;
 }
 
-/** A solver's final metrics for one restart (its trace travels separately). */
-export type PanelResult = Omit<SolverResult, 'trace'>;
+/**
+ * A solver's final metrics for one restart. Its trace travels separately, as it is computed; `retrospective` holds
+ * the trace's values that are known only once the solver stopped (one entry per report), for the receiver to fill in.
+ */
+export type PanelResult = Omit<SolverResult, 'trace'> & { readonly retrospective?: RetrospectiveColumns };
 
 /** The iterations of one solver and restart from index `from` on (`from` = how many the receiver already has). */
 export interface SeriesSlice {
@@ -71,6 +74,7 @@ export interface RunEnd {
   readonly status: RunStatus;
   /** Results folder of the run (absent when nothing was written). */
   readonly resultsDir?: string;
+  /** The run's duration; for `interrupted`, the compute time of the solvers it completed (a lower bound). */
   readonly seconds?: number;
   /** Why the run failed, for `failed`; what an `interrupted` run's folder holds. */
   readonly error?: string;
@@ -461,8 +465,13 @@ export function isPanelResult(value: unknown): value is PanelResult {
     (value.expertOrder === undefined || isArrayOf(value.expertOrder, isNonNegativeIntegerValue, 10_000)) &&
     ['testLogLik', 'trainAccuracy', 'testAccuracy', 'trainRmse', 'testRmse', 'parameterError', 'gateError', 'aic', 'bic', 'cappedMSteps'].every((key) =>
       isOptionalNumberOrNull(value[key]),
-    )
+    ) &&
+    (value.retrospective === undefined || isRetrospectiveColumns(value.retrospective))
   );
+}
+
+function isRetrospectiveColumns(value: unknown): value is RetrospectiveColumns {
+  return isRecord(value) && RETROSPECTIVE_METRICS.every((metric) => Array.isArray(value[metric]) && (value[metric] as unknown[]).every(isNumberOrNull));
 }
 
 /** Fields of an iteration report the panel reads, each a number (null when non-finite) or absent. */

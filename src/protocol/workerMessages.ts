@@ -55,6 +55,8 @@ export interface StartRunMessage {
   readonly resultsRoot: string;
   /** The spec as the user wrote it, saved beside the resolved one. */
   readonly rawSpec?: unknown;
+  /** The spec file being run (absolute), recorded in the run folder. */
+  readonly specFile?: string;
   /** Events are sent in batches at most this often (the last batch goes at once). */
   readonly batchMilliseconds: number;
 }

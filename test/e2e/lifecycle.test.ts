@@ -133,6 +133,8 @@ test('a window reload mid-run: the worker dies with the extension host; the fold
   const text = await frame.locator('body').innerText();
   assert.match(text, /interrupted/);
   assert.match(text, /[1-9]\d* training rows/, 'the interrupted run is described by the data it read (spec.json keeps it)');
+  assert.match(text, /interrupted (after ≥ \d+\.\d\d s \(the solvers it completed\)|before a solver finished)/, 'the duration it knows, not "0.00 s"');
+  assert.doesNotMatch(text, /· 0\.00 s/);
   assert.equal(await frame.locator('button', { hasText: /^\s*Stop\s*$/ }).isVisible().catch(() => false), false, 'a Stop button for a dead run');
   await p.waitForTimeout(500);
   await screenshot(p, 'lifecycle-3-restored-interrupted');

@@ -33,6 +33,14 @@ async function tickOnly(p: Page, label: string): Promise<void> {
   assert.deepEqual(ticked, [label]);
 }
 
+/** The open quick input's title with its step counter ("Reproduce Paper Experiments (2/3)"). */
+async function quickTitle(p: Page): Promise<string> {
+  const title = p.locator('.quick-input-widget .quick-input-title');
+  await title.waitFor({ state: 'visible', timeout: 15_000 });
+  await p.waitForTimeout(300); // the widget is reused from step to step: let this step's title land
+  return (await title.innerText()).trim();
+}
+
 async function reproductionFrame(p: Page, timeoutMs: number): Promise<Frame> {
   return webviewFrame(p, async (f) => (await f.locator('.reproduction section.experiment[data-experiment="symmoline"] canvas').count()) > 0, timeoutMs);
 }
@@ -40,8 +48,10 @@ async function reproductionFrame(p: Page, timeoutMs: number): Promise<Frame> {
 test('Quick with SymMoLinE only: the reproduction runs, its charts are in the panel, and Open report.md opens the report', { timeout: 5 * 60_000 }, async () => {
   const p = page();
   assert.ok(await runCommand(p, COMMAND, 30_000), `no "${COMMAND}" in the palette`);
+  assert.match(await quickTitle(p), /\(1\/2\)$/, 'Quick (the active choice) has two steps');
   await answerQuickInput(p, { choice: 'Quick' });
   await tickOnly(p, 'symmoline');
+  assert.match(await quickTitle(p), /\(2\/2\)$/, 'and this is the last one');
   await screenshot(p, 'reproduce-1-experiments');
   await p.locator('.quick-input-widget .quick-input-box input').press('Enter');
 
@@ -66,12 +76,29 @@ test('Quick with SymMoLinE only: the reproduction runs, its charts are in the pa
   await screenshot(p, 'reproduce-3-report');
 });
 
+test('Open Run Results… lists the reproduction and opens it in the reproduction view', { timeout: 2 * 60_000 }, async () => {
+  const p = page();
+  const [folder] = reproductionFolders();
+  assert.ok(folder, 'the quick reproduction above wrote its folder');
+  await p.keyboard.press('Escape');
+  assert.ok(await runCommand(p, 'MoE Lab: Open Run Results…', 30_000));
+  const row = p.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: p.locator('.label-description', { hasText: folder }) }).first();
+  await waitVisible(p, row, 'reproduce-5-not-listed', 20_000);
+  assert.match(await row.innerText(), /Paper reproduction \(quick\)/);
+  await screenshot(p, 'reproduce-5-open-results');
+  await row.click();
+  const frame = await reproductionFrame(p, 60_000);
+  assert.equal(await frame.evaluate(() => document.querySelectorAll('.reproduction section.experiment').length), 1);
+});
+
 test('Full stops at its confirmation (it takes hours); Cancel there runs nothing', { timeout: 2 * 60_000 }, async () => {
   const p = page();
   const before = reproductionFolders();
   assert.ok(await runCommand(p, COMMAND, 30_000));
   await answerQuickInput(p, { choice: 'Full' });
+  assert.match(await quickTitle(p), /\(2\/3\)$/, 'a full run with every experiment ticked asks for the Fashion-MNIST instances too');
   await tickOnly(p, 'symmoline'); // no Fashion-MNIST experiment: no question about its instances
+  assert.match(await quickTitle(p), /\(2\/2\)$/, 'without Fashion-MNIST there is no third step');
   await p.locator('.quick-input-widget .quick-input-box input').press('Enter');
   const dialog = p.locator('.monaco-dialog-box');
   await waitVisible(p, dialog, 'reproduce-4-no-confirmation', 30_000);

@@ -106,7 +106,8 @@ suite('Fit a CSV', function () {
     assert.ok(uri);
     assert.equal(path.dirname(uri.fsPath), workspaceRoot());
     assert.match(path.basename(uri.fsPath), /^iris(-\d+)?\.moe\.json$/);
-    const spec = readJson<{ data: { csv: string; target: string } }>(uri.fsPath);
+    const spec = readJson<{ name: string; data: { csv: string; target: string } }>(uri.fsPath);
+    assert.equal(spec.name, path.basename(uri.fsPath, '.moe.json'), 'the name follows the file (iris-2.moe.json → "iris-2")');
     assert.equal(spec.data.csv, 'iris.csv');
     assert.equal(spec.data.target, 'species');
   });

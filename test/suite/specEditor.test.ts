@@ -27,6 +27,8 @@ function workspaceRoot(): string {
   return folder.uri.fsPath;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -169,8 +171,9 @@ suite('Spec editor', function () {
     assert.match(shown.problems[0].message, /not valid JSON/);
     assert.equal(shown.problems[0].line, 5);
 
+    // Reported once: by MoE Lab, or by VS Code's JSON language service (source "json") when it has (specDiagnostics.ts).
     const diagnostics = await waitFor('a diagnostic', () => {
-      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'MoE Lab');
+      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'MoE Lab' || d.source === 'json');
       return found.length > 0 ? found : undefined;
     });
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Error);
@@ -229,7 +232,7 @@ suite('Spec editor', function () {
     const uri = writeSpec('written.moe.json', '{}\n');
     await openInForm(uri);
     const document = documentOf(uri);
-    // The form's source switch picks a workspace CSV and its last column as the target.
+    // The form's source switch picks a workspace CSV and its class column as the target (as New Experiment does).
     assert.deepEqual(await post(uri, { type: 'switchSource', requestId: ++requestId, to: 'csv' }), { ok: true });
     const data = JSON.parse(document.getText()).data;
     assert.equal(data.csv, 'iris.csv');
@@ -273,6 +276,56 @@ suite('Spec editor', function () {
     });
     assert.equal(runs.runs[0].id, runDir, 'the newest run first');
     assert.deepEqual(await post(uri, { type: 'openRun', id: runDir }), { ok: true });
+  });
+
+  test("the form's Results list shows this spec's runs only, not those of other specs sharing its results folder", async () => {
+    const spec = (name: string) => SPEC.replace('"name": "it"', `"name": "${name}"`).replace('"runs-it"', '"runs-shared"');
+    const mine = writeSpec('shared-a.moe.json', spec('twin'));
+    const others = [writeSpec('shared-b.moe.json', spec('twin')), writeSpec('shared-c.moe.json', spec('other'))];
+    const run = async (uri: vscode.Uri) => {
+      const outcome = await vscode.commands.executeCommand<{ status: string; resultsDir?: string; error?: string }>('moeLab.runExperiment', uri, { whenBusy: 'stop' });
+      assert.equal(outcome?.status, 'finished', outcome?.error);
+      return path.basename(outcome!.resultsDir!);
+    };
+    const own = await run(mine);
+    for (const uri of others) await run(uri); // the same results folder; one of them even has the same name
+    assert.equal(fs.readdirSync(path.join(workspaceRoot(), 'runs-shared')).length, 3);
+    await openInForm(mine);
+    const runs = await waitFor('the runs of shared-a.moe.json', async () => {
+      const message = await vscode.commands.executeCommand<RunsMessage | undefined>(LAST, mine, 'runs');
+      return message && message.runs.length > 0 ? message : undefined;
+    });
+    assert.deepEqual(runs.runs.map((r) => r.id), [own]);
+  });
+
+  test('each spec problem is reported once in the Problems panel (the JSON language service does not repeat them)', async () => {
+    const uri = writeSpec('once.moe.json', SPEC.replace('"experts": 2', '"experts": 0').replace('"maxIterations": 15', '"maxIterations": 15, "tolerance": -1'));
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    // The JSON language service has the document and its schema once it completes from it.
+    await waitFor('schema completions (the JSON language service is ready)', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(4, 3));
+      return list.items.length > 0;
+    }, 45_000);
+    await waitFor('the two problems', () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'MoE Lab').length === 2);
+    await sleep(2_000); // the language service validates on a short debounce after it opened the document
+    const all = vscode.languages.getDiagnostics(uri);
+    assert.deepEqual(
+      all.map((d) => `${d.source}: ${d.range.start.line}: ${d.message}`).sort(),
+      all.filter((d) => d.source === 'MoE Lab').map((d) => `${d.source}: ${d.range.start.line}: ${d.message}`).sort(),
+      'only MoE Lab reports them',
+    );
+    assert.deepEqual(all.map((d) => d.code).sort(), ['/model/experts', '/stopping/tolerance']);
+
+    // A syntax error: one diagnostic, whoever reports it.
+    const comma = document.getText().indexOf('},\n  "model"') + 1;
+    const change = new vscode.WorkspaceEdit();
+    change.delete(uri, new vscode.Range(document.positionAt(comma), document.positionAt(comma + 1)));
+    assert.ok(await vscode.workspace.applyEdit(change));
+    await waitFor('the syntax error', () => vscode.languages.getDiagnostics(uri).some((d) => /not valid JSON|Expected/.test(d.message)));
+    await sleep(2_000);
+    const syntax = vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    assert.equal(syntax.length, 1, syntax.map((d) => `${d.source}: ${d.range.start.line}:${d.range.start.character} ${d.message}`).join('; '));
   });
 
   test('the plain text editor gets completion and hover from the same schema (jsonValidation)', async () => {

@@ -74,7 +74,11 @@ test('run writes a results folder; the table form names every solver', () => {
   assert.equal(run.code, 0, run.stderr);
   for (const solver of ['em', 'gd', 'adam']) assert.match(run.stdout, new RegExp(`^${solver}`, 'm'));
   const resultsLine = run.stdout.split('\n').find((line) => line.startsWith('results: '))!;
-  assert.ok(existsSync(path.join(resultsLine.slice('results: '.length), 'summary.json')));
+  const runDir = resultsLine.slice('results: '.length);
+  assert.ok(existsSync(path.join(runDir, 'summary.json')));
+  // The run records its spec file, relative to the run folder, so the spec form can list this spec's runs only.
+  const recorded = JSON.parse(readFileSync(path.join(runDir, 'spec.json'), 'utf8')).run.specFile;
+  assert.equal(path.resolve(runDir, recorded), specPath);
 });
 
 test('user mistakes exit with code 2 and one clear line', () => {

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { completeDataKl } from '../../src/core/diagnostics/klStep';
 import { informationCriteria, signalToNoise } from '../../src/core/diagnostics/metrics';
 import { missingInformation } from '../../src/core/diagnostics/missingInformation';
+import { NO_CONTRACTION, describePredictedRates, predictedRate } from '../../src/core/diagnostics/predictedRate';
 import { parameterError } from '../../src/core/diagnostics/parameterError';
 import { rateFromObjective } from '../../src/core/diagnostics/rate';
 import { initialParameters } from '../../src/core/init';
-import { evaluate } from '../../src/core/model/evaluate';
+import { evaluate, gradientQ } from '../../src/core/model/evaluate';
 import { ParamLayout } from '../../src/core/model/layout';
 import { expandParams, packParams } from '../../src/core/model/params';
 import { createEm } from '../../src/core/solvers/em';
@@ -117,4 +118,28 @@ test("mean gate probabilities: they sum to 1, and at EM's fixed point they equal
   // the fixed point those are the current ones, so the intercept column gives equal shares.
   assert.ok(startGap > 1e-3, `a random start is not a fixed point (gap ${startGap})`);
   assert.ok(endGap < 1e-5, `gate shares ${last.gateWeights} against responsibility shares ${last.mixingWeights}`);
+});
+
+test('a missing-information radius of 1 or more is not shown as a rate: at a saddle the observed information is not positive definite', () => {
+  const { data, truth } = synthetic({ kind: 'linear', experts: 2, dim: 2, samples: 1500, snr: 3, seed: 8 });
+  const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.p, C: 0, gate: 'softmax', symmetric: true, ridge: 0, fixedSigma: 1 });
+  // θ = 0: experts (β, −β) coincide and the gate is even, so by symmetry ∇ℓ = 0 — a stationary point, and with
+  // well-separated experts in the data not a maximum: ℓ rises as β moves towards ±β*, so I_obs has a negative eigenvalue.
+  const saddle = new Float64Array(layout.size);
+  const ev = evaluate(layout, data, saddle);
+  const gradient = gradientQ(layout, data, saddle, ev, ev.resp, new Float64Array(layout.size));
+  assert.ok(Math.hypot(...gradient) / data.n < 1e-12, 'θ = 0 is stationary');
+  const atSaddle = missingInformation(layout, data, saddle)!;
+  assert.ok(atSaddle.spectralRadius > 1, `radius ${atSaddle.spectralRadius} at the saddle`);
+  assert.deepEqual(predictedRate(atSaddle), { kind: 'none', radius: atSaddle.spectralRadius });
+  const atTruth = missingInformation(layout, data, packParams(layout, truth))!;
+  assert.equal(predictedRate(atTruth).kind, 'rate');
+
+  const line = describePredictedRates([
+    { restart: 1, information: atSaddle },
+    { restart: 0, information: atTruth },
+    { restart: 2, information: { spectralRadius: 1 } },
+  ]);
+  assert.equal(line, `r1: ${atTruth.spectralRadius.toFixed(3)}; r2, r3: ${NO_CONTRACTION}`);
+  assert.doesNotMatch(line, /1\.\d{3}/, 'no number above 1 is shown');
 });

@@ -156,3 +156,27 @@ test('a gradient tolerance the change rule cannot reach stops EM as stalled, wit
   assert.match(em.stopMessage, /EM still gains, but less than the tolerance per iteration/);
   assert.equal(em.missingInformation, undefined, 'no missing-information rate at a stall');
 });
+
+test('tolerance 0 turns the change rule off: every solver runs to its iteration limit, even where ℓ stops changing', async () => {
+  // A one-expert Gaussian model: EM's M-step is ordinary least squares, so from its second iteration on ℓ changes by
+  // exactly 0 — the case in which "|Δℓ| ≤ 0" used to stop it as converged.
+  const maxIterations = 12;
+  const all = await results(
+    spec({
+      name: 'NOdata tolerance 0',
+      data: { csv: 'NOdata.csv', target: 'NO', features: ['Equivalence'] },
+      model: { experts: 1, expert: 'gaussian', gate: 'constant' },
+      solvers: { em: { enabled: true }, gd: { enabled: true }, adam: { enabled: true }, gem: { enabled: true } },
+      stopping: { maxIterations, tolerance: 0 },
+      init: { strategy: 'kmeans', seed: 1, restarts: 1 },
+    }),
+  );
+  assert.equal(all.length, 4);
+  const em = all.find((result) => result.solver === 'em')!;
+  const last = em.trace.at(-1)!.logLik;
+  assert.equal(em.trace.at(-2)!.logLik, last, 'EM sits at its fixed point: ℓ no longer changes');
+  for (const result of all) {
+    assert.equal(result.stopReason, 'maxIterations', `${result.solver}: ${result.stopMessage}`);
+    assert.equal(result.trace.at(-1)!.iteration, maxIterations);
+  }
+});

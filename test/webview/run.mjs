@@ -268,7 +268,8 @@ async function main() {
           restart: Number(tr.dataset.restart),
           stop: tr.querySelector('td.stop').firstChild.textContent,
           badges: [...tr.querySelectorAll('td.stop .badge.degenerate')].map((badge) => ({ text: badge.textContent, title: badge.title })),
-          message: tr.querySelector('td.message').textContent,
+          message: tr.querySelector('td.message').title,
+          shown: tr.querySelector('td.message').textContent,
           best: tr.classList.contains('best'),
           restartCell: tr.cells[1].textContent,
         })),
@@ -278,13 +279,19 @@ async function main() {
         const row = rows.find((x) => x.solver === r.solver && x.restart === r.restart);
         assert.ok(row, `no row for ${r.solver} r${r.restart}`);
         assert.equal(row.stop, r.stopReason);
-        assert.equal(row.message, r.stopMessage);
+        assert.equal(row.message, r.stopMessage, 'the whole sentence is the tooltip');
+        assert.ok(row.shown.length <= r.stopMessage.length, 'shared clauses are notes, not repeated in the row');
         assert.equal(row.best, r.best, `${r.solver} r${r.restart} best`);
         assert.equal(row.restartCell.includes('★'), r.best);
         const found = r.degeneracies ?? [];
         assert.equal(row.badges.length, found.length, `${r.solver} r${r.restart}: one badge per degenerate situation`);
         found.forEach((d, i) => assert.ok(row.badges[i].title.endsWith(d.message) && row.badges[i].title.startsWith(`iteration ${d.iteration}`)));
       }
+      // A clause that several rows share is written once, under the table (issue 17: one sentence 12 times).
+      const notes = await page.evaluate(() => [...document.querySelectorAll('ol.stop-notes li')].map((li) => li.textContent));
+      const table = rows.map((row) => row.shown).join('\n') + '\n' + notes.join('\n');
+      for (const note of notes) assert.equal(table.split(note).length - 1, 1, `"${note}" appears once`);
+      for (const row of rows) for (const n of row.shown.match(/\[(\d+)\]/g) ?? []) assert.ok(Number(n.slice(1, -1)) <= notes.length, `${n} points to a note`);
       assert.equal(await page.evaluate(() => document.body.dataset.status), 'finished');
       assert.equal(await page.locator('button.danger', { hasText: 'Stop' }).isVisible(), false, 'no Stop button after the end');
     });

@@ -288,6 +288,22 @@ async function main() {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(ARTIFACTS, 'specEditor-form.png'), fullPage: true });
 
+    await check('in the two-column form (a narrow editor) the CSV preview keeps every header and cell on one line', async () => {
+      await page.setViewportSize({ width: 560, height: 1500 });
+      await page.waitForFunction(() => getComputedStyle(document.querySelector('.grid')).gridTemplateColumns.split(' ').length === 2);
+      const cells = await page.evaluate(() =>
+        [...document.querySelectorAll('.preview vscode-data-grid-cell')].map((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return { text: cell.textContent.trim(), lines: range.getClientRects().length, overflow: cell.scrollWidth - cell.clientWidth };
+        }),
+      );
+      assert(cells.length >= 5 * 5, `${cells.length} cells`);
+      for (const cell of cells) assert(cell.lines <= 1 && cell.overflow <= 1, `"${cell.text}" breaks (${cell.lines} lines, ${cell.overflow}px cut)`);
+      await page.locator('.preview').screenshot({ path: path.join(ARTIFACTS, 'specEditor-preview-narrow.png') });
+      await page.setViewportSize({ width: 1100, height: 1500 });
+    });
+
     await check('switching to the synthetic generator asks the host, then shows the generator fields', async () => {
       await page.locator('vscode-radio[value="synthetic"]').click();
       const message = await waitPosted((m) => m.type === 'switchSource', 'switchSource');

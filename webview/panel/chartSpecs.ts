@@ -5,6 +5,7 @@
  */
 import type { IterationReport } from '../../src/core/runner/types';
 import type { PanelStore } from './store';
+import { describePredictedRates } from '../../src/core/diagnostics/predictedRate';
 
 export interface ChartContext {
   readonly store: PanelStore;
@@ -115,10 +116,10 @@ export const CHART_SPECS: readonly ChartSpec[] = [
     visible: () => true,
     lines: [line((r) => finite(r.rate))],
     note: (c) => {
-      const predicted = [...c.store.results.values()]
-        .filter((r) => r.solver === 'em' && r.missingInformation)
-        .map((r) => `r${r.restart + 1}: ${r.missingInformation!.spectralRadius.toFixed(3)}`);
-      return `‖θᵗ⁺¹ − θᵗ‖ / ‖θᵗ − θᵗ⁻¹‖, smoothed${predicted.length ? ` · EM predicted (missing information): ${predicted.join(', ')}` : ''}`;
+      const predicted = describePredictedRates(
+        [...c.store.results.values()].filter((r) => r.solver === 'em' && r.missingInformation).map((r) => ({ restart: r.restart, information: r.missingInformation! })),
+      );
+      return `‖θᵗ⁺¹ − θᵗ‖ / ‖θᵗ − θᵗ⁻¹‖, smoothed${predicted ? ` · EM predicted (missing information): ${predicted}` : ''}`;
     },
   },
   {

@@ -26,6 +26,7 @@ import { renderTable } from './table';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { tracesCsv } from './tracesCsv';
 import { vscodeApi, type PanelState, type PanelView, type XAxis } from './vscodeApi';
+import { durationText } from './headerText';
 
 const api = vscodeApi();
 const store = new PanelStore();
@@ -194,7 +195,7 @@ function renderHeader(): void {
     parameterCount ? `${parameterCount} parameters` : '',
     `${solvers.map((s) => runSolverLabel(s, header)).join(', ')}`,
     restarts > 1 ? `${restarts} restarts` : '',
-    store.end.seconds !== undefined ? `${store.end.seconds.toFixed(2)} s` : '',
+    durationText(store.end),
     header.origin === 'stored' ? 'from results folder' : '',
   ];
   ui.dataset.textContent = parts.filter(Boolean).join(' · ');

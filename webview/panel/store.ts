@@ -6,6 +6,7 @@
 import type { IterationReport } from '../../src/core/runner/types';
 import type { SolverName } from '../../src/core/spec/types';
 import { SOLVER_NAMES } from '../../src/core/spec/types';
+import { applyRetrospective } from '../../src/core/runner/traceColumns';
 import type { PanelResult, PanelRunHeader, PanelSnapshot, RunEnd, UpdateMessage } from '../../src/protocol/panelMessages';
 
 export interface StoredSeries {
@@ -46,7 +47,7 @@ export class PanelStore {
     this.series.clear();
     this.results.clear();
     for (const slice of snapshot.series) this.seriesFor(slice.solver, slice.restart).reports.push(...slice.reports.slice(0));
-    for (const result of snapshot.results) this.results.set(keyOf(result.solver, result.restart), result);
+    for (const result of snapshot.results) this.setResult(result);
     this.warnings = [...snapshot.warnings];
     this.end = snapshot.end;
   }
@@ -69,7 +70,7 @@ export class PanelStore {
       series.reports.push(...fresh);
       appended.push({ key, from: have });
     }
-    for (const result of update.results) this.results.set(keyOf(result.solver, result.restart), result);
+    for (const result of update.results) this.setResult(result);
     this.warnings.push(...update.warnings);
     const endChanged = JSON.stringify(update.end) !== JSON.stringify(this.end);
     this.end = update.end;
@@ -106,6 +107,13 @@ export class PanelStore {
     const result = this.results.get(keyOf(solver, restart));
     if (!result || this.end.status === 'running') return undefined;
     return result.best;
+  }
+
+  /** A result, and the retrospective values of its trace filled into the reports held (they streamed without them). */
+  private setResult(result: PanelResult): void {
+    this.results.set(keyOf(result.solver, result.restart), result);
+    const series = this.series.get(keyOf(result.solver, result.restart));
+    if (series && result.retrospective) applyRetrospective(series.reports, result.retrospective);
   }
 
   private seriesFor(solver: SolverName, restart: number): StoredSeries {

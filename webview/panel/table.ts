@@ -1,13 +1,15 @@
 /**
  * The summary table: one row per solver and restart with its final metrics, iterations, compute seconds and stop
  * reason (the runner's sentence says what to do next); the best restart per solver is starred. Series still
- * running show their latest iteration.
+ * running show their latest iteration. A stop clause several rows share is written once, as a note under the
+ * table (stopNotes.ts); each row's cell keeps the whole sentence as its tooltip.
  */
 import { DEGENERACY_LABELS } from '../../src/core/diagnostics/degeneracyKinds';
 import type { PanelResult } from '../../src/protocol/panelMessages';
 import { runSolverLabel } from '../../src/core/solvers/labels';
 import type { PanelStore, StoredSeries } from './store';
 import { keyOf } from './store';
+import { groupStopSentences } from './stopNotes';
 import type { Theme } from './theme';
 
 interface Column {
@@ -20,6 +22,8 @@ interface Column {
 interface Row {
   readonly series: StoredSeries;
   readonly result?: PanelResult;
+  /** The stop sentence as the row shows it (shared clauses replaced by note numbers). */
+  readonly stopText?: string;
 }
 
 const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '—');
@@ -75,7 +79,7 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
       ? [{ title: 'M-steps', cell: (r: Row) => mStepCell(r), tip: 'EM: "exact" when every M-step met its tolerance; otherwise how many stopped at their inner iteration cap' }]
       : []),
     { title: 'Stop', cell: (r) => r.result?.stopReason ?? (store.end.status === 'running' ? 'running…' : '—'), className: 'stop' },
-    { title: 'What happened', cell: (r) => r.result?.stopMessage ?? '', className: 'message' },
+    { title: 'What happened', cell: (r) => r.stopText ?? '', className: 'message' },
   ];
 
   const table = document.createElement('table');
@@ -89,8 +93,12 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
     head.append(th);
   }
   const body = table.createTBody();
-  for (const series of store.orderedSeries()) {
-    const row: Row = { series, result: store.results.get(keyOf(series.solver, series.restart)) };
+  const ordered = store.orderedSeries().map((series) => ({ series, result: store.results.get(keyOf(series.solver, series.restart)) }));
+  const finished = ordered.filter((row) => row.result !== undefined);
+  const stops = groupStopSentences(finished.map((row) => row.result!.stopMessage));
+  for (const { series, result } of ordered) {
+    const index = finished.findIndex((row) => row.series === series);
+    const row: Row = { series, result, ...(index >= 0 ? { stopText: stops.rows[index].text } : {}) };
     const tr = body.insertRow();
     tr.dataset.solver = series.solver;
     tr.dataset.restart = String(series.restart);
@@ -101,10 +109,22 @@ export function renderTable(container: HTMLElement, store: PanelStore, theme: Th
       if (column.className) td.className = column.className;
     }
     appendDegeneracyBadges(tr.querySelector('td.stop'), row.result);
+    if (row.result) (tr.querySelector('td.message') as HTMLElement).title = row.result.stopMessage;
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = theme.solver[series.solver];
     tr.cells[0].prepend(swatch);
   }
   container.append(table);
+  if (stops.notes.length > 0) {
+    const notes = document.createElement('ol');
+    notes.className = 'stop-notes';
+    notes.setAttribute('aria-label', 'Notes to the stop sentences');
+    for (const text of stops.notes) {
+      const item = document.createElement('li');
+      item.textContent = text;
+      notes.append(item);
+    }
+    container.append(notes);
+  }
 }

@@ -226,9 +226,13 @@ export function dataGrid(label: string): DataGridHandle {
   return {
     element,
     show: (header, rows, headerTitles) => {
-      // One template for every row, or each row sizes its own columns and they do not line up.
-      element.gridTemplateColumns = header.map(() => 'minmax(70px, 1fr)').join(' ');
-      element.columnDefinitions = header.map((title, i) => ({ columnDataKey: `c${i}`, title: headerTitles?.[i] ?? title }));
+      // One template for every row, or each row sizes its own columns and they do not line up. A column is never
+      // narrower than its longest cell (header included, in `ch` of the grid's monospace font), so a narrow form
+      // scrolls the grid sideways instead of breaking "sepal_length" into "sepal_len / gth".
+      const titles = header.map((title, i) => headerTitles?.[i] ?? title);
+      const widths = titles.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+      element.gridTemplateColumns = widths.map((chars) => `minmax(calc(${chars}ch + 26px), 1fr)`).join(' ');
+      element.columnDefinitions = titles.map((title, i) => ({ columnDataKey: `c${i}`, title }));
       element.rowsData = rows.map((row) => Object.fromEntries(header.map((_, i) => [`c${i}`, row[i] ?? ''])));
     },
   };

@@ -29,5 +29,5 @@ export async function runCommand(args: string[]): Promise<number> {
   const baseDir = path.dirname(specPath);
   const resultsRoot = values.out ? path.resolve(values.out) : path.resolve(baseDir, parsed.spec.resultsDir);
   await prepareFolder(resultsRoot, values.out ? '--out' : `${path.basename(specPath)}: /resultsDir`);
-  return executeRun(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw }, values.json === true);
+  return executeRun(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw, specFile: specPath }, values.json === true);
 }

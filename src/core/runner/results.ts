@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LabelAlignment, Optimum } from '../diagnostics/optima';
 import type { ExperimentSpec } from '../spec/types';
-import { TRACE_COLUMNS } from './traceColumns';
+import { traceTableCsv } from './traceColumns';
 import type { DatasetSummary, SolverResult } from './types';
 
 export const PARTIAL_SUFFIX = '.partial';
@@ -53,9 +53,11 @@ export class ResultsWriter {
 
   /**
    * Writes the spec as resolved and as written, with what is known at the start of the run (`run`), so that a run
-   * killed before its summary can still be described: its data, its start, its parameter count.
+   * killed before its summary can still be described: its data, its start, its parameter count. `run.specFile` is
+   * given as a path and stored relative to the run folder (so a moved workspace keeps the link).
    */
   async writeSpec(spec: ExperimentSpec, raw: unknown, run: RunStart): Promise<void> {
+    if (run.specFile !== undefined) run = { ...run, specFile: path.relative(this.finalDir, path.resolve(run.specFile)).split(path.sep).join('/') };
     const file: SpecFile = { resolved: spec, asWritten: raw ?? null, run };
     await writeJsonAtomic(path.join(this.partialDir, 'spec.json'), file, this.inPartialDir);
   }
@@ -109,6 +111,8 @@ export interface RunStart {
   readonly startedAt: string;
   readonly dataset: DatasetSummary;
   readonly parameterCount: number;
+  /** The spec file that was run, relative to the run folder (`/`-separated); absent for fits and older folders. */
+  readonly specFile?: string;
 }
 
 export interface RunSummary {
@@ -130,20 +134,9 @@ export interface RunSummary {
 }
 
 
-/** One row per solver, restart and iteration. */
+/** One row per solver, restart and iteration (the same table as the panel's Export CSV). */
 export function tracesCsv(results: readonly SolverResult[]): string {
-  const lines = [['solver', 'restart', ...TRACE_COLUMNS, 'innerIterations', 'innerGradientNorm'].join(',')];
-  for (const result of results) {
-    for (const report of result.trace) {
-      const cells = TRACE_COLUMNS.map((column) => formatCell(report[column]));
-      lines.push([result.solver, result.restart, ...cells, formatCell(report.inner?.iterations), formatCell(report.inner?.gradientNorm)].join(','));
-    }
-  }
-  return lines.join('\n') + '\n';
-}
-
-function formatCell(value: unknown): string {
-  return typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return traceTableCsv(results.map((result) => ({ solver: result.solver, restart: result.restart, reports: result.trace })));
 }
 
 export interface AtomicWriteOptions extends DurabilityOptions {

@@ -40,6 +40,8 @@ export interface RunOptions {
   readonly resultsRoot?: string | false;
   /** The spec as the user wrote it, saved beside the resolved one. */
   readonly rawSpec?: unknown;
+  /** The spec file being run, recorded in spec.json so that a spec's own runs can be told from others'. */
+  readonly specFile?: string;
 }
 
 /** Yield to the event loop at least this often so that cancel messages and UI work get through. */
@@ -104,7 +106,12 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
   const baseId = `${timestamp(startedAt)}-${slug(spec.name)}`;
   const writer = resultsRoot ? await ResultsWriter.create(resultsRoot, baseId) : undefined;
   const runId = writer?.runId ?? baseId;
-  await writer?.writeSpec(spec, options.rawSpec, { startedAt: startedAt.toISOString(), dataset, parameterCount: layout.freeParameters });
+  await writer?.writeSpec(spec, options.rawSpec, {
+    startedAt: startedAt.toISOString(),
+    dataset,
+    parameterCount: layout.freeParameters,
+    ...(options.specFile ? { specFile: options.specFile } : {}),
+  });
 
   const sample = dataSample(data.train);
   yield { type: 'runStarted', runId, spec, dataset, solvers, restarts: spec.init.restarts, parameterCount: layout.freeParameters, ...(sample ? { sample } : {}) };

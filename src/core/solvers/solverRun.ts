@@ -190,13 +190,16 @@ export class SolverRun {
    * - stalled: |ΔF| stayed below the tolerance for STALL_WINDOW iterations in a row while the gradient did not
    *   become small — the solver is stuck or crawling away from a stationary point.
    * - maxIterations, timeBudget: the limits.
+   * Tolerance 0 disables the first two: the run goes to its limits.
    */
   private checkStop(previousObjective: number, stopping: StoppingSpec): void {
     const change = this.ev.objective - previousObjective;
     const objective = this.setup.layout.shape.ridge > 0 ? 'F' : 'ℓ';
     const gradientNorm = this.lastReport.gradientNorm;
     const gradientTolerance = stopping.gradientTolerance ?? DEFAULT_GRADIENT_TOLERANCE;
-    const smallChange = Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective));
+    // Tolerance 0 switches the change rule off (docs/stopping.md): at a fixed point ΔF is exactly 0, and "|ΔF| ≤ 0"
+    // would stop the run that the user asked to go to its limits.
+    const smallChange = stopping.tolerance > 0 && Math.abs(change) <= stopping.tolerance * (1 + Math.abs(previousObjective));
     const smallGradient = gradientNorm <= gradientTolerance;
     this.smallChanges = smallChange ? this.smallChanges + 1 : 0;
     this.largestSmallChange = smallChange ? Math.max(this.largestSmallChange, Math.abs(change)) : 0;

@@ -10,7 +10,9 @@ import { readUtf8File } from '../../core/utf8File';
 import { defaultSpecTemplate, formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { COMMANDS } from '../commands';
 import { readSettings } from '../config';
-import { previewCsv } from '../fit/csvPreview';
+import { previewCsv, type ColumnPreview } from '../fit/csvPreview';
+import { suggestTarget } from './dataChoice';
+import { dataFileItems, findDataFiles } from '../dataFiles';
 import type { Log } from '../log';
 import { announceOutcome } from '../run/outcomeMessages';
 import { isWhenBusy, type RunManager, type RunOutcome, type WhenBusy } from '../run/runManager';
@@ -63,13 +65,13 @@ export class ExperimentCommands {
     if (csv && target === undefined) {
       try {
         const preview = await previewCsv(csv.fsPath);
-        const last = preview.columns[preview.columns.length - 1]?.name;
+        const suggested = suggestTarget(preview.columns, preview.sampledRows);
         target = interactive
           ? await pickOne(
-              preview.columns.map((c) => ({ label: c.name, description: c.kind, value: c.name })),
-              { title: `New Experiment: ${path.basename(csv.fsPath)}`, placeholder: 'Target column: the one to predict', active: last },
+              preview.columns.map((c) => ({ label: c.name, description: columnDescription(c, c.name === suggested), value: c.name })),
+              { title: `New Experiment: ${path.basename(csv.fsPath)}`, placeholder: 'Target column: the one to predict', active: suggested },
             )
-          : last;
+          : suggested;
       } catch (error) {
         void vscode.window.showErrorMessage(`MoE Lab: cannot read ${path.basename(csv.fsPath)}: ${errorMessage(error)}`);
         return undefined;
@@ -80,6 +82,8 @@ export class ExperimentCommands {
     const stem = csv ? path.basename(csv.fsPath).replace(/\.csv$/i, '') : 'experiment';
     const file = await freeFileName(dir, stem, SPEC_SUFFIX);
     const template = defaultSpecTemplate(csv ? path.relative(dir, csv.fsPath).split(path.sep).join('/') : undefined, target);
+    // The name follows the file (iris-2.moe.json → "iris-2"): it names the results folders, which must tell the specs apart.
+    template.name = path.basename(file).slice(0, -SPEC_SUFFIX.length);
     const settings = readSettings(folder);
     const stopping = (template.stopping ?? {}) as Record<string, unknown>;
     template.stopping = { ...stopping, maxIterations: settings.defaultMaxIterations, tolerance: settings.defaultTolerance };
@@ -139,6 +143,7 @@ export class ExperimentCommands {
     const outcome = await this.runs.start({
       spec: parsed.spec,
       rawSpec: parsed.raw,
+      specFile: uri.fsPath,
       baseDir,
       workspaceRoot: folder?.uri.fsPath,
       resultsRoot,
@@ -149,15 +154,13 @@ export class ExperimentCommands {
   }
 
   private async pickDataSource(): Promise<vscode.Uri | 'synthetic' | undefined> {
-    const files = await vscode.workspace.findFiles('**/*.csv', '**/node_modules/**', 500);
+    const files = await findDataFiles();
     return pickOne<vscode.Uri | 'synthetic'>(
       [
-        { label: '$(beaker) Synthetic data', description: "the paper's setting: a known mixture, so parameter error is tracked", value: 'synthetic' },
-        ...files
-          .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
-          .map((uri) => ({ label: `$(table) ${path.basename(uri.fsPath)}`, description: vscode.workspace.asRelativePath(uri), value: uri })),
+        { label: '$(beaker) Synthetic data', description: 'a known mixture (the paper\'s setting)', value: 'synthetic' },
+        ...dataFileItems(files).map((item) => ({ label: `$(table) ${item.label}`, description: item.description, value: item.uri })),
       ],
-      { title: 'New Experiment', placeholder: 'Data for the experiment', active: files[0] ?? 'synthetic' },
+      { title: 'New Experiment', placeholder: 'Data for the experiment', active: files[0]?.uri ?? 'synthetic' },
     );
   }
 
@@ -176,6 +179,11 @@ export class ExperimentCommands {
     );
     return picked?.uri;
   }
+}
+
+function columnDescription(column: ColumnPreview, suggested: boolean): string {
+  const kind = column.kind === 'text' ? `text · ${column.distinct > 50 ? 'more than 50' : column.distinct} values` : 'numeric';
+  return suggested ? `${kind} · suggested` : kind;
 }
 
 /** The spec in the active editor: a text editor, or the spec editor (a custom editor tab). */

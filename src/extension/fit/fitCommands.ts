@@ -17,6 +17,7 @@ import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName
 import { previewCsv } from './csvPreview';
 import { fitSpecObject, parseFitOptions, type FitOptions } from './fitSpec';
 import { askFitOptions } from './fitWizard';
+import { dataFileItems, findDataFiles } from '../dataFiles';
 
 export interface FitOutcome extends RunOutcome {
   /** The spec written beside the CSV, when the choices were saved. */
@@ -192,7 +193,7 @@ export class FitCommands {
   private async pickCsv(): Promise<vscode.Uri | undefined> {
     const active = vscode.window.activeTextEditor?.document.uri;
     if (active && active.scheme === 'file' && /\.csv$/i.test(active.fsPath)) return active;
-    const files = await vscode.workspace.findFiles('**/*.csv', '**/node_modules/**', 500);
+    const files = await findDataFiles();
     if (files.length === 0) {
       void vscode.window.showInformationMessage('MoE Lab: there is no CSV file in this workspace. Generate a synthetic dataset?', 'Generate').then((choice) => {
         if (choice) void vscode.commands.executeCommand(COMMANDS.generateSyntheticDataset);
@@ -200,7 +201,7 @@ export class FitCommands {
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
-      files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      dataFileItems(files),
       { title: 'Fit Mixture of Experts', placeHolder: 'Which CSV file?', matchOnDescription: true },
     );
     return picked?.uri;

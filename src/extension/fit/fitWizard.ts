@@ -2,7 +2,8 @@
  * The Fit Mixture of Experts… quick picks: target column (from the header), features (numeric columns ticked),
  * expert family (inferred from the target, confirmable), K, a ridge for classifier experts (0.01 by default: separable
  * classes have no maximum without one), solvers, and a learning rate for each gradient solver.
- * Every step has a sensible default, so Enter through the whole wizard fits the last column with EM, GD and Adam.
+ * Every step has a sensible default, so Enter through the whole wizard fits the suggested target (a class column, or
+ * the last column; experiment/dataChoice.ts) with EM, GD and Adam.
  */
 import * as path from 'node:path';
 import type { ExpertFamily } from '../../core/data/dataset';
@@ -10,26 +11,27 @@ import { SOLVER_LABELS } from '../../core/solvers/labels';
 import type { SolverName } from '../../core/spec/types';
 import type { MoeLabSettings } from '../config';
 import { inputNumber, pickMany, pickOne, type Item } from '../ui/picks';
+import { suggestTarget } from '../experiment/dataChoice';
 import { compatibleFamilies, inferFamily, type CsvPreview } from './csvPreview';
 import { DEFAULT_FIT_SOLVERS, DEFAULT_LEARNING_RATES, type FitOptions } from './fitSpec';
 
 const FAMILY_TEXT: Record<ExpertFamily, string> = {
-  gaussian: 'Gaussian experts — linear regression with a variance per expert',
-  bernoulli: 'Bernoulli experts — logistic regression (two classes)',
-  categorical: 'Categorical experts — softmax regression (two or more classes)',
+  gaussian: 'linear regression, a variance per expert',
+  bernoulli: 'logistic regression, two classes',
+  categorical: 'softmax regression, two or more classes',
 };
 
 const SOLVER_ITEMS: readonly Item<SolverName>[] = [
-  { label: SOLVER_LABELS.em, description: 'M-steps solved to tolerance (capped ones counted), no step size', value: 'em' },
-  { label: SOLVER_LABELS.gem, description: 'gradient steps on Q(·|θᵗ) instead of the M-step', value: 'gem' },
-  { label: SOLVER_LABELS.gd, description: 'gradient ascent with a fixed learning rate', value: 'gd' },
+  { label: SOLVER_LABELS.em, description: 'M-steps solved to tolerance, no step size', value: 'em' },
+  { label: SOLVER_LABELS.gem, description: 'gradient steps on Q(·|θᵗ)', value: 'gem' },
+  { label: SOLVER_LABELS.gd, description: 'fixed learning rate', value: 'gd' },
   { label: SOLVER_LABELS.adam, description: 'Adam on the same gradient', value: 'adam' },
 ];
 
 /** Classifier families get a ridge step: separable classes have no maximum without one (docs/degenerate-fits.md). */
 const RIDGE_ITEMS: readonly Item<number>[] = [
-  { label: '0.01', description: 'recommended for classes: keeps a maximum when they are separable', value: 0.01 },
-  { label: '0', description: 'plain maximum likelihood (no maximum exists if the classes are separable)', value: 0 },
+  { label: '0.01', description: 'recommended for classes', detail: 'keeps a maximum when the classes are separable', value: 0.01 },
+  { label: '0', description: 'plain maximum likelihood', detail: 'no maximum exists if the classes are separable', value: 0 },
   { label: '0.1', description: 'a stronger penalty', value: 0.1 },
   { label: '1', description: 'a strong penalty', value: 1 },
 ];
@@ -41,15 +43,16 @@ export async function askFitOptions(preview: CsvPreview, settings: MoeLabSetting
   const columns = preview.columns;
   if (columns.length < 2) throw new Error(`${path.basename(preview.file)} has ${columns.length} column(s); a fit needs a target and at least one feature`);
 
-  const last = columns[columns.length - 1];
+  const suggested = suggestTarget(columns, preview.sampledRows);
   const target = await pickOne(
     columns.map((c) => ({
       label: c.name,
-      description: c.kind === 'text' ? `text · ${c.distinct > 50 ? 'more than 50' : c.distinct} classes` : c.zeroOne ? 'numeric · 0/1' : 'numeric',
-      detail: c === last ? 'last column' : undefined,
+      description: [c.kind === 'text' ? `text · ${c.distinct > 50 ? 'more than 50' : c.distinct} classes` : c.zeroOne ? 'numeric · 0/1' : 'numeric', c.name === suggested ? 'suggested' : undefined]
+        .filter(Boolean)
+        .join(' · '),
       value: c.name,
     })),
-    { title, step: 1, totalSteps: STEPS, placeholder: 'Target column: the one to predict', active: last.name },
+    { title, step: 1, totalSteps: STEPS, placeholder: 'Target column: the one to predict', active: suggested },
   );
   if (target === undefined) return undefined;
   const targetColumn = columns.find((c) => c.name === target)!;
@@ -95,10 +98,12 @@ export async function askFitOptions(preview: CsvPreview, settings: MoeLabSetting
     ridge = chosen;
   }
 
+  // Gaussian experts skip the ridge step: the counter then ends at 5/5, not 6/6 after 4/6.
+  const solverStep = family === 'gaussian' ? STEPS - 1 : STEPS;
   const solvers = await pickMany(SOLVER_ITEMS, {
     title,
-    step: 6,
-    totalSteps: STEPS,
+    step: solverStep,
+    totalSteps: solverStep,
     placeholder: 'Solvers to compare (all start from the same initial parameters)',
     selected: DEFAULT_FIT_SOLVERS,
     atLeastOne: 'Pick at least one solver',

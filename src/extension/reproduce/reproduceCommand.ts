@@ -199,24 +199,34 @@ async function askResumeOrChoice(root: string): Promise<ReproduceChoice | undefi
   return picked === 'new' ? askChoice() : picked;
 }
 
+/** Only a full run that includes a Fashion-MNIST experiment asks a third question (its instances). */
+const asksInstances = (quick: boolean, only: readonly ExperimentName[]) => !quick && (only.includes('fmnist') || only.includes('equal-time'));
+
 /** The quick picks: mode, experiments, and for a full run with Fashion-MNIST the number of instances. */
 async function askChoice(): Promise<ReproduceChoice | undefined> {
   const title = 'Reproduce Paper Experiments';
   const quick = await pickOne(
     [
-      { label: 'Quick', description: 'a smoke test: small n, few instances — under a minute', value: true },
-      { label: 'Full', description: 'the paper’s sizes — takes hours (Fashion-MNIST most of them)', value: false },
+      { label: 'Quick', description: 'small sizes: under a minute', value: true },
+      { label: 'Full', description: 'the paper’s sizes: hours', value: false },
     ],
-    { title, step: 1, totalSteps: 3, placeholder: 'How much to run', active: true },
+    { title, step: 1, placeholder: 'How much to run', active: true, totalStepsFor: ([mode]) => (asksInstances(mode ?? true, EXPERIMENT_NAMES) ? 3 : 2) },
   );
   if (quick === undefined) return undefined;
   const only = await pickMany(
-    EXPERIMENT_NAMES.map((name) => ({ label: name, description: EXPERIMENT_DESCRIPTIONS[name], value: name })),
-    { title, step: 2, totalSteps: 3, placeholder: 'Experiments to run (Enter accepts the ticked ones)', selected: EXPERIMENT_NAMES, atLeastOne: 'Tick at least one experiment' },
+    EXPERIMENT_NAMES.map((name) => ({ label: name, detail: EXPERIMENT_DESCRIPTIONS[name], value: name })),
+    {
+      title,
+      step: 2,
+      placeholder: 'Experiments to run (Enter accepts the ticked ones)',
+      selected: EXPERIMENT_NAMES,
+      atLeastOne: 'Tick at least one experiment',
+      totalStepsFor: (ticked) => (asksInstances(quick, ticked) ? 3 : 2),
+    },
   );
   if (!only) return undefined;
   if (quick) return { quick, only, whenBusy: 'ask', outsideWorkspace: 'ask' };
-  const fmnistInstances = only.includes('fmnist') || only.includes('equal-time') ? await askInstances(title) : undefined;
+  const fmnistInstances = asksInstances(quick, only) ? await askInstances(title) : undefined;
   if (fmnistInstances === null) return undefined;
   const start = 'Start Full Reproduction';
   const confirmed = await vscode.window.showWarningMessage(
@@ -231,9 +241,9 @@ async function askChoice(): Promise<ReproduceChoice | undefined> {
 async function askInstances(title: string): Promise<number | null> {
   const instances = await pickOne(
     [
-      { label: '1', description: 'one instance: the curves without a band (the quickest full run)', value: 1 },
-      { label: '5', description: 'five instances: a rough band', value: 5 },
-      { label: '25', description: 'the paper’s 25 instances (many hours)', value: 25 },
+      { label: '1', description: 'curves without a band (quickest)', value: 1 },
+      { label: '5', description: 'a rough band', value: 5 },
+      { label: '25', description: 'the paper’s count (many hours)', value: 25 },
     ],
     { title, step: 3, totalSteps: 3, placeholder: 'Fashion-MNIST instances (the paper: 25)', active: 5 },
   );

@@ -92,7 +92,8 @@ export async function loadStoredRun(dir: string): Promise<RunRecord> {
       startedAt: summary?.startedAt ?? start?.startedAt ?? '',
       cancelled: summary?.cancelled ?? false,
       complete: summary?.complete ?? false,
-      seconds: summary?.seconds ?? 0,
+      // An interrupted run has no summary: what is known is the compute time of the solvers it completed.
+      seconds: summary?.seconds ?? completedSeconds(traces),
       results,
     },
     spec,
@@ -100,6 +101,12 @@ export async function loadStoredRun(dir: string): Promise<RunRecord> {
     dir,
     parameterCount,
   );
+}
+
+/** The compute seconds of the solvers a run completed (a lower bound on its duration); undefined when none did. */
+function completedSeconds(traces: readonly SolverResult[]): number | undefined {
+  const seconds = traces.map((trace) => trace.seconds).filter((value) => typeof value === 'number' && Number.isFinite(value));
+  return seconds.length > 0 ? seconds.reduce((sum, value) => sum + value, 0) : undefined;
 }
 
 async function readTraces(dir: string): Promise<SolverResult[]> {

@@ -1,6 +1,7 @@
 /** What the user is told when a run ends (the output channel has the details). */
 import * as vscode from 'vscode';
 import { COMMANDS } from '../commands';
+import { bestSummary } from './bestSummary';
 import { noMaximumFinding, OFFERED_RIDGE, specWithRidge } from './noMaximum';
 import type { RunOutcome } from './runManager';
 
@@ -18,8 +19,7 @@ export function announceOutcome(outcome: RunOutcome, what: string, specUri?: vsc
     });
     return;
   }
-  const best = [...outcome.results].filter((r) => r.best).sort((a, b) => b.logLik - a.logLik)[0];
-  const summary = best ? ` — best ℓ = ${Number(best.logLik.toPrecision(6))} (${best.solver}, restart ${best.restart + 1})` : '';
+  const summary = bestSummary(outcome.results);
   const text = outcome.status === 'cancelled' ? `${what} stopped; results so far kept${summary}` : `${what} finished${summary}`;
   vscode.window.setStatusBarMessage(`$(check) MoE Lab: ${text}`, 8000);
   const finding = noMaximumFinding(outcome.results);

@@ -27,6 +27,8 @@ export { isWhenBusy, type WhenBusy } from './whenBusy';
 export interface RunRequest {
   readonly spec: ExperimentSpec;
   readonly rawSpec?: unknown;
+  /** The spec file being run (absolute), recorded in the run folder; absent for fits from a CSV. */
+  readonly specFile?: string;
   /** Folder that relative data paths resolve against. */
   readonly baseDir: string;
   readonly workspaceRoot?: string;
@@ -206,6 +208,7 @@ export class RunManager implements vscode.Disposable {
             type: 'startRun',
             spec,
             rawSpec: request.rawSpec,
+            ...(request.specFile ? { specFile: request.specFile } : {}),
             baseDir: request.baseDir,
             workspaceRoot: request.workspaceRoot,
             resultsRoot: request.resultsRoot,

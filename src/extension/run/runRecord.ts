@@ -5,6 +5,7 @@
  */
 import type { IterationReport, RunEvent, SolverResult } from '../../core/runner/types';
 import type { RunSummary } from '../../core/runner/results';
+import { applyRetrospective, retrospectiveColumns } from '../../core/runner/traceColumns';
 import type { ExperimentSpec, SolverName } from '../../core/spec/types';
 import { SOLVER_NAMES } from '../../core/spec/types';
 import type { PanelResult, PanelRunHeader, PanelSnapshot, RunEnd } from '../../protocol/panelMessages';
@@ -37,7 +38,7 @@ export class RunRecord {
 
   /** A finished (or cancelled, or interrupted) run read back from its results folder. */
   static fromStored(
-    summary: Pick<RunSummary, 'runId' | 'name' | 'dataset' | 'startedAt' | 'cancelled' | 'complete' | 'seconds'> & { results: readonly PanelResult[] },
+    summary: Pick<RunSummary, 'runId' | 'name' | 'dataset' | 'startedAt' | 'cancelled' | 'complete'> & { seconds?: number; results: readonly PanelResult[] },
     spec: ExperimentSpec | undefined,
     traces: readonly SolverResult[],
     resultsDir: string,
@@ -54,7 +55,7 @@ export class RunRecord {
     record.end = {
       status: summary.cancelled ? 'cancelled' : summary.complete ? 'finished' : 'interrupted',
       resultsDir,
-      seconds: summary.seconds,
+      ...(summary.seconds !== undefined ? { seconds: summary.seconds } : {}),
       ...(summary.complete || summary.cancelled ? {} : { error: 'the run was interrupted before it finished; these are the solvers it completed' }),
     };
     record.version++;
@@ -86,7 +87,10 @@ export class RunRecord {
         this.seriesFor(event.solver, event.restart).reports.push(event.report);
         break;
       case 'solverFinished': {
-        const { trace: _trace, ...result } = event.result;
+        // The retrospective values (rateFromObjective) exist only now: fill them into the reports held, and send
+        // them with the result to a panel that already has those reports.
+        const result = panelResultOf(event.result);
+        if (result.retrospective) applyRetrospective(this.seriesFor(result.solver, result.restart).reports, result.retrospective);
         this.results.push(result);
         break;
       }
@@ -96,7 +100,7 @@ export class RunRecord {
       case 'runFinished': {
         // `best` is decided only at the end: take the final flags.
         this.results.length = 0;
-        for (const { trace: _trace, ...result } of event.results) this.results.push(result);
+        for (const result of event.results) this.results.push(panelResultOf(result));
         this.end = { status: event.cancelled ? 'cancelled' : 'finished', seconds: event.seconds, ...(event.resultsDir ? { resultsDir: event.resultsDir } : {}) };
         break;
       }
@@ -131,6 +135,12 @@ export class RunRecord {
       end: this.end,
     };
   }
+}
+
+/** A result without its trace, with the trace's retrospective columns (when it has any reports). */
+function panelResultOf(result: SolverResult): PanelResult {
+  const { trace, ...rest } = result;
+  return trace.length > 0 ? { ...rest, retrospective: retrospectiveColumns(trace) } : rest;
 }
 
 function headerOf(

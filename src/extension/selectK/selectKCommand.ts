@@ -24,6 +24,7 @@ import { pickOne } from '../ui/picks';
 import { createNonce } from '../webviewNonce';
 import { asUri, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
 import { selectKHtml } from './selectKHtml';
+import { dataFileItems, findDataFiles } from '../dataFiles';
 
 export interface ChooseExpertsOutcome {
   readonly status: 'finished' | 'cancelled' | 'failed';
@@ -253,13 +254,13 @@ async function askChoice(csv: vscode.Uri): Promise<{ options: FitOptions; ks: nu
 async function pickCsv(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && active.scheme === 'file' && /\.csv$/i.test(active.fsPath)) return active;
-  const files = await vscode.workspace.findFiles('**/*.csv', '**/node_modules/**', 500);
+  const files = await findDataFiles();
   if (files.length === 0) {
     void vscode.window.showInformationMessage('MoE Lab: there is no CSV file in this workspace.');
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+    dataFileItems(files),
     { title: TITLE, placeHolder: 'Which CSV file?', matchOnDescription: true },
   );
   return picked?.uri;

@@ -2,6 +2,9 @@
  * Problems of `*.moe.json` documents as diagnostics on their text, whichever editor shows them (the form or a text
  * editor): syntax errors, schema errors and the semantic checks of `parseSpecText`, each at the line and column of
  * the offending value. The analysis of a document version is cached, and shared with the spec editor's form.
+ *
+ * Each problem is reported once. VS Code's JSON language service gets a schema that does not validate
+ * (scripts/assistSchema.mjs), but it always reports syntax errors: where it has, ours is left out.
  */
 import * as vscode from 'vscode';
 import { parseSpecText, type SpecIssue, type SpecResult } from '../../core/spec/validate';
@@ -36,6 +39,12 @@ export class SpecDiagnostics implements vscode.Disposable {
         this.cache.delete(document.uri.toString());
         this.collection.delete(document.uri);
       }),
+      vscode.languages.onDidChangeDiagnostics((event) => {
+        for (const uri of event.uris) {
+          const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+          if (document && isSpecDocument(document)) this.publish(document, this.analyze(document));
+        }
+      }),
     );
     for (const document of vscode.workspace.textDocuments) this.refresh(document);
   }
@@ -61,10 +70,18 @@ export class SpecDiagnostics implements vscode.Disposable {
 
   private refresh(document: vscode.TextDocument): void {
     if (!isSpecDocument(document)) return;
-    const analysis = this.analyze(document);
-    const issues = analysis.result.ok ? [] : analysis.result.errors;
-    this.collection.set(document.uri, issues.map((issue) => toDiagnostic(document, issue)));
+    this.publish(document, this.analyze(document));
     this.changed.fire(document);
+  }
+
+  /** Sets the document's diagnostics when they differ from those shown (so our own change does not loop). */
+  private publish(document: vscode.TextDocument, analysis: SpecAnalysis): void {
+    const issues = analysis.result.ok ? [] : analysis.result.errors;
+    const others = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source !== SOURCE);
+    const diagnostics = issues.filter((issue) => !(isSyntaxIssue(issue) && others.some(isSyntaxDiagnostic))).map((issue) => toDiagnostic(document, issue));
+    const shown = this.collection.get(document.uri) ?? [];
+    if (sameDiagnostics(shown, diagnostics)) return;
+    this.collection.set(document.uri, diagnostics);
   }
 
   dispose(): void {
@@ -85,9 +102,25 @@ export function issueRange(document: vscode.TextDocument, issue: SpecIssue): vsc
   return document.validateRange(new vscode.Range(start, start.translate(0, 1)));
 }
 
+const SOURCE = 'MoE Lab';
+
+/** `parseSpecText` reports a syntax error as the only issue, for the whole document. */
+function isSyntaxIssue(issue: SpecIssue): boolean {
+  return issue.pointer === '' && / is not valid JSON: |^not valid JSON: /.test(issue.message);
+}
+
+/** A syntax error from VS Code's JSON language service (its errors are syntax; its schema checks are warnings). */
+function isSyntaxDiagnostic(diagnostic: vscode.Diagnostic): boolean {
+  return diagnostic.source === 'json' && diagnostic.severity === vscode.DiagnosticSeverity.Error;
+}
+
+function sameDiagnostics(a: readonly vscode.Diagnostic[], b: readonly vscode.Diagnostic[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.message === b[i].message && d.range.isEqual(b[i].range));
+}
+
 function toDiagnostic(document: vscode.TextDocument, issue: SpecIssue): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(issueRange(document, issue), issue.message, vscode.DiagnosticSeverity.Error);
-  diagnostic.source = 'MoE Lab';
+  diagnostic.source = SOURCE;
   if (issue.pointer) diagnostic.code = issue.pointer;
   return diagnostic;
 }

@@ -26,6 +26,8 @@ import { makeNonce, specEditorHtml } from './specEditorHtml';
 import { readSettings } from '../config';
 import { configuredResultsRoot, workspaceFolderFor } from '../workspace';
 import { isInside } from '../../core/paths';
+import { suggestTarget } from '../experiment/dataChoice';
+import { previewCsv } from '../fit/csvPreview';
 import { listCsvFiles, listRuns, readCsvPreview, resolveInWorkspace, resultsFolderOf } from './specWorkspace';
 
 const RUN_COMMAND = 'moeLab.runExperiment';
@@ -292,7 +294,11 @@ class SpecEditorSession implements vscode.Disposable {
     const folder = this.currentResultsFolder();
     this.resultsFolder = folder;
     if (!folder) return;
-    this.runs = await listRuns(folder);
+    const analysis = this.analysis();
+    const rawName = analysis.value?.name;
+    const name = analysis.result.ok ? analysis.result.spec.name : typeof rawName === 'string' ? rawName : undefined;
+    // Only this spec's runs: a results folder is shared by every spec of the workspace.
+    this.runs = await listRuns(folder, { file: this.document.uri.fsPath, ...(name !== undefined ? { name } : {}) });
     this.post({ type: 'runs', folder: vscode.workspace.asRelativePath(vscode.Uri.file(folder), false), runs: this.runs });
   }
 
@@ -359,8 +365,11 @@ class SpecEditorSession implements vscode.Disposable {
       const files = await listCsvFiles(this.document.uri.fsPath, this.currentResultsFolder());
       if (files.length > 0) {
         csv = files[0].path;
-        const preview = await readCsvPreview(this.document.uri.fsPath, csv);
-        if (preview.header.length > 0) target = preview.header[preview.header.length - 1];
+        // The same suggestion as New Experiment's: the class column (dataChoice.ts), else the last one.
+        const file = resolveInWorkspace(this.document.uri.fsPath, csv);
+        const preview = file ? await previewCsv(file).catch(() => undefined) : undefined;
+        const suggested = preview ? suggestTarget(preview.columns, preview.sampledRows) : undefined;
+        if (suggested !== undefined) target = suggested;
       }
     }
     return [

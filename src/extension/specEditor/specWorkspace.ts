@@ -101,8 +101,31 @@ export function resultsFolderOf(specFile: string, resultsDir: string): string {
   return path.resolve(path.dirname(specFile), resultsDir);
 }
 
-/** Finished runs (folders with a summary.json, not `.partial`) under `folder`, newest first. */
-export async function listRuns(folder: string): Promise<RunEntry[]> {
+/** Which spec's runs to list: its file, and its name for runs whose folder does not record the file. */
+export interface SpecIdentity {
+  readonly file: string;
+  readonly name?: string;
+}
+
+/**
+ * Whether a run folder holds a run of this spec: its spec.json names the spec file (relative to the run folder);
+ * a folder written before that was recorded (or by a fit from a CSV, which has no spec file) counts when its
+ * run name is the spec's name.
+ */
+export function isRunOfSpec(runDir: string, recordedSpecFile: unknown, runName: unknown, spec: SpecIdentity): boolean {
+  if (typeof recordedSpecFile === 'string' && recordedSpecFile.length > 0) {
+    return samePath(path.resolve(runDir, recordedSpecFile), spec.file);
+  }
+  return spec.name !== undefined && runName === spec.name;
+}
+
+function samePath(a: string, b: string): boolean {
+  const normalize = (p: string) => (process.platform === 'win32' || process.platform === 'darwin' ? path.resolve(p).toLowerCase() : path.resolve(p));
+  return normalize(a) === normalize(b);
+}
+
+/** Finished runs of `spec` (folders with a summary.json, not `.partial`) under `folder`, newest first. */
+export async function listRuns(folder: string, spec: SpecIdentity): Promise<RunEntry[]> {
   let names: string[];
   try {
     names = (await fs.promises.readdir(folder, { withFileTypes: true }))
@@ -126,6 +149,13 @@ export async function listRuns(folder: string): Promise<RunEntry[]> {
     } catch {
       /* a summary that cannot be read still marks a run */
     }
+    let specJson: { run?: { specFile?: unknown }; resolved?: { name?: unknown } } = {};
+    try {
+      specJson = JSON.parse(await fs.promises.readFile(path.join(folder, name, 'spec.json'), 'utf8')) as typeof specJson;
+    } catch {
+      /* no spec.json: the run's name decides */
+    }
+    if (!isRunOfSpec(path.join(folder, name), specJson.run?.specFile, summary.name ?? specJson.resolved?.name, spec)) continue;
     const startedAt = typeof summary.startedAt === 'string' ? summary.startedAt : undefined;
     const time = startedAt ? Date.parse(startedAt) : stat.mtimeMs;
     runs.push({

@@ -76,8 +76,8 @@ export class SynthCommand {
     const title = 'Generate Synthetic Dataset';
     const kind = await pickOne<SyntheticKind>(
       [
-        { label: 'linear', description: 'gaussian experts y ~ N(βₖᵀx, 1); with K = 2 the paper’s SymMoLinE (β*, −β*)', value: 'linear' },
-        { label: 'logistic', description: 'bernoulli experts P(y=1) = sigmoid(βₖᵀx); with K = 2 the paper’s SymMoLogE', value: 'logistic' },
+        { label: 'linear', description: 'gaussian experts y ~ N(βₖᵀx, 1)', detail: 'with K = 2 the paper’s SymMoLinE (β*, −β*)', value: 'linear' },
+        { label: 'logistic', description: 'bernoulli experts P(y=1) = σ(βₖᵀx)', detail: 'with K = 2 the paper’s SymMoLogE', value: 'logistic' },
       ],
       { title, step: 1, totalSteps: STEPS, placeholder: 'Kind of experts', active: 'linear' },
     );

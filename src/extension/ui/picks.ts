@@ -8,18 +8,31 @@ export interface Step {
   readonly placeholder?: string;
 }
 
+/**
+ * For a wizard whose length depends on an answer: the step count while `chosen` is the active (pickOne) or ticked
+ * (pickMany) answer, so the counter never promises a step that will not come.
+ */
+export interface StepsFor<T> {
+  readonly totalStepsFor?: (chosen: readonly T[]) => number;
+}
+
 export interface Item<T> extends vscode.QuickPickItem {
   readonly value: T;
 }
 
 /** One item; `active` is highlighted first (Enter takes it). Undefined when dismissed. */
-export function pickOne<T>(items: readonly Item<T>[], step: Step & { active?: T }): Promise<T | undefined> {
+export function pickOne<T>(items: readonly Item<T>[], step: Step & StepsFor<T> & { active?: T }): Promise<T | undefined> {
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<Item<T>>();
     Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, matchOnDescription: true });
     pick.items = items;
     const active = items.find((item) => item.value === step.active);
     if (active) pick.activeItems = [active];
+    const count = step.totalStepsFor;
+    if (count) {
+      pick.totalSteps = count(active ? [active.value] : []);
+      pick.onDidChangeActive((rows) => (pick.totalSteps = count(rows.map((row) => row.value))));
+    }
     let done = false;
     pick.onDidAccept(() => {
       const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
@@ -33,16 +46,23 @@ export function pickOne<T>(items: readonly Item<T>[], step: Step & { active?: T 
       pick.dispose();
     });
     pick.show();
+    // Set again once shown: the widget can reset the active row to the first while it fills its list.
+    if (active) pick.activeItems = [active];
   });
 }
 
 /** Several items; `selected` are ticked at first (Enter accepts the ticks). Undefined when dismissed. */
-export function pickMany<T>(items: readonly Item<T>[], step: Step & { selected: readonly T[]; atLeastOne?: string }): Promise<T[] | undefined> {
+export function pickMany<T>(items: readonly Item<T>[], step: Step & StepsFor<T> & { selected: readonly T[]; atLeastOne?: string }): Promise<T[] | undefined> {
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<Item<T>>();
     Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, canSelectMany: true, matchOnDescription: true });
     pick.items = items;
     pick.selectedItems = items.filter((item) => step.selected.includes(item.value));
+    const count = step.totalStepsFor;
+    if (count) {
+      pick.totalSteps = count(step.selected);
+      pick.onDidChangeSelection((rows) => (pick.totalSteps = count(rows.map((row) => row.value))));
+    }
     let done = false;
     pick.onDidAccept(() => {
       if (pick.selectedItems.length === 0 && step.atLeastOne) {
