@@ -5,6 +5,7 @@
 import type { PanelStatus } from './panel/convergencePanel';
 import type { ReproductionStatus } from './reproduce/reproduceCommand';
 import type { SelectKStatus } from './selectK/selectKCommand';
+import type { SweepStatus } from './sweep/sweepCommand';
 
 export interface MoeLabApi {
   /** The active run, if any: its id (once started) and the iterations reported so far. */
@@ -15,4 +16,6 @@ export interface MoeLabApi {
   reproduction(): ReproductionStatus;
   /** Choose Number of Experts: whether a comparison runs, how the last one ended, and the panel's page. */
   selectK(): SelectKStatus;
+  /** Sweeps: whether one runs and which combination, how the last one ended, and the Sweep panel's page. */
+  sweep(): SweepStatus;
 }

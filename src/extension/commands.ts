@@ -23,6 +23,8 @@ export const COMMANDS = {
   openRunResults: 'moeLab.openRunResults',
   /** Reproduce Paper Experiments: `moe-lab reproduce` in the worker, report into the workspace, charts in the panel. */
   reproducePaper: 'moeLab.reproducePaper',
+  /** Show Sweep…: a sweep folder's summary charts and table (`(folder?: Uri | string)`). */
+  showSweep: 'moeLab.showSweep',
   /** Show the MoE Lab output channel. */
   showLog: 'moeLab.showLog',
 } as const;

@@ -14,6 +14,7 @@ import { OpenResultsCommand } from './results/openResults';
 import { RunManager } from './run/runManager';
 import { ChooseExpertsCommand } from './selectK/selectKCommand';
 import { SpecEditorProvider } from './specEditor/specEditorProvider';
+import { SweepCommand } from './sweep/sweepCommand';
 import { SynthCommand } from './synth/synthCommand';
 
 export function activate(context: vscode.ExtensionContext): MoeLabApi {
@@ -22,14 +23,16 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
   const panel = ConvergencePanel.register(context, runs, log);
   const reproduce = ReproduceCommand.register(context, runs, panel, log);
   const chooseExperts = ChooseExpertsCommand.register(context, runs, log);
+  const sweeps = SweepCommand.register(runs, log);
   context.subscriptions.push(
     FitCommands.register(context, runs, log),
-    ExperimentCommands.register(context, runs, log),
+    ExperimentCommands.register(context, runs, log, sweeps.command),
     SynthCommand.register(context, log),
     SpecEditorProvider.register(context),
     OpenResultsCommand.register(panel, log),
     reproduce.disposable,
     chooseExperts.disposable,
+    sweeps.disposable,
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show(true)),
   );
   return {
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
     panelStatus: () => panel.status(),
     reproduction: () => reproduce.command.status(),
     selectK: () => chooseExperts.command.status(),
+    sweep: () => sweeps.command.status(),
   };
 }
 

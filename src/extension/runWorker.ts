@@ -63,6 +63,7 @@ async function run(message: StartRunMessage): Promise<void> {
       workspaceRoot: message.workspaceRoot,
       resultsRoot: message.resultsRoot,
       rawSpec: message.rawSpec,
+      runId: message.runId,
       signal: controller.signal,
     })) {
       batch.push(event);

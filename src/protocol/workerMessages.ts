@@ -54,6 +54,8 @@ export interface StartRunMessage {
   readonly resultsRoot: string;
   /** The spec as the user wrote it, saved beside the resolved one. */
   readonly rawSpec?: unknown;
+  /** Name of the run folder (default `<timestamp>-<name>`). */
+  readonly runId?: string;
   /** Events are sent in batches at most this often (the last batch goes at once). */
   readonly batchMilliseconds: number;
 }
