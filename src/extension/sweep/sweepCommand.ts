@@ -135,7 +135,7 @@ export class SweepCommand {
       };
       await writer.update(combination);
       this.log.info(`Sweep ${planned.index + 1}/${total} (${planned.label}): ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
-      this.draw(writer.runsRoot, writer.current);
+      await this.draw(writer.runsRoot, writer.current);
       if (outcome.status === 'cancelled') {
         status = 'cancelled';
         break;
@@ -149,7 +149,7 @@ export class SweepCommand {
     this.progress = undefined;
     const dir = await writer.finish(status, (performance.now() - started) / 1000);
     const sweep = await readSweep(dir);
-    this.draw(dir, sweep);
+    await this.draw(dir, sweep);
     this.announce(request.label, status, sweep, error);
     return (this.last = { kind: 'sweep', status, sweepDir: dir, sweep, ...(error ? { error } : {}) });
   }
@@ -165,7 +165,7 @@ export class SweepCommand {
     const dir = path.basename(uri.fsPath) === 'sweep.json' ? path.dirname(uri.fsPath) : uri.fsPath;
     try {
       const sweep = await readSweep(dir);
-      this.draw(dir, sweep);
+      await this.draw(dir, sweep);
       return sweep;
     } catch (error) {
       void vscode.window.showErrorMessage(`MoE Lab: ${dir} is not a sweep folder: ${errorMessage(error)}`);
@@ -197,18 +197,16 @@ export class SweepCommand {
     vscode.window.setStatusBarMessage(`$(check) MoE Lab: sweep of ${label} ${status === 'cancelled' ? 'stopped' : 'finished'}: ${counts}`, 8000);
   }
 
-  private draw(dir: string, sweep: SweepFile): void {
+  private async draw(dir: string, sweep: SweepFile): Promise<void> {
+    const canCompare = await this.canCompare();
     if (!this.panel) {
       this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
     }
     this.shown = { dir, sweep };
-    void this.canCompare().then((canCompare) => {
-      if (!this.panel || this.shown?.sweep !== sweep) return;
-      this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare });
-      this.panel.webview.html = this.panelHtml;
-    });
+    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare });
+    this.panel.webview.html = this.panelHtml;
     this.panel.reveal(vscode.ViewColumn.Beside, true);
   }
 

@@ -49,6 +49,9 @@ export interface SummarySeries {
   readonly points: readonly SummaryPoint[];
 }
 
+/** Grid lines at most (a bound, so that no range can make the tick loop long). */
+const MAX_TICKS = 12;
+
 /** Line styles for the values of the other swept fields (solid first). */
 const DASHES = ['', '7 4', '2 3', '10 3 2 3', '4 4 1 4'];
 
@@ -199,7 +202,9 @@ function chartSvg(title: string, id: string, sweep: SweepFile, series: readonly 
   const values = series.flatMap((s) => s.points.map((p) => p.value));
   if (values.length === 0) return `<section class="chart" data-chart="${id}"><h3>${escapeHtml(title)}</h3><p class="facts">No finished run to show.</p></section>`;
   let [yMin, yMax] = [Math.min(...values), Math.max(...values)];
-  if (yMax === yMin) [yMin, yMax] = [yMin - 1, yMax + 1];
+  // Solvers often reach the same optimum to the last bits: a range that small is a flat line, not a scale to draw.
+  const flat = Math.max(1e-9 * Math.max(Math.abs(yMin), Math.abs(yMax)), 1e-12);
+  if (yMax - yMin < flat) [yMin, yMax] = [yMin - Math.max(1, Math.abs(yMin) * 1e-3), yMax + Math.max(1, Math.abs(yMax) * 1e-3)];
   const pad = (yMax - yMin) * 0.08;
   [yMin, yMax] = [yMin - pad, yMax + pad];
   const plotWidth = width - margin.left - margin.right;
@@ -208,7 +213,9 @@ function chartSvg(title: string, id: string, sweep: SweepFile, series: readonly 
   const bottom = height - margin.bottom;
   const parts: string[] = [];
   const step = niceStep((yMax - yMin) / 6);
-  for (let v = Math.ceil(yMin / step) * step; v <= yMax; v += step) {
+  const first = Math.ceil(yMin / step);
+  for (let i = 0; i <= MAX_TICKS && (first + i) * step <= yMax; i++) {
+    const v = (first + i) * step;
     parts.push(`<line class="grid" x1="${margin.left}" y1="${y(v).toFixed(1)}" x2="${width - margin.right}" y2="${y(v).toFixed(1)}"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${(y(v) + 3).toFixed(1)}" text-anchor="end">${formatTick(v, step)}</text>`);
   }
