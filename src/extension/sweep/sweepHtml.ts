@@ -129,6 +129,7 @@ export function sweepHtml(page: SweepPage): string {
   circle.series.degenerate { fill: var(--vscode-editor-background); }
   table { border-collapse: collapse; margin-top: 16px; font-variant-numeric: tabular-nums; }
   th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
+  td { white-space: nowrap; }
   th.text, td.text { text-align: left; }
   td.best { font-weight: 600; }
   button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; border-radius: 2px; cursor: pointer; }
@@ -212,7 +213,7 @@ function chartSvg(title: string, id: string, sweep: SweepFile, series: readonly 
   const y = (v: number) => margin.top + (1 - (v - yMin) / (yMax - yMin)) * (height - margin.top - margin.bottom);
   const bottom = height - margin.bottom;
   const parts: string[] = [];
-  const step = niceStep((yMax - yMin) / 6);
+  const step = niceStep((yMax - yMin) / 8);
   const first = Math.ceil(yMin / step);
   for (let i = 0; i <= MAX_TICKS && (first + i) * step <= yMax; i++) {
     const v = (first + i) * step;
