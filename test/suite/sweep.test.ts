@@ -137,4 +137,24 @@ suite('Sweeps', function () {
     assert.equal(api.sweep().running, false);
     assert.match(api.sweep().panelHtml ?? '', /<body data-status="cancelled" data-combinations="3">/);
   });
+
+  test('completion knows the sweep: its fields as keys, and a choice field\'s values inside its list', async () => {
+    const file = writeSpec('complete', {});
+    fs.writeFileSync(file, '{\n  "data": { "synthetic": {} },\n  "sweep": {\n    \n    "init.strategy": []\n  }\n}\n');
+    const uri = vscode.Uri.file(file);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const labelsAt = async (what: string, position: vscode.Position, expected: string) =>
+      waitFor(what, async () => {
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, position);
+        const names = list.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label).replace(/"/g, ''));
+        return names.includes(expected) ? names : undefined;
+      }, 45_000);
+    const keys = await labelsAt('sweepable fields as keys of "sweep"', new vscode.Position(3, 4), 'model.experts');
+    for (const key of ['solvers.adam.learningRate', 'init.seed', 'data.synthetic.snr']) assert.ok(keys.includes(key), `${key} in ${keys.join(', ')}`);
+    assert.ok(!keys.includes('solvers.gd.enabled'), 'a switch is not offered');
+    assert.ok(!keys.includes('init.strategy'), 'a field already swept is not offered again');
+    const values = await labelsAt('the strategies inside the list', new vscode.Position(4, 22), 'kmeans');
+    assert.ok(values.includes('shortEm'), values.join(', '));
+  });
 });
