@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { combinationCount, MAX_SWEEP_COMBINATIONS, shortFieldNames, SWEEPABLE_FIELDS, sweepAxes, sweepPoints } from '../../src/core/spec/sweep';
 import { parseSpecText, resolveSpec, validateSpecObject } from '../../src/core/spec/validate';
-import { planSweep, readSweep, runSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepEvent, type SweepFile } from '../../src/core/runner/sweep';
+import { selectK, type SelectKResult } from '../../src/core/runner/selectK';
+import { chooseKFromSweep, planSweep, readSweep, runSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepEvent, type SweepFile } from '../../src/core/runner/sweep';
 import type { RunSummary, SpecFile } from '../../src/core/runner/results';
 import type { ExperimentSpec } from '../../src/core/spec/types';
 
@@ -238,7 +239,8 @@ test('moe-lab run on a sweep spec: a line per combination, the summary table, an
   const json = spawnSync(process.execPath, [BIN, 'run', specFile, '--json', '--out', path.join(dir, 'json')], { encoding: 'utf8' });
   assert.equal(json.status, 0, json.stderr);
   assert.equal(json.stderr, '');
-  const document = JSON.parse(json.stdout) as SweepFile & { resultsDir: string; cancelled: boolean };
+  const document = JSON.parse(json.stdout) as SweepFile & { resultsDir: string; cancelled: boolean; kChoice?: { reason: string } };
+  assert.match(document.kChoice?.reason ?? '', /K = [12]/, 'a sweep of model.experts alone carries select-k\'s choice');
   assert.equal(document.status, 'finished');
   assert.equal(document.cancelled, false);
   assert.deepEqual(document.combinations.map((c) => [c.values, c.status]), [[[1], 'finished'], [[2], 'finished']]);
@@ -249,4 +251,31 @@ test('moe-lab run on a sweep spec: a line per combination, the summary table, an
   const bad = spawnSync(process.execPath, [BIN, 'run', specFile], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^moe-lab: tune\.moe\.json:\d+:\d+: \/sweep\/model\.experts\/0: must be >= 1 \(got 0\)\n$/);
+});
+
+test('a sweep of model.experts alone is K selection by hand: the same choice and reason as select-k on the same fits', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'moe-sweep-k-'));
+  const raw = {
+    name: 'choose K',
+    data: { synthetic: { kind: 'linear', experts: 2, dim: 2, samples: 400, snr: 6, seed: 2, symmetric: false }, testFraction: 0.3 },
+    solvers: { gd: { enabled: false }, adam: { enabled: false } },
+    init: { restarts: 3 },
+  };
+  const { spec, raw: written } = validSpec({ ...raw, sweep: { 'model.experts': [1, 2, 3] } });
+  const events = await drain(runSweep(spec, { baseDir: ROOT, resultsRoot: root, rawSpec: written }));
+  const finished = events.at(-1);
+  assert.ok(finished?.type === 'sweepFinished' && finished.dir);
+  const choice = await chooseKFromSweep(finished.dir, finished.sweep);
+  assert.ok(choice);
+  // select-k fits the same specs (EM, the same seeds, the same split), so it must reach the same candidates and words.
+  let reference: SelectKResult | undefined;
+  for await (const event of selectK(validSpec(raw).spec, { baseDir: ROOT, ks: [1, 2, 3] })) if (event.type === 'finished') reference = event.result;
+  assert.ok(reference);
+  assert.equal(choice.chosen, 2, choice.reason);
+  assert.equal(choice.chosen, reference.chosen);
+  assert.equal(choice.reason, reference.reason);
+  assert.deepEqual(choice.candidates.map((c) => [c.K, c.parameters, c.best?.bic]), reference.candidates.map((c) => [c.K, c.parameters, c.best?.bic]));
+  // Other sweeps are not K selection.
+  const other = await readSweep(finished.dir);
+  assert.equal(await chooseKFromSweep(finished.dir, { ...other, fields: [{ field: 'init.seed', values: [1, 2, 3] }] }), undefined);
 });

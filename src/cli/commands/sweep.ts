@@ -1,12 +1,13 @@
 /**
  * `moe-lab run` on a spec with a `sweep`: every combination in turn (src/core/runner/sweep.ts), one progress line per
  * combination on stderr as it ends, then a table on stdout with the final ℓ (and the held-out metric, if any) of each
- * solver in each combination, or exactly one JSON document with `--json`. Ctrl-C stops the running combination
+ * solver in each combination (for a sweep of model.experts alone, select-k's choice of K and its reason), or exactly
+ * one JSON document with `--json`. Ctrl-C stops the running combination
  * (kept, marked cancelled), starts no other, and exits with INTERRUPTED_EXIT_CODE.
  */
 import { formatSweepValue, shortFieldNames } from '../../core/spec/sweep';
 import type { SolverName } from '../../core/spec/types';
-import { runSweep, type SolverFinal, type SweepCombination, type SweepFile, type SweepOptions } from '../../core/runner/sweep';
+import { chooseKFromSweep, runSweep, type SolverFinal, type SweepCombination, type SweepFile, type SweepOptions } from '../../core/runner/sweep';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { INTERRUPTED_EXIT_CODE } from './execute';
 
@@ -46,11 +47,13 @@ export async function executeSweep(spec: ExperimentSpec, options: Omit<SweepOpti
   }
   if (!sweep) throw new Error('the sweep ended without its summary');
   const cancelled = sweep.status === 'cancelled';
+  const kChoice = dir ? await chooseKFromSweep(dir, sweep) : undefined;
   if (json) {
-    process.stdout.write(JSON.stringify({ ...sweep, resultsDir: dir ?? null, cancelled }) + '\n');
+    process.stdout.write(JSON.stringify({ ...sweep, resultsDir: dir ?? null, cancelled, ...(kChoice ? { kChoice } : {}) }) + '\n');
     return cancelled ? INTERRUPTED_EXIT_CODE : 0;
   }
   process.stdout.write(sweepTable(sweep) + '\n');
+  if (kChoice) process.stdout.write(`number of experts, as select-k chooses it: ${kChoice.reason}\n`);
   if (dir) process.stdout.write(`results: ${dir}\n`);
   if (cancelled) process.stdout.write('sweep cancelled; the runs so far were kept\n');
   return cancelled ? INTERRUPTED_EXIT_CODE : 0;

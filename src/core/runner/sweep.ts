@@ -17,7 +17,8 @@
  *
  * K selection (selectK.ts) is the same loop over specs that differ in one field; it keeps nothing on disk and
  * chooses by BIC, while a sweep keeps every run and compares final metrics. Both build each point's spec from the
- * one spec and run it with `runExperiment`.
+ * one spec and run it with `runExperiment`, and a sweep of `model.experts` alone is summarised with select-k's own
+ * functions (`chooseKFromSweep`: the same candidates, choice by BIC and sentence).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -26,7 +27,8 @@ import { pointLabel, shortFieldNames, sweepPoints, type SweepAxis, type SweepVal
 import type { ExperimentSpec, SolverName } from '../spec/types';
 import { SOLVER_NAMES } from '../spec/types';
 import { validateSpecObject } from '../spec/validate';
-import { PARTIAL_SUFFIX, writeJsonAtomic } from './results';
+import { PARTIAL_SUFFIX, writeJsonAtomic, type RunSummary, type SpecFile } from './results';
+import { chooseByBic, explainChoice, summarizeK, type KCandidate } from './selectK';
 import { runExperiment, slug, timestamp, type RunOptions } from './runExperiment';
 import type { RunEvent, SolverResult, StopCode } from './types';
 
@@ -336,4 +338,42 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** What K selection (selectK.ts) says about a sweep of `model.experts` alone. */
+export interface SweepKChoice {
+  readonly candidates: readonly KCandidate[];
+  readonly chosen?: number;
+  /** selectK's sentence: "BIC is lowest at K = 2; K = 3 gains 0.4 nats for 7 more parameters; …". */
+  readonly reason: string;
+}
+
+/**
+ * A sweep of `model.experts` alone is K selection by hand: each K's runs are summarised and compared exactly as
+ * `moe-lab select-k` does (summarizeK, chooseByBic, explainChoice), from the run folders' summary.json and spec.json.
+ * Every solver's restarts compete, as select-k's with `--solvers`. Undefined for other sweeps, or with no finished K.
+ */
+export async function chooseKFromSweep(dir: string, sweep: SweepFile): Promise<SweepKChoice | undefined> {
+  if (sweep.fields.length !== 1 || sweep.fields[0].field !== 'model.experts') return undefined;
+  const candidates: KCandidate[] = [];
+  let cancelled = false;
+  for (const combination of sweep.combinations) {
+    if (combination.status !== 'finished' && combination.status !== 'cancelled') continue;
+    try {
+      const folder = path.join(dir, combination.runId);
+      const summary = JSON.parse(await fs.readFile(path.join(folder, 'summary.json'), 'utf8')) as RunSummary;
+      const specFile = JSON.parse(await fs.readFile(path.join(folder, 'spec.json'), 'utf8')) as SpecFile;
+      const parameters = specFile.run?.parameterCount;
+      if (parameters === undefined) continue;
+      const isCancelled = combination.status === 'cancelled';
+      cancelled ||= isCancelled;
+      candidates.push(summarizeK(combination.values[0] as number, parameters, summary.results as SolverResult[], isCancelled));
+    } catch {
+      // A run folder that cannot be read is not compared (the table still lists the combination).
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  candidates.sort((a, b) => a.K - b.K);
+  const chosen = chooseByBic(candidates);
+  return { candidates, ...(chosen ? { chosen: chosen.K } : {}), reason: explainChoice(candidates, chosen, cancelled) };
 }

@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import { isUserInputError } from '../../core/errors';
 import type { RunSummary } from '../../core/runner/results';
 import { slug, timestamp } from '../../core/runner/runExperiment';
-import { planSweep, readSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepCombination, type SweepFile } from '../../core/runner/sweep';
+import { chooseKFromSweep, planSweep, readSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepCombination, type SweepFile } from '../../core/runner/sweep';
 import { pointLabel } from '../../core/spec/sweep';
 import { SOLVER_NAMES, type ExperimentSpec } from '../../core/spec/types';
 import { parseSweepPanelMessage } from '../../protocol/sweepMessages';
@@ -199,13 +199,14 @@ export class SweepCommand {
 
   private async draw(dir: string, sweep: SweepFile): Promise<void> {
     const canCompare = await this.canCompare();
+    const kChoice = sweep.status === 'running' ? undefined : await chooseKFromSweep(dir, sweep);
     if (!this.panel) {
       this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
     }
     this.shown = { dir, sweep };
-    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare });
+    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare, ...(kChoice ? { kChoice } : {}) });
     this.panel.webview.html = this.panelHtml;
     this.panel.reveal(vscode.ViewColumn.Beside, true);
   }

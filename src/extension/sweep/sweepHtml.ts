@@ -17,7 +17,7 @@
 import { SOLVER_LABELS } from '../../core/solvers/labels';
 import { formatSweepValue, shortFieldNames, type SweepValue } from '../../core/spec/sweep';
 import type { SolverName } from '../../core/spec/types';
-import type { SweepCombination, SweepFile } from '../../core/runner/sweep';
+import type { SweepCombination, SweepFile, SweepKChoice } from '../../core/runner/sweep';
 
 export interface SweepPage {
   readonly title: string;
@@ -26,6 +26,8 @@ export interface SweepPage {
   readonly cspSource: string;
   /** Show the Compare Runs button (the compare view is available). */
   readonly canCompare: boolean;
+  /** For a sweep of model.experts alone: K selection's choice and reason (src/core/runner/sweep.ts). */
+  readonly kChoice?: SweepKChoice;
 }
 
 export type SummaryMetric = 'logLik' | 'testLogLik';
@@ -109,6 +111,7 @@ export function sweepHtml(page: SweepPage): string {
   h2 { font-weight: 600; margin: 12px 0 4px; }
   .badge { font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); vertical-align: middle; }
   .facts { color: var(--vscode-descriptionForeground); margin: 0 0 8px; }
+  .reason { margin: 8px 0 12px; padding: 8px 10px; border-left: 3px solid var(--vscode-charts-blue); background: var(--vscode-textBlockQuote-background); }
   .charts { display: flex; flex-wrap: wrap; gap: 16px; }
   .chart { flex: 1 1 380px; max-width: 640px; border: 1px solid var(--vscode-panel-border); border-radius: 4px; padding: 8px; }
   .chart h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }
@@ -140,6 +143,7 @@ export function sweepHtml(page: SweepPage): string {
 <body data-status="${sweep.status}" data-combinations="${sweep.combinations.length}">
 <h2>${escapeHtml(page.title)}<span class="badge">${sweep.status}</span></h2>
 <p class="facts">${escapeHtml(facts.join(' · '))}</p>
+${page.kChoice ? `<p class="reason" id="k-choice" data-chosen="${page.kChoice.chosen ?? ''}">${page.kChoice.chosen !== undefined ? `<strong>K = ${page.kChoice.chosen}.</strong> ` : ''}${escapeHtml(page.kChoice.reason)} <span class="facts">(as Choose Number of Experts decides: the best converged, non-degenerate restart of any solver per K, BIC lowest wins)</span></p>` : ''}
 <div class="actions">${compare}<button data-action="reveal">Reveal Folder</button></div>
 <div class="charts">
   ${charts.join('\n  ')}
