@@ -95,6 +95,10 @@ test('validation names the path: unknown or unsweepable fields, empty or repeate
   assert.deepEqual(messages({ ...base, sweep: { 'model.experts': [] } }), ['/sweep/model.experts: must list at least 1 item']);
   assert.match(messages({ ...base, sweep: { 'model.experts': [2, 2] } })[0], /^\/sweep\/model\.experts: must not list the same item twice/);
   assert.match(messages({ ...base, sweep: { 'model.experts': 3 } })[0], /^\/sweep\/model\.experts: must be an array/);
+  const four = { 'model.experts': [1], 'init.seed': [1], 'model.ridge': [0], 'init.restarts': [1] };
+  assert.deepEqual(messages({ ...base, sweep: four }), ['/sweep: must have at most 3 fields (got 4)']);
+  // An empty sweep is no sweep: the spec runs once.
+  assert.equal(validSpec({ ...base, sweep: {} }).spec.sweep, undefined);
   const many = { 'model.experts': Array.from({ length: 20 }, (_, i) => i + 1), 'init.seed': [0, 1, 2, 3, 4, 5] };
   assert.equal(combinationCount(sweepAxes({ sweep: many })!), 120);
   assert.ok(120 > MAX_SWEEP_COMBINATIONS);

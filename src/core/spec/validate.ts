@@ -409,6 +409,10 @@ function describeUnit(unit: Unit, value: unknown): KeyedIssue | undefined {
       return make(`must list at least ${limit()} item${limit() === 1 ? '' : 's'}`);
     case 'maxItems':
       return make(`must list at most ${limit()} items`);
+    case 'maxProperties':
+      return make(`must have at most ${limit()} fields (got ${Object.keys(valueAt(value, unit.pointer) ?? {}).length})`);
+    case 'minProperties':
+      return make(`must have at least ${limit()} field${limit() === 1 ? '' : 's'}`);
     case 'uniqueItems':
       return make(`must not list the same item twice (got ${got()})`);
     default:
