@@ -103,14 +103,32 @@ export class SweepCommand {
     const total = plan.combinations.length;
     this.log.info(`Sweep of ${request.label}: ${plan.fields.map((axis) => `${axis.field} (${axis.values.length})`).join(' × ')} = ${total} runs → ${writer.runsRoot}`);
     const started = performance.now();
-    let status: 'finished' | 'cancelled' | 'failed' = 'finished';
-    let error: string | undefined;
+    let ended: { status: 'finished' | 'cancelled' | 'failed'; error?: string };
+    try {
+      ended = await this.runCombinations(request, plan, writer);
+    } catch (failure) {
+      // The sweep folder could not be written (a full disk, a folder removed under it): keep what it holds.
+      this.log.error(`Sweep of ${request.label} failed: ${errorMessage(failure)}`);
+      ended = { status: 'failed', error: errorMessage(failure) };
+    } finally {
+      this.progress = undefined;
+    }
+    const { status, error } = ended;
+    const dir = await writer.finish(status, (performance.now() - started) / 1000);
+    const sweep = await readSweep(dir);
+    await this.draw(dir, sweep);
+    this.announce(request.label, status, sweep, error);
+    return (this.last = { kind: 'sweep', status, sweepDir: dir, sweep, ...(error ? { error } : {}) });
+  }
+
+  /** Each combination as an ordinary run, in turn, until one is stopped or fails for a reason other than its input. */
+  private async runCombinations(request: SweepRequest, plan: ReturnType<typeof planSweep>, writer: SweepWriter): Promise<{ status: 'finished' | 'cancelled' | 'failed'; error?: string }> {
+    const total = plan.combinations.length;
     for (const planned of plan.combinations) {
       // Another job took the slot between two runs: the user started something else, which stops the sweep.
       if (planned.index > 0 && this.runs.isRunning) {
         this.log.info(`Sweep of ${request.label} stopped: another run started`);
-        status = 'cancelled';
-        break;
+        return { status: 'cancelled' };
       }
       const short = pointLabel(plan.fields, planned.values, true);
       this.progress = { combination: planned.index + 1, total, label: planned.label };
@@ -137,21 +155,13 @@ export class SweepCommand {
       this.log.info(`Sweep ${planned.index + 1}/${total} (${planned.label}): ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
       await this.draw(writer.runsRoot, writer.current);
       if (outcome.status === 'cancelled') {
-        status = 'cancelled';
-        break;
+        return { status: 'cancelled' };
       }
       if (outcome.status === 'failed' && !outcome.userError) {
-        status = 'failed';
-        error = outcome.error;
-        break;
+        return { status: 'failed', ...(outcome.error ? { error: outcome.error } : {}) };
       }
     }
-    this.progress = undefined;
-    const dir = await writer.finish(status, (performance.now() - started) / 1000);
-    const sweep = await readSweep(dir);
-    await this.draw(dir, sweep);
-    this.announce(request.label, status, sweep, error);
-    return (this.last = { kind: 'sweep', status, sweepDir: dir, sweep, ...(error ? { error } : {}) });
+    return { status: 'finished' };
   }
 
   /** `moeLab.showSweep(folder)`: a sweep folder (or its sweep.json); without one, a folder picked in a dialog. */
