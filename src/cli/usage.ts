@@ -25,6 +25,9 @@ GD learning rate 0.1, Adam 0.01 (on the per-row log-likelihood), tolerance 1e-8 
 tolerance 1e-3 (converged needs both; docs/stopping.md), 500 iterations, 1 restart, --init mixed
 (restart r with seed S uses shortEm, subsetRegression, shortEm, kmeans, shortEm, randomPartition in
 turn by (S + r) mod 6; docs/starts.md).
+run on a spec with "sweep" runs one complete run per combination of the swept values into one folder
+(<resultsDir>/<time>-<name>-sweep/ with sweep.json), prints a line per combination and a table of each solver's
+final ℓ per combination.
 select-k fits each K with the restarts the flags describe (EM only unless --solvers is given), keeps per K the
 best restart that converged to a non-degenerate optimum, and chooses K by BIC; with --test-fraction 0 it holds
 out a seeded 30 % for the held-out column.

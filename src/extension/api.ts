@@ -6,6 +6,7 @@ import type { PanelStatus } from './panel/convergencePanel';
 import type { ReproductionStatus } from './reproduce/reproduceCommand';
 import type { RunsViewStatus } from './runsView/runsView';
 import type { SelectKStatus } from './selectK/selectKCommand';
+import type { SweepStatus } from './sweep/sweepCommand';
 
 export interface MoeLabApi {
   /** The active run, if any: its id (once started) and the iterations reported so far. */
@@ -18,4 +19,6 @@ export interface MoeLabApi {
   selectK(): SelectKStatus;
   /** The MoE Lab view: its run groups and runs as listed now, and the specs it lists. */
   runsView(): RunsViewStatus;
+  /** Sweeps: whether one runs and which combination, how the last one ended, and the Sweep panel's page. */
+  sweep(): SweepStatus;
 }

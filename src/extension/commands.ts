@@ -35,6 +35,8 @@ export const COMMANDS = {
   deleteRun: 'moeLab.deleteRun',
   /** MoE Lab view, on a run: run its stored spec again (same data file, same settings, same seeds). */
   rerun: 'moeLab.rerun',
+  /** Show Sweep…: a sweep folder's summary charts and table (`(folder?: Uri | string)`). */
+  showSweep: 'moeLab.showSweep',
   /** Show the MoE Lab output channel. */
   showLog: 'moeLab.showLog',
 } as const;

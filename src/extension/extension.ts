@@ -15,6 +15,7 @@ import { RunManager } from './run/runManager';
 import { RunsView } from './runsView/runsView';
 import { ChooseExpertsCommand } from './selectK/selectKCommand';
 import { SpecEditorProvider } from './specEditor/specEditorProvider';
+import { SweepCommand } from './sweep/sweepCommand';
 import { SynthCommand } from './synth/synthCommand';
 
 export function activate(context: vscode.ExtensionContext): MoeLabApi {
@@ -24,14 +25,16 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
   const reproduce = ReproduceCommand.register(context, runs, panel, log);
   const chooseExperts = ChooseExpertsCommand.register(context, runs, log);
   const runsView = RunsView.register(context, runs, panel, log);
+  const sweeps = SweepCommand.register(runs, log);
   context.subscriptions.push(
     FitCommands.register(context, runs, log),
-    ExperimentCommands.register(context, runs, log),
+    ExperimentCommands.register(context, runs, log, sweeps.command),
     SynthCommand.register(context, log),
     SpecEditorProvider.register(context),
     OpenResultsCommand.register(panel, log),
     reproduce.disposable,
     chooseExperts.disposable,
+    sweeps.disposable,
     vscode.commands.registerCommand(COMMANDS.showLog, () => log.show(true)),
   );
   return {
@@ -40,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): MoeLabApi {
     reproduction: () => reproduce.command.status(),
     selectK: () => chooseExperts.command.status(),
     runsView: () => runsView.status(),
+    sweep: () => sweeps.command.status(),
   };
 }
 

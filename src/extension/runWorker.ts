@@ -66,6 +66,7 @@ async function run(message: StartRunMessage): Promise<void> {
       resultsRoot: message.resultsRoot,
       rawSpec: message.rawSpec,
       specFile: message.specFile,
+      runId: message.runId,
       signal: controller.signal,
     })) {
       batch.push(event);

@@ -57,6 +57,8 @@ export interface StartRunMessage {
   readonly rawSpec?: unknown;
   /** The spec file being run (absolute), recorded in the run folder. */
   readonly specFile?: string;
+  /** Name of the run folder (default `<timestamp>-<name>`). */
+  readonly runId?: string;
   /** Events are sent in batches at most this often (the last batch goes at once). */
   readonly batchMilliseconds: number;
 }

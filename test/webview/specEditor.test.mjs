@@ -400,6 +400,41 @@ async function main() {
       assert(gate === 'softmax', `gate shows ${gate}`);
     });
 
+    await check('"Add sweep" under a field starts a sweep of its value; the Sweep section edits, counts and removes it', async () => {
+      await postDocument(SPEC);
+      await drain();
+      received.length = 0;
+      assert((await field('/name').locator('.sweep-control').count()) === 0, 'the name cannot be swept');
+      assert((await field('/solvers/gd/enabled').locator('.sweep-control').count()) === 0, 'a switch cannot be swept');
+      await field('/model/experts').locator('.sweep-control vscode-link').click();
+      const added = await waitPosted(editOf('/sweep/model.experts'), 'edit of /sweep/model.experts');
+      assert(sameJson(added.ops, [{ op: 'set', pointer: '/sweep/model.experts', value: [3] }]), JSON.stringify(added.ops));
+      await postDocument({ ...SPEC, sweep: { 'model.experts': [3] } });
+      const row = page.locator('[data-sweep="model.experts"]');
+      await row.waitFor();
+      assert(await field('/model/experts').locator('.sweep-control vscode-link').isHidden(), 'the link is hidden once swept');
+      const note = await field('/model/experts').locator('.sweep-control .caption').textContent();
+      assert(/^Swept over 3/.test(note), note);
+      await row.locator('input').fill('1, 2, x');
+      await row.locator('input').press('Enter');
+      const local = await row.locator('.field-error.local').textContent();
+      assert(/"x" is not a number/.test(local), local);
+      await row.locator('input').fill('1, 2, 3, 4');
+      await row.locator('input').press('Enter');
+      const values = await waitPosted((m) => editOf('/sweep/model.experts')(m) && sameJson(m.ops[0].value, [1, 2, 3, 4]), 'edit with the typed values');
+      assert(values.ops.length === 1 && values.ops[0].op === 'set', JSON.stringify(values.ops));
+      await postDocument({ ...SPEC, sweep: { 'model.experts': [1, 2, 3, 4], 'solvers.adam.learningRate': [0.001, 0.003, 0.01] } });
+      const summary = await page.locator('#section-sweep > p.caption').last().textContent();
+      assert(summary.startsWith('4 × 3 = 12 runs'), summary);
+      const lr = await page.locator('[data-sweep="solvers.adam.learningRate"] vscode-text-field').evaluate((el) => el.value);
+      assert(lr === '0.001, 0.003, 0.01', `learning rates shown as ${lr}`);
+      await page.locator('#section-sweep').screenshot({ path: path.join(ARTIFACTS, 'specEditor-sweep.png') });
+      await row.locator('vscode-button').click();
+      const removed = await waitPosted((m) => m.type === 'edit' && m.ops.some((op) => op.op === 'remove' && op.pointer === '/sweep/model.experts'), 'remove of the sweep');
+      assert(removed.ops.length === 1, JSON.stringify(removed.ops));
+      await postDocument(SPEC);
+    });
+
     await check('a failed edit is reported in the form', async () => {
       await post({ type: 'notice', requestId: 99, ok: false, message: 'The edit could not be applied.' });
       await page.locator('.notice').waitFor({ state: 'visible' });

@@ -13,6 +13,7 @@ import {
   type SpecProblem,
 } from '../../src/protocol/specEditorMessages';
 import { el, isObject, type FieldView, type FormContext, type RenderState } from './formContext';
+import { addSweepControl, isSweepable } from './sweepSection';
 import * as ui from './toolkit';
 
 /** How long typing pauses before a text field sends its value. */
@@ -54,6 +55,7 @@ export function addFields(context: FormContext, parent: HTMLElement, pointers: r
     const view = fieldView(context, field);
     parent.append(view.container);
     context.register(view);
+    if (isSweepable(context, pointer)) addSweepControl(context, field, view.container);
   }
 }
 

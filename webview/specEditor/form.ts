@@ -3,7 +3,8 @@
  * and the sections, one module each (experiment, data, model, solvers, stopping, initialization, results), built
  * from the field descriptors the host derives from schema.json. The shell keeps the state, passes each host
  * message to the part it concerns, and updates every section's views when something changes; the sections turn
- * the user's changes into edit operations at JSON pointers.
+ * the user's changes into edit operations at JSON pointers. Sweepable fields carry an "Add sweep" link, and the
+ * Sweep section lists the swept fields (sweepSection.ts).
  *
  * The form never holds the truth: it renders each `document` message. When the text is not valid JSON it keeps
  * showing the last state it could read, read-only; when a value in the text has the wrong type (or its parent is
@@ -26,6 +27,7 @@ import { problemBanner } from './problemBanner';
 import { resultsSection, type ResultsSection } from './resultsSection';
 import { solversSection } from './solversSection';
 import { stoppingSection } from './stoppingSection';
+import { sweepSection } from './sweepSection';
 import * as ui from './toolkit';
 
 export class SpecForm {
@@ -69,7 +71,7 @@ export class SpecForm {
     // Views are updated in the order the sections register them: top to bottom.
     const experiment = experimentSection(context);
     this.data = dataSection(context);
-    const sections = [modelSection(context), solversSection(context), stoppingSection(context), initSection(context)];
+    const sections = [modelSection(context), solversSection(context), stoppingSection(context), initSection(context), sweepSection(context)];
     this.results = resultsSection(init.local, send);
     root.replaceChildren(top, experiment, this.data.element, ...sections, this.results.element);
   }

@@ -5,6 +5,7 @@ import { formatSpecIssue, parseSpecText } from '../../core/spec/validate';
 import { executeRun } from './execute';
 import { parseFlags } from './options';
 import { prepareFolder } from './resultsFolder';
+import { executeSweep } from './sweep';
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
@@ -29,5 +30,6 @@ export async function runCommand(args: string[]): Promise<number> {
   const baseDir = path.dirname(specPath);
   const resultsRoot = values.out ? path.resolve(values.out) : path.resolve(baseDir, parsed.spec.resultsDir);
   await prepareFolder(resultsRoot, values.out ? '--out' : `${path.basename(specPath)}: /resultsDir`);
+  if (parsed.spec.sweep) return executeSweep(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw, specFile: specPath }, values.json === true);
   return executeRun(parsed.spec, { baseDir, resultsRoot, rawSpec: parsed.raw, specFile: specPath }, values.json === true);
 }

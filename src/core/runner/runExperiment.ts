@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly rawSpec?: unknown;
   /** The spec file being run, recorded in spec.json so that a spec's own runs can be told from others'. */
   readonly specFile?: string;
+  /** Name of the run folder (made unique in resultsRoot); default `<timestamp>-<name>`. A sweep names its runs. */
+  readonly runId?: string;
 }
 
 /** Yield to the event loop at least this often so that cancel messages and UI work get through. */
@@ -103,7 +105,7 @@ export async function* runExperiment(spec: ExperimentSpec, options: RunOptions):
     ...(truth ? { truthSnr: signalToNoise(truth), ...(truthLogLik !== undefined ? { truthLogLik } : {}) } : {}),
   };
   const resultsRoot = options.resultsRoot === false ? undefined : (options.resultsRoot ?? path.resolve(options.baseDir, spec.resultsDir));
-  const baseId = `${timestamp(startedAt)}-${slug(spec.name)}`;
+  const baseId = options.runId ?? `${timestamp(startedAt)}-${slug(spec.name)}`;
   const writer = resultsRoot ? await ResultsWriter.create(resultsRoot, baseId) : undefined;
   const runId = writer?.runId ?? baseId;
   await writer?.writeSpec(spec, options.rawSpec, {
@@ -232,11 +234,12 @@ export function markBestRestarts(results: SolverResult[]): SolverName[] {
   return withoutBest;
 }
 
-function timestamp(date: Date): string {
+/** `20261206-071500`, local time: run folders sort by when they started. */
+export function timestamp(date: Date): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-function slug(name: string): string {
+export function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run';
 }

@@ -3,6 +3,7 @@
  * `schema.json` beside this file is the single source of truth; these types mirror it.
  */
 import type { ExpertFamily } from '../data/dataset';
+import type { SweepAxis } from './sweep';
 
 export type SolverName = 'em' | 'gem' | 'gd' | 'adam';
 export const SOLVER_NAMES: readonly SolverName[] = ['em', 'gem', 'gd', 'adam'];
@@ -97,6 +98,8 @@ export interface ExperimentSpec {
   readonly errorThreshold: number;
   /** Folder for results, relative to the spec's folder. */
   readonly resultsDir: string;
+  /** Fields run over several values, one run per combination (src/core/spec/sweep.ts); absent for a single run. */
+  readonly sweep?: readonly SweepAxis[];
 }
 
 export function isSyntheticSource(source: DataSpec['source']): source is { readonly synthetic: SyntheticDataSpec } {

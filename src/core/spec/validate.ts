@@ -14,6 +14,7 @@ import schema from './schema.json';
 import type { ExperimentSpec, SolverName, SolverSettings, SyntheticDataSpec } from './types';
 import { SOLVER_NAMES } from './types';
 import { syntheticSizeProblem } from '../synth/generate';
+import { combinationCount, MAX_SWEEP_COMBINATIONS, sweepAxes, sweepPoints, type SweepAxis } from './sweep';
 
 export interface SpecIssue {
   /** JSON pointer of the offending value ('' for the whole document). */
@@ -63,10 +64,15 @@ export function validateSpecObject(value: unknown): SpecResult {
   return { ok: false, errors: issues.map(plainIssue) };
 }
 
-/** Schema problems first; the semantic checks assume a schema-valid spec. */
+/**
+ * Schema problems first; the semantic checks assume a schema-valid spec. A sweep's spec is checked as its
+ * combinations, each a full spec: the spec as written is never run, only they are.
+ */
 function specIssues(value: unknown): KeyedIssue[] {
   const issues = schemaIssues(value);
-  return issues.length > 0 ? issues : semanticIssues(resolveSpec(value));
+  if (issues.length > 0) return issues;
+  const axes = sweepAxes(value);
+  return axes ? sweepIssues(value, axes) : semanticIssues(resolveSpec(value));
 }
 
 function plainIssue(issue: KeyedIssue): SpecIssue {
@@ -108,6 +114,7 @@ export function resolveSpec(raw: unknown): ExperimentSpec {
   const dataNode = definition(synthetic ? 'syntheticData' : 'csvData');
   const get = <T>(part: { value: Json; node: Schema }, key: string): T => field(part.value, part.node, key) as T;
   const fixedSigma = get<number | null>(model, 'fixedSigma');
+  const sweep = sweepAxes(raw);
 
   return {
     name: field(root, rootSchema, 'name') as string,
@@ -142,6 +149,7 @@ export function resolveSpec(raw: unknown): ExperimentSpec {
     },
     errorThreshold: field(root, rootSchema, 'errorThreshold') as number,
     resultsDir: field(root, rootSchema, 'resultsDir') as string,
+    ...(sweep ? { sweep } : {}),
   };
 }
 
@@ -222,6 +230,53 @@ function semanticIssues(spec: ExperimentSpec): SpecIssue[] {
     if (index >= 0) add(`/data/features/${index}`, `the target ${JSON.stringify(source.target)} cannot also be a feature`);
   }
   return issues;
+}
+
+/** Combinations whose problems are listed one by one; the rest are counted. */
+const LISTED_FAILING_COMBINATIONS = 3;
+
+/**
+ * A sweep is valid when it has at most MAX_SWEEP_COMBINATIONS combinations and each is a valid spec. A problem of
+ * a combination is placed at the swept field it comes from (or at its own field), and says which values cause it.
+ */
+function sweepIssues(raw: unknown, axes: readonly SweepAxis[]): KeyedIssue[] {
+  const issues: KeyedIssue[] = [];
+  const at = (field: string) => `/sweep/${escapePointer(field)}`;
+  const csv = !isRecord(record(raw).data) || record(record(raw).data).synthetic === undefined;
+  for (const axis of axes) {
+    if (csv && axis.field.startsWith('data.synthetic.')) {
+      issues.push({ pointer: at(axis.field), message: `${at(axis.field)}: sweeps the synthetic generator, but this spec reads a CSV file` });
+    }
+  }
+  const count = combinationCount(axes);
+  if (count > MAX_SWEEP_COMBINATIONS) {
+    const product = axes.map((axis) => axis.values.length).join(' × ');
+    issues.push({
+      pointer: '/sweep',
+      message: `/sweep: ${product} = ${count} combinations; a sweep runs at most ${MAX_SWEEP_COMBINATIONS}, each a complete run with every restart (list fewer values)`,
+    });
+  }
+  if (issues.length > 0) return issues;
+  const failing: KeyedIssue[] = [];
+  let failures = 0;
+  for (const point of sweepPoints(raw, axes)) {
+    const first = specIssues(point.raw)[0];
+    if (!first) continue;
+    failures++;
+    if (failing.length >= LISTED_FAILING_COMBINATIONS) continue;
+    const axis = axes.find((candidate) => {
+      const pointer = `/${candidate.field.split('.').join('/')}`;
+      return first.pointer === pointer || first.pointer.startsWith(`${pointer}/`);
+    });
+    const pointer = axis ? at(axis.field) : first.pointer;
+    const own = `${label(first.pointer)}: `;
+    const problem = pointer === first.pointer && first.message.startsWith(own) ? first.message.slice(own.length) : first.message;
+    failing.push({ pointer, message: `${label(pointer)}: with ${point.label}: ${problem}` });
+  }
+  if (failures > failing.length) {
+    failing.push({ pointer: '/sweep', message: `/sweep: ${failures} of ${count} combinations are not valid specs (the first ${failing.length} are listed)` });
+  }
+  return failing;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -354,6 +409,10 @@ function describeUnit(unit: Unit, value: unknown): KeyedIssue | undefined {
       return make(`must list at least ${limit()} item${limit() === 1 ? '' : 's'}`);
     case 'maxItems':
       return make(`must list at most ${limit()} items`);
+    case 'maxProperties':
+      return make(`must have at most ${limit()} fields (got ${Object.keys(valueAt(value, unit.pointer) ?? {}).length})`);
+    case 'minProperties':
+      return make(`must have at least ${limit()} field${limit() === 1 ? '' : 's'}`);
     case 'uniqueItems':
       return make(`must not list the same item twice (got ${got()})`);
     default:
@@ -370,6 +429,10 @@ function unknownField(unit: Unit): KeyedIssue | undefined {
   const parent = resolved(schemaAt(unit.keywordLocation.replace(/\/additionalProperties$/, '')) as Schema);
   const allowed = Object.keys(parent.properties ?? {});
   const suggestion = closestName(key, allowed);
+  if (unit.pointer === '/sweep') {
+    const hint = suggestion !== undefined ? `did you mean ${JSON.stringify(suggestion)}?` : 'numeric and choice fields such as "model.experts" or "solvers.adam.learningRate" can';
+    return { pointer, keyword: 'additionalProperties', atKey: true, message: `${label(pointer)}: not a field that can be swept (${hint})` };
+  }
   const where = unit.form ? ` in ${unit.form}` : '';
   const hint = suggestion !== undefined
     ? `did you mean ${JSON.stringify(suggestion)}?`

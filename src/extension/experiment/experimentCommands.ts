@@ -20,6 +20,7 @@ import { pickOne } from '../ui/picks';
 import { asUri, configuredResultsRoot, ensureTrusted, errorMessage, freeFileName, workspaceFolderFor } from '../workspace';
 import { mayWriteAt, outsideMessage, outsideWorkspaceOption } from '../outsideWorkspace';
 import { openSpec } from './openSpec';
+import type { SweepCommand, SweepOutcome } from '../sweep/sweepCommand';
 
 const SPEC_SUFFIX = '.moe.json';
 
@@ -28,8 +29,8 @@ export function isSpecUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
 }
 
 export class ExperimentCommands {
-  static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): vscode.Disposable {
-    const commands = new ExperimentCommands(context, runs, log);
+  static register(context: vscode.ExtensionContext, runs: RunManager, log: Log, sweeps: SweepCommand): vscode.Disposable {
+    const commands = new ExperimentCommands(context, runs, log, sweeps);
     return vscode.Disposable.from(
       vscode.commands.registerCommand(COMMANDS.newExperiment, (options?: unknown) => commands.newExperiment(options)),
       vscode.commands.registerCommand(COMMANDS.runExperiment, (resource?: unknown, options?: unknown) => commands.runExperiment(resource, options)),
@@ -40,6 +41,7 @@ export class ExperimentCommands {
     private readonly context: vscode.ExtensionContext,
     private readonly runs: RunManager,
     private readonly log: Log,
+    private readonly sweeps: SweepCommand,
   ) {}
 
   async newExperiment(argument?: unknown): Promise<vscode.Uri | undefined> {
@@ -100,7 +102,7 @@ export class ExperimentCommands {
    * `refuse` a results folder outside the workspace instead of asking (default `ask`). Menus pass the selected
    * files as the second argument (an array), which is not an options object.
    */
-  async runExperiment(resource?: unknown, options?: unknown): Promise<RunOutcome | undefined> {
+  async runExperiment(resource?: unknown, options?: unknown): Promise<RunOutcome | SweepOutcome | undefined> {
     if (!(await ensureTrusted('Running an experiment'))) return undefined;
     const requested = typeof options === 'object' && options !== null && !Array.isArray(options) ? (options as { whenBusy?: unknown }).whenBusy : undefined;
     const whenBusy: WhenBusy = isWhenBusy(requested) ? requested : 'ask';
@@ -140,6 +142,9 @@ export class ExperimentCommands {
       return { status: 'failed', error, userError: true, ...(explicit ? { pointer: '/resultsDir' } : {}), results: [], iterations: 0 };
     }
     if (!(await this.runs.makeRoom(name, whenBusy))) return undefined;
+    if (parsed.spec.sweep) {
+      return this.sweeps.run({ spec: parsed.spec, rawSpec: parsed.raw, baseDir, workspaceRoot: folder?.uri.fsPath, resultsRoot, label: name });
+    }
     const outcome = await this.runs.start({
       spec: parsed.spec,
       rawSpec: parsed.raw,

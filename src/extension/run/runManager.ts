@@ -40,6 +40,8 @@ export interface RunRequest {
   readonly batchMilliseconds?: number;
   /** Open the convergence panel when the run starts (default: the `moeLab.openPanelOnRun` setting). */
   readonly showPanel?: boolean;
+  /** Name of the run folder (default `<timestamp>-<name>`); a sweep names its combinations' folders. */
+  readonly runId?: string;
 }
 
 export interface RunOutcome {
@@ -212,6 +214,7 @@ export class RunManager implements vscode.Disposable {
             baseDir: request.baseDir,
             workspaceRoot: request.workspaceRoot,
             resultsRoot: request.resultsRoot,
+            ...(request.runId ? { runId: request.runId } : {}),
             batchMilliseconds: request.batchMilliseconds ?? 50,
           };
         },

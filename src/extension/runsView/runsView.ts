@@ -102,7 +102,10 @@ export class RunsView implements vscode.Disposable {
       vscode.commands.registerCommand(COMMANDS.revealRun, (node?: unknown) => this.reveal(node)),
       vscode.commands.registerCommand(COMMANDS.deleteRun, (node?: unknown, options?: unknown) => this.delete(node, options)),
       vscode.commands.registerCommand(COMMANDS.rerun, (node?: unknown) => this.rerun(node)),
-      vscode.commands.registerCommand(COMMANDS.compareRuns, (node?: unknown, selected?: unknown) => this.compare(node, selected ?? tree.selection)),
+      // From code (a sweep's Compare Runs): `(runFolders[], title?)`; from the view: `(clicked node, selected nodes)`.
+      vscode.commands.registerCommand(COMMANDS.compareRuns, (node?: unknown, selected?: unknown) =>
+        Array.isArray(node) ? this.compare(node, [], typeof selected === 'string' ? selected : undefined) : this.compare(node, selected ?? tree.selection),
+      ),
       tree.onDidChangeVisibility((event) => this.pollWhile(event.visible)),
     );
     this.pollWhile(tree.visible);
@@ -349,7 +352,7 @@ export class RunsView implements vscode.Disposable {
   }
 
   /** Compare Runs: the selected runs, run folders given as arguments, or runs picked from a list. */
-  private async compare(node: unknown, selected: unknown): Promise<string | undefined> {
+  private async compare(node: unknown, selected: unknown, title?: string): Promise<string | undefined> {
     let dirs = [...(Array.isArray(selected) ? selected : []), ...(Array.isArray(node) ? node : [node])]
       .map((item) => this.runDir(item))
       .filter((dir): dir is string => dir !== undefined);
@@ -357,7 +360,7 @@ export class RunsView implements vscode.Disposable {
     if (dirs.length < 2) dirs = (await this.pickRuns(dirs)) ?? [];
     if (dirs.length < 2) return undefined;
     try {
-      const comparison = await this.panel.showComparison(dirs);
+      const comparison = await this.panel.showComparison(dirs, title);
       return comparison.id;
     } catch (error) {
       void vscode.window.showErrorMessage(`MoE Lab: cannot compare these runs: ${errorMessage(error)}`);
