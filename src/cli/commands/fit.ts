@@ -20,6 +20,7 @@ export const FIT_FLAGS = {
   'lr-gem': { type: 'string' },
   'gem-steps': { type: 'string' },
   'em-inner': { type: 'string' },
+  'em-mstep': { type: 'string' },
   restarts: { type: 'string' },
   seed: { type: 'string' },
   init: { type: 'string' },
@@ -91,7 +92,11 @@ export function fitSpecFromFlags(csv: string, values: FitFlagValues) {
       ...optional('fixedSigma', positiveFlag('fixed-sigma', values['fixed-sigma'])),
     },
     solvers: {
-      em: { enabled: solvers.has('em'), ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)) },
+      em: {
+        enabled: solvers.has('em'),
+        ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)),
+        ...optional('mStep', choiceFlag('em-mstep', values['em-mstep'], ['newton-cg', 'lbfgs'] as const)),
+      },
       gem: {
         enabled: solvers.has('gem'),
         ...optional('learningRate', positiveFlag('lr-gem', values['lr-gem'])),

@@ -22,6 +22,7 @@ const FLAG_OF_POINTER: Readonly<Record<string, string>> = {
   '/model/fixedSigma': '--fixed-sigma',
   '/solvers': '--solvers',
   '/solvers/em/innerIterations': '--em-inner',
+  '/solvers/em/mStep': '--em-mstep',
   '/solvers/gem/learningRate': '--lr-gem',
   '/solvers/gem/steps': '--gem-steps',
   '/solvers/gd/learningRate': '--lr-gd',

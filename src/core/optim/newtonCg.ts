@@ -75,8 +75,11 @@ class TruncatedNewtonSolver {
   run(init: Float64Array, options: TruncatedNewtonOptions): InnerSolve {
     let state = this.stateAt(init.slice(), 'a');
     let preconditioner: SpdFactor | undefined;
+    /** The factored Hessian is the one at the current point (chord steps are then true Newton steps). */
+    let fresh = false;
     if (options.preconditioner === 'hessian') {
       preconditioner = factorSymmetricPositiveDefinite(options.initialHessian ?? this.hessian(state), this.D);
+      fresh = true;
     }
     let iterations = 0;
     let converged = false;
@@ -88,10 +91,18 @@ class TruncatedNewtonSolver {
         break;
       }
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear).
-      const direction = preconditioner
+      let direction = preconditioner
         ? this.chordDirection(state, preconditioner)
         : this.conjugateGradient(state, undefined, Math.min(0.5, Math.sqrt(gradientNorm)), options.maxCgIterations);
-      const decrement = dot(state.grad, direction.S);
+      let decrement = dot(state.grad, direction.S);
+      if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
+        // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the
+        // gradient negligible), so the Hessian is refreshed at this point first.
+        preconditioner = factorSymmetricPositiveDefinite(this.hessian(state), this.D);
+        fresh = true;
+        direction = this.chordDirection(state, preconditioner);
+        decrement = dot(state.grad, direction.S);
+      }
       if (!(decrement > 0)) {
         converged = gradientNorm <= NEGLIGIBLE_GRADIENT || (options.stop === 'gradient' && gradientNorm <= options.tolerance);
         break;
@@ -110,10 +121,12 @@ class TruncatedNewtonSolver {
         break;
       }
       state = next.state;
+      fresh = false;
       // The Hessian of the start stopped being a good model (a shortened step, or a decrement that shrinks slowly):
       // a fresh one at the current point, i.e. a true Newton step next.
       if (preconditioner && (!next.full || decrement > REFRESH_CONTRACTION * previousDecrement)) {
         preconditioner = factorSymmetricPositiveDefinite(this.hessian(state), this.D);
+        fresh = true;
       }
       previousDecrement = decrement;
     }

@@ -110,7 +110,7 @@ export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array
   }
   if (largeBlocks === 'lbfgs') return lbfgs(problem, init, options);
   return truncatedNewton(problem, init, {
-    maxIterations: options.lbfgsIterations ?? options.maxIterations ?? NEWTON_CG_ITERATIONS,
+    maxIterations: options.maxIterations ?? NEWTON_CG_ITERATIONS,
     maxCgIterations: CG_ITERATIONS,
     stop: 'gradient',
     tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,

@@ -17,12 +17,14 @@ export interface SolverChoice {
   readonly steps?: number;
   /** EM's inner-iteration budget for large M-step blocks (0: each block to its tolerance). */
   readonly innerIterations?: number;
+  /** EM's solver of large M-step blocks. */
+  readonly mStep?: 'newton-cg' | 'lbfgs';
 }
 
 export function createSolver(choice: SolverChoice): SolverAlgorithm {
   switch (choice.solver) {
     case 'em':
-      return createEm({ innerIterations: choice.innerIterations });
+      return createEm({ innerIterations: choice.innerIterations, mStep: choice.mStep });
     case 'gd':
       return createGd(choice.learningRate);
     case 'adam':

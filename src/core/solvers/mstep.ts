@@ -137,7 +137,7 @@ export function createInexactMStep(
 ): (layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities) => MStepResult {
   const memory = new MStepMemory();
   let t = 0;
-  return (layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { ...options, lbfgsIterations: innerIterationCap(budget, t++), memory });
+  return (layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { ...options, largeBlocks: 'lbfgs', lbfgsIterations: innerIterationCap(budget, t++), memory });
 }
 
 /** Options for one block: its curvature memory, when the run keeps one. */

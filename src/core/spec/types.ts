@@ -61,6 +61,8 @@ export interface SolverSettings {
   readonly steps?: number;
   /** EM: L-BFGS inner budget N + N·t per M-step block (0 = solve to tolerance). */
   readonly innerIterations?: number;
+  /** EM: solver of M-step blocks too large for dense Newton. */
+  readonly mStep?: 'newton-cg' | 'lbfgs';
 }
 
 export interface StoppingSpec {
