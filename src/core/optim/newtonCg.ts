@@ -59,6 +59,15 @@ export function truncatedNewton(problem: SoftmaxProblem, init: Float64Array, opt
   return solver.run(init, options);
 }
 
+/**
+ * −∇²f(V) d by the solver's own Hessian–vector pass (for tests: it must equal the finite differences of ∇f), and the
+ * passes it took.
+ */
+export function softmaxHessianVector(problem: SoftmaxProblem, V: Float64Array, d: Float64Array): Float64Array {
+  const solver = new TruncatedNewtonSolver(problem);
+  return solver.hessianVector(V, d);
+}
+
 class TruncatedNewtonSolver {
   /** Kernel passes over X so far (a fused logits + gradient pass counts once, as it reads X once). */
   passes = 0;
@@ -140,6 +149,12 @@ class TruncatedNewtonSolver {
       converged,
       passes: this.passes,
     };
+  }
+
+  hessianVector(V: Float64Array, d: Float64Array): Float64Array {
+    const out = new Float64Array(this.D);
+    this.hessianTimes(this.stateAt(V.slice(), 'a'), d, out, scratch('newton.directionLogits', this.problem.n * this.m));
+    return out;
   }
 
   /** f, ∇f, logits and probabilities at V, in one fused pass. `slot` picks which of two buffer sets to use. */
