@@ -4,7 +4,9 @@
  *     gaussian experts), timed as the solvers' own compute clock (update + the evaluation it needs);
  *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own;
  *  3. what the durable results folder costs: a run folder of 3 solvers × 50 restarts written with its syncs, beside
- *     the same files written and renamed without them.
+ *     the same files written and renamed without them;
+ *  4. EM's M-steps beside the gradient solvers, per problem: passes and seconds per iteration, iterations and seconds
+ *     to tolerance (scripts/benchMStep.ts).
  * `BENCH_QUICK=1` uses smaller sizes.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import { SolverRun } from '../src/core/solvers/solverRun';
 import { generateSynthetic, syntheticCsv } from '../src/core/synth/generate';
 import { ResultsWriter, type RunSummary } from '../src/core/runner/results';
 import type { SolverResult } from '../src/core/runner/types';
+import { benchMStep } from './benchMStep';
 
 const quick = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   csvThroughput();
   scale();
   await durability();
+  benchMStep();
   console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!quick) spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchWide.ts')], { stdio: 'inherit', cwd: ROOT }); // wide data: docs/wide-data.md
 }
