@@ -29,6 +29,11 @@ export interface TruncatedNewtonOptions {
   /** CG iterations (Hessian–vector products) per Newton step at most. */
   readonly maxCgIterations: number;
   /**
+   * Passes over X for the whole solve at most (a block whose optimum is far away or at infinity — separable rows —
+   * would otherwise spend thousands): the solve stops as capped once it has made this many.
+   */
+  readonly maxPasses?: number;
+  /**
    * `gradient`: stop when ‖∇f‖₂ / Σw ≤ tolerance. `decrement`: stop when the Newton decrement ∇fᵀS ≤
    * 2·tolerance·(1 + |f|), after one last full step.
    */
@@ -93,7 +98,8 @@ class TruncatedNewtonSolver {
     let iterations = 0;
     let converged = false;
     let previousDecrement = Infinity;
-    for (; iterations < options.maxIterations; iterations++) {
+    const maxPasses = options.maxPasses ?? Infinity;
+    for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
       const gradientNorm = norm(state.grad) / this.weight;
       if (options.stop === 'gradient' && gradientNorm <= options.tolerance) {
         converged = true;
@@ -102,7 +108,7 @@ class TruncatedNewtonSolver {
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear).
       let direction = preconditioner
         ? this.chordDirection(state, preconditioner)
-        : this.conjugateGradient(state, undefined, Math.min(0.5, Math.sqrt(gradientNorm)), options.maxCgIterations);
+        : this.conjugateGradient(state, undefined, Math.min(0.5, Math.sqrt(gradientNorm)), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
       let decrement = dot(state.grad, direction.S);
       if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
         // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the

@@ -89,7 +89,9 @@ export type LargeBlockSolver = 'newton-cg' | 'lbfgs';
 export const LARGE_BLOCK_TOLERANCE = 1e-6;
 /** Newton iterations of a Newton-CG block at most, and CG iterations (Hessian–vector products) per Newton step. */
 const NEWTON_CG_ITERATIONS = 50;
-const CG_ITERATIONS = 100;
+const CG_ITERATIONS = 50;
+/** Passes over X one Newton-CG block may make (about the cost of L-BFGS's 100-iteration cap, twice over). */
+export const NEWTON_CG_PASSES = 250;
 
 /** ‖∇f‖ per unit weight below which a Newton solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;
@@ -112,6 +114,7 @@ export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array
   return truncatedNewton(problem, init, {
     maxIterations: options.maxIterations ?? NEWTON_CG_ITERATIONS,
     maxCgIterations: CG_ITERATIONS,
+    maxPasses: NEWTON_CG_PASSES,
     stop: 'gradient',
     tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,
     preconditioner: 'none',
