@@ -117,7 +117,7 @@ export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array
     maxPasses: NEWTON_CG_PASSES,
     stop: 'gradient',
     tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,
-    preconditioner: 'none',
+    preconditioner: 'diagonal',
   });
 }
 
