@@ -36,11 +36,11 @@ test('the softmax solver says whether it met its tolerance: a capped L-BFGS solv
   const D = 7 * data.p;
   assert.ok(D > NEWTON_PARAMETER_LIMIT, 'the block is solved by L-BFGS');
   const start = new Float64Array(D);
-  const capped = fitSoftmaxRegression(problem, start, { largeBlocks: 'lbfgs', lbfgsIterations: 3 });
+  const capped = fitSoftmaxRegression(problem, start, { lbfgsIterations: 3 });
   assert.equal(capped.method, 'lbfgs');
   assert.equal(capped.iterations, 3);
   assert.equal(capped.converged, false);
-  const full = fitSoftmaxRegression(problem, start, { largeBlocks: 'lbfgs', lbfgsIterations: 1000 });
+  const full = fitSoftmaxRegression(problem, start, { lbfgsIterations: 1000 });
   assert.equal(full.converged, true, `L-BFGS met its tolerance in ${full.iterations} iterations`);
   assert.ok(full.objective >= capped.objective && capped.objective > softmaxObjective(problem, start));
 });

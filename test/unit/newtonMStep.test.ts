@@ -123,7 +123,7 @@ test('Newton-CG reaches the dense Newton optimum on small blocks: gradient ≈ 0
     const start = randomVector(D, 20);
     const dense = fitSoftmaxRegression(problem, start);
     assert.equal(dense.method, 'newton');
-    const cg = fitSoftmaxRegression(problem, start, { newtonLimit: 0, tolerance: 1e-10 });
+    const cg = fitSoftmaxRegression(problem, start, { newtonLimit: 0, largeBlocks: 'newton-cg', tolerance: 1e-10 });
     assert.equal(cg.method, 'newton-cg');
     assert.ok(dense.converged && cg.converged, `C = ${C}: both met their tolerance`);
     assert.ok(cg.gradientNorm <= 1e-10 && dense.gradientNorm <= 1e-9, `C = ${C}: gradients ${cg.gradientNorm}, ${dense.gradientNorm}`);
@@ -165,7 +165,7 @@ test('EM with Newton-CG M-steps never decreases ℓ, and each block of its M-ste
     const ev = evaluate(layout, data, theta);
     assert.ok(ev.objective >= previous - 1e-9 * Math.abs(previous), `iteration ${t}: ${previous} → ${ev.objective}`);
     previous = ev.objective;
-    const step = emUpdate(layout, data, theta, ev);
+    const step = emUpdate(layout, data, theta, ev, { largeBlocks: 'newton-cg' });
     assert.equal(step.inner.cappedBlocks, 0, 'every block met its tolerance');
     assert.ok(step.inner.gradientNorm <= LARGE_BLOCK_TOLERANCE, `largest block gradient ${step.inner.gradientNorm}`);
     assert.ok((step.inner.passes ?? 0) > 0);
@@ -178,12 +178,12 @@ test('EM whose large blocks are capped counts capped M-steps and never calls the
   const layout = layoutFor(data, 'categorical', 1, { gate: 'constant', ridge: 1 });
   const theta0 = new Float64Array(layout.size);
   const ev = evaluate(layout, data, theta0);
-  const capped = emUpdate(layout, data, theta0, ev, { maxIterations: 1 });
+  const capped = emUpdate(layout, data, theta0, ev, { largeBlocks: 'newton-cg', maxIterations: 1 });
   assert.ok((capped.inner.cappedBlocks ?? 0) > 0, 'one Newton iteration does not meet the tolerance');
-  const exact = emUpdate(layout, data, theta0, ev);
+  const exact = emUpdate(layout, data, theta0, ev, { largeBlocks: 'newton-cg' });
   assert.equal(exact.inner.cappedBlocks, 0);
   assert.equal(exact.inner.method === 'newton-cg' || exact.inner.method === 'mixed', true, exact.inner.method);
-  const solver = new SolverRun(createEm(), { layout, train: data, theta0, stopping: { maxIterations: 3, tolerance: 0, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0 });
+  const solver = new SolverRun(createEm({ mStep: 'newton-cg' }), { layout, train: data, theta0, stopping: { maxIterations: 3, tolerance: 0, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0 });
   while (solver.step()) {
     /* to the iteration limit */
   }

@@ -5,10 +5,10 @@
  *
  * maximize f(V) = Σ_i w_i Σ_c T_ic log softmax_c(V x_i) − λ/2‖V‖², V ∈ R^{(C−1)×p}, last class the reference.
  *
- * Small blocks ((C−1)·p ≤ NEWTON_PARAMETER_LIMIT): Newton to a tight tolerance on the Newton decrement, the exact
- * Hessian at the start (one blocked pass) preconditioning the CG solves of every step (`newtonCg.ts`). Larger
- * blocks: truncated Newton (Newton-CG, Hessian-free) to a tolerance on ‖∇f‖₂ per unit weight, or — `largeBlocks:
- * 'lbfgs'` — L-BFGS warm-started at the given V (DESIGN §2). All only ever accept steps that increase f.
+ * Small blocks ((C−1)·p ≤ NEWTON_PARAMETER_LIMIT): Newton to a tight tolerance on the Newton decrement, with a
+ * Hessian accumulated in one blocked pass and reused while it models f well (`newtonCg.ts`). Larger blocks: L-BFGS
+ * warm-started at the given V (DESIGN §2), or — `largeBlocks: 'newton-cg'` — truncated Newton (Hessian-free) to a
+ * tolerance on ‖∇f‖₂ per unit weight. All only ever accept steps that increase f.
  */
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
@@ -53,7 +53,7 @@ export interface InnerSolveOptions {
    * L-BFGS: ‖∇f‖∞ per unit weight. Defaults: 1e-10, LARGE_BLOCK_TOLERANCE, 1e-6.
    */
   readonly tolerance?: number;
-  /** The solver of blocks too large for dense Newton (default `newton-cg`). */
+  /** The solver of blocks too large for dense Newton (default `lbfgs`: see docs/solvers.md for the measurements). */
   readonly largeBlocks?: LargeBlockSolver;
   /** −∇²f at the initial point, when the caller has it (small blocks: saves their Hessian pass). */
   readonly initialHessian?: Float64Array;
@@ -99,7 +99,7 @@ const NEGLIGIBLE_GRADIENT = 1e-8;
 export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions = {}): InnerSolve {
   const D = (problem.C - 1) * problem.p;
   if (init.length !== D) throw new Error(`softmax regression: initial coefficients have ${init.length} entries, expected ${D}`);
-  const { newtonLimit = NEWTON_PARAMETER_LIMIT, largeBlocks = 'newton-cg' } = options;
+  const { newtonLimit = NEWTON_PARAMETER_LIMIT, largeBlocks = 'lbfgs' } = options;
   if (D <= newtonLimit) {
     return truncatedNewton(problem, init, {
       maxIterations: options.maxIterations ?? 50,
@@ -347,13 +347,23 @@ function lbfgs(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveO
   const { maxIterations = 100, tolerance = 1e-6 } = options;
   const iterations = options.lbfgsIterations ?? maxIterations;
   const weight = Math.max(totalWeight(problem), 1e-300);
-  const valueAndGradient = (V: Float64Array, grad: Float64Array): number => softmaxObjective(problem, V, grad);
-  if (options.curvature) {
-    const result = warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature);
-    return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
-  }
-  const result = lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
-  return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
+  let passes = 0; // each objective-and-gradient evaluation is one fused pass over X
+  const valueAndGradient = (V: Float64Array, grad: Float64Array): number => {
+    passes++;
+    return softmaxObjective(problem, V, grad);
+  };
+  const result = options.curvature
+    ? warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature)
+    : lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
+  return {
+    coef: result.x,
+    iterations: result.iterations,
+    gradientNorm: result.gradientNorm / weight,
+    objective: result.value,
+    method: 'lbfgs',
+    converged: result.converged,
+    passes,
+  };
 }
 
 const CURVATURE_PAIRS = 10;
