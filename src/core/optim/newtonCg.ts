@@ -10,12 +10,13 @@
  * solved this way keeps EM monotone whether or not it reaches its tolerance.
  *
  * Two uses:
- *   - large blocks (the softmax gate and classifier experts of wide data): CG preconditioned by the Hessian's diagonal
- *     at the start; stop when ‖∇f‖₂ / Σw ≤ tolerance, or as capped after a budget of passes;
+ *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
+ *     the Hessian's diagonal at the start; stop when ‖∇f‖₂ / Σw ≤ tolerance, or as capped after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
- *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares), factored once and used as the CG
- *     preconditioner for every Newton step of the solve — the first step is the exact Newton step, later ones take a
- *     few cheap CG passes instead of a new Hessian. Stop on the Newton decrement, as dense Newton did.
+ *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
+ *     CG, no pass for the direction) while the Newton decrement shrinks at least tenfold per full step; otherwise,
+ *     and always before the last step, the Hessian is recomputed at the current point, so that the solve ends with
+ *     a true Newton step. Stop on the Newton decrement, as dense Newton did.
  */
 import { kernelsFor, scratch } from '../kernels';
 import { weightedGrams } from '../kernels/gram';

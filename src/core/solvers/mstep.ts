@@ -2,9 +2,10 @@
  * EM's M-step (DESIGN §2): given responsibilities r at θᵗ, maximize Q(θ | θᵗ) block by block.
  * Gate: soft-target softmax regression. Gaussian experts: weighted least squares, then the variance in closed
  * form (floored). Bernoulli / categorical experts: weighted logistic / softmax regression. Every block is solved
- * to a tight tolerance (Newton), or by L-BFGS for blocks too large for Newton; inner iterations, the final
- * inner gradient norm and the number of blocks that stopped before their tolerance (`cappedBlocks`) are returned,
- * so that an M-step is called exact only when it was.
+ * to a tight tolerance (Newton), or by L-BFGS or Newton-CG for blocks too large for Newton; inner iterations, passes
+ * over X, the final inner gradient norm and the number of blocks that stopped before their tolerance
+ * (`cappedBlocks`) are returned, so that an M-step is called exact only when it was. Gaussian experts with a
+ * softmax gate get their normal equations and the gate's Hessian from one shared blocked pass.
  *
  * With a ridge λ > 0 on a gaussian expert, β is solved with σ held at σᵗ and σ is then solved given β: an
  * expectation–conditional-maximization step, which still never decreases the penalized objective.
