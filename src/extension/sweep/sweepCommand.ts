@@ -8,12 +8,14 @@
  * When the sweep ends, the "Sweep" panel shows the summary charts and the table (sweepHtml.ts), with Open per run
  * and Compare Runs, which hands the sweep's run folders (`sweepRunFolders`) to the compare view.
  * `moeLab.showSweep(folder)` shows a sweep folder written earlier (by the extension or by `moe-lab run`).
+ * The panel comes back after a window reload (a `WebviewPanelSerializer`; the page keeps its sweep folder in its
+ * webview state, and the sweep is read again from disk).
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isUserInputError } from '../../core/errors';
-import type { RunSummary } from '../../core/runner/results';
+import { PARTIAL_SUFFIX, type RunSummary } from '../../core/runner/results';
 import { slug, timestamp } from '../../core/runner/runExperiment';
 import { chooseKFromSweep, planSweep, readSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepCombination, type SweepFile } from '../../core/runner/sweep';
 import { pointLabel } from '../../core/spec/sweep';
@@ -24,7 +26,7 @@ import type { Log } from '../log';
 import type { RunManager } from '../run/runManager';
 import { createNonce } from '../webviewNonce';
 import { asUri, errorMessage } from '../workspace';
-import { sweepHtml } from './sweepHtml';
+import { parseSweepPanelState, sweepHtml } from './sweepHtml';
 
 /** The compare view's command (the runs view, issue 17.2): `(runFolders: Uri[], title?: string)`. */
 export const COMPARE_RUNS_COMMAND = 'moeLab.compareRuns';
@@ -59,7 +61,8 @@ export interface SweepStatus {
   readonly panelHtml?: string;
 }
 
-const VIEW_TYPE = 'moeLab.sweepPanel';
+/** The Sweep panel's view type (package.json activates on `onWebviewPanel:` it, so a restored panel finds its serializer). */
+export const SWEEP_VIEW_TYPE = 'moeLab.sweepPanel';
 
 export class SweepCommand {
   private progress: SweepStatus['progress'];
@@ -73,6 +76,7 @@ export class SweepCommand {
     const command = new SweepCommand(runs, log);
     const disposable = vscode.Disposable.from(
       vscode.commands.registerCommand(COMMANDS.showSweep, (folder?: unknown) => command.showFolder(folder)),
+      vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => command.restore(panel, state) }),
       { dispose: () => command.panel?.dispose() },
     );
     return { command, disposable };
@@ -183,6 +187,33 @@ export class SweepCommand {
     }
   }
 
+  /**
+   * A Sweep panel left open when the window reloaded: its sweep is read again from the folder its page saved (a sweep
+   * that was still running then has since been renamed from `.partial`, or stays `.partial` if it was cut short).
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    if (this.panel && this.panel !== panel) {
+      // Two restored Sweep panels: one panel is kept, as `draw` would have it.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel);
+    const saved = parseSweepPanelState(state);
+    const candidates = saved ? [saved.dir, ...(saved.dir.endsWith(PARTIAL_SUFFIX) ? [saved.dir.slice(0, -PARTIAL_SUFFIX.length)] : [])].reverse() : [];
+    for (const dir of candidates) {
+      if (!existsSync(path.join(dir, 'sweep.json'))) continue;
+      try {
+        await this.draw(dir, await readSweep(dir), false);
+        this.log.info(`Sweep panel restored: ${dir}`);
+        return;
+      } catch (error) {
+        this.log.warn(`Sweep panel: cannot read ${dir}: ${errorMessage(error)}`);
+      }
+    }
+    panel.webview.html = missingSweepHtml(saved?.dir, createNonce(), panel.webview.cspSource);
+    this.panelHtml = panel.webview.html;
+  }
+
   /** Per solver, the final state of the starred restart, from the run folder's summary.json. */
   private async finalsOf(runDir: string): Promise<SweepCombination['solvers']> {
     try {
@@ -207,18 +238,25 @@ export class SweepCommand {
     vscode.window.setStatusBarMessage(`$(check) MoE Lab: sweep of ${label} ${status === 'cancelled' ? 'stopped' : 'finished'}: ${counts}`, 8000);
   }
 
-  private async draw(dir: string, sweep: SweepFile): Promise<void> {
+  private async draw(dir: string, sweep: SweepFile, reveal = true): Promise<void> {
     const canCompare = await this.canCompare();
     const kChoice = sweep.status === 'running' ? undefined : await chooseKFromSweep(dir, sweep);
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
-      this.panel.onDidDispose(() => (this.panel = undefined));
-      this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
-    }
+    const panel = this.panel ?? this.adopt(vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true }));
     this.shown = { dir, sweep };
-    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare, ...(kChoice ? { kChoice } : {}) });
-    this.panel.webview.html = this.panelHtml;
-    this.panel.reveal(vscode.ViewColumn.Beside, true);
+    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: panel.webview.cspSource, canCompare, dir, ...(kChoice ? { kChoice } : {}) });
+    panel.webview.html = this.panelHtml;
+    if (reveal) panel.reveal(vscode.ViewColumn.Beside, true);
+  }
+
+  /** Makes `panel` the Sweep panel (a new one, or one restored after a reload). */
+  private adopt(panel: vscode.WebviewPanel): vscode.WebviewPanel {
+    this.panel = panel;
+    panel.webview.options = { enableScripts: true };
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
+    return panel;
   }
 
   private async onMessage(value: unknown): Promise<void> {
@@ -247,4 +285,22 @@ export class SweepCommand {
   private async canCompare(): Promise<boolean> {
     return (await vscode.commands.getCommands(true)).includes(COMPARE_RUNS_COMMAND);
   }
+}
+
+/** The restored panel's page when its sweep folder is gone (deleted or moved while the window was closed). */
+function missingSweepHtml(dir: string | undefined, nonce: string, cspSource: string): string {
+  const text = dir ? `The sweep folder ${dir} is no longer there (deleted or moved).` : 'This Sweep panel has no sweep to show.';
+  const escaped = text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'nonce-${nonce}';">
+<title>MoE Lab: Sweep</title>
+<style nonce="${nonce}">body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 12px 20px; }</style>
+</head>
+<body data-status="missing">
+<p>${escaped} Show another with <em>MoE Lab: Show Sweep…</em>.</p>
+</body>
+</html>`;
 }
