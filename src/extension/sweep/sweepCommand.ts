@@ -6,7 +6,8 @@
  * folder written by the core's SweepWriter (the same folder and sweep.json the CLI writes).
  *
  * When the sweep ends, the "Sweep" panel shows the summary charts and the table (sweepHtml.ts), with Open per run
- * and Compare Runs, which hands the sweep's run folders (`sweepRunFolders`) to the compare view.
+ * and Compare Runs, which hands the sweep's run folders (`sweepRunFolders`) to the compare view; the convergence
+ * panel switches to that comparison by itself (the sweep as a compare view, its summary beside it).
  * `moeLab.showSweep(folder)` shows a sweep folder written earlier (by the extension or by `moe-lab run`).
  * The panel comes back after a window reload (a `WebviewPanelSerializer`; the page keeps its sweep folder in its
  * webview state, and the sweep is read again from disk).
@@ -20,6 +21,7 @@ import { slug, timestamp } from '../../core/runner/runExperiment';
 import { chooseKFromSweep, planSweep, readSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepCombination, type SweepFile } from '../../core/runner/sweep';
 import { pointLabel } from '../../core/spec/sweep';
 import { SOLVER_NAMES, type ExperimentSpec } from '../../core/spec/types';
+import { MAX_COMPARED_RUNS } from '../../protocol/panelMessages';
 import { parseSweepPanelMessage } from '../../protocol/sweepMessages';
 import { COMMANDS } from '../commands';
 import type { Log } from '../log';
@@ -121,6 +123,7 @@ export class SweepCommand {
     const dir = await writer.finish(status, (performance.now() - started) / 1000);
     const sweep = await readSweep(dir);
     await this.draw(dir, sweep);
+    if (status !== 'failed') await this.compareWhenDone(dir, sweep);
     this.announce(request.label, status, sweep, error);
     return (this.last = { kind: 'sweep', status, sweepDir: dir, sweep, ...(error ? { error } : {}) });
   }
@@ -272,13 +275,32 @@ export class SweepCommand {
         const combination = shown.sweep.combinations[message.index];
         await vscode.commands.executeCommand(COMMANDS.openRunResults, vscode.Uri.file(path.join(shown.dir, combination.runId)));
       } else if (message.type === 'compare') {
-        const folders = await sweepRunFolders(shown.dir);
-        await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, folders.map((folder) => vscode.Uri.file(folder)), `Sweep: ${shown.sweep.name}`);
+        await this.compare(shown.sweep, await sweepRunFolders(shown.dir));
       } else {
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(shown.dir, 'sweep.json')));
       }
     } catch (error) {
       void vscode.window.showErrorMessage(`MoE Lab: ${errorMessage(error)}`);
+    }
+  }
+
+  /** The sweep's runs overlaid in the convergence panel's compare view (beside the Sweep panel's summary). */
+  private async compare(sweep: SweepFile, folders: readonly string[]): Promise<void> {
+    await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, folders.map((folder) => vscode.Uri.file(folder)), `Sweep: ${sweep.name}`);
+  }
+
+  /**
+   * A sweep that ran to its end (or was stopped) shows its runs as a comparison at once: the Sweep panel has the
+   * summary chart, the convergence panel every run's curves (issue 17.3). Skipped when there is nothing to compare
+   * (fewer than two complete runs) or more runs than one comparison overlays; Compare Runs in the panel stays.
+   */
+  private async compareWhenDone(dir: string, sweep: SweepFile): Promise<void> {
+    try {
+      const folders = await sweepRunFolders(dir);
+      if (folders.length < 2 || folders.length > MAX_COMPARED_RUNS || !(await this.canCompare())) return;
+      await this.compare(sweep, folders);
+    } catch (error) {
+      this.log.warn(`Sweep: could not compare its runs: ${errorMessage(error)}`);
     }
   }
 
