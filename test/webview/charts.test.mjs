@@ -663,6 +663,22 @@ async function main() {
       fs.writeFileSync(path.join(ARTIFACTS, 'charts-export-compare.png'), bytes);
     });
 
+    await check('six runs compared: a legend button per run and solver above the charts; the charts keep their room (no legend inside)', async () => {
+      // The two runs three times over (as six run folders would be): 6 runs × 2 solvers.
+      const six = { ...comparison, id: `${comparison.id}-six`, runs: [0, 1, 2, 3, 4, 5].map((i) => ({ ...comparison.runs[i % 2], label: `${comparison.runs[i % 2].label} (copy ${i})` })), differences: [] };
+      await send({ type: 'comparison', comparison: six });
+      await settle();
+      assert.equal(await page.locator('.compare .legend button.legend-item').count(), 12);
+      assert.equal(await compareCard('logLik').getAttribute('data-canvas-legend'), 'false');
+      const logLik = await compareSets('logLik');
+      assert.equal(logLik.length, 12);
+      assert.equal(new Set(logLik.map((d) => JSON.stringify(d.dash))).size, 6, 'six line styles');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-six.png'), fullPage: true });
+      await send({ type: 'comparison', comparison });
+      await settle();
+      assert.equal(await compareCard('logLik').getAttribute('data-canvas-legend'), 'true', 'two runs: the legend inside each chart too');
+    });
+
     await check('compare on different data: ℓ totals hidden with the reason, ℓ per row is each run\'s ℓ over its own rows', async () => {
       const mixed = data.mixedComparison;
       await send({ type: 'comparison', comparison: mixed });

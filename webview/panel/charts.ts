@@ -121,6 +121,8 @@ const EXPORT_MIN_HEIGHT = 420;
 const EXPORT_PIXEL_RATIO = 2;
 /** The raw curve behind a smoothed one. */
 const RAW_ALPHA = 0.22;
+/** Legend entries drawn inside a chart at most (a comparison of many runs keeps only the legend above the charts). */
+const MAX_CANVAS_LEGEND_ENTRIES = 8;
 
 export class ChartDeck {
   private entries: Entry[] = [];
@@ -370,7 +372,8 @@ export class ChartDeck {
       elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
       plugins: {
         legend: {
-          display: true,
+          // Many runs × solvers would crowd a 240 px chart: then only the page's legend above the charts (the export keeps it).
+          display: exported !== undefined || this.legendGroups().length <= MAX_CANVAS_LEGEND_ENTRIES,
           position: exported ? 'bottom' : 'top',
           align: 'start',
           labels: { generateLabels: () => this.legendItems(), boxWidth: 18, boxHeight: 2, color: theme.foreground, font: { family: theme.fontFamily, size: Math.max(10, theme.fontSize - 2) } },
@@ -463,6 +466,7 @@ export class ChartDeck {
     this.grid.append(card);
 
     const chart = new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets: [] }, options: this.chartOptions(spec, theme) });
+    card.dataset.canvasLegend = String(chart.options.plugins?.legend?.display !== false);
     const entry = { spec, card, note, reset, chart };
     this.entries.push(entry);
     return entry;
