@@ -5,7 +5,9 @@
  *  2. CSV read throughput (MB/s) and peak memory on a generated 1e6-row file, in a child process of its own;
  *  3. what the durable results folder costs: a run folder of 3 solvers × 50 restarts written with its syncs, beside
  *     the same files written and renamed without them;
- *  4. accelerated EM (SQUAREM, DAAREM) against EM: EM-map evaluations and seconds to tolerance (benchAccel.ts).
+ *  4. accelerated EM (SQUAREM, DAAREM) against EM: EM-map evaluations and seconds to tolerance (benchAccel.ts);
+ *  5. EM's M-steps beside the gradient solvers, per problem: passes and seconds per iteration, iterations and seconds
+ *     to tolerance (scripts/benchMStep.ts).
  * Then the panel's cost per live update in Chromium (scripts/benchPanel.mjs).
  * `BENCH_QUICK=1` uses smaller sizes.
  */
@@ -23,6 +25,7 @@ import { generateSynthetic, syntheticCsv } from '../src/core/synth/generate';
 import { ResultsWriter, type RunSummary } from '../src/core/runner/results';
 import { benchAcceleration } from './benchAccel';
 import type { SolverResult } from '../src/core/runner/types';
+import { benchMStep } from './benchMStep';
 
 const quick = process.env.BENCH_QUICK === '1';
 const ROOT = path.resolve(__dirname, '..');
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
   scale();
   await durability();
   benchAcceleration();
+  benchMStep();
   console.log(`\nPeak RSS of the solver benchmark process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!quick) spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'benchWide.ts')], { stdio: 'inherit', cwd: ROOT }); // wide data: docs/wide-data.md
   spawnSync(process.execPath, [path.join(__dirname, 'benchPanel.mjs')], { stdio: 'inherit', cwd: ROOT, env: { ...process.env, ...(quick ? { BENCH_PANEL_ITERATIONS: '500' } : {}) } }); // the panel's cost per live update: docs/panel.md

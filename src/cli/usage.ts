@@ -5,7 +5,7 @@ Usage:
   moe-lab fit DATA.csv --target COL [--features a,b,c] [--experts K]
               [--expert gaussian|bernoulli|categorical] [--gate softmax|constant]
               [--solvers em,gem,gd,adam] [--lr-gd X] [--lr-adam X] [--lr-gem X] [--gem-steps M]
-              [--em-inner N] [--em-acceleration none|squarem|daarem]
+              [--em-inner N] [--em-acceleration none|squarem|daarem] [--em-mstep newton-cg|lbfgs]
               [--restarts R] [--seed S] [--max-iter N] [--tol T] [--grad-tol G]
               [--init mixed|shortEm|subsetRegression|randomPartition|kmeans|random|nearTruth]
               [--ridge L] [--symmetric] [--fixed-sigma S] [--time-budget SECONDS]

@@ -44,3 +44,19 @@ export function artifactsDir(extensionPath: string): string {
 export function readJson<T = unknown>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
+
+/** The longest the host's event loop was late for a 20 ms timer while `work` ran. */
+export async function lateness<T>(work: () => Promise<T>): Promise<{ value: T; maxLateMs: number }> {
+  let last = performance.now();
+  let maxLateMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    maxLateMs = Math.max(maxLateMs, now - last - 20);
+    last = now;
+  }, 20);
+  try {
+    return { value: await work(), maxLateMs };
+  } finally {
+    clearInterval(ticker);
+  }
+}

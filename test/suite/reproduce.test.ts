@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/extension/commands';
 import type { ReproduceOutcome } from '../../src/extension/reproduce/reproduceCommand';
-import { moeLab, readJson, sleep, waitFor, workspaceRoot } from './helpers';
+import { lateness, moeLab, readJson, sleep, waitFor, workspaceRoot } from './helpers';
 import { skipBecause } from './skip';
 
 interface ResultsJson {
@@ -29,22 +29,6 @@ interface ResultsJson {
 
 function reproduce(options: Record<string, unknown>): Promise<ReproduceOutcome | undefined> {
   return Promise.resolve(vscode.commands.executeCommand<ReproduceOutcome | undefined>(COMMANDS.reproducePaper, options));
-}
-
-/** The longest the host's event loop was late for a 20 ms timer while `work` ran. */
-async function lateness<T>(work: () => Promise<T>): Promise<{ value: T; maxLateMs: number }> {
-  let last = performance.now();
-  let maxLateMs = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    maxLateMs = Math.max(maxLateMs, now - last - 20);
-    last = now;
-  }, 20);
-  try {
-    return { value: await work(), maxLateMs };
-  } finally {
-    clearInterval(ticker);
-  }
 }
 
 suite('Reproduce Paper Experiments', function () {

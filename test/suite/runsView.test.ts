@@ -8,10 +8,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { performance } from 'node:perf_hooks';
 import { COMMANDS } from '../../src/extension/commands';
 import type { RunOutcome } from '../../src/extension/run/runManager';
-import { moeLab, waitFor, workspaceRoot } from './helpers';
+import { lateness, moeLab, waitFor, workspaceRoot } from './helpers';
 import { skipBecause } from './skip';
 
 function spec(name: string, experts: number, adamRate: number, csv = 'iris.csv', target = 'species', maxIterations = 25) {
@@ -24,22 +23,6 @@ function spec(name: string, experts: number, adamRate: number, csv = 'iris.csv',
     init: { seed: 1, restarts: 1 },
     resultsDir: 'cli-runs',
   };
-}
-
-/** The longest the host's event loop was late for a 20 ms timer while `work` ran. */
-async function lateness<T>(work: () => Promise<T>): Promise<{ value: T; maxLateMs: number }> {
-  let last = performance.now();
-  let maxLateMs = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    maxLateMs = Math.max(maxLateMs, now - last - 20);
-    last = now;
-  }, 20);
-  try {
-    return { value: await work(), maxLateMs };
-  } finally {
-    clearInterval(ticker);
-  }
 }
 
 /** `moe-lab run FILE --json` in the workspace; resolves to the run folder it wrote. */

@@ -55,16 +55,17 @@ function run(algorithm: SolverAlgorithm, layout: ParamLayout, train: Dataset, it
   return solver.result();
 }
 
-test('EM is monotone on a 300-row Fashion-MNIST slice with L-BFGS M-steps, exact and budgeted; the trace records the inner solves', { skip }, async () => {
+test('EM is monotone on a 300-row Fashion-MNIST slice with Newton-CG and L-BFGS M-steps, exact and budgeted; the trace records the inner solves', { skip }, async () => {
   const { train } = await fmnistSlice(300, 20);
   assert.equal(train.p, 785);
   // A ridge keeps the problem away from the separable limit (300 rows, 15 700 coefficients), where one M-step
   // would already take ℓ to 0 and monotonicity would be checked on nothing.
   const layout = layoutFor(train, 1);
-  assert.ok(9 * train.p > NEWTON_PARAMETER_LIMIT && train.p > NEWTON_PARAMETER_LIMIT, 'every block is solved by L-BFGS');
-  for (const [name, algorithm, iterations] of [
-    ['exact', createEm(), 2],
-    ['budgeted', inexactEm(), 5],
+  assert.ok(9 * train.p > NEWTON_PARAMETER_LIMIT && train.p > NEWTON_PARAMETER_LIMIT, 'every block is too large for dense Newton');
+  for (const [name, algorithm, iterations, method] of [
+    ['exact, Newton-CG', createEm({ mStep: 'newton-cg' }), 2, 'newton-cg'],
+    ['exact, L-BFGS', createEm(), 2, 'lbfgs'],
+    ['budgeted', inexactEm(), 5, 'lbfgs'],
   ] as const) {
     const result = run(algorithm, layout, train, iterations);
     assert.equal(result.trace.length, iterations + 1);
@@ -73,7 +74,7 @@ test('EM is monotone on a 300-row Fashion-MNIST slice with L-BFGS M-steps, exact
       const after = result.trace[t].objective;
       assert.ok(after >= before - 1e-9 * (1 + Math.abs(before)), `${name}, iteration ${t}: ${before} → ${after}`);
       const inner = result.trace[t].inner!;
-      assert.equal(inner.method, 'lbfgs', `${name}: the M-step's method is recorded`);
+      assert.equal(inner.method, method, `${name}: the M-step's method is recorded`);
       assert.ok(inner.iterations > 0, `${name}, iteration ${t}: inner iterations recorded`);
       assert.ok(Number.isFinite(inner.gradientNorm) && inner.gradientNorm >= 0, `${name}, iteration ${t}: inner gradient norm ${inner.gradientNorm}`);
     }

@@ -21,6 +21,7 @@ export const FIT_FLAGS = {
   'gem-steps': { type: 'string' },
   'em-inner': { type: 'string' },
   'em-acceleration': { type: 'string' },
+  'em-mstep': { type: 'string' },
   restarts: { type: 'string' },
   seed: { type: 'string' },
   init: { type: 'string' },
@@ -96,6 +97,7 @@ export function fitSpecFromFlags(csv: string, values: FitFlagValues) {
         enabled: solvers.has('em'),
         ...optional('innerIterations', integerFlag('em-inner', values['em-inner'], 0)),
         ...optional('acceleration', choiceFlag('em-acceleration', values['em-acceleration'], EM_ACCELERATIONS)),
+        ...optional('mStep', choiceFlag('em-mstep', values['em-mstep'], ['newton-cg', 'lbfgs'] as const)),
       },
       gem: {
         enabled: solvers.has('gem'),

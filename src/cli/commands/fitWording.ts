@@ -23,6 +23,7 @@ const FLAG_OF_POINTER: Readonly<Record<string, string>> = {
   '/solvers': '--solvers',
   '/solvers/em/innerIterations': '--em-inner',
   '/solvers/em/acceleration': '--em-acceleration',
+  '/solvers/em/mStep': '--em-mstep',
   '/solvers/gem/learningRate': '--lr-gem',
   '/solvers/gem/steps': '--gem-steps',
   '/solvers/gd/learningRate': '--lr-gd',

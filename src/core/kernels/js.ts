@@ -44,6 +44,10 @@ export class JsMatrixKernels implements MatrixKernels {
 
 /** out[i·m + c] = Σ_j X[i·p + j] · W[c·p + j]. */
 export function logitsJs(X: Float64Array, n: number, p: number, W: Float64Array, m: number, out: Float64Array): void {
+  if (m < 4) {
+    fewLogitsJs(X, n, p, W, m, out);
+    return;
+  }
   let i = 0;
   for (; i + 1 < n; i += 2) {
     const x0 = i * p;
@@ -93,6 +97,44 @@ export function logitsJs(X: Float64Array, n: number, p: number, W: Float64Array,
       }
       out[o0 + c] = a0;
       out[o1 + c] = a1;
+    }
+  }
+  for (; i < n; i++) {
+    const x0 = i * p;
+    for (let c = 0; c < m; c++) {
+      const w0 = c * p;
+      let a = 0;
+      for (let j = 0; j < p; j++) a += X[x0 + j] * W[w0 + j];
+      out[i * m + c] = a;
+    }
+  }
+}
+
+/**
+ * logitsJs for m < 4 coefficient rows (a K = 2 gate, a logistic expert): four rows of X per coefficient row at a
+ * time, so that each loaded coefficient feeds four products.
+ */
+function fewLogitsJs(X: Float64Array, n: number, p: number, W: Float64Array, m: number, out: Float64Array): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const x0 = i * p;
+    const x1 = x0 + p;
+    const x2 = x1 + p;
+    const x3 = x2 + p;
+    for (let c = 0; c < m; c++) {
+      const w0 = c * p;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (let j = 0; j < p; j++) {
+        const b = W[w0 + j];
+        a0 += X[x0 + j] * b;
+        a1 += X[x1 + j] * b;
+        a2 += X[x2 + j] * b;
+        a3 += X[x3 + j] * b;
+      }
+      out[i * m + c] = a0;
+      out[(i + 1) * m + c] = a1;
+      out[(i + 2) * m + c] = a2;
+      out[(i + 3) * m + c] = a3;
     }
   }
   for (; i < n; i++) {

@@ -71,3 +71,41 @@ export function weightedLeastSquares(
   }
   return { ...solveSymmetricPositiveDefinite(A, b, p), totalWeight };
 }
+
+/** A Cholesky factor of a symmetric positive-definite matrix, kept to solve many right-hand sides. */
+export interface SpdFactor {
+  solve(b: Float64Array, out: Float64Array): void;
+  /** Ridge added to the diagonal to make the matrix factor (0 when none was needed). */
+  readonly addedRidge: number;
+}
+
+/** Factors A (flat row-major D × D), adding a growing ridge until it factors, as `solveSymmetricPositiveDefinite`. */
+export function factorSymmetricPositiveDefinite(A: Float64Array, D: number): SpdFactor {
+  let trace = 0;
+  for (let j = 0; j < D; j++) trace += Math.abs(A[j * D + j]);
+  const scale = trace > 0 && Number.isFinite(trace) ? trace / D : 1;
+  let ridge = 0;
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const cholesky = new CholeskyDecomposition(toMatrix(A, D, ridge));
+    if (cholesky.isPositiveDefinite()) {
+      const L = cholesky.lowerTriangularMatrix.to1DArray();
+      if (L.every(Number.isFinite)) return { solve: (b, out) => choleskySolve(L, D, b, out), addedRidge: ridge };
+    }
+    ridge = ridge === 0 ? scale * 1e-10 : ridge * 10;
+  }
+  throw new Error('linear system could not be factored even with a ridge (non-finite entries?)');
+}
+
+/** out = (L Lᵀ)⁻¹ b by forward and back substitution (L flat row-major, lower triangular). */
+function choleskySolve(L: number[], D: number, b: Float64Array, out: Float64Array): void {
+  for (let r = 0; r < D; r++) {
+    let sum = b[r];
+    for (let c = 0; c < r; c++) sum -= L[r * D + c] * out[c];
+    out[r] = sum / L[r * D + r];
+  }
+  for (let r = D - 1; r >= 0; r--) {
+    let sum = out[r];
+    for (let c = r + 1; c < D; c++) sum -= L[c * D + r] * out[c];
+    out[r] = sum / L[r * D + r];
+  }
+}

@@ -5,13 +5,16 @@
  *
  * maximize f(V) = Σ_i w_i Σ_c T_ic log softmax_c(V x_i) − λ/2‖V‖², V ∈ R^{(C−1)×p}, last class the reference.
  *
- * Newton with backtracking to a tight tolerance while (C−1)·p is small; L-BFGS warm-started at the given V for
- * larger blocks (DESIGN §2). Both only ever accept steps that increase f.
+ * Small blocks ((C−1)·p ≤ NEWTON_PARAMETER_LIMIT): Newton to a tight tolerance on the Newton decrement, with a
+ * Hessian accumulated in one blocked pass and reused while it models f well (`newtonCg.ts`). Larger blocks: L-BFGS
+ * warm-started at the given V (DESIGN §2), or — `largeBlocks: 'newton-cg'` — truncated Newton (Hessian-free) to a
+ * tolerance on ‖∇f‖₂ per unit weight. All only ever accept steps that increase f.
  */
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
 import { lbfgsMaximize } from './lbfgs';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
+import { truncatedNewton } from './newtonCg';
 
 export interface SoftmaxProblem {
   /** Rows × p, row-major. */
@@ -34,7 +37,9 @@ export interface InnerSolve {
   /** ‖∇f‖₂ divided by the total weight, at the returned point. */
   readonly gradientNorm: number;
   readonly objective: number;
-  readonly method: 'newton' | 'lbfgs';
+  readonly method: 'newton' | 'newton-cg' | 'lbfgs';
+  /** Passes over X the solve made (objective, gradient, Hessian–vector products, Hessian). */
+  readonly passes?: number;
   /**
    * The block met its tolerance (Newton decrement, or L-BFGS gradient). False when it stopped at its iteration
    * cap, or could find no ascent step while its gradient was not negligible: an inexact M-step, not an exact one.
@@ -44,8 +49,15 @@ export interface InnerSolve {
 
 export interface InnerSolveOptions {
   readonly maxIterations?: number;
-  /** Newton: stop when the Newton decrement ≤ tolerance·(1 + |f|). L-BFGS: gradient tolerance per unit weight. */
+  /**
+   * Newton (small blocks): stop when the Newton decrement ≤ tolerance·(1 + |f|). Newton-CG: ‖∇f‖₂ per unit weight.
+   * L-BFGS: ‖∇f‖∞ per unit weight. Defaults: 1e-10, LARGE_BLOCK_TOLERANCE, 1e-6.
+   */
   readonly tolerance?: number;
+  /** The solver of blocks too large for dense Newton (default `lbfgs`: see docs/solvers.md for the measurements). */
+  readonly largeBlocks?: LargeBlockSolver;
+  /** −∇²f at the initial point, when the caller has it (small blocks: saves their Hessian pass). */
+  readonly initialHessian?: Float64Array;
   /** Blocks with more coefficients than this are solved by L-BFGS. */
   readonly newtonLimit?: number;
   /**
@@ -72,17 +84,45 @@ export function emptyCurvature(): CurvatureMemory {
 
 export const NEWTON_PARAMETER_LIMIT = 400;
 
+export type LargeBlockSolver = 'newton-cg' | 'lbfgs';
+
+/** Newton-CG blocks stop when ‖∇f‖₂ / Σw is at most this: the M-step's stated tolerance for large blocks. */
+export const LARGE_BLOCK_TOLERANCE = 1e-6;
+/** Newton iterations of a Newton-CG block at most, and CG iterations (Hessian–vector products) per Newton step. */
+const NEWTON_CG_ITERATIONS = 50;
+const CG_ITERATIONS = 50;
+/** Passes over X one Newton-CG block may make (about the cost of L-BFGS's 100-iteration cap, twice over). */
+export const NEWTON_CG_PASSES = 250;
+
 /** ‖∇f‖ per unit weight below which a Newton solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;
 
 export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions = {}): InnerSolve {
   const D = (problem.C - 1) * problem.p;
   if (init.length !== D) throw new Error(`softmax regression: initial coefficients have ${init.length} entries, expected ${D}`);
-  const { newtonLimit = NEWTON_PARAMETER_LIMIT } = options;
-  return D <= newtonLimit ? newton(problem, init, options) : lbfgs(problem, init, options);
+  const { newtonLimit = NEWTON_PARAMETER_LIMIT, largeBlocks = 'lbfgs' } = options;
+  if (D <= newtonLimit) {
+    return truncatedNewton(problem, init, {
+      maxIterations: options.maxIterations ?? 50,
+      maxCgIterations: D,
+      stop: 'decrement',
+      tolerance: options.tolerance ?? 1e-10,
+      preconditioner: 'hessian',
+      initialHessian: options.initialHessian,
+    });
+  }
+  if (largeBlocks === 'lbfgs') return lbfgs(problem, init, options);
+  return truncatedNewton(problem, init, {
+    maxIterations: options.maxIterations ?? NEWTON_CG_ITERATIONS,
+    maxCgIterations: CG_ITERATIONS,
+    maxPasses: NEWTON_CG_PASSES,
+    stop: 'gradient',
+    tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,
+    preconditioner: 'diagonal',
+  });
 }
 
-function totalWeight(problem: SoftmaxProblem): number {
+export function totalWeight(problem: SoftmaxProblem): number {
   if (!problem.weights) return problem.n;
   let sum = 0;
   for (let i = 0; i < problem.n; i++) sum += problem.weights[i];
@@ -258,74 +298,25 @@ export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array)
   return H;
 }
 
-function newton(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveOptions): InnerSolve {
-  const { maxIterations = 50, tolerance = 1e-10 } = options;
-  const D = init.length;
-  let V: Float64Array = init.slice();
-  const grad = new Float64Array(D);
-  let value = softmaxObjective(problem, V, grad);
-  let iterations = 0;
-  let converged = false;
-  for (; iterations < maxIterations; iterations++) {
-    const H = softmaxNegativeHessian(problem, V);
-    const { x: direction } = solveSymmetricPositiveDefinite(H, grad, D);
-    let decrement = 0;
-    for (let j = 0; j < D; j++) decrement += grad[j] * direction[j];
-    if (!(decrement > 2 * tolerance * (1 + Math.abs(value)))) {
-      // Converged: one last full Newton step (quadratic convergence) unless round-off makes it worse.
-      const trial = V.map((v, j) => v + direction[j]);
-      if (decrement > 0 && softmaxObjective(problem, trial) >= value) {
-        V = trial;
-        value = softmaxObjective(problem, V, grad);
-        iterations++;
-      }
-      converged = true;
-      break;
-    }
-    // On a saturated softmax (every row's probability of some class near 0 or 1) the Hessian vanishes and the
-    // Newton direction is astronomically long: no halving of it increases f. The gradient still points uphill,
-    // so take a searched step along it instead (which leaves the saturated region), then go back to Newton.
-    const next = backtrack(problem, V, value, direction, decrement) ?? gradientStep(problem, V, value, grad);
-    if (!next) {
-      // No step increases f: the optimum to round-off if the gradient is negligible, a failure otherwise.
-      converged = norm(grad) <= NEGLIGIBLE_GRADIENT * Math.max(totalWeight(problem), 1e-300);
-      break;
-    }
-    V = next.V;
-    value = softmaxObjective(problem, V, grad);
-  }
-  const gradientNorm = norm(grad) / Math.max(totalWeight(problem), 1e-300);
-  return { coef: V, iterations, gradientNorm, objective: value, method: 'newton', converged };
-}
-
-function backtrack(
-  problem: SoftmaxProblem,
-  V: Float64Array,
-  value: number,
-  direction: Float64Array,
-  decrement: number,
-): { V: Float64Array; value: number } | undefined {
-  const trial = new Float64Array(V.length);
-  for (let step = 1; step > 1e-12; step *= 0.5) {
-    for (let j = 0; j < V.length; j++) trial[j] = V[j] + step * direction[j];
-    const trialValue = softmaxObjective(problem, trial);
-    if (trialValue >= value + 1e-4 * step * decrement) return { V: trial, value: trialValue };
-  }
-  return undefined;
-}
-
 /**
  * A step along the gradient g with an expanding search: the first trial changes no row's logits by more than
  * about one nat, the step doubles while f keeps rising (a saturated logit may need to move by tens of nats), and
  * halves from the first trial when even that does not increase f. Undefined when no step increases f (g is
  * round-off).
  */
-function gradientStep(problem: SoftmaxProblem, V: Float64Array, value: number, grad: Float64Array): { V: Float64Array; value: number } | undefined {
+export function gradientStep(
+  problem: SoftmaxProblem,
+  V: Float64Array,
+  value: number,
+  grad: Float64Array,
+  onPass: () => void = () => {},
+): { V: Float64Array; value: number } | undefined {
   const slope = dotProduct(grad, grad);
   if (!(slope > 0) || !Number.isFinite(slope)) return undefined;
   const at = (step: number) => {
     const trial = new Float64Array(V.length);
     for (let j = 0; j < V.length; j++) trial[j] = V[j] + step * grad[j];
+    onPass();
     return { V: trial, value: softmaxObjective(problem, trial) };
   };
   const first = 1 / (Math.sqrt(slope) * largestRowNorm(problem));
@@ -361,13 +352,23 @@ function lbfgs(problem: SoftmaxProblem, init: Float64Array, options: InnerSolveO
   const { maxIterations = 100, tolerance = 1e-6 } = options;
   const iterations = options.lbfgsIterations ?? maxIterations;
   const weight = Math.max(totalWeight(problem), 1e-300);
-  const valueAndGradient = (V: Float64Array, grad: Float64Array): number => softmaxObjective(problem, V, grad);
-  if (options.curvature) {
-    const result = warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature);
-    return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
-  }
-  const result = lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
-  return { coef: result.x, iterations: result.iterations, gradientNorm: result.gradientNorm / weight, objective: result.value, method: 'lbfgs', converged: result.converged };
+  let passes = 0; // each objective-and-gradient evaluation is one fused pass over X
+  const valueAndGradient = (V: Float64Array, grad: Float64Array): number => {
+    passes++;
+    return softmaxObjective(problem, V, grad);
+  };
+  const result = options.curvature
+    ? warmLbfgs(valueAndGradient, init, iterations, tolerance * weight, options.curvature)
+    : lbfgsMaximize(valueAndGradient, init, { maxIterations: iterations, gradientTolerance: tolerance * weight });
+  return {
+    coef: result.x,
+    iterations: result.iterations,
+    gradientNorm: result.gradientNorm / weight,
+    objective: result.value,
+    method: 'lbfgs',
+    converged: result.converged,
+    passes,
+  };
 }
 
 const CURVATURE_PAIRS = 10;

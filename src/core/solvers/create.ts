@@ -19,12 +19,14 @@ export interface SolverChoice {
   readonly innerIterations?: number;
   /** EM's accelerator (acceleration/): none, SQUAREM or DAAREM. */
   readonly acceleration?: EmAcceleration;
+  /** EM's solver of large M-step blocks. */
+  readonly mStep?: 'newton-cg' | 'lbfgs';
 }
 
 export function createSolver(choice: SolverChoice): SolverAlgorithm {
   switch (choice.solver) {
     case 'em':
-      return createEm({ innerIterations: choice.innerIterations, acceleration: choice.acceleration });
+      return createEm({ innerIterations: choice.innerIterations, acceleration: choice.acceleration, mStep: choice.mStep });
     case 'gd':
       return createGd(choice.learningRate);
     case 'adam':

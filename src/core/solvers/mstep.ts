@@ -2,15 +2,19 @@
  * EM's M-step (DESIGN §2): given responsibilities r at θᵗ, maximize Q(θ | θᵗ) block by block.
  * Gate: soft-target softmax regression. Gaussian experts: weighted least squares, then the variance in closed
  * form (floored). Bernoulli / categorical experts: weighted logistic / softmax regression. Every block is solved
- * to a tight tolerance (Newton), or by L-BFGS for blocks too large for Newton; inner iterations, the final
- * inner gradient norm and the number of blocks that stopped before their tolerance (`cappedBlocks`) are returned,
- * so that an M-step is called exact only when it was.
+ * to a tight tolerance (Newton), or by L-BFGS or Newton-CG for blocks too large for Newton; inner iterations, passes
+ * over X, the final inner gradient norm and the number of blocks that stopped before their tolerance
+ * (`cappedBlocks`) are returned, so that an M-step is called exact only when it was. Gaussian experts with a
+ * softmax gate get their normal equations and the gate's Hessian from one shared blocked pass.
  *
  * With a ridge λ > 0 on a gaussian expert, β is solved with σ held at σᵗ and σ is then solved given β: an
  * expectation–conditional-maximization step, which still never decreases the penalized objective.
  */
 import type { Dataset } from '../data/dataset';
-import { weightedLeastSquares } from '../optim/denseSolve';
+import { solveSymmetricPositiveDefinite, weightedLeastSquares } from '../optim/denseSolve';
+import { kernelsFor } from '../kernels';
+import { weightedGrams } from '../kernels/gram';
+import { NEWTON_PARAMETER_LIMIT } from '../optim/softmaxRegression';
 import { emptyCurvature, fitSoftmaxRegression, type CurvatureMemory, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
 import { modelClass } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
@@ -21,7 +25,9 @@ export interface InnerStats {
   readonly iterations: number;
   /** Largest final inner gradient norm (per unit weight) over the blocks. */
   readonly gradientNorm: number;
-  readonly method: 'closed-form' | 'newton' | 'lbfgs' | 'gradient' | 'mixed';
+  readonly method: 'closed-form' | 'newton' | 'newton-cg' | 'lbfgs' | 'gradient' | 'mixed';
+  /** Passes over X made by the M-step's iterative blocks (objective, gradient, Hessian–vector products, Hessians). */
+  readonly passes?: number;
   /**
    * Blocks of this M-step that stopped before their tolerance (at the inner iteration cap, or without an ascent
    * step): such an M-step still increases Q, so EM stays monotone, but it is not the exact maximizer.
@@ -54,19 +60,21 @@ class InnerTally {
   iterations = 0;
   gradientNorm = 0;
   cappedBlocks = 0;
+  passes = 0;
   private methods = new Set<string>();
   add(solve: InnerSolve): void {
     this.iterations += solve.iterations;
     this.gradientNorm = Math.max(this.gradientNorm, solve.gradientNorm);
     this.methods.add(solve.method);
     if (!solve.converged) this.cappedBlocks++;
+    this.passes += solve.passes ?? 0;
   }
   closedForm(): void {
     this.methods.add('closed-form');
   }
   stats(): InnerStats {
     const method = this.methods.size === 1 ? ([...this.methods][0] as InnerStats['method']) : 'mixed';
-    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method, cappedBlocks: this.cappedBlocks };
+    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method, cappedBlocks: this.cappedBlocks, passes: this.passes };
   }
 }
 
@@ -131,7 +139,7 @@ export function createInexactMStep(
 ): (layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities) => MStepResult {
   const memory = new MStepMemory();
   let t = 0;
-  return (layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { ...options, lbfgsIterations: innerIterationCap(budget, t++), memory });
+  return (layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { ...options, largeBlocks: 'lbfgs', lbfgsIterations: innerIterationCap(budget, t++), memory });
 }
 
 /** Options for one block: its curvature memory, when the run keeps one. */
@@ -156,11 +164,13 @@ export function emUpdate(
   const next = theta.slice();
   const notes: string[] = [];
   const tally = new InnerTally();
-  updateGate(layout, data, next, ev, tally, innerOptions);
+  const shared = layout.shape.family === 'gaussian' && !layout.shape.symmetric ? gaussianSharedPass(layout, data, theta, ev, innerOptions) : undefined;
+  updateGate(layout, data, next, ev, tally, shared?.gateHessian ? { ...innerOptions, initialHessian: shared.gateHessian } : innerOptions);
+  if (shared) tally.passes++;
   switch (layout.shape.family) {
     case 'gaussian':
       if (layout.shape.symmetric) updateSymmetricGaussian(layout, data, next, ev, notes);
-      else updateGaussianExperts(layout, data, next, ev, notes);
+      else updateGaussianExperts(layout, data, next, ev, notes, shared!.normalEquations);
       tally.closedForm();
       break;
     case 'bernoulli':
@@ -208,7 +218,99 @@ export function expertWeights(ev: Responsibilities): Float64Array {
   return weight;
 }
 
-function updateGaussianExperts(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities, notes: string[]): void {
+/**
+ * The dense sums of a gaussian M-step in one blocked pass over [X | y] (tall data spend most of an EM iteration
+ * here): each expert's weighted normal equations Σ_i r_ik z_i z_iᵀ, z_i = (x_i, y_i), and — for a softmax gate small
+ * enough for dense Newton — the gate's Hessian at θᵗ, Σ_i P_ia(δ_ab − P_ib) x_i x_iᵀ per class pair, which
+ * preconditions all of the gate's Newton steps.
+ */
+function gaussianSharedPass(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  innerOptions: MStepOptions,
+): { normalEquations: Float64Array[]; gateHessian?: Float64Array } {
+  const { K, p } = layout;
+  const { n, X, y } = data;
+  const m = K - 1;
+  const gateSize = layout.gateRows * layout.gateWidth;
+  const gateHessian = layout.gateWidth === p && gateSize > 0 && gateSize <= (innerOptions.newtonLimit ?? NEWTON_PARAMETER_LIMIT);
+  const pairs: [number, number][] = [];
+  let probs: Float64Array | undefined;
+  if (gateHessian) {
+    for (let a = 0; a < m; a++) for (let b = a; b < m; b++) pairs.push([a, b]);
+    probs = new Float64Array(n * m);
+    kernelsFor(X, n, p).logits(theta.subarray(layout.gateOffset, layout.gateOffset + gateSize), m, probs);
+    freeClassProbabilities(probs, n, m);
+  }
+  const S = K + pairs.length;
+  const grams = weightedGrams(X, n, p, S, (start, end, weights) => {
+    const rows = end - start;
+    for (let k = 0; k < K; k++) for (let r = 0; r < rows; r++) weights[k * rows + r] = ev.resp[(start + r) * K + k];
+    pairs.forEach(([a, b], pair) => {
+      const base = (K + pair) * rows;
+      for (let r = 0; r < rows; r++) {
+        const at = (start + r) * m;
+        weights[base + r] = probs![at + a] * ((a === b ? 1 : 0) - probs![at + b]);
+      }
+    });
+  }, y);
+  const q = p + 1;
+  const normalEquations = Array.from({ length: K }, (_, k) => grams.subarray(k * q * q, (k + 1) * q * q));
+  if (!gateHessian) return { normalEquations };
+  const D = m * p;
+  const H = new Float64Array(D * D);
+  pairs.forEach(([a, b], pair) => {
+    const base = (K + pair) * q * q;
+    for (let j = 0; j < p; j++) {
+      for (let l = 0; l < p; l++) {
+        const value = grams[base + j * q + l];
+        H[(a * p + j) * D + b * p + l] = value;
+        H[(b * p + l) * D + a * p + j] = value;
+      }
+    }
+  });
+  for (let r = 0; r < D; r++) H[r * D + r] += layout.shape.ridge;
+  return { normalEquations, gateHessian: H };
+}
+
+/** Free logits (n × m, reference class logit 0) into the free classes' softmax probabilities, in place. */
+function freeClassProbabilities(values: Float64Array, n: number, m: number): void {
+  for (let i = 0; i < n; i++) {
+    const at = i * m;
+    let max = 0;
+    for (let c = 0; c < m; c++) if (values[at + c] > max) max = values[at + c];
+    let sum = Math.exp(-max);
+    for (let c = 0; c < m; c++) {
+      values[at + c] = Math.exp(values[at + c] - max);
+      sum += values[at + c];
+    }
+    for (let c = 0; c < m; c++) values[at + c] /= sum;
+  }
+}
+
+/** β = (Σ r z zᵀ)[x,x] + λI)⁻¹ (Σ r z zᵀ)[x,y] from an expert's (p + 1) × (p + 1) sums. */
+function solveNormalEquations(sums: Float64Array, p: number, ridge: number): ReturnType<typeof solveSymmetricPositiveDefinite> {
+  const q = p + 1;
+  const A = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    for (let l = 0; l < p; l++) A[j * p + l] = sums[j * q + l];
+    A[j * p + j] += ridge;
+    b[j] = sums[j * q + p];
+  }
+  return solveSymmetricPositiveDefinite(A, b, p);
+}
+
+function updateGaussianExperts(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  notes: string[],
+  normalEquations: Float64Array[],
+): void {
   const { K, p } = layout;
   const { n, X, y } = data;
   const floor = varianceFloor(data);
@@ -219,7 +321,7 @@ function updateGaussianExperts(layout: ParamLayout, data: Dataset, theta: Float6
       continue;
     }
     const sigma = layout.sigma(theta, k);
-    const wls = weightedLeastSquares(X, n, p, (i) => ev.resp[i * K + k], y, layout.shape.ridge * sigma * sigma);
+    const wls = solveNormalEquations(normalEquations[k], p, layout.shape.ridge * sigma * sigma);
     if (wls.addedRidge > 0) {
       notes.push(`expert ${k + 1}: singular weighted least-squares system; ridge ${wls.addedRidge.toExponential(2)} added`);
     }

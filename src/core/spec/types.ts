@@ -67,6 +67,8 @@ export interface SolverSettings {
   readonly innerIterations?: number;
   /** EM: accelerate the EM map (iterations then count EM-map evaluations). */
   readonly acceleration?: EmAcceleration;
+  /** EM: solver of M-step blocks too large for dense Newton. */
+  readonly mStep?: 'newton-cg' | 'lbfgs';
 }
 
 export interface StoppingSpec {

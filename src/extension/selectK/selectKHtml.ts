@@ -5,6 +5,7 @@
  * its one script sends the Save button's click to the host. No VS Code import: the page is plain data.
  */
 import type { KCandidate, SelectKResult } from '../../core/runner/selectK';
+import { escapeHtml, SUMMARY_PAGE_STYLE, webviewPage } from '../webviewPage';
 
 export interface SelectKPage {
   readonly title: string;
@@ -48,24 +49,8 @@ export function selectKHtml(page: SelectKPage): string {
     `${result.seconds.toFixed(1)} s`,
   ];
   const save = result.chosen === undefined ? '' : `<button id="save" data-action="save-spec">Save Spec for K = ${result.chosen}…</button>`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${page.cspSource} 'nonce-${page.nonce}'; script-src 'nonce-${page.nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeHtml(page.title)}</title>
-<style nonce="${page.nonce}">
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 16px 16px; }
-  h2 { font-weight: 600; margin: 12px 0 4px; }
-  .badge { font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); vertical-align: middle; }
-  .facts { color: var(--vscode-descriptionForeground); margin: 0 0 8px; }
-  .reason { margin: 8px 0 12px; padding: 8px 10px; border-left: 3px solid var(--vscode-charts-blue); background: var(--vscode-textBlockQuote-background); }
-  .charts { display: flex; flex-wrap: wrap; gap: 16px; }
+  const style = `<style nonce="${page.nonce}">${SUMMARY_PAGE_STYLE}
   .chart { flex: 1 1 340px; max-width: 560px; border: 1px solid var(--vscode-panel-border); border-radius: 4px; padding: 8px; }
-  .chart h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }
-  svg text { fill: var(--vscode-descriptionForeground); font-size: 10px; }
-  .axis { stroke: var(--vscode-panel-border); }
   .chosen-line { stroke: var(--vscode-charts-yellow); stroke-dasharray: 4 3; }
   .legend span { margin-right: 12px; font-size: 12px; }
   .swatch { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin-right: 4px; }
@@ -73,17 +58,17 @@ export function selectKHtml(page: SelectKPage): string {
   .aic { --series: var(--vscode-charts-orange); }
   .held-out { --series: var(--vscode-charts-green); }
   .swatch { background: var(--series); }
-  path.series { stroke: var(--series); }
-  circle.series { fill: var(--series); }
-  table { border-collapse: collapse; margin-top: 16px; font-variant-numeric: tabular-nums; }
-  th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
   th:last-child, td:last-child { text-align: left; }
   tr.chosen td { font-weight: 600; background: var(--vscode-list-inactiveSelectionBackground); }
-  button { margin-top: 4px; background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 5px 12px; border-radius: 2px; cursor: pointer; }
-</style>
-</head>
-<body data-chosen="${result.chosen ?? ''}" data-candidates="${result.candidates.length}">
-<h2>${escapeHtml(page.title)}<span class="badge">${result.cancelled ? 'cancelled' : 'finished'}</span></h2>
+</style>`;
+  return webviewPage({
+    cspSource: page.cspSource,
+    nonce: page.nonce,
+    title: page.title,
+    styles: 'nonce',
+    head: style,
+    bodyAttributes: `data-chosen="${result.chosen ?? ''}" data-candidates="${result.candidates.length}"`,
+    body: `<h2>${escapeHtml(page.title)}<span class="badge">${result.cancelled ? 'cancelled' : 'finished'}</span></h2>
 <p class="facts">${escapeHtml(facts.join(' · '))}</p>
 <p class="reason" id="reason">${result.chosen !== undefined ? `<strong>K = ${result.chosen}.</strong> ` : ''}${escapeHtml(result.reason)}</p>
 ${save}
@@ -96,9 +81,8 @@ ${candidateTable(result)}
   const vscode = acquireVsCodeApi();
   const save = document.getElementById('save');
   if (save) save.addEventListener('click', () => vscode.postMessage({ type: 'saveSpec' }));
-</script>
-</body>
-</html>`;
+</script>`,
+  });
 }
 
 function candidateTable(result: SelectKResult): string {
@@ -154,6 +138,3 @@ function formatTick(value: number): string {
   return magnitude >= 1e4 || (magnitude > 0 && magnitude < 1e-2) ? value.toExponential(1) : value.toFixed(magnitude >= 100 ? 0 : 1);
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

@@ -1,10 +1,11 @@
 /**
- * The spec editor webview's HTML: a strict Content Security Policy (scripts only with this page's nonce, styles and
- * images only from the extension's `dist/webview` folder, plus the inline styles the toolkit's components set),
- * the toolkit loaded as a module, then the form's script.
+ * The spec editor webview's HTML: the shared webview shell (scripts only with this page's nonce, styles, images and
+ * fonts only from the extension's own folders, plus the inline styles the toolkit's components set), the toolkit
+ * loaded as a module, then the form's script.
  *
  * Pure (no VS Code import) so that the webview tier test renders exactly the page the extension serves.
  */
+import { escapeAttribute, scriptTag, webviewPage } from '../webviewPage';
 
 export interface SpecEditorHtmlOptions {
   /** `webview.cspSource`. */
@@ -18,38 +19,21 @@ export interface SpecEditorHtmlOptions {
 }
 
 export function specEditorHtml(options: SpecEditorHtmlOptions): string {
-  const { cspSource, nonce } = options;
-  const csp = [
-    "default-src 'none'",
-    `img-src ${cspSource}`,
-    `font-src ${cspSource}`,
-    `style-src ${cspSource} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="UTF-8">
-  <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-  <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${attr(options.styleUri)}">
-  <title>${text(options.title)}</title>
-</head>
-<body>
-  <div id="app" aria-live="polite"><p class="loading">Loading the experiment form…</p></div>
-  <script type="module" nonce="${attr(nonce)}" src="${attr(options.toolkitUri)}"></script>
-  <script nonce="${attr(nonce)}" src="${attr(options.scriptUri)}"></script>
-</body>
-</html>`;
+  return webviewPage({
+    cspSource: options.cspSource,
+    nonce: options.nonce,
+    title: options.title,
+    styles: 'files',
+    images: 'files',
+    fonts: true,
+    head: `<link rel="stylesheet" href="${escapeAttribute(options.styleUri)}">`,
+    body: [
+      '<div id="app" aria-live="polite"><p class="loading">Loading the experiment form…</p></div>',
+      scriptTag(options.nonce, options.toolkitUri, true),
+      scriptTag(options.nonce, options.scriptUri),
+    ].join('\n'),
+  });
 }
 
-/** The CSP nonce, from the generator the convergence panel uses too. */
-export { createNonce as makeNonce } from '../webviewNonce';
-
-function attr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function text(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+/** The CSP nonce, from the generator every MoE Lab webview uses. */
+export { createNonce as makeNonce } from '../webviewPage';

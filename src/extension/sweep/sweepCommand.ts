@@ -27,6 +27,7 @@ import { COMMANDS } from '../commands';
 import type { Log } from '../log';
 import type { RunManager } from '../run/runManager';
 import { createNonce } from '../webviewNonce';
+import { escapeHtml, SUMMARY_PAGE_STYLE, webviewPage } from '../webviewPage';
 import { asUri, errorMessage } from '../workspace';
 import { parseSweepPanelState, sweepHtml } from './sweepHtml';
 
@@ -312,17 +313,13 @@ export class SweepCommand {
 /** The restored panel's page when its sweep folder is gone (deleted or moved while the window was closed). */
 function missingSweepHtml(dir: string | undefined, nonce: string, cspSource: string): string {
   const text = dir ? `The sweep folder ${dir} is no longer there (deleted or moved).` : 'This Sweep panel has no sweep to show.';
-  const escaped = text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'nonce-${nonce}';">
-<title>MoE Lab: Sweep</title>
-<style nonce="${nonce}">body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 12px 20px; }</style>
-</head>
-<body data-status="missing">
-<p>${escaped} Show another with <em>MoE Lab: Show Sweep…</em>.</p>
-</body>
-</html>`;
+  return webviewPage({
+    cspSource,
+    nonce,
+    title: 'MoE Lab: Sweep',
+    styles: 'nonce',
+    head: `<style nonce="${nonce}">${SUMMARY_PAGE_STYLE}</style>`,
+    bodyAttributes: 'data-status="missing"',
+    body: `<p>${escapeHtml(text)} Show another with <em>MoE Lab: Show Sweep…</em>.</p>`,
+  });
 }

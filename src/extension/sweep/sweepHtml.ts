@@ -18,6 +18,7 @@ import { SOLVER_LABELS } from '../../core/solvers/labels';
 import { formatSweepValue, shortFieldNames, type SweepValue } from '../../core/spec/sweep';
 import type { SolverName } from '../../core/spec/types';
 import type { SweepCombination, SweepFile, SweepKChoice } from '../../core/runner/sweep';
+import { escapeHtml, SUMMARY_PAGE_STYLE, webviewPage } from '../webviewPage';
 
 export interface SweepPage {
   readonly title: string;
@@ -114,25 +115,9 @@ export function sweepHtml(page: SweepPage): string {
     ...(heldOut.length > 0 ? [chartSvg('Held-out log-likelihood (higher is better)', 'held-out', sweep, heldOut, 'held-out ℓ')] : []),
   ];
   const compare = page.canCompare ? '<button data-action="compare">Compare Runs</button>' : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${page.cspSource} 'nonce-${page.nonce}'; script-src 'nonce-${page.nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeHtml(page.title)}</title>
-<style nonce="${page.nonce}">
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 16px 16px; }
-  h2 { font-weight: 600; margin: 12px 0 4px; }
-  .badge { font-size: 11px; padding: 1px 6px; border-radius: 8px; margin-left: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); vertical-align: middle; }
-  .facts { color: var(--vscode-descriptionForeground); margin: 0 0 8px; }
-  .reason { margin: 8px 0 12px; padding: 8px 10px; border-left: 3px solid var(--vscode-charts-blue); background: var(--vscode-textBlockQuote-background); }
-  .charts { display: flex; flex-wrap: wrap; gap: 16px; }
+  const style = `<style nonce="${page.nonce}">${SUMMARY_PAGE_STYLE}
   .chart { flex: 1 1 380px; max-width: 640px; border: 1px solid var(--vscode-panel-border); border-radius: 4px; padding: 8px; }
-  .chart h3 { font-size: 13px; margin: 0 0 4px; font-weight: 600; }
-  svg text { fill: var(--vscode-descriptionForeground); font-size: 10px; }
   svg text.axis-title { fill: var(--vscode-foreground); font-size: 11px; }
-  .axis { stroke: var(--vscode-panel-border); }
   .grid { stroke: var(--vscode-panel-border); stroke-opacity: 0.4; }
   .legend { font-size: 12px; margin-bottom: 4px; }
   .legend span.entry { margin-right: 12px; white-space: nowrap; }
@@ -145,18 +130,21 @@ export function sweepHtml(page: SweepPage): string {
   line.style { stroke: var(--vscode-foreground); }
   circle.series { fill: var(--series); stroke: var(--series); }
   circle.series.degenerate { fill: var(--vscode-editor-background); }
-  table { border-collapse: collapse; margin-top: 16px; font-variant-numeric: tabular-nums; }
-  th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid var(--vscode-panel-border); }
   td { white-space: nowrap; }
   th.text, td.text { text-align: left; }
   td.best { font-weight: 600; }
   button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; border-radius: 2px; cursor: pointer; }
   button.link { background: none; color: var(--vscode-textLink-foreground); padding: 0; }
   .actions { margin: 4px 0 12px; display: flex; gap: 8px; }
-</style>
-</head>
-<body data-status="${sweep.status}" data-combinations="${sweep.combinations.length}">
-<h2>${escapeHtml(page.title)}<span class="badge">${sweep.status}</span></h2>
+</style>`;
+  return webviewPage({
+    cspSource: page.cspSource,
+    nonce: page.nonce,
+    title: page.title,
+    styles: 'nonce',
+    head: style,
+    bodyAttributes: `data-status="${sweep.status}" data-combinations="${sweep.combinations.length}"`,
+    body: `<h2>${escapeHtml(page.title)}<span class="badge">${sweep.status}</span></h2>
 <p class="facts">${escapeHtml(facts.join(' · '))}</p>
 ${page.kChoice ? `<p class="reason" id="k-choice" data-chosen="${page.kChoice.chosen ?? ''}">${page.kChoice.chosen !== undefined ? `<strong>K = ${page.kChoice.chosen}.</strong> ` : ''}${escapeHtml(page.kChoice.reason)} <span class="facts">(as Choose Number of Experts decides: the best converged, non-degenerate restart of any solver per K, BIC lowest wins)</span></p>` : ''}
 <div class="actions">${compare}<button data-action="reveal">Reveal Folder</button></div>
@@ -173,9 +161,8 @@ ${page.dir ? `  vscode.setState(${scriptJson({ version: 1, dir: page.dir } satis
     const index = button.dataset.index === undefined ? undefined : Number(button.dataset.index);
     vscode.postMessage(index === undefined ? { type: button.dataset.action } : { type: button.dataset.action, index });
   });
-</script>
-</body>
-</html>`;
+</script>`,
+  });
 }
 
 function combinationTable(sweep: SweepFile, names: readonly string[]): string {
@@ -281,10 +268,6 @@ function formatTick(value: number, step: number): string {
   if (magnitude >= 1e6 || step < 1e-4) return value.toExponential(2);
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   return (Math.abs(value) < step / 2 ? 0 : value).toFixed(decimals);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON inside a <script>: `<` escaped, so no string can close the element. */

@@ -1,0 +1,197 @@
+/**
+ * Weighted Gram matrices G_s = Σ_i w_si z_i z_iᵀ for several weight vectors s at once, in one blocked pass over the
+ * rows, where z_i is row i of X, optionally followed by one extra value (the target y_i, so that the same pass also
+ * gives Xᵀ W y and yᵀ W y). These are the dense blocks of narrow M-steps: the Hessian of a softmax block
+ * (Σ_i H_i ⊗ x_i x_iᵀ, one weight vector per class pair) and the weighted normal equations of gaussian experts (one
+ * weight vector per expert). On tall data they dominate an EM iteration, so they are computed together, reading
+ * each row once.
+ *
+ * Each block of rows is transposed into column strips (one contiguous array per column), so that every entry of
+ * every G_s is a dot product of two contiguous strips, register-blocked so that each loaded value feeds two
+ * multiply–adds. Float64 throughout (the narrow data this serves are the ones whose results the tests compare with
+ * R): the strips live in a small WebAssembly memory and a generated SIMD kernel makes the products
+ * (`wasm/gramModule.ts`, about 3× plain JavaScript), or plain JavaScript where WebAssembly SIMD is missing. X itself
+ * is never copied.
+ */
+import { buildGramModule, type GramExports } from './wasm/gramModule';
+import { wasmSimdAvailable } from './wasm/wasmKernels';
+import { kernelChoice } from './index';
+
+/** Rows per block: the transposed block (q × rows) and its weighted copy stay in the core's cache. */
+export const GRAM_BLOCK_ROWS = 256;
+
+/**
+ * Fills the weights of rows [start, end) for every weight vector: weights[s · rows + r] for row start + r
+ * (rows = end − start; every entry must be written).
+ */
+export type GramWeights = (start: number, end: number, weights: Float64Array) => void;
+
+/**
+ * Returns S matrices q × q (q = p, or p + 1 with `extra`), full (both triangles), one after the other:
+ * entry (j, l) of G_s at s·q² + j·q + l.
+ */
+export function weightedGrams(
+  X: Float64Array,
+  n: number,
+  p: number,
+  S: number,
+  fillWeights: GramWeights,
+  extra?: Float64Array,
+): Float64Array {
+  const q = extra ? p + 1 : p;
+  const even = q + (q % 2); // a zero strip pads an odd q, so that the 2 × 2 blocking needs no edge cases
+  const B = GRAM_BLOCK_ROWS;
+  const wasm = gramWorkspace(even, S);
+  const strips = wasm ? wasm.strips : new Float64Array(even * B);
+  const weighted = wasm ? wasm.weighted : new Float64Array(even * B);
+  const sums = wasm ? wasm.sums : new Float64Array(S * even * even);
+  const weights = new Float64Array(S * B);
+  strips.fill(0);
+  weighted.fill(0);
+  sums.fill(0);
+  for (let start = 0; start < n; start += B) {
+    const end = Math.min(n, start + B);
+    const rows = end - start;
+    if (rows < B) {
+      strips.fill(0);
+      weighted.fill(0);
+    }
+    for (let r = 0; r < rows; r++) {
+      const offset = (start + r) * p;
+      for (let j = 0; j < p; j++) strips[j * B + r] = X[offset + j];
+      if (extra) strips[p * B + r] = extra[start + r];
+    }
+    fillWeights(start, end, weights);
+    for (let s = 0; s < S; s++) {
+      for (let j = 0; j < q; j++) {
+        const w = s * rows;
+        const column = j * B;
+        for (let r = 0; r < rows; r++) weighted[column + r] = weights[w + r] * strips[column + r];
+      }
+      if (wasm) wasm.exports.upper(wasm.weightedAt, wasm.stripsAt, even, B * 8, wasm.sumsAt + s * even * even * 8);
+      else addUpperProducts(weighted, strips, even, B, sums, s * even * even);
+    }
+  }
+  const out = new Float64Array(S * q * q);
+  for (let s = 0; s < S; s++) {
+    const from = s * even * even;
+    const to = s * q * q;
+    for (let j = 0; j < q; j++) {
+      for (let l = j; l < q; l++) {
+        const value = sums[from + j * even + l];
+        out[to + j * q + l] = value;
+        out[to + l * q + j] = value;
+      }
+    }
+  }
+  return out;
+}
+
+interface GramWorkspace {
+  readonly exports: GramExports;
+  readonly strips: Float64Array;
+  readonly weighted: Float64Array;
+  readonly sums: Float64Array;
+  /** Byte addresses of the three arrays in the kernel's memory. */
+  readonly stripsAt: number;
+  readonly weightedAt: number;
+  readonly sumsAt: number;
+}
+
+let gramInstance: { exports: GramExports; memory: WebAssembly.Memory } | null | undefined;
+
+/** Views of the kernel's memory sized for q strips and S sums (undefined: no WebAssembly SIMD here). */
+function gramWorkspace(q: number, S: number): GramWorkspace | undefined {
+  if (gramInstance === undefined) {
+    try {
+      if (!wasmSimdAvailable()) throw new Error('no WebAssembly SIMD');
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(buildGramModule()), { env: { memory } });
+      gramInstance = { exports: instance.exports as unknown as GramExports, memory };
+    } catch {
+      gramInstance = null;
+    }
+  }
+  if (!gramInstance || kernelChoice() === 'js') return undefined;
+  const stripBytes = q * GRAM_BLOCK_ROWS * 8;
+  const sumsBytes = S * q * q * 8;
+  const needed = 2 * stripBytes + sumsBytes;
+  const { memory } = gramInstance;
+  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  const buffer = memory.buffer;
+  return {
+    exports: gramInstance.exports,
+    strips: new Float64Array(buffer, 0, q * GRAM_BLOCK_ROWS),
+    weighted: new Float64Array(buffer, stripBytes, q * GRAM_BLOCK_ROWS),
+    sums: new Float64Array(buffer, 2 * stripBytes, S * q * q),
+    stripsAt: 0,
+    weightedAt: stripBytes,
+    sumsAt: 2 * stripBytes,
+  };
+}
+
+/**
+ * sums[base + j·q + l] += Σ_r U[j·B + r] · Z[l·B + r] for j ≤ l, in blocks of 2 rows × 4 columns (blocks that
+ * straddle the diagonal also add entries below it, which the caller ignores). q is even.
+ */
+function addUpperProducts(U: Float64Array, Z: Float64Array, q: number, B: number, sums: Float64Array, base: number): void {
+  for (let j = 0; j < q; j += 2) {
+    const u0 = j * B;
+    const u1 = u0 + B;
+    let l = j;
+    for (; l + 3 < q; l += 4) {
+      const z0 = l * B;
+      const z1 = z0 + B;
+      const z2 = z1 + B;
+      const z3 = z2 + B;
+      let a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+      for (let r = 0; r < B; r++) {
+        const x0 = U[u0 + r];
+        const x1 = U[u1 + r];
+        const y0 = Z[z0 + r];
+        const y1 = Z[z1 + r];
+        const y2 = Z[z2 + r];
+        const y3 = Z[z3 + r];
+        a00 += x0 * y0;
+        a01 += x0 * y1;
+        a02 += x0 * y2;
+        a03 += x0 * y3;
+        a10 += x1 * y0;
+        a11 += x1 * y1;
+        a12 += x1 * y2;
+        a13 += x1 * y3;
+      }
+      const row0 = base + j * q + l;
+      const row1 = row0 + q;
+      sums[row0] += a00;
+      sums[row0 + 1] += a01;
+      sums[row0 + 2] += a02;
+      sums[row0 + 3] += a03;
+      sums[row1] += a10;
+      sums[row1 + 1] += a11;
+      sums[row1 + 2] += a12;
+      sums[row1 + 3] += a13;
+    }
+    for (; l < q; l += 2) {
+      const z0 = l * B;
+      const z1 = z0 + B;
+      let a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+      for (let r = 0; r < B; r++) {
+        const x0 = U[u0 + r];
+        const x1 = U[u1 + r];
+        const y0 = Z[z0 + r];
+        const y1 = Z[z1 + r];
+        a00 += x0 * y0;
+        a01 += x0 * y1;
+        a10 += x1 * y0;
+        a11 += x1 * y1;
+      }
+      const row0 = base + j * q + l;
+      const row1 = row0 + q;
+      sums[row0] += a00;
+      sums[row0 + 1] += a01;
+      sums[row1] += a10;
+      sums[row1 + 1] += a11;
+    }
+  }
+}

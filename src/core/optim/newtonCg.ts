@@ -1,0 +1,510 @@
+/**
+ * Truncated Newton (Newton-CG with a line search, as LIBLINEAR's Newton solver for logistic regression) for the
+ * weighted soft-target softmax regression of `softmaxRegression.ts`: maximize f(V), V ∈ R^{m×p}, m = C − 1.
+ *
+ * Each Newton direction S solves −∇²f(V) S = ∇f(V) by conjugate gradients, never forming the Hessian: a
+ * Hessian–vector product is one fused kernel pass over X (the logits U = X Dᵀ of the CG direction D, then the
+ * gradient-shaped product Aᵀ X with A_ic = w_i P_ic (U_ic − Σ_b P_ib U_ib)). The pass also leaves U, so the logits
+ * of the Newton direction, X Sᵀ = Σ α_k U_k, come for free, and the line search on f(V + αS) runs on cached logits
+ * without touching X. Every accepted step increases f (checked on logits recomputed from scratch), so an M-step
+ * solved this way keeps EM monotone whether or not it reaches its tolerance.
+ *
+ * Two uses:
+ *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
+ *     the Hessian's diagonal at the start; stop when ‖∇f‖₂ / Σw ≤ tolerance, or as capped after a budget of passes;
+ *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
+ *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
+ *     CG, no pass for the direction) while the Newton decrement shrinks at least tenfold per full step; otherwise,
+ *     and always before the last step, the Hessian is recomputed at the current point, so that the solve ends with
+ *     a true Newton step. Stop on the Newton decrement, as dense Newton did.
+ */
+import { kernelsFor, scratch } from '../kernels';
+import { weightedGrams } from '../kernels/gram';
+import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
+import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
+import { gradientStep, totalWeight } from './softmaxRegression';
+import { throwIfInterrupted } from '../interrupt';
+
+export interface TruncatedNewtonOptions {
+  /** Newton iterations at most. */
+  readonly maxIterations: number;
+  /** CG iterations (Hessian–vector products) per Newton step at most. */
+  readonly maxCgIterations: number;
+  /**
+   * Passes over X for the whole solve at most (a block whose optimum is far away or at infinity — separable rows —
+   * would otherwise spend thousands): the solve stops as capped once it has made this many.
+   */
+  readonly maxPasses?: number;
+  /**
+   * `gradient`: stop when ‖∇f‖₂ / Σw ≤ tolerance. `decrement`: stop when the Newton decrement ∇fᵀS ≤
+   * 2·tolerance·(1 + |f|), after one last full step.
+   */
+  readonly stop: 'gradient' | 'decrement';
+  readonly tolerance: number;
+  /** `hessian`: precondition CG with the exact Hessian at the start (small blocks only: it is D × D). */
+  readonly preconditioner: 'hessian' | 'diagonal' | 'none';
+  /** −∇²f at the starting point, when the caller already has it (D × D, ridge included). */
+  readonly initialHessian?: Float64Array;
+}
+
+/** What the solver knows at its current point: V, its logits, the free-class probabilities, f and ∇f. */
+interface State {
+  /** Which of the two sets of n × m work arrays holds this state's logits and probabilities. */
+  slot: Slot;
+  V: Float64Array;
+  logits: Float64Array;
+  probs: Float64Array;
+  value: number;
+  grad: Float64Array;
+}
+
+type Slot = 'a' | 'b';
+const other = (slot: Slot): Slot => (slot === 'a' ? 'b' : 'a');
+
+export function truncatedNewton(problem: SoftmaxProblem, init: Float64Array, options: TruncatedNewtonOptions): InnerSolve {
+  const solver = new TruncatedNewtonSolver(problem);
+  return solver.run(init, options);
+}
+
+/**
+ * −∇²f(V) d by the solver's own Hessian–vector pass (for tests: it must equal the finite differences of ∇f), and the
+ * passes it took.
+ */
+export function softmaxHessianVector(problem: SoftmaxProblem, V: Float64Array, d: Float64Array): Float64Array {
+  const solver = new TruncatedNewtonSolver(problem);
+  return solver.hessianVector(V, d);
+}
+
+class TruncatedNewtonSolver {
+  /** Kernel passes over X so far (a fused logits + gradient pass counts once, as it reads X once). */
+  passes = 0;
+
+  /** One more pass over X; also where Ctrl-C reaches a long solve (src/core/interrupt.ts). */
+  private countPass(): void {
+    this.passes++;
+    throwIfInterrupted();
+  }
+  private readonly m: number;
+  private readonly D: number;
+  private readonly weight: number;
+
+  constructor(private readonly problem: SoftmaxProblem) {
+    this.m = problem.C - 1;
+    this.D = this.m * problem.p;
+    this.weight = Math.max(totalWeight(problem), 1e-300);
+  }
+
+  run(init: Float64Array, options: TruncatedNewtonOptions): InnerSolve {
+    let state = this.stateAt(init.slice(), 'a');
+    let preconditioner: SpdFactor | undefined;
+    /** The factored Hessian is the one at the current point (chord steps are then true Newton steps). */
+    let fresh = false;
+    if (options.preconditioner === 'hessian') {
+      preconditioner = factorSymmetricPositiveDefinite(options.initialHessian ?? this.hessian(state), this.D);
+      fresh = true;
+    }
+    let iterations = 0;
+    let converged = false;
+    let previousDecrement = Infinity;
+    const maxPasses = options.maxPasses ?? Infinity;
+    let diagonal: SpdFactor | undefined;
+    for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
+      const gradientNorm = norm(state.grad) / this.weight;
+      if (options.stop === 'gradient' && gradientNorm <= options.tolerance) {
+        converged = true;
+        break;
+      }
+      // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear).
+      if (options.preconditioner === 'diagonal' && !diagonal) diagonal = this.diagonalPreconditioner(state);
+      let direction = preconditioner
+        ? this.chordDirection(state, preconditioner)
+        : this.conjugateGradient(state, diagonal, Math.min(0.5, Math.sqrt(gradientNorm)), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
+      let decrement = dot(state.grad, direction.S);
+      if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
+        // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the
+        // gradient negligible), so the Hessian is refreshed at this point first.
+        preconditioner = factorSymmetricPositiveDefinite(this.hessian(state), this.D);
+        fresh = true;
+        direction = this.chordDirection(state, preconditioner);
+        decrement = dot(state.grad, direction.S);
+      }
+      if (!(decrement > 0)) {
+        converged = gradientNorm <= NEGLIGIBLE_GRADIENT || (options.stop === 'gradient' && gradientNorm <= options.tolerance);
+        break;
+      }
+      if (options.stop === 'decrement' && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
+        // Converged: one last full Newton step (quadratic convergence) unless round-off makes it worse.
+        const last = this.tryStep(state, direction, 1);
+        if (last) state = last;
+        if (last) iterations++;
+        converged = true;
+        break;
+      }
+      const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
+      if (!next) {
+        converged = gradientNorm <= NEGLIGIBLE_GRADIENT;
+        break;
+      }
+      state = next.state;
+      fresh = false;
+      // The Hessian of the start stopped being a good model (a shortened step, or a decrement that shrinks slowly):
+      // a fresh one at the current point, i.e. a true Newton step next.
+      if (preconditioner && (!next.full || decrement > REFRESH_CONTRACTION * previousDecrement)) {
+        preconditioner = factorSymmetricPositiveDefinite(this.hessian(state), this.D);
+        fresh = true;
+      }
+      previousDecrement = decrement;
+    }
+    if (!converged && options.stop === 'gradient') converged = norm(state.grad) / this.weight <= options.tolerance;
+    return {
+      coef: state.V,
+      iterations,
+      gradientNorm: norm(state.grad) / this.weight,
+      objective: state.value,
+      method: options.preconditioner === 'hessian' ? 'newton' : 'newton-cg',
+      converged,
+      passes: this.passes,
+    };
+  }
+
+  hessianVector(V: Float64Array, d: Float64Array): Float64Array {
+    const out = new Float64Array(this.D);
+    this.hessianTimes(this.stateAt(V.slice(), 'a'), d, out, scratch('newton.directionLogits', this.problem.n * this.m));
+    return out;
+  }
+
+  /** f, ∇f, logits and probabilities at V, in one fused pass. `slot` picks which of two buffer sets to use. */
+  private stateAt(V: Float64Array, slot: Slot): State {
+    const { problem, m } = this;
+    const { n, ridge } = problem;
+    const kernels = kernelsFor(problem.X, n, problem.p);
+    const logits = scratch(`newton.logits.${slot}`, n * m);
+    const probs = scratch(`newton.probs.${slot}`, n * m);
+    const grad = new Float64Array(this.D);
+    let value = 0;
+    kernels.logitsAndGradient(
+      V,
+      m,
+      (start, end, blockLogits, coefficients) => {
+        logits.set(blockLogits.subarray(0, (end - start) * m), start * m);
+        value += softmaxRowsFromLogits(problem, start, end, logits, probs, coefficients);
+      },
+      grad,
+    );
+    this.countPass();
+    if (ridge > 0) {
+      for (let j = 0; j < V.length; j++) grad[j] -= ridge * V[j];
+      value -= 0.5 * ridge * dot(V, V);
+    }
+    return { slot, V, logits, probs, value, grad };
+  }
+
+  /**
+   * Jacobi preconditioner for CG: the diagonal of −∇²f at the solve's start, Σ_i w_i P_ic (1 − P_ic) x_ij² + λ, floored
+   * at 1e-6 of its mean so that constant columns do not divide by zero. One pass over the float64 X in plain
+   * JavaScript, once per solve; on pixel data, whose columns differ widely in scale, it cuts the CG iterations.
+   */
+  private diagonalPreconditioner(state: State): SpdFactor {
+    const { problem, m, D } = this;
+    const { X, n, p, weights, ridge } = problem;
+    const diagonal = new Float64Array(D);
+    const h = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i] : 1;
+      if (w === 0) continue;
+      for (let c = 0; c < m; c++) {
+        const pc = state.probs[i * m + c];
+        h[c] = w * pc * (1 - pc);
+      }
+      const offset = i * p;
+      for (let j = 0; j < p; j++) {
+        const x = X[offset + j];
+        if (x === 0) continue;
+        const square = x * x;
+        for (let c = 0; c < m; c++) diagonal[c * p + j] += h[c] * square;
+      }
+    }
+    let mean = 0;
+    for (let k = 0; k < D; k++) mean += diagonal[k] / D;
+    const floor = 1e-6 * mean + 1e-300;
+    for (let k = 0; k < D; k++) diagonal[k] = Math.max(diagonal[k] + ridge, floor);
+    return {
+      addedRidge: 0,
+      solve: (r, out) => {
+        for (let k = 0; k < D; k++) out[k] = r[k] / diagonal[k];
+      },
+    };
+  }
+
+  /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
+  private chordDirection(state: State, factor: SpdFactor): Direction {
+    const S = new Float64Array(this.D);
+    factor.solve(state.grad, S);
+    return { S };
+  }
+
+  /**
+   * CG on −∇²f S = ∇f to ‖residual‖ ≤ forcing·‖∇f‖ (or until the curvature along a direction vanishes), with the
+   * preconditioner when given. Also returns the logits of S (n × m), from the passes it made.
+   */
+  private conjugateGradient(
+    state: State,
+    preconditioner: SpdFactor | undefined,
+    forcing: number,
+    maxIterations: number,
+  ): Direction {
+    const { D, m, problem } = this;
+    const n = problem.n;
+    const S = new Float64Array(D);
+    const logitsS = scratch('newton.logitsS', n * m).fill(0);
+    const directionLogits = scratch('newton.directionLogits', n * m);
+    const r = state.grad.slice();
+    const z = new Float64Array(D);
+    const Hd = new Float64Array(D);
+    if (preconditioner) preconditioner.solve(r, z);
+    else z.set(r);
+    const d = z.slice();
+    let rz = dot(r, z);
+    const target = forcing * norm(state.grad);
+    let iterations = 0;
+    while (iterations < maxIterations) {
+      this.hessianTimes(state, d, Hd, directionLogits);
+      iterations++;
+      const curvature = dot(d, Hd);
+      if (!(curvature > 1e-300)) break; // a flat direction: S so far is the step (it is never empty on the first: see lineSearch)
+      const alpha = rz / curvature;
+      for (let j = 0; j < D; j++) {
+        S[j] += alpha * d[j];
+        r[j] -= alpha * Hd[j];
+      }
+      for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
+      if (norm(r) <= target) break;
+      if (preconditioner) preconditioner.solve(r, z);
+      else z.set(r);
+      const next = dot(r, z);
+      const beta = next / rz;
+      rz = next;
+      for (let j = 0; j < D; j++) d[j] = z[j] + beta * d[j];
+    }
+    return { S, logitsS };
+  }
+
+  /** out = −∇²f(V) d (ridge included); the logits X dᵀ are left in `directionLogits`. One fused pass. */
+  private hessianTimes(state: State, d: Float64Array, out: Float64Array, directionLogits: Float64Array): void {
+    const { problem, m } = this;
+    const { n, weights, ridge } = problem;
+    const { probs } = state;
+    const kernels = kernelsFor(problem.X, n, problem.p);
+    kernels.logitsAndGradient(
+      d,
+      m,
+      (start, end, blockLogits, coefficients) => {
+        directionLogits.set(blockLogits.subarray(0, (end - start) * m), start * m);
+        for (let i = start; i < end; i++) {
+          const w = weights ? weights[i] : 1;
+          const row = (i - start) * m;
+          const at = i * m;
+          if (w === 0) {
+            coefficients.fill(0, row, row + m);
+            continue;
+          }
+          let mean = 0;
+          for (let c = 0; c < m; c++) mean += probs[at + c] * blockLogits[row + c];
+          for (let c = 0; c < m; c++) coefficients[row + c] = w * probs[at + c] * (blockLogits[row + c] - mean);
+        }
+      },
+      out,
+    );
+    this.countPass();
+    if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
+  }
+
+  /**
+   * Armijo backtracking along S from α = 1 on cached logits (X(V + αS)ᵀ = XVᵀ + α XSᵀ: no pass over X per trial),
+   * then f and ∇f recomputed from scratch at the accepted point, which must still increase f.
+   */
+  private lineSearch(state: State, direction: Direction, decrement: number): { state: State; full: boolean } | undefined {
+    // The full step first, evaluated exactly (one fused pass that also gives ∇f there): Newton's usual case.
+    const full = this.tryStep(state, direction, 1);
+    if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true };
+    if (!direction.logitsS) {
+      direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
+      kernelsFor(this.problem.X, this.problem.n, this.problem.p).logits(direction.S, this.m, direction.logitsS);
+      this.countPass();
+    }
+    for (let alpha = 0.5; alpha > 1e-10; alpha *= 0.5) {
+      const value = this.valueAlong(state, direction, alpha);
+      if (value >= state.value + 1e-4 * alpha * decrement) {
+        const next = this.tryStep(state, direction, alpha);
+        return next ? { state: next, full: false } : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** The state at V + αS when f is not lower there (recomputed exactly), else undefined. */
+  private tryStep(state: State, direction: { S: Float64Array }, alpha: number): State | undefined {
+    const V = state.V.map((v, j) => v + alpha * direction.S[j]);
+    const next = this.stateAt(V, other(state.slot));
+    return next.value >= state.value ? next : undefined;
+  }
+
+  /** f(V + αS) from the cached logits. */
+  private valueAlong(state: State, direction: Direction, alpha: number): number {
+    const { problem, m } = this;
+    const { n, ridge } = problem;
+    const trial = scratch('newton.trialLogits', n * m);
+    const { logits } = state;
+    const { S } = direction;
+    const logitsS = direction.logitsS!;
+    for (let k = 0; k < n * m; k++) trial[k] = logits[k] + alpha * logitsS[k];
+    let value = softmaxRowsFromLogits(problem, 0, n, trial, undefined, undefined);
+    if (ridge > 0) {
+      let squares = 0;
+      for (let j = 0; j < S.length; j++) squares += (state.V[j] + alpha * S[j]) ** 2;
+      value -= 0.5 * ridge * squares;
+    }
+    return value;
+  }
+
+  /** On a saturated softmax the Newton direction can be useless: a searched gradient step (see softmaxRegression). */
+  private gradientFallback(state: State): { state: State; full: boolean } | undefined {
+    const step = gradientStep(this.problem, state.V, state.value, state.grad, () => this.countPass());
+    if (!step) return undefined;
+    const next = this.stateAt(step.V, other(state.slot));
+    return next.value >= state.value ? { state: next, full: false } : undefined;
+  }
+
+  /**
+   * −∇²f at the state's point (D × D, ridge included): Σ_i H_i ⊗ x_i x_iᵀ with H_i[a][b] = w_i P_ia (δ_ab − P_ib),
+   * one weighted Gram matrix per class pair a ≤ b, all in one blocked pass.
+   */
+  private hessian(state: State): Float64Array {
+    this.countPass();
+    return softmaxHessianFromProbabilities(this.problem, state.probs);
+  }
+}
+
+/** A Newton direction, and the logits X Sᵀ (n × m) once something computed them. */
+interface Direction {
+  readonly S: Float64Array;
+  logitsS?: Float64Array;
+}
+
+/**
+ * Small blocks re-use the Hessian of an earlier point while the Newton decrement shrinks at least this much per
+ * step (and full steps are taken); otherwise the Hessian is recomputed at the current point.
+ */
+const REFRESH_CONTRACTION = 0.1;
+
+/** ‖∇f‖ per unit weight below which a solve that finds no ascent step is at its optimum (round-off). */
+const NEGLIGIBLE_GRADIENT = 1e-8;
+
+/**
+ * −∇²f (D × D, ridge included) from the free-class probabilities of every row (n × m), by `weightedGrams`: one
+ * blocked pass over X for all (m + 1)·m / 2 class pairs.
+ */
+export function softmaxHessianFromProbabilities(problem: SoftmaxProblem, probs: Float64Array): Float64Array {
+  const { X, n, p, C, weights, ridge } = problem;
+  const m = C - 1;
+  const D = m * p;
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < m; a++) for (let b = a; b < m; b++) pairs.push([a, b]);
+  const grams = weightedGrams(X, n, p, pairs.length, (start, end, out) => {
+    const rows = end - start;
+    pairs.forEach(([a, b], s) => {
+      for (let r = 0; r < rows; r++) {
+        const i = start + r;
+        const w = weights ? weights[i] : 1;
+        const pa = probs[i * m + a];
+        out[s * rows + r] = w * pa * ((a === b ? 1 : 0) - probs[i * m + b]);
+      }
+    });
+  });
+  const H = new Float64Array(D * D);
+  pairs.forEach(([a, b], s) => {
+    const base = s * p * p;
+    for (let j = 0; j < p; j++) {
+      for (let l = 0; l < p; l++) {
+        const value = grams[base + j * p + l];
+        H[(a * p + j) * D + b * p + l] = value;
+        H[(b * p + l) * D + a * p + j] = value;
+      }
+    }
+  });
+  for (let r = 0; r < D; r++) H[r * D + r] += ridge;
+  return H;
+}
+
+/**
+ * Σ_{i ∈ [start, end)} w_i Σ_c T_ic log P_ic from the rows' free logits (`logits` indexed by absolute row, n × m);
+ * writes the free-class probabilities into `probs` (absolute rows) and the gradient coefficients w_i (T_ic − P_ic)
+ * into `coefficients` (relative rows) when given.
+ */
+export function softmaxRowsFromLogits(
+  problem: SoftmaxProblem,
+  start: number,
+  end: number,
+  logits: Float64Array,
+  probs: Float64Array | undefined,
+  coefficients: Float64Array | undefined,
+): number {
+  const { C, weights, targets, labels } = problem;
+  const m = C - 1;
+  const p = rowProbabilities(C);
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const w = weights ? weights[i] : 1;
+    const at = i * m;
+    const row = (i - start) * m;
+    let max = 0;
+    for (let c = 0; c < m; c++) if (logits[at + c] > max) max = logits[at + c];
+    let sum = Math.exp(-max);
+    p[m] = sum;
+    for (let c = 0; c < m; c++) {
+      p[c] = Math.exp(logits[at + c] - max);
+      sum += p[c];
+    }
+    for (let c = 0; c < C; c++) p[c] /= sum;
+    if (probs) for (let c = 0; c < m; c++) probs[at + c] = p[c];
+    if (w === 0) {
+      if (coefficients) coefficients.fill(0, row, row + m);
+      continue;
+    }
+    // log P_ic = η_ic − log Σ_b exp η_ib (η of the reference class 0): one logarithm per row, never −∞.
+    const logNormalizer = max + Math.log(sum);
+    if (targets) {
+      const offset = i * C;
+      let fit = 0;
+      let mass = targets[offset + m];
+      for (let c = 0; c < m; c++) {
+        fit += targets[offset + c] * logits[at + c];
+        mass += targets[offset + c];
+      }
+      value += w * (fit - mass * logNormalizer);
+      if (coefficients) for (let c = 0; c < m; c++) coefficients[row + c] = w * (targets[offset + c] - p[c]);
+    } else {
+      const label = labels![i];
+      value += w * ((label < m ? logits[at + label] : 0) - logNormalizer);
+      if (coefficients) for (let c = 0; c < m; c++) coefficients[row + c] = w * ((c === label ? 1 : 0) - p[c]);
+    }
+  }
+  return value;
+}
+
+let rowBuffer = new Float64Array(16);
+/** A work array for one row's C probabilities (rows are evaluated one block at a time, never concurrently). */
+function rowProbabilities(C: number): Float64Array {
+  if (rowBuffer.length < C) rowBuffer = new Float64Array(C);
+  return rowBuffer;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let j = 0; j < a.length; j++) sum += a[j] * b[j];
+  return sum;
+}
+
+function norm(v: Float64Array): number {
+  return Math.sqrt(dot(v, v));
+}
