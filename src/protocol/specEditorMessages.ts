@@ -63,7 +63,7 @@ export interface CsvFileEntry {
 }
 
 export interface RunEntry {
-  /** Folder name under the results folder (the run id). */
+  /** Folder name under the results folder (the run id); `<sweep folder>/<run folder>` for a run of a sweep. */
   readonly id: string;
   readonly label: string;
   readonly startedAt?: string;
@@ -251,8 +251,8 @@ export function parseWebviewMessage(raw: unknown, fields: ReadonlyMap<string, Fi
     case 'openRun': {
       const extra = onlyKeys(raw, ['type', 'id']);
       if (extra) return extra;
-      if (!isShortString(raw.id) || !/^[^/\\]+$/.test(raw.id) || raw.id === '.' || raw.id === '..') {
-        return fail('openRun.id must be a folder name');
+      if (!isShortString(raw.id) || !isRunFolderId(raw.id)) {
+        return fail('openRun.id must be a run folder name, or a sweep folder and run folder name joined by "/"');
       }
       return { ok: true, message: { type, id: raw.id } };
     }
@@ -376,4 +376,10 @@ export function valueAtPointer(root: unknown, pointer: string): JsonValue | unde
     }
   }
   return node as JsonValue | undefined;
+}
+
+/** A run folder's name, or a sweep folder's and its run folder's joined by `/` (never `.`, `..`, empty or a backslash). */
+function isRunFolderId(id: string): boolean {
+  const parts = id.split('/');
+  return parts.length <= 2 && parts.every((part) => part.length > 0 && part !== '.' && part !== '..' && !part.includes('\\'));
 }

@@ -87,7 +87,7 @@ test('Compare Runs on two selected runs overlays their curves under the spec dif
   const logLik = JSON.parse((await frame.locator('.compare .chart-card[data-chart-id="logLik"]').getAttribute('data-datasets')) ?? '[]') as { label: string; points: number }[];
   assert.deepEqual(
     logLik.map((d) => d.label).sort(),
-    ['Adam · run 1', 'Adam · run 2', 'EM · run 1', 'EM · run 2', 'GD · run 1', 'GD · run 2'],
+    ['run 1 · Adam', 'run 1 · EM', 'run 1 · GD', 'run 2 · Adam', 'run 2 · EM', 'run 2 · GD'],
   );
   assert.ok(logLik.every((d) => d.points > 1), JSON.stringify(logLik));
   await dragSideBarEdge(p, 600, 900, 330);

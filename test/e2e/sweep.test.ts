@@ -1,12 +1,13 @@
 // End-to-end, as a person would: right-click a spec with a 3 × 2 sweep in the explorer → *Run Experiment* → the six
 // combinations run one after the other (the convergence panel follows each) → the Sweep panel shows the summary
 // chart (final ℓ against model.experts, a line per solver per Adam learning rate), the held-out chart and the table
-// of the six runs. Screenshots in test-artifacts/e2e/sweep-*.png.
+// of the six runs; after a window reload the Sweep panel is back, read again from its folder. Screenshots in
+// test-artifacts/e2e/sweep-*.png.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { clickMenuItem, isWebviewContent, rightClickExplorerItem, screenshot, webviewFrame, workbenchForFile } from './workbench';
+import { clickMenuItem, isWebviewContent, reloadWindow, rightClickExplorerItem, screenshot, webviewFrame, workbenchForFile } from './workbench';
 
 const SPEC = {
   name: 'tune',
@@ -44,4 +45,20 @@ test('Run Experiment on a 3 × 2 sweep: six runs, then the Sweep panel charts th
   await webviewFrame(p, async (f) => isWebviewContent(f) && /experts = 2, adam\.learningRate = 0\.05/.test(await f.locator('body').innerText({ timeout: 1_000 })), 30_000);
   await p.waitForTimeout(800);
   await screenshot(p, 'sweep-2-run');
+});
+
+test('after a window reload the Sweep panel is back with its charts and table (read again from the sweep folder)', { timeout: 3 * 60_000 }, async () => {
+  const { page: p } = workbench();
+  await reloadWindow(p);
+  const frame = await webviewFrame(p, async (f) => isWebviewContent(f) && (await f.locator('body[data-status="finished"] table#combinations').count()) > 0, 90_000).catch(async (error: unknown) => {
+    await screenshot(p, 'sweep-not-restored');
+    throw error;
+  });
+  assert.equal(await frame.locator('table#combinations tbody tr[data-status="finished"]').count(), 6);
+  assert.equal(await frame.locator('[data-chart="final-loglik"] circle.series').count(), 12);
+  // Its buttons work after the reload: Open shows a run in the convergence panel.
+  await frame.locator('button[data-action="openRun"][data-index="0"]').click();
+  await webviewFrame(p, async (f) => isWebviewContent(f) && /experts = 1, adam\.learningRate = 0\.01/.test(await f.locator('body').innerText({ timeout: 1_000 })), 30_000);
+  await p.waitForTimeout(500);
+  await screenshot(p, 'sweep-3-restored');
 });

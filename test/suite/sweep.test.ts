@@ -92,6 +92,14 @@ suite('Sweeps', function () {
     assert.match(finalChart, />model\.experts<\/text>/, 'the x axis is the first swept field');
     const tab = await waitFor('the Sweep panel', () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((t) => t.label === 'MoE Lab: Sweep'));
     assert.ok(tab);
+    // The convergence panel shows the sweep as a comparison of its six runs, the swept fields in its differences.
+    const compared = await waitFor('the sweep\'s comparison in the convergence panel', () => {
+      const s = api.panelStatus();
+      return s.view === 'compare' && s.comparison?.drawn && s.comparison.runs.length === 6 ? s.comparison : undefined;
+    });
+    assert.ok(compared.differences.includes('model.experts') && compared.differences.includes('solvers.adam.learningRate'), compared.differences.join(', '));
+    // ℓ (same data) has a line per run and solver: 6 × EM and Adam, at the least.
+    assert.ok(compared.drawn!.charts >= 4 && compared.drawn!.datasets >= 6 * 2, JSON.stringify(compared.drawn));
 
     const artifacts = artifactsDir(extension.extensionPath);
     fs.writeFileSync(path.join(artifacts, 'sweep-panel.html'), html);

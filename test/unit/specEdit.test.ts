@@ -255,6 +255,12 @@ test('messages from the webview are checked before use', () => {
   reject({ type: 'ready', extra: 1 }, /unexpected field/);
   reject({ type: 'openRun', id: '../etc' }, /folder name/);
   reject({ type: 'openRun', id: '..' }, /folder name/);
+  // A run of a sweep is `sweep folder/run folder`: two names, no more, never a way out of the results folder.
+  reject({ type: 'openRun', id: 'a-sweep/01-k-2/x' }, /folder name/);
+  reject({ type: 'openRun', id: 'a-sweep/..' }, /folder name/);
+  reject({ type: 'openRun', id: 'a-sweep\\01' }, /folder name/);
+  reject({ type: 'openRun', id: '/01-k-2' }, /folder name/);
+  assert.ok(parseWebviewMessage({ type: 'openRun', id: '20260101-000000-a-sweep/01-experts-2' }, byPointer).ok);
   assert.ok(parseWebviewMessage({ type: 'edit', requestId: 2, ops: [{ op: 'set', pointer: '/model/fixedSigma', value: null }] }, byPointer).ok);
   assert.ok(parseWebviewMessage({ type: 'edit', requestId: 3, ops: [{ op: 'set', pointer: '/data/synthetic', value: { kind: 'logistic', seed: 3 } }] }, byPointer).ok);
 });

@@ -6,11 +6,13 @@
  *
  *   node --import tsx test/webview/chartFixtures.ts OUT.json CSP_SOURCE
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runExperiment } from '../../src/core/runner/runExperiment';
 import type { RunEvent } from '../../src/core/runner/types';
 import { validateSpecObject } from '../../src/core/spec/validate';
+import { loadComparison } from '../../src/extension/panel/comparison';
 import { panelHtml } from '../../src/extension/panel/html';
 import { PanelFeed } from '../../src/extension/panel/panelFeed';
 import { RunRecord } from '../../src/extension/run/runRecord';
@@ -67,6 +69,40 @@ async function fixture(spec: unknown): Promise<Fixture> {
   return { messages, midRunIndex, results };
 }
 
+/** Runs a spec to the end, writing its run folder under `root` (as the CLI and the extension do); returns the folder. */
+async function runToFolder(spec: unknown, root: string): Promise<string> {
+  const validated = validateSpecObject(spec);
+  if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+  let folder: string | undefined;
+  for await (const event of runExperiment(validated.spec, { baseDir: repo, resultsRoot: root })) if (event.type === 'runFinished') folder = event.resultsDir;
+  if (!folder) throw new Error('the run wrote no folder');
+  return folder;
+}
+
+/**
+ * Comparisons as Compare Runs builds them from run folders (loadComparison): two runs on the same synthetic data
+ * (K = 2 and K = 3, two restarts each, so only the best restart is shown), and two runs on different data.
+ */
+async function comparisons(): Promise<{ same: unknown; mixed: unknown }> {
+  const root = mkdtempSync(path.join(tmpdir(), 'moe-compare-fixture-'));
+  try {
+    const spec = (experts: number, samples: number, adamRate: number) => ({
+      name: `compare-${experts}-${samples}`,
+      data: { synthetic: { kind: 'linear', experts: 2, dim: 1, samples, snr: 5, seed: 7, symmetric: false } },
+      model: { experts, expert: 'gaussian', gate: 'softmax' },
+      solvers: { em: { enabled: true }, gem: { enabled: false }, gd: { enabled: false }, adam: { enabled: true, learningRate: adamRate } },
+      stopping: { maxIterations: 60, tolerance: 1e-10 },
+      init: { strategy: 'random', seed: 5, restarts: 2 },
+    });
+    const a = await runToFolder(spec(2, 600, 0.02), root);
+    const b = await runToFolder(spec(3, 600, 0.05), root);
+    const c = await runToFolder(spec(2, 300, 0.02), root);
+    return { same: await loadComparison([a, b], 'K = 2 vs K = 3'), mixed: await loadComparison([a, c]) };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const oneFeature = await fixture({
     name: 'three lines',
@@ -86,7 +122,8 @@ async function main(): Promise<void> {
   });
   const html = panelHtml({ cspSource, scriptUri: `${cspSource}/dist/webview/panel.js`, styleUri: `${cspSource}/media/panel.css` });
   // VS Code posts webview messages as JSON: NaN and ±Infinity become null. JSON.stringify does the same.
-  writeFileSync(out, JSON.stringify({ html, oneFeature, twoFeatures }));
+  const compared = await comparisons();
+  writeFileSync(out, JSON.stringify({ html, oneFeature, twoFeatures, comparison: compared.same, mixedComparison: compared.mixed }));
 }
 
 main().catch((error) => {

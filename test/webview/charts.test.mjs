@@ -7,7 +7,8 @@
 //   node test/webview/charts.test.mjs     one line per check, then "N passed, N failed"; exit 1 on failure
 //
 // Screenshots (look at them): test-artifacts/webview/charts-zoomed.png, charts-smoothed.png, charts-experts.png,
-// charts-experts-2d.png, charts-logx.png; exported PNGs: charts-export-logLik.png, charts-export-experts.png.
+// charts-experts-2d.png, charts-logx.png, charts-compare-zoomed.png, charts-compare-legend.png, charts-compare-smoothed.png,
+// charts-compare-mixed.png; exported PNGs: charts-export-logLik.png, charts-export-experts.png, charts-export-compare.png.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -539,6 +540,170 @@ async function main() {
       const bytes = Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64');
       assert.deepEqual(pngSize(bytes), { width: 1600, height: 960 }, 'a reproduction chart exports at 2× too');
       fs.writeFileSync(path.join(ARTIFACTS, 'charts-export-reproduction.png'), bytes);
+    });
+
+    // Compare Runs (issue 17.2 with 17.4): the comparison's charts are the run view's deck, so they read as closely.
+    const comparison = data.comparison;
+    const compareCard = (id) => page.locator(`.compare [data-chart-id="${id}"]`);
+    const compareSets = (id) => page.evaluate((chartId) => JSON.parse(document.querySelector(`.compare [data-chart-id="${chartId}"]`)?.dataset.datasets ?? 'null'), id);
+    const compareRaw = (id) => page.evaluate((chartId) => JSON.parse(document.querySelector(`.compare [data-chart-id="${chartId}"]`)?.dataset.rawDatasets ?? 'null'), id);
+    const compareRange = (id, axis) => page.evaluate(([chartId, a]) => JSON.parse(document.querySelector(`.compare [data-chart-id="${chartId}"]`)?.dataset[`${a}Range`] || 'null'), [id, axis]);
+    /** A run's series of one solver, from the message (the best restart: the only one a comparison carries). */
+    const comparedSeries = (c, run, solver) => c.runs[run].snapshot.series.find((s) => s.solver === solver);
+    const label = { em: 'EM', adam: 'Adam' };
+
+    await check('a comparison overlays one line per run and solver on every chart: colour by solver, dash by run, every point', async () => {
+      await send({ type: 'comparison', comparison });
+      await settle();
+      assert.equal(await page.evaluate(() => document.body.dataset.view), 'compare');
+      const shown = (await posted()).filter((m) => m.type === 'comparisonShown').at(-1);
+      assert.equal(shown.comparisonId, comparison.id);
+      assert.equal(shown.charts, await page.locator('.compare .chart-card').count());
+      const logLik = await compareSets('logLik');
+      assert.deepEqual(logLik.map((d) => d.label).sort(), ['run 1 · Adam', 'run 1 · EM', 'run 2 · Adam', 'run 2 · EM']);
+      for (const d of logLik) {
+        const run = Number(d.label.slice(4, 5)) - 1;
+        const solver = d.label.endsWith('EM') ? 'em' : 'adam';
+        const values = comparedSeries(comparison, run, solver).reports.map((r) => r.logLik).filter((v) => typeof v === 'number');
+        assert.equal(d.points, values.length, d.label);
+        assert.equal(d.last, values.at(-1), d.label);
+        assert.equal(d.group, `run${run + 1}|${solver}`);
+        assert.equal(d.hidden, false);
+      }
+      const of = (text) => logLik.find((d) => d.label === text);
+      assert.deepEqual(of('run 1 · EM').dash, [], 'run 1: solid');
+      assert.ok(of('run 2 · EM').dash.length > 0, 'run 2: dashed');
+      assert.deepEqual(of('run 2 · EM').dash, of('run 2 · Adam').dash, 'one dash per run');
+      assert.equal(of('run 1 · EM').color, of('run 2 · EM').color, 'one colour per solver');
+      assert.notEqual(of('run 1 · EM').color, of('run 1 · Adam').color);
+      const allSets = await page.evaluate(() => [...document.querySelectorAll('.compare .chart-card')].map((c) => JSON.parse(c.dataset.datasets).length));
+      assert.equal(shown.datasets, allSets.reduce((a, b) => a + b, 0));
+      const legend = await page.locator('.compare .legend button.legend-item').allInnerTexts();
+      assert.deepEqual(legend.map((t) => t.trim()), ['run 1 · EM', 'run 1 · Adam', 'run 2 · EM', 'run 2 · Adam']);
+      assert.deepEqual(await page.locator('.compare table.spec-diff td.field').allInnerTexts(), comparison.differences.map((d) => d.path));
+    });
+
+    await check('compare: Ctrl + wheel zooms a chart, Reset zoom gives back both runs\' whole curves', async () => {
+      const before = await compareRange('logLik', 'y');
+      const box = await compareCard('logLik').locator('canvas').boundingBox();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+      await page.keyboard.down('Control');
+      for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -120);
+      await page.keyboard.up('Control');
+      await settle(350);
+      const zoomed = await compareRange('logLik', 'y');
+      assert.equal(await compareCard('logLik').getAttribute('data-zoomed'), 'true');
+      assert.ok(zoomed[1] - zoomed[0] < 0.9 * (before[1] - before[0]), `y ${before} → ${zoomed}`);
+      assert.equal(await compareCard('logLik').locator('button[data-action="reset-zoom"]').isVisible(), true);
+      assert.equal(await compareCard('gap').getAttribute('data-zoomed'), 'false', 'the other charts keep their range');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-zoomed.png'), fullPage: true });
+      await compareCard('logLik').locator('button[data-action="reset-zoom"]').click();
+      await settle();
+      assert.equal(await compareCard('logLik').getAttribute('data-zoomed'), 'false');
+      assert.equal(await compareCard('logLik').locator('button[data-action="reset-zoom"]').isVisible(), false);
+      const all = comparison.runs.flatMap((r) => r.snapshot.series.flatMap((s) => s.reports.map((x) => x.logLik))).filter((v) => typeof v === 'number');
+      const y = await compareRange('logLik', 'y');
+      assert.ok(y[0] <= Math.min(...all) && y[1] >= Math.max(...all), `y ${y} covers ℓ of both runs`);
+    });
+
+    await check('compare: a legend entry hides one run\'s solver in every chart (the other run keeps it), and shows it again', async () => {
+      const entry = page.locator('.compare .legend button.legend-item', { hasText: 'run 2 · Adam' });
+      await entry.click();
+      await settle();
+      assert.equal(await entry.getAttribute('aria-pressed'), 'false');
+      const ids = await page.evaluate(() => [...document.querySelectorAll('.compare .chart-card')].map((c) => c.dataset.chartId));
+      for (const id of ids) {
+        const sets = await compareSets(id);
+        for (const d of sets) assert.equal(d.hidden, d.group === 'run2|adam', `${id}: ${d.label}`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-legend.png'), fullPage: true });
+      await entry.click();
+      await settle();
+      assert.ok((await compareSets('logLik')).every((d) => !d.hidden));
+    });
+
+    await check('compare: smoothing draws each run\'s EMA over its faint raw curve; log x leaves out x = 0', async () => {
+      await page.locator('.compare input[data-action="smoothing"]').fill('0.8');
+      await page.locator('.compare input[data-action="smoothing"]').dispatchEvent('change');
+      await settle();
+      const main = await compareSets('logLik');
+      const raw = await compareRaw('logLik');
+      assert.equal(raw.length, main.length, 'a raw twin per line');
+      for (const d of main) {
+        const run = Number(d.label.slice(4, 5)) - 1;
+        const solver = d.label.endsWith('EM') ? 'em' : 'adam';
+        const values = comparedSeries(comparison, run, solver).reports.map((r) => r.logLik).filter((v) => typeof v === 'number');
+        assert.ok(Math.abs(d.last - ema(values, 0.8).at(-1)) <= 1e-9 * Math.abs(values.at(-1)), `${d.label}: EMA`);
+        assert.equal(raw.find((r) => r.label === `${d.label} (raw)`).last, values.at(-1), `${d.label}: raw curve`);
+      }
+      assert.match(await compareCard('logLik').locator('.note').textContent(), /smoothed: EMA 0\.80/);
+      await page.locator('.compare button[data-action="log-x"]').click();
+      await settle();
+      assert.equal(await page.locator('.compare button[data-action="log-x"]').getAttribute('aria-pressed'), 'true');
+      assert.ok((await compareRange('logLik', 'x'))[0] > 0, 'a log x axis starts after 0');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-smoothed.png'), fullPage: true });
+      await page.locator('.compare button[data-action="log-x"]').click();
+      await page.locator('.compare input[data-action="smoothing"]').fill('0');
+      await page.locator('.compare input[data-action="smoothing"]').dispatchEvent('change');
+      await settle();
+      assert.deepEqual(await compareRaw('logLik'), []);
+    });
+
+    await check('compare PNG export: 2×, titled with the comparison and the chart, a legend naming runs and solvers', async () => {
+      await compareCard('logLik').locator('button[data-action="export-png"]').click();
+      const message = (await posted()).at(-1);
+      assert.equal(message.type, 'exportPng');
+      assert.equal(message.suggestedName, `${comparison.id}-logLik.png`);
+      const described = JSON.parse(await page.evaluate(() => document.body.dataset.lastExport));
+      assert.deepEqual(described.title, [comparison.title, 'Log-likelihood ℓ']);
+      assert.deepEqual(described.legend, ['run 1 · EM', 'run 1 · Adam', 'run 2 · EM', 'run 2 · Adam']);
+      const bytes = Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+      const size = pngSize(bytes);
+      assert.ok(size.width >= 1440 && size.height >= 840, JSON.stringify(size));
+      fs.writeFileSync(path.join(ARTIFACTS, 'charts-export-compare.png'), bytes);
+    });
+
+    await check('six runs compared: a legend button per run and solver above the charts; the charts keep their room (no legend inside)', async () => {
+      // The two runs three times over (as six run folders would be): 6 runs × 2 solvers.
+      const six = { ...comparison, id: `${comparison.id}-six`, runs: [0, 1, 2, 3, 4, 5].map((i) => ({ ...comparison.runs[i % 2], label: `${comparison.runs[i % 2].label} (copy ${i})` })), differences: [] };
+      await send({ type: 'comparison', comparison: six });
+      await settle();
+      assert.equal(await page.locator('.compare .legend button.legend-item').count(), 12);
+      assert.equal(await compareCard('logLik').getAttribute('data-canvas-legend'), 'false');
+      const logLik = await compareSets('logLik');
+      assert.equal(logLik.length, 12);
+      assert.equal(new Set(logLik.map((d) => JSON.stringify(d.dash))).size, 6, 'six line styles');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-six.png'), fullPage: true });
+      await send({ type: 'comparison', comparison });
+      await settle();
+      assert.equal(await compareCard('logLik').getAttribute('data-canvas-legend'), 'true', 'two runs: the legend inside each chart too');
+    });
+
+    await check('compare on different data: ℓ totals hidden with the reason, ℓ per row is each run\'s ℓ over its own rows', async () => {
+      const mixed = data.mixedComparison;
+      await send({ type: 'comparison', comparison: mixed });
+      await settle();
+      const hidden = await page.locator('.compare .hidden-charts li').allInnerTexts();
+      assert.match(hidden[0], /^Log-likelihood ℓ is hidden: ℓ is a total over each run's training rows, and these runs use different data/);
+      assert.ok(hidden.every((line) => / is hidden: .+\.$/.test(line)), hidden.join(' | '));
+      assert.equal(await compareCard('logLik').count(), 0);
+      const perRow = await compareSets('logLikPerRow');
+      for (const d of perRow) {
+        const run = Number(d.label.slice(4, 5)) - 1;
+        const solver = d.label.endsWith('EM') ? 'em' : 'adam';
+        const values = comparedSeries(mixed, run, solver).reports.map((r) => r.logLik).filter((v) => typeof v === 'number');
+        assert.equal(d.last, values.at(-1) / mixed.runs[run].snapshot.header.dataset.rows, d.label);
+      }
+      assert.equal(await compareCard('logLikPerRow').getAttribute('data-zoomed'), 'false', 'a new comparison starts unzoomed');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'charts-compare-mixed.png'), fullPage: true });
+    });
+
+    await check('showing a run again takes the comparison\'s charts out of the page', async () => {
+      await send(one.messages[0]);
+      await settle();
+      assert.equal(await page.evaluate(() => document.body.dataset.view), 'run');
+      assert.equal(await page.locator('.compare .chart-card').count(), 0);
+      assert.equal(await page.locator('.compare .legend button').count(), 0);
     });
 
     await check('no page errors, no CSP violations', async () => {

@@ -57,6 +57,8 @@ export interface RunSource {
   readonly runLabel?: string;
   /** Dash pattern of this run's main lines ([] or absent: solid). */
   readonly dash?: readonly number[];
+  /** False: the store holds one restart per solver (a comparison's best restarts), so labels leave out "r1". */
+  readonly restartInLabel?: boolean;
 }
 
 /** How the deck draws: x axis, log x, EMA weight (0: off). */
@@ -119,11 +121,15 @@ const EXPORT_MIN_HEIGHT = 420;
 const EXPORT_PIXEL_RATIO = 2;
 /** The raw curve behind a smoothed one. */
 const RAW_ALPHA = 0.22;
+/** Legend entries drawn inside a chart at most (a comparison of many runs keeps only the legend above the charts). */
+const MAX_CANVAS_LEGEND_ENTRIES = 8;
 
 export class ChartDeck {
   private entries: Entry[] = [];
   private visibleIds = '';
   private sources: RunSource[] = [];
+  /** The charts this deck may draw (the run view's; a comparison passes its own). */
+  private specs: readonly ChartSpec[] = CHART_SPECS;
   private view: DeckView = { axis: 'iteration', logX: false, smoothing: 0 };
   private theme: Theme | undefined;
   /** Keys of the series shown (an optimum picked in the optima table); undefined: all. */
@@ -139,8 +145,12 @@ export class ChartDeck {
     private readonly onLegendChange: () => void = () => undefined,
   ) {}
 
-  /** Recreates the charts that apply to these runs (one store: the single-run view) and fills them with every point. */
-  rebuild(runs: PanelStore | readonly RunSource[], view: XAxis | DeckView, theme: Theme): void {
+  /**
+   * Recreates the charts that apply to these runs (one store: the single-run view) and fills them with every point.
+   * `chartSpecs`: the charts to choose from, kept for later rebuilds (default: the run view's `CHART_SPECS`).
+   */
+  rebuild(runs: PanelStore | readonly RunSource[], view: XAxis | DeckView, theme: Theme, chartSpecs?: readonly ChartSpec[]): void {
+    if (chartSpecs) this.specs = chartSpecs;
     this.saveRanges();
     for (const entry of this.entries) entry.chart.destroy();
     this.entries = [];
@@ -300,15 +310,26 @@ export class ChartDeck {
     }));
   }
 
+  /** Lines drawn over all charts (the faint raw twins of smoothed lines not counted). */
+  lineCount(): number {
+    let count = 0;
+    for (const entry of this.entries) for (const dataset of entry.chart.data.datasets as LineDataset[]) if (dataset.meta.role === 'main') count++;
+    return count;
+  }
+
   destroy(): void {
     for (const entry of this.entries) entry.chart.destroy();
     this.entries = [];
+    this.sources = [];
+    this.visibleIds = '';
+    this.savedRanges.clear();
+    this.grid.replaceChildren();
   }
 
   // -------------------------------------------------------------------------------------------------------------
 
   private visibleSpecs(): ChartSpec[] {
-    return CHART_SPECS.filter((spec) => this.sources.some((source) => source.store.header && spec.visible(contextOf(source.store))));
+    return this.specs.filter((spec) => this.sources.some((source) => source.store.header && spec.visible(contextOf(source.store))));
   }
 
   private writeNote(entry: Entry): void {
@@ -324,7 +345,7 @@ export class ChartDeck {
     entry.card.dataset.datasets = JSON.stringify(
       (entry.chart.data.datasets as LineDataset[])
         .filter((d) => d.meta.role === 'main')
-        .map((d) => ({ label: d.label, points: dataOf(d).length, color: d.borderColor, hidden: d.hidden === true, group: d.meta.group, last: dataOf(d).at(-1)?.y ?? null })),
+        .map((d) => ({ label: d.label, points: dataOf(d).length, color: d.borderColor, dash: d.borderDash, hidden: d.hidden === true, group: d.meta.group, last: dataOf(d).at(-1)?.y ?? null })),
     );
     entry.card.dataset.rawDatasets = JSON.stringify(
       (entry.chart.data.datasets as LineDataset[])
@@ -351,7 +372,8 @@ export class ChartDeck {
       elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
       plugins: {
         legend: {
-          display: true,
+          // Many runs × solvers would crowd a 240 px chart: then only the page's legend above the charts (the export keeps it).
+          display: exported !== undefined || this.legendGroups().length <= MAX_CANVAS_LEGEND_ENTRIES,
           position: exported ? 'bottom' : 'top',
           align: 'start',
           labels: { generateLabels: () => this.legendItems(), boxWidth: 18, boxHeight: 2, color: theme.foreground, font: { family: theme.fontFamily, size: Math.max(10, theme.fontSize - 2) } },
@@ -444,6 +466,7 @@ export class ChartDeck {
     this.grid.append(card);
 
     const chart = new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets: [] }, options: this.chartOptions(spec, theme) });
+    card.dataset.canvasLegend = String(chart.options.plugins?.legend?.display !== false);
     const entry = { spec, card, note, reset, chart };
     this.entries.push(entry);
     return entry;
@@ -468,7 +491,8 @@ export class ChartDeck {
     const found = datasets.find((d) => d.meta.key === key && d.meta.role === role);
     if (found) return found;
     const prefix = source.runLabel && this.sources.length > 1 ? `${source.runLabel} · ` : '';
-    const label = `${prefix}${runSolverLabel(series.solver, source.store.header)} r${series.restart + 1}${line.suffix ? ` ${line.suffix}` : ''}${role === 'raw' ? ' (raw)' : ''}`;
+    const restart = source.restartInLabel === false ? '' : ` r${series.restart + 1}`;
+    const label = `${prefix}${runSolverLabel(series.solver, source.store.header)}${restart}${line.suffix ? ` ${line.suffix}` : ''}${role === 'raw' ? ' (raw)' : ''}`;
     const meta: DatasetMeta = { key, group: groupOf(source.runKey, series.solver), runKey: source.runKey, solver: series.solver, restart: series.restart, line, role };
     const dataset: LineDataset = { label, data: [], meta, ...this.lineStyle(meta), hidden: this.isHidden(meta) };
     // In series order (a stable drawing order); `order` puts raw curves behind the smoothed ones.

@@ -8,6 +8,7 @@
  */
 import type { IterationReport } from '../../src/core/runner/types';
 import type { PanelComparison, PanelSnapshot } from '../../src/protocol/panelMessages';
+import type { ChartContext, ChartSpec } from './chartSpecs';
 
 export interface CompareChart {
   readonly id: string;
@@ -115,7 +116,7 @@ export function planComparison(comparison: PanelComparison): ComparePlan {
     });
   } else if (truth.some(Boolean)) {
     const without = truth.flatMap((t, i) => (t ? [] : [name(i)])).join(', ');
-    hidden.push({ title: 'Parameter error', reason: `the true parameters are known only for synthetic data, and not for ${without}` });
+    hidden.push({ title: 'Parameter error', reason: `the true parameters are known only for synthetic data fitted with the model that generated it (its K and expert family), and not for ${without}` });
   }
   charts.push(
     { id: 'gradNorm', title: 'Gradient norm ‖∇ℓ/n‖ (log scale)', yLabel: '‖∇ℓ/n‖', scale: 'logarithmic', note: 'per-row gradient: comparable across data sets', value: (r) => positive(r.gradientNorm) },
@@ -123,6 +124,26 @@ export function planComparison(comparison: PanelComparison): ComparePlan {
     { id: 'klStep', title: 'KL step (log scale)', yLabel: 'KL', scale: 'logarithmic', note: 'averaged KL between complete-data distributions of successive iterates', value: (r) => positive(r.klStep) },
   );
   return { charts, hidden };
+}
+
+/**
+ * The plan's charts as the deck's chart specs (so compare charts zoom, pan, smooth and toggle like the run view's):
+ * one line per run and solver; a chart is drawn when some run has a point for it.
+ */
+export function deckSpecs(plan: ComparePlan): ChartSpec[] {
+  return plan.charts.map((chart) => {
+    const value = (report: IterationReport, context: ChartContext) => chart.value(report, { best: context.best, rows: context.store.header?.dataset.rows ?? 0 });
+    return {
+      id: chart.id,
+      title: chart.title,
+      yTitle: chart.yLabel,
+      scale: chart.scale,
+      ...(chart.percent ? { percent: true } : {}),
+      visible: (context) => context.store.orderedSeries().some((series) => series.reports.some((report) => value(report, context) !== undefined)),
+      lines: [{ suffix: '', dashed: false, value }],
+      note: () => chart.note,
+    };
+  });
 }
 
 function baseName(source: string): string {

@@ -1,22 +1,18 @@
 /**
  * The panel's comparison view (issue 17.2): several stored runs overlaid on the same charts — colour by solver,
- * line style by run — under a table naming the runs with their results (the legend), the table of their spec
- * differences, and the list of charts left out with why (`comparePlan.ts` decides). Static: a comparison is of
- * runs that have ended, so it is drawn once (and again on a theme change).
+ * line style by run — under a table naming the runs with their results, the table of their spec differences, and
+ * the list of charts left out with why (`comparePlan.ts` decides). The charts are the run view's `ChartDeck` on its
+ * multi-run path, so they zoom, pan, smooth, take a log x axis and toggle by legend like any other (issue 17.4);
+ * a comparison's runs have ended, so the deck is filled once and drawn again only when the view or theme changes.
  */
-import { CategoryScale, Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type ChartOptions } from 'chart.js';
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
-import type { PanelComparison, PanelSnapshot } from '../../src/protocol/panelMessages';
-import { applyAxisTheme, formatNumber, logTick, renderOffscreen } from './charts';
-import { planComparison, runContext, runDash, type CompareChart } from './comparePlan';
+import type { PanelComparison } from '../../src/protocol/panelMessages';
+import { ChartDeck, formatNumber, type DeckView, type RunSource } from './charts';
+import { deckSpecs, planComparison, runDash } from './comparePlan';
+import { lineSample, renderLegend } from './legend';
+import { PanelStore } from './store';
 import type { Theme } from './theme';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip);
-
-interface Point {
-  x: number;
-  y: number;
-}
+import type { XAxis } from './vscodeApi';
 
 /** What was drawn (for the host's status and the tests). */
 export interface ComparisonDrawn {
@@ -25,145 +21,163 @@ export interface ComparisonDrawn {
   readonly hidden: readonly string[];
 }
 
+/** What the comparison's toolbar changes (the panel keeps one x axis, log x and smoothing for both views). */
+export interface CompareViewControls {
+  readonly exportPng: (chartId: string) => void;
+  readonly setAxis: (axis: XAxis) => void;
+  readonly setLogX: (logX: boolean) => void;
+  readonly setSmoothing: (weight: number) => void;
+}
+
 export class ComparisonView {
   current: PanelComparison | undefined;
-  private charts: { id: string; spec: CompareChart; lines: ChartDataset<'line', Point[]>[]; theme: Theme; chart: Chart<'line', Point[]> }[] = [];
+  private readonly heading: HTMLElement;
+  private readonly intro: HTMLElement;
+  private readonly toolbar: ReturnType<typeof buildToolbar>;
+  private readonly legend: HTMLElement;
+  private readonly runs: HTMLElement;
+  private readonly differences: HTMLElement;
+  private readonly hidden: HTMLUListElement;
+  private readonly deck: ChartDeck;
+  /** The view's page parts, in the page only while a comparison is shown (its toolbar would double the run view's). */
+  private readonly parts: HTMLElement[];
+  private sources: RunSource[] = [];
+  private theme: Theme | undefined;
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly onExportPng: (chartId: string) => void,
-  ) {}
-
-  render(comparison: PanelComparison, theme: Theme): ComparisonDrawn {
-    this.destroy();
-    this.current = comparison;
-    const plan = planComparison(comparison);
-    const title = el('h2', 'run-name', comparison.title);
-    const intro = el('p', 'dataset', `${comparison.runs.length} runs · best restart of each solver · training rows · colour: solver, line style: run`);
-    const runsTitle = el('h3', 'section-title', 'Runs');
-    const runs = runsTable(comparison, theme);
-    const diffTitle = el('h3', 'section-title', 'Spec differences');
-    const diff = differencesTable(comparison);
-    const hidden = el('ul', 'hidden-charts');
-    for (const chart of plan.hidden) {
-      const item = el('li', undefined, `${chart.title} is hidden: ${chart.reason}.`);
-      hidden.append(item);
-    }
-    hidden.hidden = plan.hidden.length === 0;
+    controls: CompareViewControls,
+  ) {
+    this.heading = el('h2', 'run-name');
+    this.intro = el('p', 'dataset');
+    this.toolbar = buildToolbar(controls, () => this.deck.resetZoom());
+    this.legend = el('div', 'legend');
+    this.runs = el('div', 'table-box');
+    this.differences = el('div', 'spec-diff-box');
+    this.hidden = el('ul', 'hidden-charts');
     const grid = el('div', 'charts');
-    this.root.replaceChildren(title, intro, runsTitle, runs, diffTitle, diff, hidden, grid);
+    this.deck = new ChartDeck(grid, controls.exportPng, () => this.renderLegend());
+    this.parts = [
+      this.heading,
+      this.intro,
+      this.toolbar.bar,
+      el('h3', 'section-title', 'Runs'),
+      this.runs,
+      el('h3', 'section-title', 'Spec differences'),
+      this.differences,
+      this.hidden,
+      this.legend,
+      grid,
+    ];
+  }
 
-    let datasets = 0;
-    const contexts = comparison.runs.map((run) => runContext(run.snapshot));
-    for (const spec of plan.charts) {
-      const lines = comparison.runs.flatMap((run, index) => linesOf(run.snapshot, index, spec, contexts[index], theme));
-      if (lines.length === 0) continue;
-      datasets += lines.length;
-      this.charts.push({ id: spec.id, spec, lines, theme, chart: this.drawChart(grid, spec, lines, theme) });
+  /** Draws a comparison (a new one starts unzoomed with every run shown; the same one again keeps both). */
+  render(comparison: PanelComparison, view: DeckView, theme: Theme): ComparisonDrawn {
+    if (this.current?.id !== comparison.id) {
+      this.deck.destroy();
+      this.deck.showAllGroups();
     }
-    this.root.dataset.comparisonId = comparison.id;
-    return { charts: this.charts.length, datasets, hidden: plan.hidden.map((h) => `${h.title}: ${h.reason}`) };
-  }
-
-  /** The chart as a PNG data URL, drawn off screen at twice the density with a title and a legend naming the runs. */
-  toPng(chartId: string, background: string, title = 'Comparison'): string | undefined {
-    const entry = this.charts.find((c) => c.id === chartId);
-    if (!entry) return undefined;
-    const options = chartOptions(entry.spec, entry.theme);
-    options.plugins = {
-      ...options.plugins,
-      legend: { display: true, position: 'bottom', labels: { color: entry.theme.foreground, usePointStyle: false } },
-      title: { display: true, text: [title, entry.spec.title], color: entry.theme.foreground },
-      exportBackground: { color: background },
-    } as typeof options.plugins;
-    const datasets = entry.lines.map((d) => ({ ...d, data: [...d.data] }));
-    return renderOffscreen(900, 560, (canvas) => new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets }, options }));
-  }
-
-  destroy(): void {
-    for (const { chart } of this.charts) chart.destroy();
-    this.charts = [];
-  }
-
-  private drawChart(grid: HTMLElement, spec: CompareChart, lines: ChartDataset<'line', Point[]>[], theme: Theme): Chart<'line', Point[]> {
-    const card = el('section', 'chart-card');
-    card.dataset.chartId = spec.id;
-    const header = el('header');
-    const exportButton = el('button', 'secondary small', 'PNG');
-    exportButton.title = `Save "${spec.title}" as a PNG image`;
-    exportButton.dataset.action = 'export-png';
-    exportButton.addEventListener('click', () => this.onExportPng(spec.id));
-    header.append(el('h3', undefined, spec.title), exportButton);
-    const box = el('div', 'canvas-box');
-    const canvas = el('canvas');
-    canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', spec.title);
-    box.append(canvas);
-    card.append(header, el('p', 'note', spec.note), box);
-    grid.append(card);
-    card.dataset.datasets = JSON.stringify(lines.map((d) => ({ label: d.label, points: d.data.length, color: d.borderColor, dash: d.borderDash })));
-    return new Chart<'line', Point[]>(canvas, { type: 'line', data: { datasets: lines }, options: chartOptions(spec, theme) });
-  }
-}
-
-function chartOptions(spec: CompareChart, theme: Theme): ChartOptions<'line'> {
-  const options: ChartOptions<'line'> = {
-    animation: false,
-    parsing: false,
-    normalized: true,
-    responsive: true,
-    maintainAspectRatio: false,
-    interaction: { mode: 'nearest', intersect: false, axis: 'x' },
-    elements: { point: { radius: 0, hitRadius: 6, hoverRadius: 3 }, line: { tension: 0 } },
-    plugins: {
-      legend: { display: false },
-      tooltip: {
-        callbacks: {
-          title: (items) => (items.length ? `iteration ${formatNumber(items[0].parsed.x ?? NaN)}` : ''),
-          label: (item) => `${item.dataset.label}: ${spec.percent ? `${(100 * (item.parsed.y ?? NaN)).toFixed(2)}%` : formatNumber(item.parsed.y ?? NaN)}`,
-        },
-      },
-    },
-    scales: {
-      x: { type: 'linear', title: { display: true, text: 'iteration' } },
-      y: {
-        type: spec.scale,
-        title: { display: true, text: spec.yLabel },
-        // One decimal: accuracy often spans a few percent, where whole percents repeat on adjacent ticks.
-        ...(spec.percent ? { ticks: { callback: (value) => `${Number((100 * Number(value)).toFixed(1))}%` } } : {}),
-        ...(spec.scale === 'logarithmic' ? { ticks: { callback: logTick } } : {}),
-      },
-    },
-  };
-  applyAxisTheme(options, theme);
-  return options;
-}
-
-/** One dataset per solver of the run (its best restart), in the solver's colour and the run's dash. */
-function linesOf(snapshot: PanelSnapshot, index: number, spec: CompareChart, context: ReturnType<typeof runContext>, theme: Theme): ChartDataset<'line', Point[]>[] {
-  const lines: ChartDataset<'line', Point[]>[] = [];
-  for (const series of snapshot.series) {
-    const data: Point[] = [];
-    for (const report of series.reports) {
-      const y = spec.value(report, context);
-      if (y !== undefined) data.push({ x: report.iteration, y });
-    }
-    if (data.length === 0) continue;
-    const colour = theme.solver[series.solver];
-    lines.push({
-      label: `${SOLVER_LABELS[series.solver]} · run ${index + 1}`,
-      data,
-      borderColor: colour,
-      backgroundColor: colour,
-      borderWidth: 1.75,
-      borderDash: runDash(index),
-      pointRadius: 0,
+    if (!this.heading.isConnected) this.root.replaceChildren(...this.parts);
+    this.current = comparison;
+    this.theme = theme;
+    const plan = planComparison(comparison);
+    this.heading.textContent = comparison.title;
+    this.intro.textContent = `${comparison.runs.length} runs · best restart of each solver · training rows · colour: solver, line style: run`;
+    this.runs.replaceChildren(runsTable(comparison, theme));
+    this.differences.replaceChildren(differencesTable(comparison));
+    this.hidden.replaceChildren(...plan.hidden.map((chart) => el('li', undefined, `${chart.title} is hidden: ${chart.reason}.`)));
+    this.hidden.hidden = plan.hidden.length === 0;
+    this.sources = comparison.runs.map((run, index) => {
+      const store = new PanelStore();
+      store.load(run.snapshot);
+      return { store, runKey: `run${index + 1}`, runLabel: `run ${index + 1}`, dash: runDash(index), restartInLabel: false };
     });
+    this.deck.rebuild(this.sources, view, theme, deckSpecs(plan));
+    this.toolbar.show(view);
+    this.renderLegend();
+    this.root.dataset.comparisonId = comparison.id;
+    return { charts: this.deck.descriptions().length, datasets: this.deck.lineCount(), hidden: plan.hidden.map((h) => `${h.title}: ${h.reason}`) };
   }
-  return lines;
+
+  /** The x axis, log x or smoothing changed: every point is drawn again, zoomed y ranges kept. */
+  redraw(view: DeckView): void {
+    if (!this.current || !this.theme) return;
+    this.deck.rebuild(this.sources, view, this.theme);
+    this.toolbar.show(view);
+  }
+
+  restyle(theme: Theme): void {
+    if (!this.current) return;
+    this.theme = theme;
+    this.deck.restyle(theme);
+    this.runs.replaceChildren(runsTable(this.current, theme));
+    this.renderLegend();
+  }
+
+  /** The chart as a PNG data URL: 2×, with the comparison's title, the chart's, a legend naming the runs and axis titles. */
+  toPng(chartId: string, background: string): string | undefined {
+    return this.current ? this.deck.toPng(chartId, background, this.current.title) : undefined;
+  }
+
+  /** Forgets the comparison (the panel shows something else; its charts are not left in the page). */
+  clear(): void {
+    this.deck.destroy();
+    this.legend.replaceChildren();
+    this.root.replaceChildren();
+    this.current = undefined;
+    this.sources = [];
+  }
+
+  private renderLegend(): void {
+    if (this.theme) renderLegend(this.legend, this.deck, this.theme, 'colour: solver · line style: run (see the runs table)', true);
+  }
 }
 
-/** The legend: each run's line style, name, status and results. */
+function buildToolbar(controls: CompareViewControls, resetZoom: () => void) {
+  const bar = el('div', 'toolbar');
+  const segmented = el('div', 'segmented');
+  segmented.setAttribute('role', 'group');
+  segmented.setAttribute('aria-label', 'x axis');
+  const axisButtons = (['iteration', 'seconds'] as const).map((value) => {
+    const button = el('button', 'secondary', value === 'iteration' ? 'Iterations' : 'Seconds');
+    button.dataset.axis = value;
+    button.addEventListener('click', () => controls.setAxis(value));
+    return button;
+  });
+  segmented.append(...axisButtons);
+  const logX = el('button', 'secondary', 'Log x');
+  logX.dataset.action = 'log-x';
+  logX.title = 'Logarithmic x axis: early iterations (or the first fraction of a second) get room';
+  logX.addEventListener('click', () => controls.setLogX(logX.getAttribute('aria-pressed') !== 'true'));
+  const label = el('label', 'smoothing');
+  label.title = 'Exponential moving average of each curve (0: off); the raw curve stays faintly behind';
+  const smoothing = el('input');
+  smoothing.type = 'range';
+  smoothing.min = '0';
+  smoothing.max = '0.99';
+  smoothing.step = '0.01';
+  smoothing.dataset.action = 'smoothing';
+  smoothing.setAttribute('aria-label', 'smoothing (EMA weight)');
+  const smoothingValue = el('span', 'smoothing-value', 'off');
+  const showWeight = (weight: number) => (smoothingValue.textContent = weight > 0 ? weight.toFixed(2) : 'off');
+  smoothing.addEventListener('input', () => showWeight(Number(smoothing.value)));
+  smoothing.addEventListener('change', () => controls.setSmoothing(Number(smoothing.value)));
+  label.append('Smoothing ', smoothing, smoothingValue);
+  const reset = el('button', 'secondary', 'Reset zoom');
+  reset.dataset.action = 'reset-zoom-all';
+  reset.title = 'Undo the zoom and pan of every chart (Ctrl + wheel zooms a chart, drag pans it)';
+  reset.addEventListener('click', resetZoom);
+  bar.append(segmented, logX, label, reset);
+  const show = (view: DeckView) => {
+    for (const button of axisButtons) button.setAttribute('aria-pressed', String(button.dataset.axis === view.axis));
+    logX.setAttribute('aria-pressed', String(view.logX));
+    smoothing.value = String(view.smoothing);
+    showWeight(view.smoothing);
+  };
+  return { bar, show };
+}
+
+/** Each run's line style, name, status and results. */
 function runsTable(comparison: PanelComparison, theme: Theme): HTMLElement {
   const table = el('table', 'summary compare-runs');
   const head = el('tr');
@@ -175,7 +189,7 @@ function runsTable(comparison: PanelComparison, theme: Theme): HTMLElement {
     const test = best ? (header.dataset.family === 'gaussian' ? numberText(best.testRmse, (v) => `RMSE ${v.toPrecision(4)}`) : numberText(best.testAccuracy, (v) => `${(100 * v).toFixed(1)}%`)) : '—';
     const row = el('tr');
     const line = el('td');
-    line.append(dashSample(index, theme.foreground));
+    line.append(lineSample(runDash(index), theme.foreground, `line style of run ${index + 1}`));
     const solvers = el('td', 'solvers');
     for (const solver of header.solvers) {
       const swatch = el('span', 'swatch');
@@ -195,9 +209,7 @@ function runsTable(comparison: PanelComparison, theme: Theme): HTMLElement {
     row.title = `${header.runId} · ${header.dataset.source}`;
     table.append(row);
   }
-  const box = el('div', 'table-box');
-  box.append(table);
-  return box;
+  return table;
 }
 
 function differencesTable(comparison: PanelComparison): HTMLElement {
@@ -217,19 +229,6 @@ function differencesTable(comparison: PanelComparison): HTMLElement {
   const box = el('div', 'table-box');
   box.append(table);
   return box;
-}
-
-/** A short line in the run's dash, for the legend. */
-function dashSample(index: number, colour: string): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('width', '44');
-  svg.setAttribute('height', '8');
-  svg.setAttribute('aria-label', `line style of run ${index + 1}`);
-  const line = document.createElementNS(ns, 'line');
-  for (const [name, value] of Object.entries({ x1: '0', y1: '4', x2: '44', y2: '4', stroke: colour, 'stroke-width': '2', 'stroke-dasharray': runDash(index).join(' ') })) line.setAttribute(name, value);
-  svg.append(line);
-  return svg;
 }
 
 function isNumber(value: unknown): value is number {

@@ -27,6 +27,7 @@ import { readTheme, watchTheme, type Theme } from './theme';
 import { tracesCsv } from './tracesCsv';
 import { vscodeApi, type PanelState, type PanelView, type XAxis } from './vscodeApi';
 import { durationText } from './headerText';
+import { renderLegend as renderLegendButtons } from './legend';
 
 const api = vscodeApi();
 const store = new PanelStore();
@@ -51,7 +52,7 @@ const reproductionView = new ReproductionView(ui.reproduction, {
   openReport: (reportPath) => api.postMessage({ type: 'openReport', reportPath }),
   exportPng: exportReproductionPng,
 });
-const comparisonView = new ComparisonView(ui.compare, exportComparisonPng);
+const comparisonView = new ComparisonView(ui.compare, { exportPng: exportComparisonPng, setAxis, setLogX, setSmoothing });
 
 const restored = restoreState();
 const restoredReproduction = restored?.kind === 'reproduction' ? restored.reproduction : undefined;
@@ -76,7 +77,7 @@ watchTheme(() => {
   renderTable(ui.table, store, theme);
   renderLegend();
   if (view === 'reproduction' && reproductionView.current) reproductionView.render(reproductionView.current, theme);
-  if (view === 'compare' && comparisonView.current) showComparison(comparisonView.current);
+  if (view === 'compare') comparisonView.restyle(theme);
 });
 api.postMessage({
   type: 'ready',
@@ -148,6 +149,8 @@ function showView(which: 'run' | 'reproduction' | 'compare' | 'empty'): void {
   ui.main.hidden = which !== 'run';
   ui.reproduction.hidden = which !== 'reproduction';
   ui.compare.hidden = which !== 'compare';
+  // A comparison's charts are not left behind in the page once it shows something else.
+  if (which !== 'compare') comparisonView.clear();
   document.body.dataset.view = which;
 }
 
@@ -212,26 +215,9 @@ function renderHeader(): void {
   document.body.dataset.status = store.end.status;
 }
 
-/** One button per solver (per run and solver when several runs are shown): a click hides or shows it in every chart. */
+/** One button per solver: a click hides or shows it in every chart. */
 function renderLegend(): void {
-  ui.legend.replaceChildren();
-  for (const group of deck.legendGroups()) {
-    const item = document.createElement('button');
-    item.className = 'legend-item';
-    item.dataset.group = group.group;
-    item.setAttribute('aria-pressed', String(!group.hidden));
-    item.title = `${group.hidden ? 'Show' : 'Hide'} ${group.label} in every chart`;
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
-    swatch.style.background = theme.solver[group.solver];
-    item.append(swatch, group.label);
-    item.addEventListener('click', () => deck.toggleGroup(group.group));
-    ui.legend.append(item);
-  }
-  const note = document.createElement('span');
-  note.className = 'legend-note';
-  note.textContent = (store.header?.restarts ?? 1) > 1 ? 'thick: best restart · faded: other restarts · dashed: test rows / gate' : 'dashed: test rows / gate';
-  ui.legend.append(note);
+  renderLegendButtons(ui.legend, deck, theme, (store.header?.restarts ?? 1) > 1 ? 'thick: best restart · faded: other restarts · dashed: test rows / gate' : 'dashed: test rows / gate');
 }
 
 function renderWarnings(): void {
@@ -265,7 +251,7 @@ function announceReproduction(reproduction: PanelReproduction): void {
 function showComparison(comparison: PanelComparison): void {
   view = 'compare';
   showView('compare');
-  const drawn = comparisonView.render(comparison, theme);
+  const drawn = comparisonView.render(comparison, deckView(), theme);
   document.body.dataset.comparisonId = comparison.id;
   document.body.dataset.comparisonCharts = String(drawn.charts);
   comparisonDrawn = drawn;
@@ -309,6 +295,7 @@ function setSmoothing(next: number): void {
 /** The view changed (axis, log x, smoothing): every point is drawn again, the zoomed y ranges kept. */
 function redrawCharts(): void {
   if (store.header) deck.rebuild(store, deckView(), theme);
+  if (view === 'compare') comparisonView.redraw(deckView());
   renderHeader();
   saveState(true);
 }

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PARTIAL_SUFFIX, type RunStart, type RunSummary, type SpecFile } from '../../core/runner/results';
+import { SWEEP_FILE } from '../../core/runner/sweep';
 import type { DatasetSummary, SolverResult } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { isRecord, isNonNegativeInteger, isString } from '../../protocol/guards';
@@ -23,25 +24,48 @@ export interface StoredRunInfo {
   readonly seconds?: number;
 }
 
-/** Run folders directly inside each root (newest first). Unreadable entries are skipped. */
+/**
+ * Run folders inside each root (newest first), and the run folders of each sweep folder there (a folder holding
+ * `sweep.json`: one run per combination), so a results folder lists its sweeps' runs without a search of the
+ * workspace. Unreadable entries are skipped.
+ */
 export async function listStoredRuns(roots: readonly string[]): Promise<StoredRunInfo[]> {
   const found = new Map<string, StoredRunInfo>();
   for (const root of roots) {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      const dir = path.join(root, entry.name);
+    for (const dir of await subfolders(root)) {
       if (found.has(dir)) continue;
       const info = await describeRunFolder(dir);
-      if (info) found.set(dir, info);
+      if (info) {
+        found.set(dir, info);
+        continue;
+      }
+      if (!(await isSweepFolder(dir))) continue;
+      for (const runDir of await subfolders(dir)) {
+        if (found.has(runDir)) continue;
+        const run = await describeRunFolder(runDir);
+        if (run) found.set(runDir, run);
+      }
     }
   }
   return [...found.values()].sort((a, b) => (b.startedAt ?? b.runId).localeCompare(a.startedAt ?? a.runId));
+}
+
+/** A sweep's folder (src/core/runner/sweep.ts): it holds `sweep.json` and one run folder per combination. */
+export async function isSweepFolder(dir: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path.join(dir, SWEEP_FILE))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The folders directly inside `dir` (none when it cannot be read). */
+async function subfolders(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => path.join(dir, entry.name));
+  } catch {
+    return [];
+  }
 }
 
 export async function describeRunFolder(dir: string): Promise<StoredRunInfo | undefined> {

@@ -9,14 +9,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseCsv, readCsvFile, type CsvTable } from '../../core/data/csv';
 import { isInside } from '../../core/paths';
-import type { CsvFileEntry, CsvPreviewMessage, RunEntry } from '../../protocol/specEditorMessages';
+import type { CsvFileEntry, CsvPreviewMessage } from '../../protocol/specEditorMessages';
 
 export const PREVIEW_ROWS = 8;
 /** Files up to this size are read whole (exact column kinds and row count); larger ones only from their head. */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 const HEAD_BYTES = 256 * 1024;
 const MAX_CSV_FILES = 2000;
-const MAX_RUNS = 8;
 
 /** Path as written in a spec: relative to the spec's folder, `/`-separated. */
 export function specRelativePath(specFile: string, file: string): string {
@@ -96,77 +95,4 @@ async function readHead(file: string): Promise<string> {
   }
 }
 
-/** The results folder of a spec (its `resultsDir`, relative to the spec's folder). */
-export function resultsFolderOf(specFile: string, resultsDir: string): string {
-  return path.resolve(path.dirname(specFile), resultsDir);
-}
-
-/** Which spec's runs to list: its file, and its name for runs whose folder does not record the file. */
-export interface SpecIdentity {
-  readonly file: string;
-  readonly name?: string;
-}
-
-/**
- * Whether a run folder holds a run of this spec: its spec.json names the spec file (relative to the run folder);
- * a folder written before that was recorded (or by a fit from a CSV, which has no spec file) counts when its
- * run name is the spec's name.
- */
-export function isRunOfSpec(runDir: string, recordedSpecFile: unknown, runName: unknown, spec: SpecIdentity): boolean {
-  if (typeof recordedSpecFile === 'string' && recordedSpecFile.length > 0) {
-    return samePath(path.resolve(runDir, recordedSpecFile), spec.file);
-  }
-  return spec.name !== undefined && runName === spec.name;
-}
-
-function samePath(a: string, b: string): boolean {
-  const normalize = (p: string) => (process.platform === 'win32' || process.platform === 'darwin' ? path.resolve(p).toLowerCase() : path.resolve(p));
-  return normalize(a) === normalize(b);
-}
-
-/** Finished runs of `spec` (folders with a summary.json, not `.partial`) under `folder`, newest first. */
-export async function listRuns(folder: string, spec: SpecIdentity): Promise<RunEntry[]> {
-  let names: string[];
-  try {
-    names = (await fs.promises.readdir(folder, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && !entry.name.endsWith('.partial'))
-      .map((entry) => entry.name);
-  } catch {
-    return [];
-  }
-  const runs: (RunEntry & { time: number })[] = [];
-  for (const name of names) {
-    const summaryFile = path.join(folder, name, 'summary.json');
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.stat(summaryFile);
-    } catch {
-      continue;
-    }
-    let summary: { startedAt?: unknown; complete?: unknown; cancelled?: unknown; name?: unknown } = {};
-    try {
-      summary = JSON.parse(await fs.promises.readFile(summaryFile, 'utf8')) as typeof summary;
-    } catch {
-      /* a summary that cannot be read still marks a run */
-    }
-    let specJson: { run?: { specFile?: unknown }; resolved?: { name?: unknown } } = {};
-    try {
-      specJson = JSON.parse(await fs.promises.readFile(path.join(folder, name, 'spec.json'), 'utf8')) as typeof specJson;
-    } catch {
-      /* no spec.json: the run's name decides */
-    }
-    if (!isRunOfSpec(path.join(folder, name), specJson.run?.specFile, summary.name ?? specJson.resolved?.name, spec)) continue;
-    const startedAt = typeof summary.startedAt === 'string' ? summary.startedAt : undefined;
-    const time = startedAt ? Date.parse(startedAt) : stat.mtimeMs;
-    runs.push({
-      id: name,
-      label: name,
-      ...(startedAt ? { startedAt } : {}),
-      complete: summary.complete !== false,
-      cancelled: summary.cancelled === true,
-      time: Number.isFinite(time) ? time : stat.mtimeMs,
-    });
-  }
-  runs.sort((a, b) => b.time - a.time || b.id.localeCompare(a.id));
-  return runs.slice(0, MAX_RUNS).map(({ time: _time, ...run }) => run);
-}
+export { isRunOfSpec, listRuns, resultsFolderOf, type SpecIdentity } from './specRuns';

@@ -6,25 +6,30 @@
  * folder written by the core's SweepWriter (the same folder and sweep.json the CLI writes).
  *
  * When the sweep ends, the "Sweep" panel shows the summary charts and the table (sweepHtml.ts), with Open per run
- * and Compare Runs, which hands the sweep's run folders (`sweepRunFolders`) to the compare view.
+ * and Compare Runs, which hands the sweep's run folders (`sweepRunFolders`) to the compare view; the convergence
+ * panel switches to that comparison by itself (the sweep as a compare view, its summary beside it).
  * `moeLab.showSweep(folder)` shows a sweep folder written earlier (by the extension or by `moe-lab run`).
+ * The panel comes back after a window reload (a `WebviewPanelSerializer`; the page keeps its sweep folder in its
+ * webview state, and the sweep is read again from disk).
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isUserInputError } from '../../core/errors';
-import type { RunSummary } from '../../core/runner/results';
+import { PARTIAL_SUFFIX, type RunSummary } from '../../core/runner/results';
 import { slug, timestamp } from '../../core/runner/runExperiment';
 import { chooseKFromSweep, planSweep, readSweep, solverFinals, SweepWriter, sweepRunFolders, type SweepCombination, type SweepFile } from '../../core/runner/sweep';
 import { pointLabel } from '../../core/spec/sweep';
 import { SOLVER_NAMES, type ExperimentSpec } from '../../core/spec/types';
+import { MAX_COMPARED_RUNS } from '../../protocol/panelMessages';
 import { parseSweepPanelMessage } from '../../protocol/sweepMessages';
 import { COMMANDS } from '../commands';
 import type { Log } from '../log';
 import type { RunManager } from '../run/runManager';
 import { createNonce } from '../webviewNonce';
+import { escapeHtml, SUMMARY_PAGE_STYLE, webviewPage } from '../webviewPage';
 import { asUri, errorMessage } from '../workspace';
-import { sweepHtml } from './sweepHtml';
+import { parseSweepPanelState, sweepHtml } from './sweepHtml';
 
 /** The compare view's command (the runs view, issue 17.2): `(runFolders: Uri[], title?: string)`. */
 export const COMPARE_RUNS_COMMAND = 'moeLab.compareRuns';
@@ -59,7 +64,8 @@ export interface SweepStatus {
   readonly panelHtml?: string;
 }
 
-const VIEW_TYPE = 'moeLab.sweepPanel';
+/** The Sweep panel's view type (package.json activates on `onWebviewPanel:` it, so a restored panel finds its serializer). */
+export const SWEEP_VIEW_TYPE = 'moeLab.sweepPanel';
 
 export class SweepCommand {
   private progress: SweepStatus['progress'];
@@ -73,6 +79,7 @@ export class SweepCommand {
     const command = new SweepCommand(runs, log);
     const disposable = vscode.Disposable.from(
       vscode.commands.registerCommand(COMMANDS.showSweep, (folder?: unknown) => command.showFolder(folder)),
+      vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => command.restore(panel, state) }),
       { dispose: () => command.panel?.dispose() },
     );
     return { command, disposable };
@@ -117,6 +124,7 @@ export class SweepCommand {
     const dir = await writer.finish(status, (performance.now() - started) / 1000);
     const sweep = await readSweep(dir);
     await this.draw(dir, sweep);
+    if (status !== 'failed') await this.compareWhenDone(dir, sweep);
     this.announce(request.label, status, sweep, error);
     return (this.last = { kind: 'sweep', status, sweepDir: dir, sweep, ...(error ? { error } : {}) });
   }
@@ -183,6 +191,33 @@ export class SweepCommand {
     }
   }
 
+  /**
+   * A Sweep panel left open when the window reloaded: its sweep is read again from the folder its page saved (a sweep
+   * that was still running then has since been renamed from `.partial`, or stays `.partial` if it was cut short).
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    if (this.panel && this.panel !== panel) {
+      // Two restored Sweep panels: one panel is kept, as `draw` would have it.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel);
+    const saved = parseSweepPanelState(state);
+    const candidates = saved ? [saved.dir, ...(saved.dir.endsWith(PARTIAL_SUFFIX) ? [saved.dir.slice(0, -PARTIAL_SUFFIX.length)] : [])].reverse() : [];
+    for (const dir of candidates) {
+      if (!existsSync(path.join(dir, 'sweep.json'))) continue;
+      try {
+        await this.draw(dir, await readSweep(dir), false);
+        this.log.info(`Sweep panel restored: ${dir}`);
+        return;
+      } catch (error) {
+        this.log.warn(`Sweep panel: cannot read ${dir}: ${errorMessage(error)}`);
+      }
+    }
+    panel.webview.html = missingSweepHtml(saved?.dir, createNonce(), panel.webview.cspSource);
+    this.panelHtml = panel.webview.html;
+  }
+
   /** Per solver, the final state of the starred restart, from the run folder's summary.json. */
   private async finalsOf(runDir: string): Promise<SweepCombination['solvers']> {
     try {
@@ -207,18 +242,25 @@ export class SweepCommand {
     vscode.window.setStatusBarMessage(`$(check) MoE Lab: sweep of ${label} ${status === 'cancelled' ? 'stopped' : 'finished'}: ${counts}`, 8000);
   }
 
-  private async draw(dir: string, sweep: SweepFile): Promise<void> {
+  private async draw(dir: string, sweep: SweepFile, reveal = true): Promise<void> {
     const canCompare = await this.canCompare();
     const kChoice = sweep.status === 'running' ? undefined : await chooseKFromSweep(dir, sweep);
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true });
-      this.panel.onDidDispose(() => (this.panel = undefined));
-      this.panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
-    }
+    const panel = this.panel ?? this.adopt(vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, 'MoE Lab: Sweep', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true }));
     this.shown = { dir, sweep };
-    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: this.panel.webview.cspSource, canCompare, ...(kChoice ? { kChoice } : {}) });
-    this.panel.webview.html = this.panelHtml;
-    this.panel.reveal(vscode.ViewColumn.Beside, true);
+    this.panelHtml = sweepHtml({ title: `Sweep: ${sweep.name}`, sweep, nonce: createNonce(), cspSource: panel.webview.cspSource, canCompare, dir, ...(kChoice ? { kChoice } : {}) });
+    panel.webview.html = this.panelHtml;
+    if (reveal) panel.reveal(vscode.ViewColumn.Beside, true);
+  }
+
+  /** Makes `panel` the Sweep panel (a new one, or one restored after a reload). */
+  private adopt(panel: vscode.WebviewPanel): vscode.WebviewPanel {
+    this.panel = panel;
+    panel.webview.options = { enableScripts: true };
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message));
+    return panel;
   }
 
   private async onMessage(value: unknown): Promise<void> {
@@ -234,8 +276,7 @@ export class SweepCommand {
         const combination = shown.sweep.combinations[message.index];
         await vscode.commands.executeCommand(COMMANDS.openRunResults, vscode.Uri.file(path.join(shown.dir, combination.runId)));
       } else if (message.type === 'compare') {
-        const folders = await sweepRunFolders(shown.dir);
-        await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, folders.map((folder) => vscode.Uri.file(folder)), `Sweep: ${shown.sweep.name}`);
+        await this.compare(shown.sweep, await sweepRunFolders(shown.dir));
       } else {
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(shown.dir, 'sweep.json')));
       }
@@ -244,7 +285,41 @@ export class SweepCommand {
     }
   }
 
+  /** The sweep's runs overlaid in the convergence panel's compare view (beside the Sweep panel's summary). */
+  private async compare(sweep: SweepFile, folders: readonly string[]): Promise<void> {
+    await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, folders.map((folder) => vscode.Uri.file(folder)), `Sweep: ${sweep.name}`);
+  }
+
+  /**
+   * A sweep that ran to its end (or was stopped) shows its runs as a comparison at once: the Sweep panel has the
+   * summary chart, the convergence panel every run's curves (issue 17.3). Skipped when there is nothing to compare
+   * (fewer than two complete runs) or more runs than one comparison overlays; Compare Runs in the panel stays.
+   */
+  private async compareWhenDone(dir: string, sweep: SweepFile): Promise<void> {
+    try {
+      const folders = await sweepRunFolders(dir);
+      if (folders.length < 2 || folders.length > MAX_COMPARED_RUNS || !(await this.canCompare())) return;
+      await this.compare(sweep, folders);
+    } catch (error) {
+      this.log.warn(`Sweep: could not compare its runs: ${errorMessage(error)}`);
+    }
+  }
+
   private async canCompare(): Promise<boolean> {
     return (await vscode.commands.getCommands(true)).includes(COMPARE_RUNS_COMMAND);
   }
+}
+
+/** The restored panel's page when its sweep folder is gone (deleted or moved while the window was closed). */
+function missingSweepHtml(dir: string | undefined, nonce: string, cspSource: string): string {
+  const text = dir ? `The sweep folder ${dir} is no longer there (deleted or moved).` : 'This Sweep panel has no sweep to show.';
+  return webviewPage({
+    cspSource,
+    nonce,
+    title: 'MoE Lab: Sweep',
+    styles: 'nonce',
+    head: `<style nonce="${nonce}">${SUMMARY_PAGE_STYLE}</style>`,
+    bodyAttributes: 'data-status="missing"',
+    body: `<p>${escapeHtml(text)} Show another with <em>MoE Lab: Show Sweep…</em>.</p>`,
+  });
 }

@@ -29,6 +29,21 @@ export interface SweepPage {
   readonly canCompare: boolean;
   /** For a sweep of model.experts alone: K selection's choice and reason (src/core/runner/sweep.ts). */
   readonly kChoice?: SweepKChoice;
+  /** The sweep folder, kept in the webview's state so that the panel comes back after a window reload. */
+  readonly dir?: string;
+}
+
+/** What the Sweep panel's page keeps in its webview state (read back by the panel serializer). */
+export interface SweepPanelState {
+  readonly version: 1;
+  readonly dir: string;
+}
+
+/** The state, or undefined when `value` is not one the page saved (state is data like any webview message). */
+export function parseSweepPanelState(value: unknown): SweepPanelState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { version, dir } = value as Record<string, unknown>;
+  return version === 1 && typeof dir === 'string' && dir.length > 0 && dir.length < 4096 ? { version, dir } : undefined;
 }
 
 export type SummaryMetric = 'logLik' | 'testLogLik';
@@ -139,7 +154,8 @@ ${page.kChoice ? `<p class="reason" id="k-choice" data-chosen="${page.kChoice.ch
 ${combinationTable(sweep, names)}
 <script nonce="${page.nonce}">
   const vscode = acquireVsCodeApi();
-  document.addEventListener('click', (event) => {
+${page.dir ? `  vscode.setState(${scriptJson({ version: 1, dir: page.dir } satisfies SweepPanelState)});
+` : ''}  document.addEventListener('click', (event) => {
     const button = event.target.closest('button[data-action]');
     if (!button) return;
     const index = button.dataset.index === undefined ? undefined : Number(button.dataset.index);
@@ -254,3 +270,7 @@ function formatTick(value: number, step: number): string {
   return (Math.abs(value) < step / 2 ? 0 : value).toFixed(decimals);
 }
 
+/** JSON inside a <script>: `<` escaped, so no string can close the element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}

@@ -12,11 +12,14 @@ import { runReproduction } from '../../../src/core/reproduce';
 import { writeReproduction } from '../../../src/core/reproduce/write';
 import { PARTIAL_SUFFIX } from '../../../src/core/runner/results';
 import { runExperiment } from '../../../src/core/runner/runExperiment';
+import { runSweep, sweepRunFolders } from '../../../src/core/runner/sweep';
 import type { SolverResult } from '../../../src/core/runner/types';
 import { validateSpecObject } from '../../../src/core/spec/validate';
 import { readPanelReproduction, reproductionFolderName } from '../../../src/extension/reproduce/reproduceOptions';
 import { listStoredReproductions } from '../../../src/extension/results/storedReproductions';
 import { listStoredRuns, loadStoredRun } from '../../../src/extension/results/storedRuns';
+import { listRuns } from '../../../src/extension/specEditor/specRuns';
+import { parseWebviewMessage } from '../../../src/protocol/specEditorMessages';
 import { durationText } from '../../../webview/panel/headerText';
 
 const PUBLIC = path.resolve(__dirname, '../../fixtures/public');
@@ -86,5 +89,59 @@ test('reproduction folders are listed beside the run folders and read back for t
     const shown = await readPanelReproduction(dir);
     assert.equal(shown?.id, path.basename(dir));
     assert.equal(shown?.status, 'cancelled');
+  });
+});
+
+test('a sweep\'s runs are found in its results folder: by Open Run Results (listStoredRuns) and by its spec form\'s Results list', async () => {
+  await withRoot(async (root) => {
+    const specFile = path.join(root, 'tune.moe.json');
+    const otherFile = path.join(root, 'other.moe.json');
+    const raw = {
+      name: 'tune',
+      data: { synthetic: { kind: 'linear', experts: 2, dim: 1, samples: 200, snr: 4, seed: 1, symmetric: false } },
+      model: { experts: 2 },
+      solvers: { gd: { enabled: false }, adam: { enabled: false }, gem: { enabled: false } },
+      stopping: { maxIterations: 5 },
+      init: { seed: 1, restarts: 1 },
+      sweep: { 'model.experts': [1, 2] },
+    };
+    const results = path.join(root, 'results');
+    const run = async (file: string, value: unknown): Promise<string[]> => {
+      const validated = validateSpecObject(value);
+      if (!validated.ok) throw new Error(validated.errors[0].message);
+      const folders: string[] = [];
+      if (validated.spec.sweep) {
+        for await (const event of runSweep(validated.spec, { baseDir: root, resultsRoot: results, rawSpec: validated.raw, specFile: file })) {
+          if (event.type === 'sweepFinished') folders.push(...(await sweepRunFolders(event.dir!)));
+        }
+      } else {
+        for await (const event of runExperiment(validated.spec, { baseDir: root, resultsRoot: results, rawSpec: validated.raw, specFile: file })) {
+          if (event.type === 'runFinished') folders.push(event.resultsDir!);
+        }
+      }
+      return folders;
+    };
+    const swept = await run(specFile, raw);
+    const { sweep: _sweep, ...single } = raw;
+    const alone = await run(specFile, single);
+    // Another spec with the same name, swept into the same results folder: not this spec's runs.
+    const other = await run(otherFile, raw);
+    assert.equal(swept.length, 2);
+    assert.equal(other.length, 2);
+
+    // Open Run Results reads the configured results folder: the sweep folders' runs are listed with the others.
+    const stored = await listStoredRuns([results]);
+    assert.deepEqual(stored.map((s) => s.dir).sort(), [...swept, ...alone, ...other].sort());
+    assert.equal(stored.filter((s) => s.dir === swept[0]).length, 1, 'a run listed once even when its sweep folder is a root too');
+    assert.equal((await listStoredRuns([results, path.dirname(swept[0])])).length, 5);
+
+    // The spec form: this spec's three runs (one alone, two swept), each openable by its id under the results folder.
+    const entries = await listRuns(results, { file: specFile, name: 'tune' });
+    assert.deepEqual(entries.map((e) => path.join(results, ...e.id.split('/'))).sort(), [...swept, ...alone].sort());
+    for (const entry of entries.filter((e) => e.id.includes('/'))) {
+      assert.match(entry.label, /\(sweep \d{8}-\d{6}-tune-sweep\)$/);
+      assert.ok(parseWebviewMessage({ type: 'openRun', id: entry.id }, new Map()).ok, `${entry.id} passes the message check`);
+    }
+    assert.deepEqual((await listRuns(results, { file: otherFile, name: 'tune' })).map((e) => path.join(results, ...e.id.split('/'))).sort(), [...other].sort());
   });
 });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SolverFinal, SweepCombination, SweepFile } from '../../../src/core/runner/sweep';
-import { sweepHtml, summarySeries } from '../../../src/extension/sweep/sweepHtml';
+import { parseSweepPanelState, sweepHtml, summarySeries } from '../../../src/extension/sweep/sweepHtml';
 import { parseSweepPanelMessage } from '../../../src/protocol/sweepMessages';
 
 function final(logLik: number, extra: Partial<SolverFinal> = {}): SolverFinal {
@@ -87,4 +87,18 @@ test('values equal to the last bits (EM and Adam at the same optimum) draw a fla
   const grid = (chart.match(/<line class="grid"/g) ?? []).length;
   assert.ok(grid >= 2 && grid <= 13, `${grid} grid lines`);
   assert.doesNotMatch(chart, /NaN/);
+});
+
+test('the page keeps its sweep folder in the webview state (for the panel serializer), escaped inside the script', () => {
+  const dir = '/work/space/.moe-lab/runs/20260101-000000-tune-sweep</script><script>alert(1)</script>';
+  const html = sweepHtml({ title: 't', sweep: sweepFile(), nonce: 'n', cspSource: 'c', canCompare: true, dir });
+  const script = html.slice(html.lastIndexOf('<script nonce="n">'), html.lastIndexOf('</script>'));
+  assert.equal(html.match(/<\/script>/g)?.length, 1, 'the folder name cannot close the script');
+  const saved = /vscode\.setState\((.*)\);/.exec(script)?.[1];
+  assert.ok(saved, 'the page saves its state');
+  assert.deepEqual(parseSweepPanelState(JSON.parse(saved)), { version: 1, dir }, 'what the page saves is what the serializer reads back');
+  assert.doesNotMatch(sweepHtml({ title: 't', sweep: sweepFile(), nonce: 'n', cspSource: 'c', canCompare: true }), /setState/);
+  for (const bad of [undefined, null, 'dir', { version: 2, dir: '/x' }, { version: 1 }, { version: 1, dir: '' }, { version: 1, dir: 42 }]) {
+    assert.equal(parseSweepPanelState(bad), undefined, JSON.stringify(bad));
+  }
 });
