@@ -10,102 +10,11 @@
 // charts-experts-2d.png, charts-logx.png, charts-compare-zoomed.png, charts-compare-legend.png, charts-compare-smoothed.png,
 // charts-compare-mixed.png; exported PNGs: charts-export-logLik.png, charts-export-experts.png, charts-export-compare.png.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ARTIFACTS, build, checker, CHROMIUM, CHROMIUM_ARGS, DARK, fixture, serve, STUB, styleOf } from './harness.mjs';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ARTIFACTS = path.join(REPO, 'test-artifacts', 'webview');
-const CHROMIUM = process.env.MOE_LAB_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-/** VS Code's Dark Modern values of the variables the panel reads (as run.mjs). */
-const DARK = {
-  '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-editor-background': '#1f1f1f',
-  '--vscode-charts-foreground': '#cccccc',
-  '--vscode-charts-lines': 'rgba(204, 204, 204, 0.5)',
-  '--vscode-charts-blue': '#59a4f9',
-  '--vscode-charts-purple': '#b180d7',
-  '--vscode-charts-orange': 'rgba(234, 92, 0, 0.33)',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-button-background': '#0078d4',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-button-secondaryBackground': '#313131',
-  '--vscode-button-secondaryForeground': '#cccccc',
-  '--vscode-badge-background': '#616161',
-  '--vscode-badge-foreground': '#f8f8f8',
-  '--vscode-panel-border': '#2b2b2b',
-  '--vscode-focusBorder': '#0078d4',
-};
-const styleOf = (vars) => Object.entries(vars).map(([k, v]) => `${k}: ${v}`).join('; ');
-
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ✓ ${name}`);
-  } catch (error) {
-    results.push({ name, ok: false, error });
-    console.log(`  ✗ ${name}\n      ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n      ')}`);
-  }
-}
-
-function build() {
-  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('node esbuild.mjs failed');
-}
-
-function fixture(cspSource) {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'moe-charts-')), 'fixture.json');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'test', 'webview', 'chartFixtures.ts'), out, cspSource], { cwd: REPO, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('chartFixtures.ts failed');
-  const data = JSON.parse(fs.readFileSync(out, 'utf8'));
-  fs.rmSync(path.dirname(out), { recursive: true, force: true });
-  return data;
-}
-
-function serve(getHtml) {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(getHtml());
-      return;
-    }
-    const file = path.join(REPO, path.normalize(url.pathname));
-    const allowed = [path.join(REPO, 'dist') + path.sep, path.join(REPO, 'media') + path.sep].some((root) => file.startsWith(root));
-    if (!allowed || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-const STUB = () => {
-  window.__posted = [];
-  window.__errors = [];
-  window.addEventListener('error', (e) => window.__errors.push(String(e.message)));
-  window.addEventListener('securitypolicyviolation', (e) => window.__errors.push(`CSP: ${e.violatedDirective} ${e.blockedURI}`));
-  window.acquireVsCodeApi = () => ({
-    postMessage: (message) => window.__posted.push(JSON.parse(JSON.stringify(message))),
-    getState: () => JSON.parse(sessionStorage.getItem('state') ?? 'null') ?? undefined,
-    setState: (state) => sessionStorage.setItem('state', JSON.stringify(state)),
-  });
-};
+const { check, results } = checker();
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(bytes) {
@@ -142,7 +51,7 @@ async function main() {
   let html = '';
   const server = await serve(() => html.replace('<html lang="en">', `<html lang="en" style='${styleOf(DARK)}'>`).replace('<body>', '<body class="vscode-dark">'));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const data = fixture(origin);
+  const data = fixture('chartFixtures.ts', origin);
   html = data.html;
   const one = data.oneFeature;
   const two = data.twoFeatures;
