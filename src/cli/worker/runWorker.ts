@@ -1,5 +1,6 @@
 /**
- * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment off the main thread, so that Ctrl-C is
+ * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment (or select-k's comparison of K, one
+ * experiment per K) off the main thread, so that Ctrl-C is
  * seen at once however long a pass over the data takes (a thread that computes cannot run a signal handler). The
  * main thread sets the shared interrupt flag, which the passes poll (src/core/interrupt.ts), and posts `cancel`,
  * which stops a CSV read between chunks. The run then ends as any cancelled run: the last complete iterate of each
@@ -10,7 +11,8 @@ import { isUserInputError } from '../../core/errors';
 import { isInterrupted, watchInterrupts } from '../../core/interrupt';
 import { EventBatcher } from '../../core/runner/eventBatcher';
 import { runExperiment } from '../../core/runner/runExperiment';
-import type { CancelMessage, CliRunJob, FromCliWorker } from './protocol';
+import { selectK } from '../../core/runner/selectK';
+import type { CancelMessage, CliRunJob, CliWorkEvent, FromCliWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('cliRunWorker.js must be started as a worker thread');
@@ -27,13 +29,19 @@ port.on('message', (message: CancelMessage) => {
 
 async function run(): Promise<void> {
   watchInterrupts(job.interrupt);
-  const batch = new EventBatcher(job.batchMilliseconds, (events) => post({ type: 'events', events }));
+  const batch = new EventBatcher<CliWorkEvent>(job.batchMilliseconds, (events) => post({ type: 'events', events }));
   try {
-    for await (const event of runExperiment(job.spec, { ...job.options, signal: controller.signal, abortLoad: true })) batch.push(event);
+    for await (const event of events()) batch.push(event);
   } finally {
     batch.flush();
     batch.dispose();
   }
+}
+
+function events(): AsyncGenerator<CliWorkEvent, unknown, undefined> {
+  const stop = { signal: controller.signal, abortLoad: true };
+  const { work } = job;
+  return work.kind === 'run' ? runExperiment(job.spec, { ...work.options, ...stop }) : selectK(job.spec, { ...work.options, ...stop });
 }
 
 run().then(
