@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../../core/errors';
 import { createInterruptBuffer, requestInterrupt } from '../../core/interrupt';
+import type { ReproductionResults } from '../../core/reproduce';
+import type { ReproduceOptions, ReproduceProgress } from '../../core/reproduce/types';
 import type { RunOptions } from '../../core/runner/runExperiment';
 import type { SelectKEvent, SelectKOptions } from '../../core/runner/selectK';
 import type { RunEvent } from '../../core/runner/types';
@@ -25,17 +27,36 @@ const BATCH_MILLISECONDS = 50;
  */
 export function runInWorker(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const { signal, abortLoad: _abortLoad, ...rest } = options;
-  return streamFromWorker(spec, { kind: 'run', options: rest }, signal) as AsyncGenerator<RunEvent, void, undefined>;
+  return streamFromWorker({ kind: 'run', spec, options: rest }, signal) as AsyncGenerator<RunEvent, void, undefined>;
 }
 
 /** `selectK` in a worker thread: each K's fit is interrupted inside its passes, as a run is. */
 export function selectKInWorker(spec: ExperimentSpec, options: SelectKOptions): AsyncGenerator<SelectKEvent, void, undefined> {
   const { signal, abortLoad: _abortLoad, ...rest } = options;
-  return streamFromWorker(spec, { kind: 'selectK', options: rest }, signal) as AsyncGenerator<SelectKEvent, void, undefined>;
+  return streamFromWorker({ kind: 'selectK', spec, options: rest }, signal) as AsyncGenerator<SelectKEvent, void, undefined>;
 }
 
-async function* streamFromWorker(spec: ExperimentSpec, work: CliWork, signal: AbortSignal | undefined): AsyncGenerator<CliWorkEvent, void, undefined> {
-  const job: CliRunJob = { spec, work, interrupt: createInterruptBuffer(), batchMilliseconds: BATCH_MILLISECONDS };
+/**
+ * `runReproduction` in a worker thread, writing `checkpointDir`'s checkpoint: resolves with its results once it
+ * finished or was stopped (`signal`: inside the iteration under way); `onProgress` sees its progress.
+ */
+export async function reproduceInWorker(
+  options: Omit<ReproduceOptions, 'checkpoint' | 'onProgress'>,
+  checkpointDir: string,
+  onProgress: (progress: ReproduceProgress) => void,
+): Promise<ReproductionResults> {
+  const { signal, ...rest } = options;
+  let results: ReproductionResults | undefined;
+  for await (const event of streamFromWorker({ kind: 'reproduce', options: rest, checkpointDir }, signal)) {
+    if (event.type === 'reproduceProgress') onProgress(event.progress);
+    else if (event.type === 'reproduced') results = event.results;
+  }
+  if (!results) throw new Error('the reproduction worker ended without its results');
+  return results;
+}
+
+async function* streamFromWorker(work: CliWork, signal: AbortSignal | undefined): AsyncGenerator<CliWorkEvent, void, undefined> {
+  const job: CliRunJob = { work, interrupt: createInterruptBuffer(), batchMilliseconds: BATCH_MILLISECONDS };
   const worker = new Worker(WORKER_FILE, { workerData: job });
   const inbox = new Inbox();
   worker.on('message', (message: FromCliWorker) => inbox.put(message));
