@@ -182,3 +182,29 @@ test('select-k: Ctrl-C inside an iteration of a later K exits 130 at once and co
   // loaded machine.
   assert.ok(seconds < 0.75, `exited ${seconds.toFixed(2)} s after SIGINT`);
 });
+
+test('reproduce: Ctrl-C inside a Fashion-MNIST EM iteration exits 130 at once and writes what finished', async (t) => {
+  if (!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')) return t.skip('needs Debian’s dataset-fashion-mnist');
+  const dir = tempDir();
+  const out = path.join(dir, 'reproduction');
+  // 5 000 training rows: an EM iteration (a softmax gate over 784 pixels, solved by Newton steps) takes seconds.
+  const { child, finished } = start(['reproduce', '--only', 'fmnist', '--fmnist-instances', '1', '--fmnist-train-rows', '5000', '--no-charts', '--out', out], dir);
+  let stderr = '';
+  child.stderr!.on('data', (text: string) => (stderr += text));
+  await waitFor(() => /EM iteration \d+/.test(stderr), 'the first EM iteration', 180_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  const seconds = (result.exitedAt - sentAt) / 1000;
+  t.diagnostic(`reproduce exited ${(seconds * 1000).toFixed(0)} ms after SIGINT`);
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
+  assert.match(result.stdout, /^reproduction cancelled in /);
+  const written = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(written.cancelled, true);
+  assert.equal(written.cancelledDuring, 'fmnist');
+  assert.ok(existsSync(path.join(out, 'report.md')));
+  // On the main thread the interrupt waited for the iteration under way (seconds); the bound leaves room for a
+  // loaded machine.
+  assert.ok(seconds < 1.0, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});
