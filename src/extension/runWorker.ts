@@ -35,8 +35,11 @@ const interrupt = (workerData as Partial<RunWorkerData> | undefined)?.interrupt;
  * while its data loads or its starts are computed still ends at its first iteration, so that its folder has every
  * solver's start (as the extension promises); from then on Stop lands inside the iteration under way.
  */
+let watching = false;
 function watchFlag(): void {
-  if (interrupt) watchInterrupts(interrupt);
+  if (watching || !interrupt) return;
+  watching = true;
+  watchInterrupts(interrupt);
 }
 
 function post(message: FromWorkerMessage): void {
