@@ -1,14 +1,17 @@
 /**
  * The run worker (bundled to dist/runWorker.js, started by the extension host as a `worker_threads` Worker): runs
  * one job off the host's event loop and reports through `workerMessages`. A run streams the core runner's events
- * in batches; a paper reproduction reports its progress and writes report.md and results.json; `cancel` aborts the
- * job's signal, so the runner (or the reproduction) stops at the next iteration and writes what it computed.
+ * in batches; a paper reproduction reports its progress and writes report.md and results.json. To stop, the host sets
+ * the interrupt flag it gave in `workerData` (the passes over the rows poll it: src/core/interrupt.ts) and posts
+ * `cancel`, which aborts the job's signal; the runner (or the reproduction) stops inside the iteration under way,
+ * drops that update and writes what it computed.
  * No VS Code import: this runs outside the extension host's API.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isUserInputError, UserInputError } from '../core/errors';
+import { watchInterrupts } from '../core/interrupt';
 import { checkpointKeys, folderCheckpoint, removeCheckpoint, type Checkpoint } from '../core/reproduce/checkpoint';
 import { invocationArgs, writeInvocation } from '../core/reproduce/invocation';
 import { runReproduction, writeReproduction, type ReproduceProgress } from '../core/reproduce';
@@ -17,13 +20,27 @@ import { runExperiment } from '../core/runner/runExperiment';
 import { selectK } from '../core/runner/selectK';
 import { EventBatcher } from '../core/runner/eventBatcher';
 import { generateSynthetic, syntheticCsv } from '../core/synth/generate';
-import type { FromWorkerMessage, StartReproduceMessage, StartRunMessage, StartSelectKMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
+import type { FromWorkerMessage, RunWorkerData, StartReproduceMessage, StartRunMessage, StartSelectKMessage, StartSynthMessage, ToWorkerMessage } from '../protocol/workerMessages';
 
 const port = parentPort;
 if (!port) throw new Error('runWorker.js must be started as a worker thread');
 
 const controller = new AbortController();
 let started = false;
+/** The host's interrupt flag (absent when started by an older host: then only `cancel` stops, between iterations). */
+const interrupt = (workerData as Partial<RunWorkerData> | undefined)?.interrupt;
+
+/**
+ * Lets the interrupt flag fire from now on. A run watches it once its first iteration report is out: a run stopped
+ * while its data loads or its starts are computed still ends at its first iteration, so that its folder has every
+ * solver's start (as the extension promises); from then on Stop lands inside the iteration under way.
+ */
+let watching = false;
+function watchFlag(): void {
+  if (watching || !interrupt) return;
+  watching = true;
+  watchInterrupts(interrupt);
+}
 
 function post(message: FromWorkerMessage): void {
   port!.postMessage(message);
@@ -69,6 +86,7 @@ async function run(message: StartRunMessage): Promise<void> {
       runId: message.runId,
       signal: controller.signal,
     })) {
+      if (event.type === 'iteration') watchFlag();
       batch.push(event);
     }
   } finally {
@@ -84,6 +102,8 @@ async function chooseK(message: StartSelectKMessage): Promise<void> {
   let last = -Infinity;
   let lastK = 0;
   for await (const event of selectK(message.spec, { baseDir: message.baseDir, workspaceRoot: message.workspaceRoot, ks: message.ks, signal: controller.signal })) {
+    // As for a run: the first K reaches its first iteration (the comparison has a dataset), then Stop lands at once.
+    if (event.type === 'iteration') watchFlag();
     if (event.type === 'kStarted' || event.type === 'restartFinished') {
       if (event.type === 'restartFinished') done++;
       const now = performance.now();
@@ -107,6 +127,8 @@ async function synth(message: StartSynthMessage): Promise<void> {
 
 async function reproduce(message: StartReproduceMessage): Promise<void> {
   const checkpoint = await openCheckpoint(message);
+  // A stopped reproduction writes the experiments that finished, whatever phase the others were in.
+  watchFlag();
   const results = await runReproduction({
     checkpoint,
     quick: message.quick,

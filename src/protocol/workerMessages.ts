@@ -4,12 +4,15 @@
  * `done` or `failed`.
  *
  * Flow of a run: host → `startRun`; worker → `events` batches (every RunEvent of the core runner, in order, at most
- * one batch per `batchMilliseconds`) → `done`. Host → `cancel` aborts the run's AbortSignal: the runner stops
- * every solver at its next iteration, writes what was computed (marked cancelled) and finishes normally.
+ * one batch per `batchMilliseconds`) → `done`. To stop, the host sets the interrupt flag it gave the worker at its
+ * start (`RunWorkerData`, src/core/interrupt.ts) and posts `cancel`: the solvers stop inside the pass over the rows
+ * they are computing (the interrupted update is dropped, each keeps its last complete iterate), and the runner
+ * writes what was computed (marked cancelled) and finishes normally.
  *
  * Flow of a paper reproduction: host → `startReproduce`; worker → `reproduceProgress` (at most one per
  * `progressMilliseconds`, and at once when the experiment changes) → `reproduceWritten` (report.md and results.json
- * are in the folder) → `done`. `cancel` aborts it between iterations: the experiments that finished are written.
+ * are in the folder) → `done`. The flag and `cancel` stop it inside the iteration under way: the experiments that
+ * finished are written.
  *
  * Messages from the worker are validated by `parseFromWorker` before the host uses them.
  * No VS Code imports: the worker bundle includes this file.
@@ -42,6 +45,15 @@ import {
 
 // ---------------------------------------------------------------------------------------------------------------
 // To worker
+
+/** `workerData` of the run worker, given when it is started. */
+export interface RunWorkerData {
+  /**
+   * The interrupt flag (src/core/interrupt.ts), set by the host on Stop: the worker's long loops poll it, since a
+   * thread that computes sees no message until the iteration under way ends.
+   */
+  readonly interrupt: SharedArrayBuffer;
+}
 
 /** Run a validated, resolved spec. Paths are absolute. */
 export interface StartRunMessage {

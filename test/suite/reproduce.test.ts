@@ -91,7 +91,7 @@ suite('Reproduce Paper Experiments', function () {
     assert.ok(fs.existsSync(path.join(outDir, 'report.md')));
   });
 
-  test('Stop Run cancels it between iterations; the finished experiments are written and the report says cancelled', async () => {
+  test('Stop Run cancels it inside the iteration under way; the finished experiments are written and the report says cancelled', async () => {
     const { api } = await moeLab();
     const outDir = path.join(workspaceRoot(), 'reproductions', 'cancelled');
     const running = reproduce({ quick: true, only: ['symmoline', 'summary-table'], outDir, whenBusy: 'stop' });

@@ -153,4 +153,46 @@ suite('Runs in a worker thread', function () {
     }
     assert.equal(api.activeRun(), undefined, 'no run is left active');
   });
+
+  test('Stop lands inside a long EM iteration: the update under way is dropped, the folder is complete and cancelled', async () => {
+    const { api } = await moeLab();
+    // EM with 4 experts on 200 000 rows: an iteration (the experts' least squares and the gate's Newton steps, each a
+    // pass over the rows) takes a second or more. A random start is immediate, so the run is soon in its iterations.
+    const running = Promise.resolve(
+      vscode.commands.executeCommand<FitOutcome>(COMMANDS.fitCsv, csv, {
+        target: 'y',
+        experts: 4,
+        solvers: ['em'],
+        init: 'random',
+        maxIterations: 1000,
+        tolerance: 0,
+        restarts: 2,
+        showPanel: false,
+      }),
+    );
+    await waitFor('the first EM iteration', () => (api.activeRun()?.iterations ?? 0) >= 1, 120_000);
+    // The second iteration is under way (the first one's report reached the host within a batch interval).
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const seen = api.activeRun()!.iterations;
+    const asked = performance.now();
+    await vscode.commands.executeCommand(COMMANDS.stopRun);
+    const outcome = await running;
+    const latencyMs = performance.now() - asked;
+    assert.equal(outcome.status, 'cancelled', outcome.error);
+    assert.ok(outcome.resultsDir && fs.existsSync(outcome.resultsDir) && !outcome.resultsDir.endsWith('.partial'), `results folder ${outcome.resultsDir}`);
+    const summary = readJson<{ cancelled: boolean; complete: boolean; results: { solver: string; restart: number; stopReason: string; iterations: number }[] }>(path.join(outcome.resultsDir!, 'summary.json'));
+    assert.equal(summary.cancelled, true);
+    assert.equal(summary.complete, false);
+    assert.deepEqual(summary.results.map((r) => [r.solver, r.restart, r.stopReason]), [['em', 0, 'cancelled']], 'restart 2 never started');
+    assert.equal(summary.results[0].iterations, seen, 'the iterations completed before Stop are kept, the interrupted one is not');
+    const stored = readJson<{ trace: { iteration: number; seconds: number }[] }>(path.join(outcome.resultsDir!, 'traces', 'em-r0.json'));
+    assert.deepEqual(stored.trace.map((r) => r.iteration), Array.from({ length: seen + 1 }, (_, i) => i));
+    for (const file of ['spec.json', 'traces.csv']) assert.ok(fs.existsSync(path.join(outcome.resultsDir!, file)), file);
+    // One EM iteration as this machine computed it: Stop must not have waited for the one under way to end.
+    const iterationMs = 1000 * (stored.trace[1].seconds - stored.trace[0].seconds);
+    figures.stopInsideIteration = { latencyMs, managerLatencyMs: outcome.cancelLatencyMs, emIterationMs: iterationMs, iterationsKept: seen };
+    assert.ok(iterationMs > 400, `an EM iteration took only ${iterationMs.toFixed(0)} ms: too short to tell a stop inside it from one after it`);
+    assert.ok(latencyMs < iterationMs / 3, `stop took ${latencyMs.toFixed(0)} ms, an EM iteration ${iterationMs.toFixed(0)} ms`);
+    assert.equal(api.activeRun(), undefined, 'no run is left active');
+  });
 });

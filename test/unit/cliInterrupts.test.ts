@@ -144,3 +144,67 @@ test('select-k: Ctrl-C during the load of a large CSV exits 130 at once with a p
   // Without the signal the whole 60 MB load (seconds) ran first; the bound leaves room for a loaded machine.
   assert.ok(seconds < 1.5, `exited ${seconds.toFixed(2)} s after SIGINT`);
 });
+
+test('select-k: Ctrl-C inside an iteration of a later K exits 130 at once and compares the Ks fitted so far', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see when each K loads the CSV');
+  const dir = tempDir();
+  const csv = largeCsv(dir);
+  // Each K loads the CSV, then fits: K = 1 (a regression: fast) is compared; K = 3's EM iterations on 2 million rows
+  // take seconds each, which Ctrl-C must not wait for. A random start is immediate, so the interrupt lands in them.
+  const { child, finished } = start(['select-k', csv, '--target', 'y', '--k', '1,3', '--init', 'random', '--restarts', '1', '--max-iter', '3', '--tol', '0', '--json'], dir);
+  let loads = 0;
+  let open = false;
+  await waitFor(() => {
+    const now = holdsOpen(child.pid!, csv);
+    if (now && !open) loads++;
+    open = now;
+    return loads === 2 && !open;
+  }, 'the second K to load the CSV', 120_000);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  const seconds = (result.exitedAt - sentAt) / 1000;
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.cancelled, true);
+  assert.deepEqual(
+    document.candidates.map((c: { K: number; status: string }) => [c.K, c.status]),
+    [
+      [1, 'notConverged'],
+      [3, 'cancelled'],
+    ],
+    'K = 1 was fitted (to its 3 iterations) and is compared; K = 3 was cut',
+  );
+  assert.ok(document.candidates[0].restarts === 1 && document.candidates[0].stops.maxIterations === 1);
+  t.diagnostic(`select-k exited ${(seconds * 1000).toFixed(0)} ms after SIGINT`);
+  // Without the worker, the interrupt waited for the iteration under way (seconds); the bound leaves room for a
+  // loaded machine.
+  assert.ok(seconds < 0.75, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});
+
+test('reproduce: Ctrl-C inside a Fashion-MNIST EM iteration exits 130 at once and writes what finished', async (t) => {
+  if (!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')) return t.skip('needs Debian’s dataset-fashion-mnist');
+  const dir = tempDir();
+  const out = path.join(dir, 'reproduction');
+  // 5 000 training rows: an EM iteration (a softmax gate over 784 pixels, solved by Newton steps) takes seconds.
+  const { child, finished } = start(['reproduce', '--only', 'fmnist', '--fmnist-instances', '1', '--fmnist-train-rows', '5000', '--no-charts', '--out', out], dir);
+  let stderr = '';
+  child.stderr!.on('data', (text: string) => (stderr += text));
+  await waitFor(() => /EM iteration \d+/.test(stderr), 'the first EM iteration', 180_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  const seconds = (result.exitedAt - sentAt) / 1000;
+  t.diagnostic(`reproduce exited ${(seconds * 1000).toFixed(0)} ms after SIGINT`);
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
+  assert.match(result.stdout, /^reproduction cancelled in /);
+  const written = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(written.cancelled, true);
+  assert.equal(written.cancelledDuring, 'fmnist');
+  assert.ok(existsSync(path.join(out, 'report.md')));
+  // On the main thread the interrupt waited for the iteration under way (seconds); the bound leaves room for a
+  // loaded machine.
+  assert.ok(seconds < 1.0, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});

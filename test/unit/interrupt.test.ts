@@ -1,12 +1,18 @@
 /**
  * Interrupts that reach inside an iteration (issue 15, item 5; src/core/interrupt.ts). An interrupt requested while an
  * EM update is being computed stops that update at its next pass over the rows: the run ends cancelled with the last
- * complete iterate, its trace and its report intact, as if it had been cancelled between iterations.
+ * complete iterate, its trace and its report intact, as if it had been cancelled between iterations. The flag alone
+ * (the extension's worker sees it before its `cancel` message) stops a paper reproduction and a comparison of K as a
+ * cancel, wherever it lands, never as a failure.
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { createInterruptBuffer, Interrupted, requestInterrupt, throwIfInterrupted, uninterruptible, watchInterrupts } from '../../src/core/interrupt';
 import { initialParameters } from '../../src/core/init';
+import { runReproduction } from '../../src/core/reproduce';
+import { selectK, type SelectKResult } from '../../src/core/runner/selectK';
+import { validateSpecObject } from '../../src/core/spec/validate';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { createEm } from '../../src/core/solvers/em';
 import { SolverRun } from '../../src/core/solvers/solverRun';
@@ -72,4 +78,53 @@ test('checks fire only in a thread that watches a flag, once it is set, and not 
   assert.throws(() => throwIfInterrupted(), Interrupted);
   assert.equal(uninterruptible(() => (throwIfInterrupted(), 'done')), 'done');
   assert.throws(() => throwIfInterrupted(), Interrupted, 'checks fire again after the section');
+});
+
+test('select-k: an interrupt while a later K builds its dataset compares the Ks fitted before it', async () => {
+  const validated = validateSpecObject({
+    name: 'interrupted select-k',
+    data: { synthetic: { kind: 'linear', experts: 2, dim: 2, samples: 300, snr: 6, seed: 1, symmetric: false } },
+    init: { strategy: 'random', restarts: 1 },
+    stopping: { maxIterations: 50 },
+  });
+  assert.ok(validated.ok);
+  const buffer = createInterruptBuffer();
+  watchInterrupts(buffer);
+  const started: number[] = [];
+  let result: SelectKResult | undefined;
+  for await (const event of selectK(validated.spec, { baseDir: path.resolve(__dirname, '../..'), ks: [1, 2, 3] })) {
+    if (event.type === 'kStarted') started.push(event.K);
+    // Set as K = 1 ends: the next check is in K = 2's data load, before that run starts.
+    if (event.type === 'kFinished' && event.candidate.K === 1) requestInterrupt(buffer);
+    if (event.type === 'finished') result = event.result;
+  }
+  assert.ok(result, 'the comparison finishes instead of failing');
+  assert.equal(result.cancelled, true);
+  assert.deepEqual(started, [1], 'no later K starts');
+  assert.deepEqual(result.candidates.map((c) => c.K), [1]);
+  assert.match(result.reason, /cancelled/);
+});
+
+test('reproduction: an interrupt (no signal) inside an experiment cancels it, with nothing reported as failed', async () => {
+  const buffer = createInterruptBuffer();
+  watchInterrupts(buffer);
+  let progressCalls = 0;
+  const results = await runReproduction({
+    quick: true,
+    only: ['symmoline', 'snr-sweep'],
+    examplesDir: path.resolve(__dirname, '../../examples/data'),
+    onProgress: () => {
+      if (++progressCalls === 2) requestInterrupt(buffer);
+    },
+  });
+  assert.equal(results.cancelled, true);
+  assert.equal(results.cancelledDuring, 'symmoline');
+  assert.equal(results.symmoline, undefined, 'a cut experiment is not reported');
+  assert.deepEqual(
+    results.skipped.map((s) => [s.name, s.failed === true]),
+    [
+      ['symmoline', false],
+      ['snr-sweep', false],
+    ],
+  );
 });

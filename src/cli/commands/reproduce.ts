@@ -1,18 +1,20 @@
 /**
  * `moe-lab reproduce [--quick] [--only NAME[,NAME…]] [--out DIR] [--json]`: the paper's experiments and the
- * summary's claims (src/core/reproduce), written to DIR as report.md, results.json and PNG charts. Ctrl-C cancels
- * between iterations and still writes what finished.
+ * summary's claims (src/core/reproduce), written to DIR as report.md, results.json and PNG charts. The experiments
+ * run in the CLI's worker thread, so Ctrl-C lands inside the iteration under way (a Fashion-MNIST M-step takes
+ * seconds); what finished is still written.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
-import { EXPERIMENT_NAMES, runReproduction, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
-import { CHECKPOINT_FOLDER, checkpointKeys, folderCheckpoint, removeCheckpoint, type Checkpoint } from '../../core/reproduce/checkpoint';
+import { EXPERIMENT_NAMES, type ExperimentName, type ReproduceProgress } from '../../core/reproduce';
+import { CHECKPOINT_FOLDER, checkpointKeys, removeCheckpoint } from '../../core/reproduce/checkpoint';
 import { writeReproduction, writeResultsJson } from '../../core/reproduce/write';
 import { INVOCATION_FILE, readInvocation, writeInvocation, type Invocation } from '../../core/reproduce/invocation';
 import { integerFlag, parseFlags } from './options';
 import { prepareFolder } from './resultsFolder';
+import { reproduceInWorker } from '../worker/workerRun';
 
 const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json] | moe-lab reproduce --resume DIR [--json] [--no-charts]`;
 
@@ -80,14 +82,14 @@ async function runReproduce(args: string[], resumeDir: string | undefined, typed
   if (positionals.length > 0) throw new UserInputError(`unexpected argument "${positionals[0]}"; ${USAGE_LINE}`);
   const only = parseOnly(values.only);
   const out = path.resolve(values.out ?? (values.quick ? 'reproduction-quick' : 'reproduction'));
-  const checkpoint = await openCheckpoint(out, resumeDir, storedArgs(args));
+  await openCheckpoint(out, resumeDir, storedArgs(args));
   const root = repositoryRoot();
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nmoe-lab: cancelling after the current iteration (Ctrl-C again to quit at once)…\n');
+      process.stderr.write('\nmoe-lab: cancelling; what finished is written (Ctrl-C again to quit at once)…\n');
       controller.abort();
     } else {
       process.exit(130);
@@ -98,18 +100,21 @@ async function runReproduce(args: string[], resumeDir: string | undefined, typed
   // The commit of the code that runs: read now, since the checkout may move during a run of hours.
   const commit = root ? gitCommit(root) : undefined;
   try {
-    const results = await runReproduction({
-      quick: values.quick === true,
-      only,
-      signal: controller.signal,
-      onProgress: progressPrinter(),
-      examplesDir: path.join(root ?? process.cwd(), 'examples', 'data'),
-      fmnistSource: values['fmnist-source'],
-      fmnistInstances: integerFlag('fmnist-instances', values['fmnist-instances'], 1),
-      fmnistTrainRows: integerFlag('fmnist-train-rows', values['fmnist-train-rows'], 10),
-      fmnistExtendCapSeconds: integerFlag('fmnist-extend-cap', values['fmnist-extend-cap'], 0),
-      checkpoint,
-    });
+    // In the worker thread: this one stays free to see Ctrl-C, which then reaches inside the pass being computed.
+    const results = await reproduceInWorker(
+      {
+        quick: values.quick === true,
+        only,
+        signal: controller.signal,
+        examplesDir: path.join(root ?? process.cwd(), 'examples', 'data'),
+        fmnistSource: values['fmnist-source'],
+        fmnistInstances: integerFlag('fmnist-instances', values['fmnist-instances'], 1),
+        fmnistTrainRows: integerFlag('fmnist-train-rows', values['fmnist-train-rows'], 10),
+        fmnistExtendCapSeconds: integerFlag('fmnist-extend-cap', values['fmnist-extend-cap'], 0),
+      },
+      out,
+      progressPrinter(),
+    );
     await writeResultsJson(out, results);
     const charts = values['no-charts']
       ? { rendered: [] as string[], note: 'PNG charts skipped (--no-charts)' }
@@ -165,7 +170,7 @@ function exitWith(code: number): void {
  * The checkpoint of `out`. A fresh run refuses a folder that holds an unfinished reproduction's checkpoint (it
  * would mix two runs, or throw away hours of work); a resumed run reads it.
  */
-async function openCheckpoint(out: string, resumeDir: string | undefined, args: string[]): Promise<Checkpoint> {
+async function openCheckpoint(out: string, resumeDir: string | undefined, args: string[]): Promise<void> {
   const keys = (await checkpointKeys(out)).filter((key) => key !== 'invocation');
   if (!resumeDir && (keys.length > 0 || existsSync(path.join(out, CHECKPOINT_FOLDER, INVOCATION_FILE)))) {
     const relative = path.relative(process.cwd(), out) || '.';
@@ -176,7 +181,6 @@ async function openCheckpoint(out: string, resumeDir: string | undefined, args: 
     await prepareFolder(path.join(out, CHECKPOINT_FOLDER), '--out', 'reproduction folder');
     await writeInvocation(out, { args });
   }
-  return folderCheckpoint(out);
 }
 
 function parseOnly(value: string | undefined): ExperimentName[] | undefined {

@@ -2,18 +2,20 @@
  * `moe-lab select-k DATA.csv --target COL --k 1..6 [fit's flags] [--json] [--save-spec FILE.moe.json]`: fits each
  * K with the multi-start the flags describe (EM unless --solvers says otherwise) and prints a table of ℓ, the
  * number of free parameters, AIC, BIC and the held-out ℓ per K, with the K that BIC chooses marked and the reason.
- * `--save-spec` writes the spec for the chosen K, as `fit` would build it. Ctrl-C stops and compares what was fitted.
+ * `--save-spec` writes the spec for the chosen K, as `fit` would build it. Ctrl-C stops at once (inside the iteration
+ * under way), compares the Ks fitted so far and exits with INTERRUPTED_EXIT_CODE.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
 import { enabledSolvers } from '../../core/runner/runExperiment';
-import { parseKRange, selectK, type KCandidate, type SelectKResult } from '../../core/runner/selectK';
+import { parseKRange, type KCandidate, type SelectKResult } from '../../core/runner/selectK';
 import { validateSpecObject } from '../../core/spec/validate';
 import { FIT_FLAGS, fitSpecFromFlags } from './fit';
 import { fitWording } from './fitWording';
 import { INTERRUPTED_EXIT_CODE } from './execute';
 import { parseFlags, requiredFlag } from './options';
+import { selectKInWorker } from '../worker/workerRun';
 
 export async function selectKCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
@@ -45,7 +47,8 @@ export async function selectKCommand(args: string[]): Promise<number> {
   let result: SelectKResult | undefined;
   try {
     const options = { baseDir: process.cwd(), signal: controller.signal, abortLoad: true, ks, solvers: enabledSolvers(spec) };
-    for await (const event of selectK(spec, options)) {
+    // In a worker thread, as `run` and `fit` are: Ctrl-C reaches inside the pass over the rows being computed.
+    for await (const event of selectKInWorker(spec, options)) {
       if (event.type === 'iteration' && progress && event.iteration % 10 === 0) {
         process.stderr.write(`\r\x1b[KK = ${event.K}: ${event.solver} restart ${event.restart + 1}/${spec.init.restarts}, iteration ${event.iteration}, ℓ = ${event.logLik.toFixed(3)}`);
       } else if (event.type === 'warning') {

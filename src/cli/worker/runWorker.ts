@@ -1,5 +1,6 @@
 /**
- * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment off the main thread, so that Ctrl-C is
+ * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment (or select-k's comparison of K, one
+ * experiment per K, or the paper reproduction) off the main thread, so that Ctrl-C is
  * seen at once however long a pass over the data takes (a thread that computes cannot run a signal handler). The
  * main thread sets the shared interrupt flag, which the passes poll (src/core/interrupt.ts), and posts `cancel`,
  * which stops a CSV read between chunks. The run then ends as any cancelled run: the last complete iterate of each
@@ -9,8 +10,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isUserInputError } from '../../core/errors';
 import { isInterrupted, watchInterrupts } from '../../core/interrupt';
 import { EventBatcher } from '../../core/runner/eventBatcher';
+import { runReproduction } from '../../core/reproduce';
+import { folderCheckpoint } from '../../core/reproduce/checkpoint';
 import { runExperiment } from '../../core/runner/runExperiment';
-import type { CancelMessage, CliRunJob, FromCliWorker } from './protocol';
+import { selectK } from '../../core/runner/selectK';
+import type { CancelMessage, CliRunJob, CliWork, CliWorkEvent, FromCliWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('cliRunWorker.js must be started as a worker thread');
@@ -27,13 +31,31 @@ port.on('message', (message: CancelMessage) => {
 
 async function run(): Promise<void> {
   watchInterrupts(job.interrupt);
-  const batch = new EventBatcher(job.batchMilliseconds, (events) => post({ type: 'events', events }));
+  const batch = new EventBatcher<CliWorkEvent>(job.batchMilliseconds, (events) => post({ type: 'events', events }));
   try {
-    for await (const event of runExperiment(job.spec, { ...job.options, signal: controller.signal, abortLoad: true })) batch.push(event);
+    const { work } = job;
+    if (work.kind === 'reproduce') await reproduce(work, (event) => batch.push(event));
+    else for await (const event of events(work)) batch.push(event);
   } finally {
     batch.flush();
     batch.dispose();
   }
+}
+
+function events(work: Exclude<CliWork, { kind: 'reproduce' }>): AsyncGenerator<CliWorkEvent, unknown, undefined> {
+  const stop = { signal: controller.signal, abortLoad: true };
+  return work.kind === 'run' ? runExperiment(work.spec, { ...work.options, ...stop }) : selectK(work.spec, { ...work.options, ...stop });
+}
+
+/** A reproduction reports through a callback: its progress, then its results, go out as events. */
+async function reproduce(work: Extract<CliWork, { kind: 'reproduce' }>, push: (event: CliWorkEvent) => void): Promise<void> {
+  const results = await runReproduction({
+    ...work.options,
+    checkpoint: folderCheckpoint(work.checkpointDir),
+    signal: controller.signal,
+    onProgress: (progress) => push({ type: 'reproduceProgress', progress }),
+  });
+  push({ type: 'reproduced', results });
 }
 
 run().then(

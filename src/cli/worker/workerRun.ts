@@ -1,16 +1,20 @@
 /**
  * The main thread's side of a CLI run in a worker thread (src/cli/worker/runWorker.ts): the run's events as an async
- * iterable, as `runExperiment` gives them. Aborting `signal` sets the worker's interrupt flag, so the worker stops
- * inside the pass it is computing, not after the iteration; the iterable then ends with the cancelled run's events.
+ * iterable, as `runExperiment` (or `selectK`) gives them. Aborting `signal` sets the worker's interrupt flag, so the
+ * worker stops inside the pass it is computing, not after the iteration; the iterable then ends with the cancelled
+ * run's events.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../../core/errors';
 import { createInterruptBuffer, requestInterrupt } from '../../core/interrupt';
+import type { ReproductionResults } from '../../core/reproduce';
+import type { ReproduceOptions, ReproduceProgress } from '../../core/reproduce/types';
 import type { RunOptions } from '../../core/runner/runExperiment';
+import type { SelectKEvent, SelectKOptions } from '../../core/runner/selectK';
 import type { RunEvent } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
-import type { CancelMessage, CliRunJob, FromCliWorker } from './protocol';
+import type { CancelMessage, CliRunJob, CliWork, CliWorkEvent, FromCliWorker } from './protocol';
 
 /** Where the bundle puts the worker: beside dist/cli.js. */
 const WORKER_FILE = path.join(__dirname, 'cliRunWorker.js');
@@ -21,9 +25,38 @@ const BATCH_MILLISECONDS = 50;
  * Runs `spec` in a worker thread and yields its events. When `signal` aborts before the run started (the load), the
  * iterable rejects with the signal's reason, as `runExperiment` with `abortLoad` does.
  */
-export async function* runInWorker(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
+export function runInWorker(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const { signal, abortLoad: _abortLoad, ...rest } = options;
-  const job: CliRunJob = { spec, options: rest, interrupt: createInterruptBuffer(), batchMilliseconds: BATCH_MILLISECONDS };
+  return streamFromWorker({ kind: 'run', spec, options: rest }, signal) as AsyncGenerator<RunEvent, void, undefined>;
+}
+
+/** `selectK` in a worker thread: each K's fit is interrupted inside its passes, as a run is. */
+export function selectKInWorker(spec: ExperimentSpec, options: SelectKOptions): AsyncGenerator<SelectKEvent, void, undefined> {
+  const { signal, abortLoad: _abortLoad, ...rest } = options;
+  return streamFromWorker({ kind: 'selectK', spec, options: rest }, signal) as AsyncGenerator<SelectKEvent, void, undefined>;
+}
+
+/**
+ * `runReproduction` in a worker thread, writing `checkpointDir`'s checkpoint: resolves with its results once it
+ * finished or was stopped (`signal`: inside the iteration under way); `onProgress` sees its progress.
+ */
+export async function reproduceInWorker(
+  options: Omit<ReproduceOptions, 'checkpoint' | 'onProgress'>,
+  checkpointDir: string,
+  onProgress: (progress: ReproduceProgress) => void,
+): Promise<ReproductionResults> {
+  const { signal, ...rest } = options;
+  let results: ReproductionResults | undefined;
+  for await (const event of streamFromWorker({ kind: 'reproduce', options: rest, checkpointDir }, signal)) {
+    if (event.type === 'reproduceProgress') onProgress(event.progress);
+    else if (event.type === 'reproduced') results = event.results;
+  }
+  if (!results) throw new Error('the reproduction worker ended without its results');
+  return results;
+}
+
+async function* streamFromWorker(work: CliWork, signal: AbortSignal | undefined): AsyncGenerator<CliWorkEvent, void, undefined> {
+  const job: CliRunJob = { work, interrupt: createInterruptBuffer(), batchMilliseconds: BATCH_MILLISECONDS };
   const worker = new Worker(WORKER_FILE, { workerData: job });
   const inbox = new Inbox();
   worker.on('message', (message: FromCliWorker) => inbox.put(message));

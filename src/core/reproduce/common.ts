@@ -4,6 +4,7 @@
  * synthetic data in the paper's settings, learning-rate grids, and the monotonicity check.
  */
 import type { Dataset } from '../data/dataset';
+import { interruptRequested, isInterrupted } from '../interrupt';
 import { datasetFromArrays } from '../data/select';
 import { evaluate } from '../model/evaluate';
 import { ParamLayout, type ModelShape } from '../model/layout';
@@ -41,9 +42,12 @@ export class ExperimentContext {
     return this.options.quick;
   }
 
-  /** Throws `ReproductionCancelled` when the signal has aborted. */
+  /**
+   * Throws `ReproductionCancelled` when the signal has aborted or an interrupt was requested (src/core/interrupt.ts:
+   * the flag is set before the worker's message loop sees the cancel, and may already have cut a solver's update).
+   */
   checkCancelled(): void {
-    if (this.options.signal?.aborted) throw new ReproductionCancelled(this.experiment);
+    if (this.options.signal?.aborted || interruptRequested()) throw new ReproductionCancelled(this.experiment);
   }
 
   /** Gives the event loop a turn now and then (cancel messages, progress posting). */
@@ -89,7 +93,7 @@ export interface RunSolverOptions {
 /** Runs one solver to its stopping rule, checking for cancellation between iterations. */
 export async function runSolver(context: ExperimentContext, algorithm: SolverAlgorithm, setup: SolverRunSetup, options: RunSolverOptions = {}): Promise<RunOutcome> {
   context.checkCancelled();
-  const run = new SolverRun(algorithm, setup);
+  const run = interruptibleStart(context, () => new SolverRun(algorithm, setup));
   const iterates = options.keepIterates ? [run.parameters.slice()] : undefined;
   while (!run.finished) {
     const report = run.step();
@@ -100,7 +104,20 @@ export async function runSolver(context: ExperimentContext, algorithm: SolverAlg
     }
     await context.breathe();
   }
+  // An interrupt inside an update ends the run as "cancelled" (solverRun.ts): a stop of the reproduction, not a
+  // result of the experiment.
+  context.checkCancelled();
   return { result: run.result(), theta: run.parameters.slice(), iterates };
+}
+
+/** `start()`, with an interrupt inside it (the first evaluation, a pass over the rows) turned into a cancel. */
+function interruptibleStart<T>(context: ExperimentContext, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    if (isInterrupted(error)) throw new ReproductionCancelled(context.experiment);
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

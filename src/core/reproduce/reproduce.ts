@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import { isUserInputError } from '../errors';
+import { isInterrupted } from '../interrupt';
 import { buildCharts } from './charts';
 import { MONOTONE_TOLERANCE, ReproductionCancelled } from './common';
 import { runFmnist, type FmnistResult } from './fmnist';
@@ -99,7 +100,8 @@ export async function runReproduction(options: ReproduceOptions): Promise<Reprod
     try {
       await step.run();
     } catch (error) {
-      if (error instanceof ReproductionCancelled) {
+      // An interrupt outside a solver's run (a data set being built, an evaluation) is a cancel too.
+      if (error instanceof ReproductionCancelled || isInterrupted(error)) {
         cancelledDuring = step.name;
         skipped.push({ name: step.name, skipped: true, reason: 'cancelled before it finished; its partial runs are not reported' });
       } else {

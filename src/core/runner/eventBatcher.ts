@@ -5,20 +5,23 @@
  */
 import type { RunEvent } from './types';
 
-export class EventBatcher {
-  private pending: RunEvent[] = [];
+/** Events posted at once: a run's (or select-k's) first and last, which the other side waits for. */
+const URGENT = new Set(['runStarted', 'runFinished', 'started', 'finished']);
+
+export class EventBatcher<E extends { readonly type: string } = RunEvent> {
+  private pending: E[] = [];
   private lastPost = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly intervalMs: number,
-    private readonly post: (events: RunEvent[]) => void,
+    private readonly post: (events: E[]) => void,
   ) {}
 
-  push(event: RunEvent): void {
+  push(event: E): void {
     this.pending.push(event);
     const now = performance.now();
-    if (event.type === 'runStarted' || event.type === 'runFinished' || now - this.lastPost >= this.intervalMs) {
+    if (URGENT.has(event.type) || now - this.lastPost >= this.intervalMs) {
       this.flush();
     } else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), Math.max(0, this.intervalMs - (now - this.lastPost)));

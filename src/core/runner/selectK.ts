@@ -9,6 +9,7 @@
  * and the degeneracy detection are exactly those of a fit.
  */
 import { UserInputError } from '../errors';
+import { isInterrupted } from '../interrupt';
 import { SOLVER_NAMES, type ExperimentSpec, type SolverName } from '../spec/types';
 import { runExperiment, type RunOptions } from './runExperiment';
 import type { DatasetSummary, SolverResult, StopCode } from './types';
@@ -163,9 +164,11 @@ export async function* selectK(spec: ExperimentSpec, options: SelectKOptions): A
         }
       }
     } catch (error) {
-      // With abortLoad, Ctrl-C during this K's data load ends the run before it starts. The Ks fitted so far are
-      // compared; before the first one there is nothing to compare, and the caller sees the signal's reason.
-      if (!options.signal?.aborted || error !== options.signal.reason || dataset === undefined) throw error;
+      // With abortLoad, Ctrl-C during this K's data load ends the run before it starts; so does an interrupt
+      // (src/core/interrupt.ts) while the dataset is built. The Ks fitted so far are compared; before the first one
+      // there is nothing to compare, and the caller sees the signal's reason (or the interrupt).
+      const stoppedLoading = isInterrupted(error) || (options.signal?.aborted === true && error === options.signal.reason);
+      if (!stoppedLoading || dataset === undefined) throw error;
       cancelled = true;
       break;
     }

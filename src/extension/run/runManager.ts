@@ -6,8 +6,9 @@
  * reproduction (`runJob`); both hold the same slot, so they too go one at a time, and Stop Run stops either.
  * While a job is active the user sees a cancellable progress notification, a status-bar item (click to stop) and
  * log lines in the output channel; listeners (the convergence panel) get a run's record as it grows.
- * Stop cancels the job's AbortSignal in the worker: the runner ends every solver at its next iteration and writes
- * the results so far, marked cancelled. A worker that does not finish within a grace period is terminated.
+ * Stop sets the worker's interrupt flag and cancels the job's AbortSignal there (workerJob.ts): the runner ends every
+ * solver inside the iteration under way, keeping its last complete iterate, and writes the results so far, marked
+ * cancelled. A worker that does not finish within a grace period is terminated.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';

@@ -4,12 +4,14 @@
  * No VS Code import, so it can be exercised from plain Node.
  */
 import { Worker } from 'node:worker_threads';
+import { createInterruptBuffer, requestInterrupt } from '../../core/interrupt';
 import type { RunEvent } from '../../core/runner/types';
 import {
   parseFromWorker,
   type FailedMessage,
   type ReproduceProgressMessage,
   type ReproduceWrittenMessage,
+  type RunWorkerData,
   type SelectKFinishedMessage,
   type SelectKProgressMessage,
   type SynthWrittenMessage,
@@ -33,6 +35,8 @@ export type WorkerJobOutcome =
 
 export class WorkerJob {
   private readonly worker: Worker;
+  /** Shared with the worker: set on cancel, so that the worker stops inside the pass it is computing. */
+  private readonly interrupt = createInterruptBuffer();
   private settled = false;
   private synth: SynthWrittenMessage | undefined;
   private reproduction: ReproduceWrittenMessage | undefined;
@@ -43,16 +47,22 @@ export class WorkerJob {
 
   constructor(workerFile: string, start: ToWorkerMessage, private readonly handlers: WorkerJobHandlers = {}) {
     this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
-    this.worker = new Worker(workerFile, { stdout: false, stderr: false });
+    this.worker = new Worker(workerFile, { stdout: false, stderr: false, workerData: { interrupt: this.interrupt } satisfies RunWorkerData });
     this.worker.on('message', (value: unknown) => this.receive(value));
     this.worker.on('error', (error) => this.settle({ ok: false, failure: { message: `the run worker crashed: ${error.message}`, userError: false, stack: error.stack } }));
     this.worker.on('exit', (code) => this.settle({ ok: false, failure: { message: `the run worker exited (code ${code}) before finishing`, userError: false } }));
     this.worker.postMessage(start);
   }
 
-  /** Asks the worker to stop at the next iteration (the run still finishes normally and writes its results). */
+  /**
+   * Asks the worker to stop: inside the iteration under way (the interrupt flag, which its passes over the rows poll)
+   * and between iterations (`cancel`, which also ends what polls no flag). A run still finishes normally and writes
+   * its results, each solver's last complete iterate.
+   */
   cancel(): void {
-    if (!this.settled) this.worker.postMessage({ type: 'cancel' } satisfies ToWorkerMessage);
+    if (this.settled) return;
+    requestInterrupt(this.interrupt);
+    this.worker.postMessage({ type: 'cancel' } satisfies ToWorkerMessage);
   }
 
   /** Ends the worker at once (what it was writing stays in its `.partial` folder). */
