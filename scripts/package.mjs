@@ -46,6 +46,8 @@ if (!args['allow-dirty']) {
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const out = path.resolve(ROOT, args.out ?? `${manifest.name}-${manifest.version}.vsix`);
 fs.rmSync(out, { force: true });
+// vsce writes into an existing folder only.
+fs.mkdirSync(path.dirname(out), { recursive: true });
 
 const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 const started = Date.now();
