@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { subfolders } from './storedRuns';
 
 export interface StoredReproductionInfo {
   readonly dir: string;
@@ -22,16 +23,8 @@ const FOLDER = /^reproduction-\d{8}-\d{6}/;
 export async function listStoredReproductions(roots: readonly string[]): Promise<StoredReproductionInfo[]> {
   const found = new Map<string, StoredReproductionInfo>();
   for (const root of roots) {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (!entry.isDirectory() || !FOLDER.test(entry.name)) continue;
-      const dir = path.join(root, entry.name);
-      if (found.has(dir)) continue;
+    for (const dir of await subfolders(root)) {
+      if (!FOLDER.test(path.basename(dir)) || found.has(dir)) continue;
       const info = await describeReproductionFolder(dir);
       if (info) found.set(dir, info);
     }

@@ -60,7 +60,8 @@ export async function isSweepFolder(dir: string): Promise<boolean> {
 }
 
 /** The folders directly inside `dir` (none when it cannot be read). */
-async function subfolders(dir: string): Promise<string[]> {
+/** The folders directly inside `dir` (none when it cannot be read). */
+export async function subfolders(dir: string): Promise<string[]> {
   try {
     return (await fs.readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => path.join(dir, entry.name));
   } catch {
