@@ -263,7 +263,12 @@ suite('Concurrency and lifecycle', function () {
 
   test('closing the convergence panel during a run: the run goes on and finishes; reopening the panel shows it, live, to the end', async () => {
     const { api } = await moeLab();
-    const uri = writeSpec('panel.moe.json', specObject('panel closed', 6));
+    // The run must still be going when the panel closes, and on a loaded 2-core machine the panel has taken 25–30 s
+    // to attach: 15 s per solver on Iris repeated 100 times (a few hundred iterations a second, so the trace stays
+    // small) keeps it going for about a minute.
+    const [header, ...rows] = fs.readFileSync(path.join(workspaceRoot(), 'iris.csv'), 'utf8').trim().split('\n');
+    fs.writeFileSync(path.join(workspaceRoot(), 'iris-x100.csv'), [header, ...Array.from({ length: 100 }, () => rows).flat()].join('\n') + '\n');
+    const uri = writeSpec('panel.moe.json', specObject('panel closed', 15, { data: { csv: '../iris-x100.csv', target: 'species', testFraction: 0.3 } }));
     const running = run(uri);
     let ended: RunOutcome | undefined;
     void running.then((o) => (ended = o));
