@@ -267,8 +267,11 @@ suite('Concurrency and lifecycle', function () {
     // to attach: 15 s per solver on Iris repeated 100 times (a few hundred iterations a second, so the trace stays
     // small) keeps it going for about a minute.
     const [header, ...rows] = fs.readFileSync(path.join(workspaceRoot(), 'iris.csv'), 'utf8').trim().split('\n');
-    fs.writeFileSync(path.join(workspaceRoot(), 'iris-x100.csv'), [header, ...Array.from({ length: 100 }, () => rows).flat()].join('\n') + '\n');
-    const uri = writeSpec('panel.moe.json', specObject('panel closed', 15, { data: { csv: '../iris-x100.csv', target: 'species', testFraction: 0.3 } }));
+    // Beside the spec, not at the workspace root: other suites pick the root's CSVs.
+    const bigCsv = path.join(labDir(), 'iris-x100.csv');
+    fs.mkdirSync(labDir(), { recursive: true });
+    fs.writeFileSync(bigCsv, [header, ...Array.from({ length: 100 }, () => rows).flat()].join('\n') + '\n');
+    const uri = writeSpec('panel.moe.json', specObject('panel closed', 15, { data: { csv: 'iris-x100.csv', target: 'species', testFraction: 0.3 } }));
     const running = run(uri);
     let ended: RunOutcome | undefined;
     void running.then((o) => (ended = o));
