@@ -28,33 +28,12 @@ import { solverLabel } from '../../src/core/solvers/labels';
 import { emUpdate } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
 import type { EmAcceleration, StoppingSpec } from '../../src/core/spec/types';
-import { datasetFrom, Random, synthetic } from './helpers';
+import { categoricalMixture, Random, runToEnd as runSolverToEnd, synthetic } from './helpers';
 
 const ACCELERATED: Exclude<EmAcceleration, 'none'>[] = ['squarem', 'daarem'];
 
 function runToEnd(algorithm: SolverAlgorithm, layout: ParamLayout, data: Dataset, theta0: Float64Array, stopping: StoppingSpec) {
-  const run = new SolverRun(algorithm, { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0.01 });
-  while (!run.finished) run.step();
-  return run.result();
-}
-
-/** Three classes whose rule depends on the region of x, so that softmax experts matter. */
-function categoricalMixture(n: number, seed: number): Dataset {
-  const rng = new Random(seed);
-  const X = new Float64Array(n * 2);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = rng.normal();
-    const b = rng.normal();
-    X.set([a, b], i * 2);
-    const score = a > 0 ? [2 * b, -b, 0] : [-2 * b, 0.5, b];
-    const weights = score.map(Math.exp);
-    let u = rng.uniform() * weights.reduce((s, v) => s + v, 0);
-    let c = 0;
-    while (c < 2 && (u -= weights[c]) > 0) c++;
-    y[i] = c;
-  }
-  return datasetFrom(X, y, 2, ['a', 'b', 'c']);
+  return runSolverToEnd(algorithm, { layout, data, theta0, stopping }).result;
 }
 
 const linear = synthetic({ kind: 'linear', experts: 3, dim: 3, samples: 300, snr: 3, seed: 31 }).data;

@@ -3,6 +3,10 @@ import type { Dataset, ExpertFamily } from '../../src/core/data/dataset';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { generateSynthetic, type SyntheticOptions } from '../../src/core/synth/generate';
 import { paramsFromJson, type FullParams } from '../../src/core/model/params';
+import { Random } from '../../src/core/random';
+import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
+import { SolverRun } from '../../src/core/solvers/solverRun';
+import type { StoppingSpec } from '../../src/core/spec/types';
 
 /** Raw rows (n × d) to a Dataset with the intercept column appended, no standardization. */
 export function datasetFrom(Xraw: Float64Array, y: Float64Array, d: number, classes?: string[]): Dataset {
@@ -27,5 +31,41 @@ export function layoutFor(data: Dataset, family: ExpertFamily, K: number, extra:
   return new ParamLayout({ family, K, p: data.p, C, gate: 'softmax', symmetric: false, ridge: 0, ...extra });
 }
 
-/** A categorical dataset: K linear-softmax experts with a softmax gate, generated from a seed. */
-export { Random } from '../../src/core/random';
+/**
+ * Three classes whose rule depends on the region of x (a > 0 or not), so that softmax experts matter; n rows of two
+ * standard normal features, drawn from `seed`.
+ */
+export function categoricalMixture(n: number, seed: number): Dataset {
+  const rng = new Random(seed);
+  const X = new Float64Array(n * 2);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = rng.normal();
+    const b = rng.normal();
+    X.set([a, b], i * 2);
+    const score = a > 0 ? [2 * b, -b, 0] : [-2 * b, 0.5, b];
+    const weights = score.map(Math.exp);
+    let u = rng.uniform() * weights.reduce((s, v) => s + v, 0);
+    let c = 0;
+    while (c < 2 && (u -= weights[c]) > 0) c++;
+    y[i] = c;
+  }
+  return datasetFrom(X, y, 2, ['a', 'b', 'c']);
+}
+
+export interface RunToEndOptions {
+  readonly layout: ParamLayout;
+  readonly data: Dataset;
+  readonly theta0: Float64Array;
+  readonly stopping: StoppingSpec;
+  readonly truth?: FullParams;
+}
+
+/** Steps one solver from θ₀ until its stopping rule ends it; the run's result and its final parameters. */
+export function runToEnd(algorithm: SolverAlgorithm, { layout, data, theta0, stopping, truth }: RunToEndOptions) {
+  const run = new SolverRun(algorithm, { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0.01, truth });
+  while (!run.finished) run.step();
+  return { result: run.result(), theta: run.parameters };
+}
+
+export { Random };

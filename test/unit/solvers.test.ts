@@ -10,43 +10,20 @@ import type { Dataset } from '../../src/core/data/dataset';
 import { initialParameters } from '../../src/core/init';
 import { evaluate, gradientQ } from '../../src/core/model/evaluate';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
-import { Random } from '../../src/core/random';
 import { createAdam } from '../../src/core/solvers/adam';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { createEm } from '../../src/core/solvers/em';
 import { createGd } from '../../src/core/solvers/gd';
 import { createGradientEm } from '../../src/core/solvers/gradientEm';
 import { emUpdate } from '../../src/core/solvers/mstep';
-import { SolverRun } from '../../src/core/solvers/solverRun';
 import { expandParams, type FullParams } from '../../src/core/model/params';
-import { datasetFrom, synthetic } from './helpers';
+import { categoricalMixture, runToEnd as runSolverToEnd, synthetic } from './helpers';
 
 const STOP = { maxIterations: 60, tolerance: 0, timeBudgetSeconds: 0 };
 
+/** The solver run from θ₀ to its end (60 iterations unless `stopping` says otherwise). */
 function runToEnd(algorithm: SolverAlgorithm, layout: ParamLayout, data: Dataset, theta0: Float64Array, stopping = STOP, truth?: FullParams) {
-  const run = new SolverRun(algorithm, { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0.01, truth });
-  while (!run.finished) run.step();
-  return { result: run.result(), theta: run.parameters };
-}
-
-function categoricalMixture(n: number, seed: number): Dataset {
-  // Two regions of x with different class rules, so that experts matter.
-  const rng = new Random(seed);
-  const X = new Float64Array(n * 2);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = rng.normal();
-    const b = rng.normal();
-    X.set([a, b], i * 2);
-    const score = a > 0 ? [2 * b, -b, 0] : [-2 * b, 0.5, b];
-    const probs = score.map(Math.exp);
-    const total = probs.reduce((s, v) => s + v, 0);
-    let u = rng.uniform() * total;
-    let c = 0;
-    while (c < 2 && (u -= probs[c]) > 0) c++;
-    y[i] = c;
-  }
-  return datasetFrom(X, y, 2, ['a', 'b', 'c']);
+  return runSolverToEnd(algorithm, { layout, data, theta0, stopping, truth });
 }
 
 const linear = synthetic({ kind: 'linear', experts: 3, dim: 3, samples: 300, snr: 3, seed: 21 }).data;
