@@ -22,7 +22,7 @@ import type { SolverName } from '../spec/types';
 import { band, iterationCurve, type Band, type Curve } from './aggregate';
 import { ExperimentContext, divergence, monotoneSummary, pick, runSolver, seconds, type MonotoneSummary } from './common';
 import { PAPER_TABLE_2 } from './paperFigures';
-import { tuneLearningRate, type Tuning } from './tuning';
+import { chosenRates, reproductionSolvers, tuneGradientSolvers, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
 export interface FmnistSettings {
@@ -168,11 +168,7 @@ export async function tunePilotStepSizes(context: ExperimentContext, source: str
     return [divergence(result).diverged ? -Infinity : result.objective / pilot.train.data.n];
   };
   const criterion = pilotCriterion(settings);
-  return [
-    await tuneLearningRate('gd', settings.tuning.grids.gd, criterion, score),
-    await tuneLearningRate('gem', settings.tuning.grids.gem, criterion, score, settings.gemSteps),
-    await tuneLearningRate('adam', settings.tuning.grids.adam, criterion, score),
-  ];
+  return tuneGradientSolvers(settings.tuning.grids, settings.gemSteps, criterion, score);
 }
 
 export function thin(curve: TimedCurve, points: number): TimedCurve {
@@ -246,14 +242,9 @@ export async function runFmnist(options: ReproduceOptions, extendForEqualTime: b
     if (stored) context.advance('step sizes restored from the checkpoint', gridRuns);
     tuning = stored ?? (await tunePilotStepSizes(context, source, settings));
     if (!stored) await options.checkpoint?.save('fmnist-tuning', fingerprint, tuning);
-    rates = { gd: tuning[0].chosen, gem: tuning[1].chosen, adam: tuning[2].chosen };
+    rates = chosenRates(tuning);
   }
-  const choices: SolverChoice[] = [
-    { solver: 'em' },
-    { solver: 'gem', learningRate: rates.gem, steps: settings.gemSteps },
-    { solver: 'gd', learningRate: rates.gd },
-    { solver: 'adam', learningRate: rates.adam },
-  ];
+  const choices = reproductionSolvers(rates, settings.gemSteps);
 
   const timed: Record<SolverName, TimedCurve[]> = { em: [], gem: [], gd: [], adam: [] };
   const emObjectives: { objective: number }[][] = [];

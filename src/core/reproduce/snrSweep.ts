@@ -13,7 +13,7 @@ import { SOLVER_LABELS } from '../solvers/labels';
 import type { SolverName } from '../spec/types';
 import { band, type Band } from './aggregate';
 import { ExperimentContext, divergence, monotoneSummary, runSolver, seconds, syntheticInstance, type MonotoneSummary } from './common';
-import { tuneLearningRate, type Tuning } from './tuning';
+import { chosenRates, reproductionSolvers, tuneGradientSolvers, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
 export interface SnrSweepSettings {
@@ -101,17 +101,8 @@ export async function runSnrSweep(options: ReproduceOptions): Promise<SnrSweepRe
     return [divergence(result).diverged ? -Infinity : result.objective / pilot.data.train.n];
   };
   const criterion = `ℓ(θ^${settings.tuneIterations})/n on one pilot instance at SNR ${settings.tuneSnr} (near-truth start), higher is better`;
-  const tuning = [
-    await tuneLearningRate('gd', settings.grids.gd, criterion, score),
-    await tuneLearningRate('gem', settings.grids.gem, criterion, score, settings.gemSteps),
-    await tuneLearningRate('adam', settings.grids.adam, criterion, score),
-  ];
-  const choices: SolverChoice[] = [
-    { solver: 'em' },
-    { solver: 'gem', learningRate: tuning[1].chosen, steps: settings.gemSteps },
-    { solver: 'gd', learningRate: tuning[0].chosen },
-    { solver: 'adam', learningRate: tuning[2].chosen },
-  ];
+  const tuning = await tuneGradientSolvers(settings.grids, settings.gemSteps, criterion, score);
+  const choices = reproductionSolvers(chosenRates(tuning), settings.gemSteps);
 
   const points: SnrPoint[] = [];
   const emTraces = [];

@@ -24,7 +24,7 @@ import {
   type SyntheticInstance,
 } from './common';
 import { PAPER_BETA_ERROR_PLATEAU, PAPER_GD_GATE_ERROR_AT_100, PAPER_SYMMOLINE } from './paperFigures';
-import { tuneLearningRate, type Tuning } from './tuning';
+import { chosenRates, reproductionSolvers, tuneGradientSolvers, type Tuning } from './tuning';
 import type { ExperimentResult, ReproduceOptions } from './types';
 
 export interface SymmolineSettings {
@@ -147,17 +147,8 @@ export async function runSymmoline(options: ReproduceOptions): Promise<Symmoline
     return scores;
   };
   const criterion = `mean ℓ(θ^${settings.iterations})/n over ${settings.pilots} pilot instance(s) (data seeds ${settings.pilotSeedBase}…), higher is better; a divergence disqualifies`;
-  const tuning = [
-    await tuneLearningRate('gd', settings.grids.gd, criterion, pilotScore),
-    await tuneLearningRate('gem', settings.grids.gem, criterion, pilotScore, settings.gemSteps),
-    await tuneLearningRate('adam', settings.grids.adam, criterion, pilotScore),
-  ];
-  const choices: SolverChoice[] = [
-    { solver: 'em' },
-    { solver: 'gem', learningRate: tuning[1].chosen, steps: settings.gemSteps },
-    { solver: 'gd', learningRate: tuning[0].chosen },
-    { solver: 'adam', learningRate: tuning[2].chosen },
-  ];
+  const tuning = await tuneGradientSolvers(settings.grids, settings.gemSteps, criterion, pilotScore);
+  const choices = reproductionSolvers(chosenRates(tuning), settings.gemSteps);
 
   // The instances.
   const runs: Record<SolverName, RunOutcome[]> = { em: [], gem: [], gd: [], adam: [] };

@@ -41,6 +41,52 @@ export interface TuneOptions {
 
 export const DEFAULT_MAX_EXTENSIONS = 4;
 
+/** A learning-rate grid for each solver that has one. */
+export interface StepGrids {
+  readonly gd: readonly number[];
+  readonly gem: readonly number[];
+  readonly adam: readonly number[];
+}
+
+/** The chosen learning rates of the tuned solvers. */
+export interface StepRates {
+  readonly gd: number;
+  readonly gem: number;
+  readonly adam: number;
+}
+
+/**
+ * Tunes GD, Gradient EM (with `gemSteps` gradient steps per E-step) and Adam on their grids with one criterion, in
+ * the order every report lists them: GD, Gradient EM, Adam.
+ */
+export async function tuneGradientSolvers(
+  grids: StepGrids,
+  gemSteps: number,
+  criterion: string,
+  score: (choice: SolverChoice) => Promise<number[]>,
+): Promise<Tuning[]> {
+  return [
+    await tuneLearningRate('gd', grids.gd, criterion, score),
+    await tuneLearningRate('gem', grids.gem, criterion, score, gemSteps),
+    await tuneLearningRate('adam', grids.adam, criterion, score),
+  ];
+}
+
+/** The chosen rates of `tuneGradientSolvers`' result. */
+export function chosenRates(tuning: readonly Tuning[]): StepRates {
+  return { gd: tuning[0].chosen, gem: tuning[1].chosen, adam: tuning[2].chosen };
+}
+
+/** The four solvers a reproduction compares: EM, which has nothing to tune, then Gradient EM, GD and Adam at `rates`. */
+export function reproductionSolvers(rates: StepRates, gemSteps: number): SolverChoice[] {
+  return [
+    { solver: 'em' },
+    { solver: 'gem', learningRate: rates.gem, steps: gemSteps },
+    { solver: 'gd', learningRate: rates.gd },
+    { solver: 'adam', learningRate: rates.adam },
+  ];
+}
+
 /**
  * Scores every η of `grid` with `score(choice)` (which returns one score per pilot, −∞ for a divergence), extends
  * the grid while the best lies at an end of it (each new η is the end times the ratio of the last two η on that
