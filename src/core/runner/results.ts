@@ -194,7 +194,8 @@ function isUnsupportedSync(error: unknown): boolean {
   return code === 'EINVAL' || code === 'ENOTSUP' || code === 'EISDIR' || code === 'EPERM' || code === 'EACCES';
 }
 
-async function exists(file: string): Promise<boolean> {
+/** Whether anything (file or folder) is at `file`. */
+export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;

@@ -27,7 +27,7 @@ import { pointLabel, shortFieldNames, sweepPoints, type SweepAxis, type SweepVal
 import type { ExperimentSpec, SolverName } from '../spec/types';
 import { SOLVER_NAMES } from '../spec/types';
 import { validateSpecObject } from '../spec/validate';
-import { PARTIAL_SUFFIX, writeJsonAtomic, type RunSummary, type SpecFile } from './results';
+import { exists, PARTIAL_SUFFIX, writeJsonAtomic, type RunSummary, type SpecFile } from './results';
 import { chooseByBic, explainChoice, summarizeK, type KCandidate } from './selectK';
 import { runExperiment, slug, timestamp, type RunOptions } from './runExperiment';
 import type { RunEvent, SolverResult, StopCode } from './types';
@@ -329,15 +329,6 @@ export async function sweepRunFolders(dir: string): Promise<string[]> {
     if (await exists(path.join(folder, 'summary.json'))) folders.push(folder);
   }
   return folders;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What K selection (selectK.ts) says about a sweep of `model.experts` alone. */
