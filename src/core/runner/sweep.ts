@@ -30,22 +30,15 @@ import { validateSpecObject } from '../spec/validate';
 import { exists, PARTIAL_SUFFIX, writeJsonAtomic, type RunSummary, type SpecFile } from './results';
 import { chooseByBic, explainChoice, summarizeK, type KCandidate } from './selectK';
 import { runExperiment, slug, timestamp, type RunOptions } from './runExperiment';
-import type { RunEvent, SolverResult, StopCode } from './types';
+import type { FitFigures, RunEvent, SolverResult, StopCode } from './types';
 
 export const SWEEP_FILE = 'sweep.json';
 
 /** A solver's final state in one combination: its best restart (the one starred in the run). */
-export interface SolverFinal {
+export interface SolverFinal extends FitFigures {
   readonly restart: number;
   readonly iterations: number;
   readonly stopReason: StopCode;
-  readonly logLik: number;
-  readonly objective: number;
-  readonly testLogLik?: number;
-  readonly trainAccuracy?: number;
-  readonly testAccuracy?: number;
-  readonly trainRmse?: number;
-  readonly testRmse?: number;
   /** Every restart ended in a degenerate fit: no restart is starred, this is the highest objective among them. */
   readonly degenerate?: boolean;
 }

@@ -9,11 +9,8 @@ import type { InnerStats } from '../solvers/mstep';
 import type { DataSample } from './dataSample';
 import type { EmAcceleration, ExperimentSpec, InitStrategy, SolverName } from '../spec/types';
 
-export interface IterationReport {
-  /** 0 is the starting point. */
-  readonly iteration: number;
-  /** Cumulative compute seconds of this solver and restart (the update and the evaluation it needs). */
-  readonly seconds: number;
+/** How well parameters fit: the figures every iteration report, solver result and sweep final carries. */
+export interface FitFigures {
   /** Total log-likelihood on the training rows (DESIGN §1). */
   readonly logLik: number;
   /** logLik − ridge penalty (equal when λ = 0). */
@@ -23,6 +20,13 @@ export interface IterationReport {
   readonly testAccuracy?: number;
   readonly trainRmse?: number;
   readonly testRmse?: number;
+}
+
+export interface IterationReport extends FitFigures {
+  /** 0 is the starting point. */
+  readonly iteration: number;
+  /** Cumulative compute seconds of this solver and restart (the update and the evaluation it needs). */
+  readonly seconds: number;
   /** min over label permutations of ‖β̂ − β*‖_F / ‖β*‖_F (truth known). */
   readonly parameterError?: number;
   readonly gateError?: number;
@@ -66,7 +70,7 @@ export interface ParamsJson {
   readonly sigma?: number[];
 }
 
-export interface SolverResult {
+export interface SolverResult extends FitFigures {
   readonly solver: SolverName;
   /** EM only: the accelerator of its EM map (absent: plain EM); `iterations` then counts EM-map evaluations. */
   readonly acceleration?: Exclude<EmAcceleration, 'none'>;
@@ -75,13 +79,6 @@ export interface SolverResult {
   readonly converged: boolean;
   readonly stopReason: StopCode;
   readonly stopMessage: string;
-  readonly logLik: number;
-  readonly objective: number;
-  readonly testLogLik?: number;
-  readonly trainAccuracy?: number;
-  readonly testAccuracy?: number;
-  readonly trainRmse?: number;
-  readonly testRmse?: number;
   readonly parameterError?: number;
   readonly gateError?: number;
   /** First iteration whose parameter error fell below the spec's threshold (null: never; absent: no truth). */
