@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setKernelChoice } from '../../src/core/kernels';
 import { GRAM_BLOCK_ROWS, weightedGrams } from '../../src/core/kernels/gram';
+import { narrowLogitsAndGradient } from '../../src/core/kernels/narrow';
 import { Random } from './helpers';
 
 function writtenOut(X: Float64Array, n: number, p: number, w: Float64Array, S: number, extra?: Float64Array): Float64Array {
@@ -59,4 +60,49 @@ test('a small call after a large one gets its own sums (the kernel memory is reu
   const grams = weightedGrams(X, 5, 3, 1, (start, end, out) => out.set(w.subarray(start, end)));
   const expected = writtenOut(X, 5, 3, w, 1);
   for (let k = 0; k < 9; k++) assert.ok(Math.abs(grams[k] - expected[k]) <= 1e-12 * (1 + Math.abs(expected[k])), `entry ${k}`);
+});
+
+test('the fused narrow pass (WebAssembly row products) equals the logits and gradient written out', () => {
+  const rng = new Random(13);
+  for (const n of [1, 2, 127, 128, 129, 300]) {
+    for (const p of [1, 2, 5, 21]) {
+      for (const m of [1, 2, 3]) {
+        const X = Float64Array.from({ length: n * p }, () => rng.normal());
+        const W = Float64Array.from({ length: m * p }, () => rng.normal());
+        const seenLogits = new Float64Array(n * m);
+        const coefficientOf = (i: number, c: number, logit: number) => Math.sin(logit + i + c); // any function of the logit
+        for (const choice of ['auto', 'js'] as const) {
+          const previous = setKernelChoice(choice);
+          try {
+            const out = new Float64Array(m * p).fill(7); // overwritten, not added to
+            narrowLogitsAndGradient(X, n, p, W, m, (start, end, logits, coefficients) => {
+              for (let i = start; i < end; i++) {
+                for (let c = 0; c < m; c++) {
+                  const logit = logits[(i - start) * m + c];
+                  seenLogits[i * m + c] = logit;
+                  coefficients[(i - start) * m + c] = coefficientOf(i, c, logit);
+                }
+              }
+            }, out);
+            for (let i = 0; i < n; i++) {
+              for (let c = 0; c < m; c++) {
+                let logit = 0;
+                for (let j = 0; j < p; j++) logit += X[i * p + j] * W[c * p + j];
+                assert.ok(Math.abs(seenLogits[i * m + c] - logit) <= 1e-12 * (1 + Math.abs(logit)), `${choice}, n ${n}, p ${p}, m ${m}: logit ${i}, ${c}`);
+              }
+            }
+            for (let c = 0; c < m; c++) {
+              for (let j = 0; j < p; j++) {
+                let sum = 0;
+                for (let i = 0; i < n; i++) sum += coefficientOf(i, c, seenLogits[i * m + c]) * X[i * p + j];
+                assert.ok(Math.abs(out[c * p + j] - sum) <= 1e-11 * (1 + Math.abs(sum)), `${choice}, n ${n}, p ${p}, m ${m}: gradient ${c}, ${j}: ${out[c * p + j]} vs ${sum}`);
+              }
+            }
+          } finally {
+            setKernelChoice(previous);
+          }
+        }
+      }
+    }
+  }
 });
