@@ -94,3 +94,13 @@ function workspace(p: number, m: number): Workspace | undefined {
 function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
+
+/**
+ * The fused pass over X as the data's kernels would make it, except that where they are plain JavaScript (narrow
+ * data) the products run in WebAssembly as above: the same float64 arithmetic, summed in another order.
+ */
+export function fusedLogitsAndGradient(X: Float64Array, n: number, p: number, W: Float64Array, m: number, visit: BlockVisitor, out: Float64Array): void {
+  const kernels = kernelsFor(X, n, p);
+  if (kernels.backend === 'js') narrowLogitsAndGradient(X, n, p, W, m, visit, out);
+  else kernels.logitsAndGradient(W, m, visit, out);
+}

@@ -23,7 +23,7 @@
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import { scratch } from '../kernels';
 import { weightedGrams } from '../kernels/gram';
-import { narrowLogitsAndGradient } from '../kernels/narrow';
+import { fusedLogitsAndGradient } from '../kernels/narrow';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
 import { gradientStep, totalWeight } from './softmaxRegression';
 import { throwIfInterrupted } from '../interrupt';
@@ -314,7 +314,7 @@ class SmallBlockSolver {
     const { n, p, ridge } = problem;
     const grad = new Float64Array(this.D);
     let value = 0;
-    narrowLogitsAndGradient(
+    fusedLogitsAndGradient(
       problem.X,
       n,
       p,
