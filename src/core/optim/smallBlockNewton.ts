@@ -22,6 +22,7 @@
  */
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import { scratch } from '../kernels';
+import { fastExp } from '../kernels/exp';
 import { weightedGrams } from '../kernels/gram';
 import { fusedLogitsAndGradient } from '../kernels/narrow';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
@@ -246,10 +247,10 @@ class SmallBlockSolver {
       const at = i * m;
       let max = 0;
       for (let c = 0; c < m; c++) if (logits[at + c] > max) max = logits[at + c];
-      let sum = Math.exp(-max);
+      let sum = fastExp(-max);
       const row = (i - start) * m;
       for (let c = 0; c < m; c++) {
-        const e = Math.exp(logits[at + c] - max);
+        const e = fastExp(logits[at + c] - max);
         out[row + c] = e;
         sum += e;
       }
@@ -354,9 +355,9 @@ class SmallBlockSolver {
       }
       let max = 0;
       for (let c = 0; c < m; c++) if (logits[at + c] > max) max = logits[at + c];
-      let sum = Math.exp(-max);
+      let sum = fastExp(-max);
       for (let c = 0; c < m; c++) {
-        probs[c] = Math.exp(logits[at + c] - max);
+        probs[c] = fastExp(logits[at + c] - max);
         sum += probs[c];
       }
       // log P_ic = η_ic − log Σ_b exp η_ib (η of the reference class 0): one logarithm per row, never −∞.
@@ -399,7 +400,7 @@ function binaryRows(
     const eta = logits[i - offset];
     const t0 = targets[2 * i];
     const mass = t0 + targets[2 * i + 1];
-    const e = Math.exp(-Math.abs(eta));
+    const e = fastExp(-Math.abs(eta));
     const softplus = (eta > 0 ? eta : 0) + Math.log1p(e);
     const probability = eta >= 0 ? 1 / (1 + e) : e / (1 + e);
     const w = weights ? weights[i] : 1;
