@@ -164,3 +164,19 @@ test('the tall M-step: the gate block equals dense Newton on the same responsibi
     assert.ok(worst < 1e-9, `K = ${K}: largest |∂Q/∂θ|/n after the M-step: ${worst}`);
   }
 });
+
+test('experts whose responsibilities do not sum to 1 per row still get their own weighted least squares', () => {
+  const { data } = synthetic({ kind: 'linear', experts: 2, dim: 3, samples: 900, snr: 3, seed: 70 });
+  const layout = layoutFor(data, 'gaussian', 2);
+  const theta = initialParameters(layout, data, { strategy: 'random', seed: 4, perturbation: 0 });
+  const rng = new Random(71);
+  // Not an E-step: each row's weights sum to anything in (0.2, 1.2).
+  const resp = Float64Array.from({ length: data.n * 2 }, () => 0.1 + 0.5 * rng.uniform());
+  const { theta: next } = emUpdate(layout, data, theta, { n: data.n, K: 2, resp });
+  for (let k = 0; k < 2; k++) {
+    const weights = Float64Array.from({ length: data.n }, (_, i) => resp[i * 2 + k]);
+    const wls = weightedLeastSquares(data.X, data.n, data.p, weights, data.y, 0);
+    const at = layout.betaRow(k, 0);
+    for (let j = 0; j < data.p; j++) assert.ok(Math.abs(next[at + j] - wls.x[j]) <= 1e-9 * (1 + Math.abs(wls.x[j])), `expert ${k}, β_${j}`);
+  }
+});

@@ -248,57 +248,119 @@ export function expertWeights(ev: Responsibilities): Float64Array {
  * normal equations and, in the corner entry, Σ_i r_ik y_i² (for its variance). Tall data spend most of an EM iteration
  * in passes over the rows, so when the gate is solved by dense Newton its Hessian at θᵗ comes from the same blocked
  * pass (`withGateHessian`); otherwise the sums get a pass of their own.
+ *
+ * Responsibilities sum to 1 over the experts, so the sums of the expert with the most weight are those of all rows,
+ * Σ_i z_i zᵀ_i (computed once per data set), minus the others': one weight vector fewer in every pass. Its share of
+ * the total is at least 1/K, so the subtraction costs at most a factor K in relative rounding. Rows whose
+ * responsibilities do not sum to 1 (a caller's own responsibilities) get that expert's sums in a pass of their own.
  */
 class ExpertSums {
   private sums: Float64Array[] | undefined;
+  /** Passes over X made here besides the one shared with the gate (the all-rows sums once per data set, a fallback). */
+  extraPasses = 0;
+  /** The expert whose sums come by subtraction: the one with the largest total responsibility. */
+  private readonly subtracted: number;
+  /** The experts with a weight vector of their own, in pass order. */
+  private readonly weighted: number[];
 
   constructor(
     private readonly layout: ParamLayout,
     private readonly data: Dataset,
     private readonly ev: Responsibilities,
-  ) {}
+  ) {
+    const weights = expertWeights(ev);
+    this.subtracted = weights.indexOf(Math.max(...weights));
+    this.weighted = Array.from({ length: layout.K }, (_, k) => k).filter((k) => k !== this.subtracted);
+  }
 
   /** The gate's −∇²Q at θᵗ (from its free-class probabilities there) and, in the same pass, the experts' sums. */
   withGateHessian(probabilities: StartProbabilities): Float64Array {
     const { K, p } = this.layout;
     const m = K - 1;
     const pairs = classPairs(m);
+    const first = this.weighted.length;
     let probs = new Float64Array(0);
     const grams = this.pass(pairs.length, (start, rows, weights) => {
       if (probs.length < rows * m) probs = new Float64Array(rows * m);
       probabilities(start, start + rows, probs);
       pairs.forEach(([a, b], pair) => {
-        const base = (K + pair) * rows;
+        const base = (first + pair) * rows;
         for (let r = 0; r < rows; r++) weights[base + r] = probs[r * m + a] * ((a === b ? 1 : 0) - probs[r * m + b]);
       });
     });
-    return hessianFromPairGrams(grams, K * (p + 1) * (p + 1), p + 1, p, m, this.layout.shape.ridge);
+    return hessianFromPairGrams(grams, first * (p + 1) * (p + 1), p + 1, p, m, this.layout.shape.ridge);
   }
 
   /** Each expert's (p + 1) × (p + 1) sums; a pass of their own unless the gate's Hessian pass made them. */
   normalEquations(tally: InnerTally): Float64Array[] {
     if (!this.sums) {
       this.pass(0, () => {});
-      tally.passes++;
+      if (this.weighted.length > 0) tally.passes++;
     }
+    tally.passes += this.extraPasses;
     return this.sums!;
   }
 
-  /** One blocked pass for the K experts' weight vectors and `extra` more, filled by `fill`; returns all the sums. */
+  /**
+   * One blocked pass for the weighted experts' vectors and `extra` more, filled by `fill` after them; returns all the
+   * sums of that pass, and sets every expert's.
+   */
   private pass(extra: number, fill: (start: number, rows: number, weights: Float64Array) => void): Float64Array {
     const { K, p } = this.layout;
     const { n, X, y } = this.data;
     const { resp } = this.ev;
-    const grams = weightedGrams(X, n, p, K + extra, (start, end, weights) => {
-      const rows = end - start;
-      for (let k = 0; k < K; k++) for (let r = 0; r < rows; r++) weights[k * rows + r] = resp[(start + r) * K + k];
-      fill(start, rows, weights);
-    }, y);
     const q = p + 1;
-    this.sums = Array.from({ length: K }, (_, k) => grams.subarray(k * q * q, (k + 1) * q * q));
+    const weighted = this.weighted;
+    let largestDeviation = 0;
+    const S = weighted.length + extra;
+    const grams =
+      S === 0
+        ? new Float64Array(0)
+        : weightedGrams(X, n, p, S, (start, end, weights) => {
+            const rows = end - start;
+            weighted.forEach((k, s) => {
+              for (let r = 0; r < rows; r++) weights[s * rows + r] = resp[(start + r) * K + k];
+            });
+            for (let r = 0; r < rows; r++) {
+              let total = 0;
+              for (let k = 0; k < K; k++) total += resp[(start + r) * K + k];
+              const deviation = Math.abs(total - 1);
+              if (deviation > largestDeviation) largestDeviation = deviation;
+            }
+            fill(start, rows, weights);
+          }, y);
+    const sums: Float64Array[] = new Array(K);
+    weighted.forEach((k, s) => (sums[k] = grams.subarray(s * q * q, (s + 1) * q * q)));
+    if (largestDeviation <= ROW_SUM_TOLERANCE) {
+      const rest = this.allRows().slice();
+      for (const k of weighted) for (let e = 0; e < q * q; e++) rest[e] -= sums[k][e];
+      sums[this.subtracted] = rest;
+    } else {
+      const k = this.subtracted;
+      sums[k] = weightedGrams(X, n, p, 1, (start, end, weights) => {
+        for (let r = 0; r < end - start; r++) weights[r] = resp[(start + r) * K + k];
+      }, y);
+      this.extraPasses++;
+    }
+    this.sums = sums;
     return grams;
   }
+
+  /** Σ_i z_i z_iᵀ over all rows, once per data set. */
+  private allRows(): Float64Array {
+    let sums = allRowSums.get(this.data);
+    if (!sums) {
+      sums = weightedGrams(this.data.X, this.data.n, this.data.p, 1, (start, end, weights) => weights.fill(1, 0, end - start), this.data.y);
+      allRowSums.set(this.data, sums);
+      this.extraPasses++;
+    }
+    return sums;
+  }
 }
+
+/** Responsibilities of a row sum to 1 up to this (rounding): then one expert's sums are the rest of all rows'. */
+const ROW_SUM_TOLERANCE = 1e-12;
+const allRowSums = new WeakMap<Dataset, Float64Array>();
 
 /** β = (Σ r z zᵀ)[x,x] + λI)⁻¹ (Σ r z zᵀ)[x,y] from an expert's (p + 1) × (p + 1) sums. */
 function solveNormalEquations(sums: Float64Array, p: number, ridge: number): ReturnType<typeof solveSymmetricPositiveDefinite> {
