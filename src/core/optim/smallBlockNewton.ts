@@ -135,7 +135,10 @@ class SmallBlockSolver {
     const { tolerance = 1e-10, maxIterations = 50 } = options;
     let state = this.evaluateAt(init.slice(), this.buffers[0]);
     const start = state;
-    let factor = this.factor(options.startHessian ? this.countPass(options.startHessian((s, e, out) => this.probabilities(start, s, e, out))) : this.hessian(state));
+    const startHessian = options.startHessian
+      ? this.countPass(options.startHessian((first, end, out) => this.probabilities(start, first, end, out)))
+      : this.hessian(state);
+    let factor = this.factor(startHessian);
     const pairs: { s: Float64Array; y: Float64Array }[] = [];
     /** The state whose exact Hessian `factor` is, when no BFGS pair has changed it since. */
     let exactAt: State | undefined = state;
@@ -147,7 +150,7 @@ class SmallBlockSolver {
       const decrement = dot(state.grad, S);
       if (!(decrement > 0)) {
         if (pairs.length > 0) {
-          // The quasi-Newton matrix stopped being positive definite in effect (round-off): start over from the exact Hessian.
+          // Round-off made the quasi-Newton direction useless: start over from the exact Hessian here.
           pairs.length = 0;
           factor = this.factor(this.hessian(state));
           exactAt = state;
