@@ -9,6 +9,7 @@
  * objective, gradient, Hessian–vector products, Hessian / normal-equation sums), seconds per iteration (the solver's
  * compute clock, and process CPU), and iterations and seconds to the stopping rule (tolerance 1e-8 on the change
  * of the objective and 1e-3 on its gradient per row). Short runs are repeated and the median printed.
+ * The tall problem also prints where EM's CPU goes per iteration (E-step with ∇ℓ, M-step, the M-step's passes).
  * The machine is shared: CPU seconds are the steadier figure when it is loaded (load average printed).
  * Run alone: `node --import tsx scripts/benchMStep.ts [--only symmoline,linear,fmnist,tall] [--fmnist-rows N]
  * [--fmnist-iterations N] [--tall-rows N]`; `npm run bench` runs it (smaller sizes with BENCH_QUICK=1).
@@ -24,6 +25,8 @@ import { syntheticInstance } from '../src/core/reproduce/common';
 import { createAdam } from '../src/core/solvers/adam';
 import type { SolverAlgorithm } from '../src/core/solvers/algorithm';
 import { createEm } from '../src/core/solvers/em';
+import { emUpdate } from '../src/core/solvers/mstep';
+import { evaluate } from '../src/core/model/evaluate';
 import { createGd } from '../src/core/solvers/gd';
 import { createGradientEm } from '../src/core/solvers/gradientEm';
 import { SolverRun } from '../src/core/solvers/solverRun';
@@ -214,6 +217,29 @@ function tall(): Problem {
   };
 }
 
+/**
+ * Where an EM iteration on tall data goes: the E-step (the evaluation with ∇ℓ that every solver makes) and the M-step,
+ * CPU per iteration over the same iterations as the solver rows, with the M-step's passes over X.
+ */
+function tallPhases(problem: Problem): void {
+  let theta = problem.theta0;
+  const eSteps: number[] = [];
+  const mSteps: number[] = [];
+  const passes: number[] = [];
+  for (let t = 0; t < problem.maxIterations; t++) {
+    let started = cpuSeconds();
+    const ev = evaluate(problem.layout, problem.train, theta, { gradient: true });
+    eSteps.push(cpuSeconds() - started);
+    started = cpuSeconds();
+    const step = emUpdate(problem.layout, problem.train, theta, ev);
+    mSteps.push(cpuSeconds() - started);
+    passes.push(step.inner.passes ?? 0);
+    theta = step.theta;
+  }
+  const range = (values: number[]) => `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)} (median ${median(values).toFixed(3)})`;
+  console.log(`EM phases, CPU s per iteration: E-step with ∇ℓ ${range(eSteps)}; M-step ${range(mSteps)}, ${median(passes)} passes over X (median)`);
+}
+
 export function benchMStep(): void {
   console.log('\nEM M-steps and the gradient solvers: cost per iteration and to tolerance (scripts/benchMStep.ts)');
   if (only.includes('symmoline')) for (const snr of [0.5, 2]) benchProblem(symmoline(snr));
@@ -226,8 +252,10 @@ export function benchMStep(): void {
     }
   }
   if (only.includes('tall')) {
-    benchProblem(tall());
+    const problem = tall();
+    benchProblem(problem);
     console.log(`Peak RSS so far: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    tallPhases(problem);
   }
 }
 

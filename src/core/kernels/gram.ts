@@ -7,11 +7,12 @@
  * each row once.
  *
  * Each block of rows is transposed into column strips (one contiguous array per column), so that every entry of
- * every G_s is a dot product of two contiguous strips, register-blocked so that each loaded value feeds two
+ * every G_s is a dot product of two contiguous strips, register-blocked so that each loaded value feeds two to four
  * multiply–adds. Float64 throughout (the narrow data this serves are the ones whose results the tests compare with
- * R): the strips live in a small WebAssembly memory and a generated SIMD kernel makes the products
- * (`wasm/gramModule.ts`, about 3× plain JavaScript), or plain JavaScript where WebAssembly SIMD is missing. X itself
- * is never copied.
+ * R). With WebAssembly SIMD the whole block work runs in a small WebAssembly memory (`wasm/gramModule.ts`): the
+ * block of rows is copied in as stored (one memcpy), then transposed, scaled by each weight vector and multiplied
+ * there, so that JavaScript only fills the weights — at 1e6 × 21, one weight vector costs about 65 ms and each
+ * further one about 30 ms (plain JavaScript, the fallback: about 150 ms and 95 ms). X itself is never copied whole.
  */
 import { buildGramModule, type GramExports } from './wasm/gramModule';
 import { wasmSimdAvailable } from './wasm/wasmKernels';
@@ -40,15 +41,84 @@ export function weightedGrams(
 ): Float64Array {
   const q = extra ? p + 1 : p;
   const even = q + (q % 2); // a zero strip pads an odd q, so that the 2 × 2 blocking needs no edge cases
+  const wasm = gramWorkspace(p, even, S);
+  const sums = wasm ? wasmGramSums(wasm, X, n, p, S, fillWeights, extra) : jsGramSums(X, n, p, even, S, fillWeights, extra);
+  const out = new Float64Array(S * q * q);
+  for (let s = 0; s < S; s++) {
+    const from = s * even * even;
+    const to = s * q * q;
+    for (let j = 0; j < q; j++) {
+      for (let l = j; l < q; l++) {
+        const value = sums[from + j * even + l];
+        out[to + j * q + l] = value;
+        out[to + l * q + j] = value;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The sums in WebAssembly: each block of rows is copied in as stored (one memcpy), transposed into strips there,
+ * and each weight vector scales the strips before their products; JavaScript only fills the weights.
+ */
+function wasmGramSums(
+  wasm: GramWorkspace,
+  X: Float64Array,
+  n: number,
+  p: number,
+  S: number,
+  fillWeights: GramWeights,
+  extra: Float64Array | undefined,
+): Float64Array {
   const B = GRAM_BLOCK_ROWS;
-  const wasm = gramWorkspace(even, S);
-  const strips = wasm ? wasm.strips : new Float64Array(even * B);
-  const weighted = wasm ? wasm.weighted : new Float64Array(even * B);
-  const sums = wasm ? wasm.sums : new Float64Array(S * even * even);
-  const weights = new Float64Array(S * B);
+  const { exports, rows: rowsView, strips, weights, sums, even } = wasm;
+  const stripBytes = B * 8;
   strips.fill(0);
-  weighted.fill(0);
   sums.fill(0);
+  for (let start = 0; start < n; start += B) {
+    const end = Math.min(n, start + B);
+    const rows = end - start;
+    if (rows < B) strips.fill(0);
+    rowsView.set(X.subarray(start * p, end * p));
+    // The kernel transposes pairs of rows: an odd last block gets a zero row.
+    const pairedRows = rows + (rows % 2);
+    if (pairedRows > rows) rowsView.fill(0, rows * p, pairedRows * p);
+    exports.transpose(wasm.rowsAt, pairedRows, p, wasm.stripsAt, stripBytes);
+    if (extra) strips.set(extra.subarray(start, end), p * B);
+    const blockWeights = weights.subarray(0, S * rows);
+    fillWeights(start, end, blockWeights);
+    if (rows < B) {
+      // The last block: weights from stride `rows` to stride B, zero past the rows (their strips are zero too).
+      for (let s = S - 1; s >= 0; s--) {
+        weights.copyWithin(s * B, s * rows, s * rows + rows);
+        weights.fill(0, s * B + rows, (s + 1) * B);
+      }
+    }
+    for (let s = 0; s < S; s++) {
+      exports.scale(wasm.weightsAt + s * stripBytes, wasm.stripsAt, even, stripBytes, wasm.weightedAt);
+      exports.upper(wasm.weightedAt, wasm.stripsAt, even, stripBytes, wasm.sumsAt + s * even * even * 8);
+    }
+  }
+  return sums;
+}
+
+/** The same sums in plain JavaScript (no WebAssembly SIMD here, or the `js` kernel choice). */
+function jsGramSums(
+  X: Float64Array,
+  n: number,
+  p: number,
+  even: number,
+  S: number,
+  fillWeights: GramWeights,
+  extra: Float64Array | undefined,
+): Float64Array {
+  const B = GRAM_BLOCK_ROWS;
+  const q = extra ? p + 1 : p;
+  const strips = new Float64Array(even * B);
+  const weighted = new Float64Array(even * B);
+  const sums = new Float64Array(S * even * even);
+  const weights = new Float64Array(S * B);
   for (let start = 0; start < n; start += B) {
     const end = Math.min(n, start + B);
     const rows = end - start;
@@ -68,40 +138,34 @@ export function weightedGrams(
         const column = j * B;
         for (let r = 0; r < rows; r++) weighted[column + r] = weights[w + r] * strips[column + r];
       }
-      if (wasm) wasm.exports.upper(wasm.weightedAt, wasm.stripsAt, even, B * 8, wasm.sumsAt + s * even * even * 8);
-      else addUpperProducts(weighted, strips, even, B, sums, s * even * even);
+      addUpperProducts(weighted, strips, even, B, sums, s * even * even);
     }
   }
-  const out = new Float64Array(S * q * q);
-  for (let s = 0; s < S; s++) {
-    const from = s * even * even;
-    const to = s * q * q;
-    for (let j = 0; j < q; j++) {
-      for (let l = j; l < q; l++) {
-        const value = sums[from + j * even + l];
-        out[to + j * q + l] = value;
-        out[to + l * q + j] = value;
-      }
-    }
-  }
-  return out;
+  return sums;
 }
 
 interface GramWorkspace {
   readonly exports: GramExports;
+  /** Strips per block (q rounded up to even). */
+  readonly even: number;
+  /** Views of the kernel's memory: a block of rows as stored, its strips, the weighted strips, the weights, the sums. */
+  readonly rows: Float64Array;
   readonly strips: Float64Array;
   readonly weighted: Float64Array;
+  readonly weights: Float64Array;
   readonly sums: Float64Array;
-  /** Byte addresses of the three arrays in the kernel's memory. */
+  /** Byte addresses of those arrays in the kernel's memory. */
+  readonly rowsAt: number;
   readonly stripsAt: number;
   readonly weightedAt: number;
+  readonly weightsAt: number;
   readonly sumsAt: number;
 }
 
 let gramInstance: { exports: GramExports; memory: WebAssembly.Memory } | null | undefined;
 
-/** Views of the kernel's memory sized for q strips and S sums (undefined: no WebAssembly SIMD here). */
-function gramWorkspace(q: number, S: number): GramWorkspace | undefined {
+/** Views of the kernel's memory for blocks of p columns, `even` strips and S sums (undefined: no WebAssembly SIMD here). */
+function gramWorkspace(p: number, even: number, S: number): GramWorkspace | undefined {
   if (gramInstance === undefined) {
     try {
       if (!wasmSimdAvailable()) throw new Error('no WebAssembly SIMD');
@@ -113,21 +177,34 @@ function gramWorkspace(q: number, S: number): GramWorkspace | undefined {
     }
   }
   if (!gramInstance || kernelChoice() === 'js') return undefined;
-  const stripBytes = q * GRAM_BLOCK_ROWS * 8;
-  const sumsBytes = S * q * q * 8;
-  const needed = 2 * stripBytes + sumsBytes;
+  const B = GRAM_BLOCK_ROWS;
+  const rowsAt = 0;
+  const stripsAt = align16(rowsAt + B * p * 8);
+  const weightedAt = stripsAt + even * B * 8;
+  const weightsAt = weightedAt + even * B * 8;
+  const sumsAt = weightsAt + S * B * 8;
+  const needed = sumsAt + S * even * even * 8;
   const { memory } = gramInstance;
   if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
   const buffer = memory.buffer;
   return {
     exports: gramInstance.exports,
-    strips: new Float64Array(buffer, 0, q * GRAM_BLOCK_ROWS),
-    weighted: new Float64Array(buffer, stripBytes, q * GRAM_BLOCK_ROWS),
-    sums: new Float64Array(buffer, 2 * stripBytes, S * q * q),
-    stripsAt: 0,
-    weightedAt: stripBytes,
-    sumsAt: 2 * stripBytes,
+    even,
+    rows: new Float64Array(buffer, rowsAt, B * p),
+    strips: new Float64Array(buffer, stripsAt, even * B),
+    weighted: new Float64Array(buffer, weightedAt, even * B),
+    weights: new Float64Array(buffer, weightsAt, S * B),
+    sums: new Float64Array(buffer, sumsAt, S * even * even),
+    rowsAt,
+    stripsAt,
+    weightedAt,
+    weightsAt,
+    sumsAt,
   };
+}
+
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
 }
 
 /**

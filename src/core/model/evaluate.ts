@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
+import { fusedLogitsAndGradient } from '../kernels/narrow';
 import { ParamLayout } from './layout';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
@@ -96,7 +97,10 @@ function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Floa
   const { m, first, theta, layout } = model;
   const gradient = new Float64Array(layout.size);
   const blocks = new Float64Array(m * layout.p);
-  kernelsFor(data.X, data.n, layout.p).logitsAndGradient(
+  fusedLogitsAndGradient(
+    data.X,
+    data.n,
+    layout.p,
     theta.subarray(first, layout.sigmaOffset),
     m,
     (start, end, logits, coefficients) => {

@@ -12,10 +12,17 @@
  */
 import type { Dataset } from '../data/dataset';
 import { solveSymmetricPositiveDefinite, weightedLeastSquares } from '../optim/denseSolve';
-import { kernelsFor } from '../kernels';
 import { weightedGrams } from '../kernels/gram';
-import { NEWTON_PARAMETER_LIMIT } from '../optim/softmaxRegression';
-import { emptyCurvature, fitSoftmaxRegression, type CurvatureMemory, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
+import {
+  emptyCurvature,
+  fitSoftmaxRegression,
+  NEWTON_PARAMETER_LIMIT,
+  type CurvatureMemory,
+  type InnerSolve,
+  type InnerSolveOptions,
+  type SoftmaxProblem,
+} from '../optim/softmaxRegression';
+import { classPairs, hessianFromPairGrams, smallBlockNewton, type StartProbabilities } from '../optim/smallBlockNewton';
 import { modelClass } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import { throwIfInterruptedAtRow } from '../interrupt';
@@ -164,13 +171,12 @@ export function emUpdate(
   const next = theta.slice();
   const notes: string[] = [];
   const tally = new InnerTally();
-  const shared = layout.shape.family === 'gaussian' && !layout.shape.symmetric ? gaussianSharedPass(layout, data, theta, ev, innerOptions) : undefined;
-  updateGate(layout, data, next, ev, tally, shared?.gateHessian ? { ...innerOptions, initialHessian: shared.gateHessian } : innerOptions);
-  if (shared) tally.passes++;
+  const sums = layout.shape.family === 'gaussian' && !layout.shape.symmetric ? new ExpertSums(layout, data, ev) : undefined;
+  updateGate(layout, data, next, ev, tally, innerOptions, sums);
   switch (layout.shape.family) {
     case 'gaussian':
       if (layout.shape.symmetric) updateSymmetricGaussian(layout, data, next, ev, notes);
-      else updateGaussianExperts(layout, data, next, ev, notes, shared!.normalEquations);
+      else updateGaussianExperts(layout, data, next, ev, notes, sums!.normalEquations(tally));
       tally.closedForm();
       break;
     case 'bernoulli':
@@ -182,7 +188,20 @@ export function emUpdate(
   return { theta: next, inner: tally.stats(), notes };
 }
 
-function updateGate(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Responsibilities, tally: InnerTally, innerOptions: MStepOptions): void {
+/**
+ * The gate block. Closed form for a constant gate without ridge; small blocks (the dense-Newton size) by Newton
+ * with a reused, BFGS-updated Hessian (`smallBlockNewton.ts`), whose Hessian pass at θᵗ also makes the gaussian
+ * experts' sums when there are any (`ExpertSums`); larger blocks as every large softmax block.
+ */
+function updateGate(
+  layout: ParamLayout,
+  data: Dataset,
+  theta: Float64Array,
+  ev: Responsibilities,
+  tally: InnerTally,
+  innerOptions: MStepOptions,
+  sums: ExpertSums | undefined,
+): void {
   const { K } = layout;
   const constantGate = layout.gateWidth === 1;
   const size = layout.gateRows * layout.gateWidth;
@@ -195,18 +214,24 @@ function updateGate(layout: ParamLayout, data: Dataset, theta: Float64Array, ev:
     tally.closedForm();
     return;
   }
-  const solve = fitSoftmaxRegression(
-    {
-      X: constantGate ? interceptColumn(data) : data.X,
-      n: data.n,
-      p: layout.gateWidth,
-      C: K,
-      targets: ev.resp,
-      ridge: layout.shape.ridge,
-    },
-    theta.subarray(layout.gateOffset, layout.gateOffset + size),
-    forBlock(innerOptions, 'gate'),
-  );
+  const problem: SoftmaxProblem = {
+    X: constantGate ? interceptColumn(data) : data.X,
+    n: data.n,
+    p: layout.gateWidth,
+    C: K,
+    targets: ev.resp,
+    ridge: layout.shape.ridge,
+  };
+  const init = theta.subarray(layout.gateOffset, layout.gateOffset + size);
+  const small = size <= (innerOptions.newtonLimit ?? NEWTON_PARAMETER_LIMIT);
+  const shareWithExperts = small && sums && !constantGate;
+  const solve = small
+    ? smallBlockNewton(problem, init, {
+        tolerance: innerOptions.tolerance,
+        maxIterations: innerOptions.maxIterations,
+        startHessian: shareWithExperts ? (probabilities) => sums.withGateHessian(probabilities) : undefined,
+      })
+    : fitSoftmaxRegression(problem, init, forBlock(innerOptions, 'gate'));
   theta.set(solve.coef, layout.gateOffset);
   tally.add(solve);
 }
@@ -219,76 +244,123 @@ export function expertWeights(ev: Responsibilities): Float64Array {
 }
 
 /**
- * The dense sums of a gaussian M-step in one blocked pass over [X | y] (tall data spend most of an EM iteration
- * here): each expert's weighted normal equations Σ_i r_ik z_i z_iᵀ, z_i = (x_i, y_i), and — for a softmax gate small
- * enough for dense Newton — the gate's Hessian at θᵗ, Σ_i P_ia(δ_ab − P_ib) x_i x_iᵀ per class pair, which
- * preconditions all of the gate's Newton steps.
+ * The dense sums of a gaussian M-step, Σ_i r_ik z_i z_iᵀ per expert with z_i = (x_i, y_i): each expert's weighted
+ * normal equations and, in the corner entry, Σ_i r_ik y_i² (for its variance). Tall data spend most of an EM iteration
+ * in passes over the rows, so when the gate is solved by dense Newton its Hessian at θᵗ comes from the same blocked
+ * pass (`withGateHessian`); otherwise the sums get a pass of their own.
+ *
+ * Responsibilities sum to 1 over the experts, so the sums of the expert with the most weight are those of all rows,
+ * Σ_i z_i zᵀ_i (computed once per data set), minus the others': one weight vector fewer in every pass. Its share of
+ * the total is at least 1/K, so the subtraction costs at most a factor K in relative rounding. Rows whose
+ * responsibilities do not sum to 1 (a caller's own responsibilities) get that expert's sums in a pass of their own.
  */
-function gaussianSharedPass(
-  layout: ParamLayout,
-  data: Dataset,
-  theta: Float64Array,
-  ev: Responsibilities,
-  innerOptions: MStepOptions,
-): { normalEquations: Float64Array[]; gateHessian?: Float64Array } {
-  const { K, p } = layout;
-  const { n, X, y } = data;
-  const m = K - 1;
-  const gateSize = layout.gateRows * layout.gateWidth;
-  const gateHessian = layout.gateWidth === p && gateSize > 0 && gateSize <= (innerOptions.newtonLimit ?? NEWTON_PARAMETER_LIMIT);
-  const pairs: [number, number][] = [];
-  let probs: Float64Array | undefined;
-  if (gateHessian) {
-    for (let a = 0; a < m; a++) for (let b = a; b < m; b++) pairs.push([a, b]);
-    probs = new Float64Array(n * m);
-    kernelsFor(X, n, p).logits(theta.subarray(layout.gateOffset, layout.gateOffset + gateSize), m, probs);
-    freeClassProbabilities(probs, n, m);
+class ExpertSums {
+  private sums: Float64Array[] | undefined;
+  /** Passes over X made here besides the one shared with the gate (the all-rows sums once per data set, a fallback). */
+  extraPasses = 0;
+  /** The expert whose sums come by subtraction: the one with the largest total responsibility. */
+  private readonly subtracted: number;
+  /** The experts with a weight vector of their own, in pass order. */
+  private readonly weighted: number[];
+
+  constructor(
+    private readonly layout: ParamLayout,
+    private readonly data: Dataset,
+    private readonly ev: Responsibilities,
+  ) {
+    const weights = expertWeights(ev);
+    this.subtracted = weights.indexOf(Math.max(...weights));
+    this.weighted = Array.from({ length: layout.K }, (_, k) => k).filter((k) => k !== this.subtracted);
   }
-  const S = K + pairs.length;
-  const grams = weightedGrams(X, n, p, S, (start, end, weights) => {
-    const rows = end - start;
-    for (let k = 0; k < K; k++) for (let r = 0; r < rows; r++) weights[k * rows + r] = ev.resp[(start + r) * K + k];
-    pairs.forEach(([a, b], pair) => {
-      const base = (K + pair) * rows;
-      for (let r = 0; r < rows; r++) {
-        const at = (start + r) * m;
-        weights[base + r] = probs![at + a] * ((a === b ? 1 : 0) - probs![at + b]);
-      }
+
+  /** The gate's −∇²Q at θᵗ (from its free-class probabilities there) and, in the same pass, the experts' sums. */
+  withGateHessian(probabilities: StartProbabilities): Float64Array {
+    const { K, p } = this.layout;
+    const m = K - 1;
+    const pairs = classPairs(m);
+    const first = this.weighted.length;
+    let probs = new Float64Array(0);
+    const grams = this.pass(pairs.length, (start, rows, weights) => {
+      if (probs.length < rows * m) probs = new Float64Array(rows * m);
+      probabilities(start, start + rows, probs);
+      pairs.forEach(([a, b], pair) => {
+        const base = (first + pair) * rows;
+        for (let r = 0; r < rows; r++) weights[base + r] = probs[r * m + a] * ((a === b ? 1 : 0) - probs[r * m + b]);
+      });
     });
-  }, y);
-  const q = p + 1;
-  const normalEquations = Array.from({ length: K }, (_, k) => grams.subarray(k * q * q, (k + 1) * q * q));
-  if (!gateHessian) return { normalEquations };
-  const D = m * p;
-  const H = new Float64Array(D * D);
-  pairs.forEach(([a, b], pair) => {
-    const base = (K + pair) * q * q;
-    for (let j = 0; j < p; j++) {
-      for (let l = 0; l < p; l++) {
-        const value = grams[base + j * q + l];
-        H[(a * p + j) * D + b * p + l] = value;
-        H[(b * p + l) * D + a * p + j] = value;
-      }
+    return hessianFromPairGrams(grams, first * (p + 1) * (p + 1), p + 1, p, m, this.layout.shape.ridge);
+  }
+
+  /** Each expert's (p + 1) × (p + 1) sums; a pass of their own unless the gate's Hessian pass made them. */
+  normalEquations(tally: InnerTally): Float64Array[] {
+    if (!this.sums) {
+      this.pass(0, () => {});
+      if (this.weighted.length > 0) tally.passes++;
     }
-  });
-  for (let r = 0; r < D; r++) H[r * D + r] += layout.shape.ridge;
-  return { normalEquations, gateHessian: H };
+    tally.passes += this.extraPasses;
+    return this.sums!;
+  }
+
+  /**
+   * One blocked pass for the weighted experts' vectors and `extra` more, filled by `fill` after them; returns all the
+   * sums of that pass, and sets every expert's.
+   */
+  private pass(extra: number, fill: (start: number, rows: number, weights: Float64Array) => void): Float64Array {
+    const { K, p } = this.layout;
+    const { n, X, y } = this.data;
+    const { resp } = this.ev;
+    const q = p + 1;
+    const weighted = this.weighted;
+    let largestDeviation = 0;
+    const S = weighted.length + extra;
+    const grams =
+      S === 0
+        ? new Float64Array(0)
+        : weightedGrams(X, n, p, S, (start, end, weights) => {
+            const rows = end - start;
+            weighted.forEach((k, s) => {
+              for (let r = 0; r < rows; r++) weights[s * rows + r] = resp[(start + r) * K + k];
+            });
+            for (let r = 0; r < rows; r++) {
+              let total = 0;
+              for (let k = 0; k < K; k++) total += resp[(start + r) * K + k];
+              const deviation = Math.abs(total - 1);
+              if (deviation > largestDeviation) largestDeviation = deviation;
+            }
+            fill(start, rows, weights);
+          }, y);
+    const sums: Float64Array[] = new Array(K);
+    weighted.forEach((k, s) => (sums[k] = grams.subarray(s * q * q, (s + 1) * q * q)));
+    if (largestDeviation <= ROW_SUM_TOLERANCE) {
+      const rest = this.allRows().slice();
+      for (const k of weighted) for (let e = 0; e < q * q; e++) rest[e] -= sums[k][e];
+      sums[this.subtracted] = rest;
+    } else {
+      const k = this.subtracted;
+      sums[k] = weightedGrams(X, n, p, 1, (start, end, weights) => {
+        for (let r = 0; r < end - start; r++) weights[r] = resp[(start + r) * K + k];
+      }, y);
+      this.extraPasses++;
+    }
+    this.sums = sums;
+    return grams;
+  }
+
+  /** Σ_i z_i z_iᵀ over all rows, once per data set. */
+  private allRows(): Float64Array {
+    let sums = allRowSums.get(this.data);
+    if (!sums) {
+      sums = weightedGrams(this.data.X, this.data.n, this.data.p, 1, (start, end, weights) => weights.fill(1, 0, end - start), this.data.y);
+      allRowSums.set(this.data, sums);
+      this.extraPasses++;
+    }
+    return sums;
+  }
 }
 
-/** Free logits (n × m, reference class logit 0) into the free classes' softmax probabilities, in place. */
-function freeClassProbabilities(values: Float64Array, n: number, m: number): void {
-  for (let i = 0; i < n; i++) {
-    const at = i * m;
-    let max = 0;
-    for (let c = 0; c < m; c++) if (values[at + c] > max) max = values[at + c];
-    let sum = Math.exp(-max);
-    for (let c = 0; c < m; c++) {
-      values[at + c] = Math.exp(values[at + c] - max);
-      sum += values[at + c];
-    }
-    for (let c = 0; c < m; c++) values[at + c] /= sum;
-  }
-}
+/** Responsibilities of a row sum to 1 up to this (rounding): then one expert's sums are the rest of all rows'. */
+const ROW_SUM_TOLERANCE = 1e-12;
+const allRowSums = new WeakMap<Dataset, Float64Array>();
 
 /** β = (Σ r z zᵀ)[x,x] + λI)⁻¹ (Σ r z zᵀ)[x,y] from an expert's (p + 1) × (p + 1) sums. */
 function solveNormalEquations(sums: Float64Array, p: number, ridge: number): ReturnType<typeof solveSymmetricPositiveDefinite> {
@@ -301,6 +373,32 @@ function solveNormalEquations(sums: Float64Array, p: number, ridge: number): Ret
     b[j] = sums[j * q + p];
   }
   return solveSymmetricPositiveDefinite(A, b, p);
+}
+
+/**
+ * A residual sum of squares computed from sums loses the digits that its terms share: it is used when it keeps at
+ * least all but 4 of them (the rows are summed again otherwise).
+ */
+const RESIDUAL_CANCELLATION = 1e-4;
+
+/**
+ * Σ_i r_ik (y_i − βᵀx_i)² = yᵀRy − 2βᵀXᵀRy + βᵀXᵀRXβ from an expert's (p + 1) × (p + 1) sums, without a pass over the
+ * rows; undefined when the fit is so close that the difference cancels (see RESIDUAL_CANCELLATION).
+ */
+export function residualSquaresFromSums(sums: Float64Array, p: number, beta: Float64Array): number | undefined {
+  const q = p + 1;
+  let fit = 0;
+  let quadratic = 0;
+  for (let j = 0; j < p; j++) {
+    fit += beta[j] * sums[j * q + p];
+    let row = 0;
+    for (let l = 0; l < p; l++) row += sums[j * q + l] * beta[l];
+    quadratic += beta[j] * row;
+  }
+  const targets = sums[p * q + p];
+  const value = targets - 2 * fit + quadratic;
+  const scale = targets + 2 * Math.abs(fit) + Math.abs(quadratic);
+  return value >= RESIDUAL_CANCELLATION * scale ? value : undefined;
 }
 
 function updateGaussianExperts(
@@ -328,12 +426,15 @@ function updateGaussianExperts(
     theta.set(wls.x, layout.betaRow(k, 0));
     const sigmaIndex = layout.logSigmaIndex(k);
     if (sigmaIndex < 0) continue;
-    let residualSquares = 0;
-    for (let i = 0; i < n; i++) {
-      throwIfInterruptedAtRow(i);
-      let mu = 0;
-      for (let j = 0; j < p; j++) mu += wls.x[j] * X[i * p + j];
-      residualSquares += ev.resp[i * K + k] * (y[i] - mu) ** 2;
+    let residualSquares = residualSquaresFromSums(normalEquations[k], p, wls.x);
+    if (residualSquares === undefined) {
+      residualSquares = 0;
+      for (let i = 0; i < n; i++) {
+        throwIfInterruptedAtRow(i);
+        let mu = 0;
+        for (let j = 0; j < p; j++) mu += wls.x[j] * X[i * p + j];
+        residualSquares += ev.resp[i * K + k] * (y[i] - mu) ** 2;
+      }
     }
     let variance = residualSquares / weights[k];
     if (!(variance >= floor)) {

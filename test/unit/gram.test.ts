@@ -1,0 +1,108 @@
+/**
+ * The weighted Gram kernel of narrow M-steps (src/core/kernels/gram.ts): Σ_i w_si z_i z_iᵀ for several weight
+ * vectors in one blocked pass, z_i = x_i or (x_i, y_i). Checked against the sums written out row by row, for the
+ * WebAssembly kernel (rows copied in, transposed, scaled and multiplied there) and the plain JavaScript one, on
+ * shapes that reach every edge of the blocking: one row, an odd last row, partial and exact blocks, one and two
+ * columns, odd and even strip counts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setKernelChoice } from '../../src/core/kernels';
+import { GRAM_BLOCK_ROWS, weightedGrams } from '../../src/core/kernels/gram';
+import { narrowLogitsAndGradient } from '../../src/core/kernels/narrow';
+import { Random } from './helpers';
+
+function writtenOut(X: Float64Array, n: number, p: number, w: Float64Array, S: number, extra?: Float64Array): Float64Array {
+  const q = extra ? p + 1 : p;
+  const z = (i: number, j: number) => (j < p ? X[i * p + j] : extra![i]);
+  const out = new Float64Array(S * q * q);
+  for (let s = 0; s < S; s++) for (let i = 0; i < n; i++) for (let j = 0; j < q; j++) for (let l = 0; l < q; l++) out[s * q * q + j * q + l] += w[i * S + s] * z(i, j) * z(i, l);
+  return out;
+}
+
+test('weighted Gram sums equal the sums written out, on every edge of the blocking, in WebAssembly and JavaScript', () => {
+  const B = GRAM_BLOCK_ROWS;
+  const rng = new Random(11);
+  for (const n of [1, 2, 3, B - 1, B, B + 1, 2 * B + 3]) {
+    for (const p of [1, 2, 3, 4, 7, 21]) {
+      for (const withExtra of [false, true]) {
+        const S = 1 + ((n + p) % 3);
+        const X = Float64Array.from({ length: n * p }, () => rng.normal());
+        const extra = withExtra ? Float64Array.from({ length: n }, () => rng.normal()) : undefined;
+        const w = Float64Array.from({ length: n * S }, () => rng.uniform() - 0.2);
+        const expected = writtenOut(X, n, p, w, S, extra);
+        for (const choice of ['auto', 'js'] as const) {
+          const previous = setKernelChoice(choice);
+          try {
+            const grams = weightedGrams(X, n, p, S, (start, end, out) => {
+              const rows = end - start;
+              for (let s = 0; s < S; s++) for (let r = 0; r < rows; r++) out[s * rows + r] = w[(start + r) * S + s];
+            }, extra);
+            assert.equal(grams.length, expected.length);
+            for (let k = 0; k < expected.length; k++) {
+              assert.ok(Math.abs(grams[k] - expected[k]) <= 1e-11 * (1 + Math.abs(expected[k])), `${choice}, n ${n}, p ${p}, extra ${withExtra}, entry ${k}: ${grams[k]} vs ${expected[k]}`);
+            }
+          } finally {
+            setKernelChoice(previous);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('a small call after a large one gets its own sums (the kernel memory is reused)', () => {
+  const rng = new Random(12);
+  const big = Float64Array.from({ length: 600 * 3 }, () => rng.normal());
+  weightedGrams(big, 600, 3, 2, (start, end, out) => out.fill(1, 0, 2 * (end - start)));
+  const X = Float64Array.from({ length: 5 * 3 }, () => rng.normal());
+  const w = Float64Array.from({ length: 5 }, () => rng.uniform());
+  const grams = weightedGrams(X, 5, 3, 1, (start, end, out) => out.set(w.subarray(start, end)));
+  const expected = writtenOut(X, 5, 3, w, 1);
+  for (let k = 0; k < 9; k++) assert.ok(Math.abs(grams[k] - expected[k]) <= 1e-12 * (1 + Math.abs(expected[k])), `entry ${k}`);
+});
+
+test('the fused narrow pass (WebAssembly row products) equals the logits and gradient written out', () => {
+  const rng = new Random(13);
+  for (const n of [1, 2, 127, 128, 129, 300]) {
+    for (const p of [1, 2, 5, 21]) {
+      for (const m of [1, 2, 3]) {
+        const X = Float64Array.from({ length: n * p }, () => rng.normal());
+        const W = Float64Array.from({ length: m * p }, () => rng.normal());
+        const seenLogits = new Float64Array(n * m);
+        const coefficientOf = (i: number, c: number, logit: number) => Math.sin(logit + i + c); // any function of the logit
+        for (const choice of ['auto', 'js'] as const) {
+          const previous = setKernelChoice(choice);
+          try {
+            const out = new Float64Array(m * p).fill(7); // overwritten, not added to
+            narrowLogitsAndGradient(X, n, p, W, m, (start, end, logits, coefficients) => {
+              for (let i = start; i < end; i++) {
+                for (let c = 0; c < m; c++) {
+                  const logit = logits[(i - start) * m + c];
+                  seenLogits[i * m + c] = logit;
+                  coefficients[(i - start) * m + c] = coefficientOf(i, c, logit);
+                }
+              }
+            }, out);
+            for (let i = 0; i < n; i++) {
+              for (let c = 0; c < m; c++) {
+                let logit = 0;
+                for (let j = 0; j < p; j++) logit += X[i * p + j] * W[c * p + j];
+                assert.ok(Math.abs(seenLogits[i * m + c] - logit) <= 1e-12 * (1 + Math.abs(logit)), `${choice}, n ${n}, p ${p}, m ${m}: logit ${i}, ${c}`);
+              }
+            }
+            for (let c = 0; c < m; c++) {
+              for (let j = 0; j < p; j++) {
+                let sum = 0;
+                for (let i = 0; i < n; i++) sum += coefficientOf(i, c, seenLogits[i * m + c]) * X[i * p + j];
+                assert.ok(Math.abs(out[c * p + j] - sum) <= 1e-11 * (1 + Math.abs(sum)), `${choice}, n ${n}, p ${p}, m ${m}: gradient ${c}, ${j}: ${out[c * p + j]} vs ${sum}`);
+              }
+            }
+          } finally {
+            setKernelChoice(previous);
+          }
+        }
+      }
+    }
+  }
+});
