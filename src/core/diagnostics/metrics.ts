@@ -12,16 +12,8 @@ import { throwIfInterruptedAtRow } from '../interrupt';
 export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evaluation): { accuracy?: number; rmse?: number } {
   const { K } = layout;
   const { C } = layout.shape;
-  if (ev.mean) {
-    let squares = 0;
-    for (let i = 0; i < data.n; i++) {
-      let prediction = 0;
-      throwIfInterruptedAtRow(i);
-      for (let k = 0; k < K; k++) prediction += Math.exp(ev.logPi[i * K + k]) * ev.mean[i * K + k];
-      squares += (data.y[i] - prediction) ** 2;
-    }
-    return { rmse: Math.sqrt(squares / data.n) };
-  }
+  // Gaussian experts: the evaluation summed the squared errors of the predictive mean in its pass over the rows.
+  if (ev.squaredError !== undefined) return { rmse: Math.sqrt(ev.squaredError / data.n) };
   let correct = 0;
   const predictive = new Float64Array(C);
   for (let i = 0; i < data.n; i++) {

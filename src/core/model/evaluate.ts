@@ -6,6 +6,7 @@
 import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
+import { logitsJs } from '../kernels/js';
 import { ParamLayout } from './layout';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
@@ -22,10 +23,12 @@ export interface Evaluation {
   readonly logPi: Float64Array;
   /** Responsibilities r_ik = P(z_i = k | x_i, y_i; θ), n × K. */
   readonly resp: Float64Array;
-  /** log Σ_k π_ik p_ik per row (the row's contribution to ℓ). */
-  readonly rowLogLik: Float64Array;
-  /** Gaussian experts: means μ_ik, n × K. */
-  readonly mean?: Float64Array;
+  /**
+   * Gaussian experts: Σ_i (y_i − Σ_k π_ik μ_ik)², the squared error of the predictive mean (its RMSE is a
+   * diagnostic). The means μ_ik themselves are not kept: n × K doubles that only this sum, the KL step and a
+   * gradient apart from the evaluation read, and those recompute x_iᵀβ_k (issue 15, item 6: memory).
+   */
+  readonly squaredError?: number;
   /** Classifier experts: P_k(class c | x_i), n × K × C, in model class order (see `modelClass`). */
   readonly probs?: Float64Array;
 }
@@ -54,37 +57,84 @@ export interface EvaluateOptions {
    * follows (a solver's training set); default false (a test set, a value of ℓ only).
    */
   readonly gradient?: boolean;
+  /**
+   * An evaluation of the same data and model that the caller has finished with: the new evaluation takes over its
+   * arrays instead of allocating n × K doubles a few times per iteration (and leaving the old ones to the garbage
+   * collector, issue 15, item 6). The arrays move (`structuredClone` with `transfer`): those of `reuse` are
+   * detached, length 0, so a holder that was overlooked reads `undefined` (NaN in any sum) — never another
+   * iterate's values. Arrays of the wrong size are not taken.
+   */
+  readonly reuse?: Evaluation;
 }
 
 export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array, options: EvaluateOptions = {}): Evaluation {
   throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long iteration (src/core/interrupt.ts)
   const { n } = data;
   const model = rowModel(layout, data, theta);
+  const { reuse } = options;
   const rows: RowOutputs = {
-    logPi: new Float64Array(n * layout.K),
-    resp: new Float64Array(n * layout.K),
-    rowLogLik: new Float64Array(n),
-    mean: model.gaussian ? new Float64Array(n * layout.K) : undefined,
-    probs: model.gaussian ? undefined : new Float64Array(n * layout.K * model.C),
+    logPi: takeOver(reuse?.logPi, n * layout.K),
+    resp: takeOver(reuse?.resp, n * layout.K),
+    probs: model.gaussian ? undefined : takeOver(reuse?.probs, n * layout.K * model.C),
+    totals: { logLik: 0, squaredError: 0 },
   };
   const withGradient = model.m > 0 && options.gradient === true;
   const fused = withGradient ? rowsAndGradient(model, data, rows) : undefined;
-  if (!withGradient) rowsOnly(model, data, rows);
-  // Summed here, in row order, so that the total does not depend on how the rows were visited.
-  let logLik = 0;
-  for (let i = 0; i < n; i++) logLik += rows.rowLogLik[i];
+  if (!withGradient) forEachLogitBlock(model, data, (start, end, logits) => evaluateRows(model, start, end, logits, rows));
+  const { logLik, squaredError } = rows.totals;
   const objective = logLik - ridgePenalty(layout, theta);
-  const ev: Evaluation = { n, K: layout.K, logLik, objective, ...rows };
+  const ev: Evaluation = {
+    n,
+    K: layout.K,
+    logLik,
+    objective,
+    logPi: rows.logPi,
+    resp: rows.resp,
+    ...(model.gaussian ? { squaredError } : { probs: rows.probs }),
+  };
   if (fused) fusedGradients.set(ev, { layout, data, theta: theta.slice(), value: fused });
   return ev;
 }
 
-/** The rows of an evaluation: all logits in one product, then the per-row work. */
-function rowsOnly(model: RowModel, data: Dataset, rows: RowOutputs): void {
+/** `previous`'s memory, moved into a new array (see `EvaluateOptions.reuse`), or a new array. */
+function takeOver(previous: Float64Array | undefined, length: number): Float64Array {
+  const movable =
+    previous !== undefined &&
+    previous.length === length &&
+    previous.byteOffset === 0 &&
+    previous.buffer instanceof ArrayBuffer &&
+    previous.buffer.byteLength === previous.byteLength;
+  return movable ? new Float64Array(structuredClone(previous.buffer, { transfer: [previous.buffer] })) : new Float64Array(length);
+}
+
+/** Rows per block of logits computed apart from a gradient: the n × m product is never whole. */
+const LOGIT_BLOCK_ROWS = 4096;
+
+/**
+ * The logits of all rows, a block at a time, in row order (which `evaluateRows`' running totals rely on). The
+ * JavaScript kernels compute each row alone, so a block's logits are those of the whole product, bit for bit
+ * (blocks start at even rows, as its pairs of rows do); the WebAssembly kernels work on their own copy of X and
+ * compute the product whole.
+ */
+function forEachLogitBlock(model: RowModel, data: Dataset, visit: (start: number, end: number, logits: Float64Array) => void): void {
   const { m, first, theta, layout } = model;
-  const logits = scratch('evaluate.logits', data.n * m);
-  if (m > 0) kernelsFor(data.X, data.n, layout.p).logits(theta.subarray(first, layout.sigmaOffset), m, logits);
-  evaluateRows(model, 0, data.n, logits, rows);
+  const { n, X } = data;
+  const { p } = layout;
+  const W = theta.subarray(first, layout.sigmaOffset);
+  const kernels = kernelsFor(X, n, p);
+  if (m === 0 || kernels.backend !== 'js') {
+    const logits = scratch('evaluate.logits', n * m);
+    if (m > 0) kernels.logits(W, m, logits);
+    visit(0, n, logits);
+    return;
+  }
+  const block = scratch('evaluate.logitBlock', Math.min(n, LOGIT_BLOCK_ROWS) * m);
+  for (let start = 0; start < n; start += LOGIT_BLOCK_ROWS) {
+    const end = Math.min(n, start + LOGIT_BLOCK_ROWS);
+    const logits = block.subarray(0, (end - start) * m);
+    logitsJs(X.subarray(start * p, end * p), end - start, p, W, m, logits);
+    visit(start, end, logits);
+  }
 }
 
 /**
@@ -101,7 +151,7 @@ function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Floa
     m,
     (start, end, logits, coefficients) => {
       evaluateRows(model, start, end, logits, rows);
-      for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, rows, coefficients, (i - start) * m, gradient);
+      for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, rows, logits, (i - start) * m, coefficients, (i - start) * m, gradient);
     },
     blocks,
   );
@@ -129,8 +179,10 @@ function fusedGradientFor(layout: ParamLayout, data: Dataset, theta: Float64Arra
   return entry.value;
 }
 
-/** The per-row arrays of an evaluation, written row by row. */
-type RowOutputs = Pick<Evaluation, 'logPi' | 'resp' | 'rowLogLik' | 'mean' | 'probs'>;
+/** The per-row arrays of an evaluation, written row by row, and its totals, summed in row order. */
+interface RowOutputs extends Pick<Evaluation, 'logPi' | 'resp' | 'probs'> {
+  readonly totals: { logLik: number; squaredError: number };
+}
 
 /** What the per-row work needs from θ, the layout and the data, computed once per pass. */
 interface RowModel {
@@ -207,21 +259,22 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
  * the responsibilities — from the same exponentials.
  */
 function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): void {
-  const { K, C, free, m, y, theta, layout, constantGate, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
-  const { logPi, resp, rowLogLik, mean, probs } = out;
+  const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
+  const { logPi, resp, probs, totals } = out;
   for (let i = start; i < end; i++) {
     throwIfInterruptedAtRow(i);
     const rowOffset = i * K;
     const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
     gateLogProbabilitiesFromLogits(gateLogits, K, logPi, rowOffset);
+    let prediction = 0;
     for (let k = 0; k < K; k++) {
       let logDensity: number;
       const sign = signs[k];
       const column = logitRow + columns[k];
-      if (mean) {
+      if (gaussian) {
         const mu = sign * logits[column];
-        mean[rowOffset + k] = mu;
+        prediction += Math.exp(logPi[rowOffset + k]) * mu;
         const z = (y[i] - mu) * inverseSigma[k];
         logDensity = -HALF_LOG_TWO_PI - logSigma[k] - 0.5 * z * z;
       } else {
@@ -256,26 +309,30 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
       sum += e;
     }
     for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
-    rowLogLik[i] = maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
+    totals.logLik += maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
+    if (gaussian) totals.squaredError += (y[i] - prediction) ** 2;
   }
 }
 
 /**
  * Row i's share of ∇_θ Q(θ | resp): its coefficients in the product Aᵀ X (r − π for the gate rows, sign·r(δ − P)
  * or sign·r·residual/σ² for the expert rows), written to A[aRow …) which must hold zeros, and the terms outside
- * that product (a constant gate's intercepts, log σ) added to `direct` at their θ index.
+ * that product (a constant gate's intercepts, log σ) added to `direct` at their θ index. A gaussian expert's mean
+ * comes from the row's logits, `logits[logitRow …)`.
  */
 function rowCoefficients(
   model: RowModel,
   i: number,
   resp: Float64Array,
-  ev: Pick<Evaluation, 'logPi' | 'mean' | 'probs'>,
+  ev: Pick<Evaluation, 'logPi' | 'probs'>,
+  logits: Float64Array,
+  logitRow: number,
   A: Float64Array,
   aRow: number,
   direct: Float64Array,
 ): void {
   const { K, C, y, layout, constantGate, gaussian, columns, signs, sigma, sigmaIndices } = model;
-  const { logPi, mean, probs } = ev;
+  const { logPi, probs } = ev;
   const rowOffset = i * K;
   for (let k = 0; k < K - 1; k++) {
     const weight = resp[rowOffset + k] - fastExp(logPi[rowOffset + k]);
@@ -289,7 +346,7 @@ function rowCoefficients(
     const signed = signs[k] * r;
     const column = aRow + columns[k];
     if (gaussian) {
-      const residual = y[i] - mean![rowOffset + k];
+      const residual = y[i] - signs[k] * logits[logitRow + columns[k]];
       const inverseVariance = 1 / (sigma[k] * sigma[k]);
       A[column] += signed * residual * inverseVariance;
       if (sigmaIndices[k] >= 0) direct[sigmaIndices[k]] += r * (residual * residual * inverseVariance - 1);
@@ -353,7 +410,9 @@ function gradientFromEvaluation(layout: ParamLayout, data: Dataset, theta: Float
   out.fill(0);
   const A = scratch('gradientQ.coefficients', n * m);
   A.fill(0);
-  for (let i = 0; i < n; i++) rowCoefficients(model, i, resp, ev, A, i * m, out);
+  forEachLogitBlock(model, data, (start, end, logits) => {
+    for (let i = start; i < end; i++) rowCoefficients(model, i, resp, ev, logits, (i - start) * m, A, i * m, out);
+  });
   if (m > 0) {
     const blocks = new Float64Array(m * p);
     kernelsFor(X, n, p).gradient(A, m, blocks);
