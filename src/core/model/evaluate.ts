@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
 import { logitsJs } from '../kernels/js';
+import { KlStepRows } from '../diagnostics/klStep';
 import { ParamLayout } from './layout';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
@@ -31,6 +32,8 @@ export interface Evaluation {
   readonly squaredError?: number;
   /** Classifier experts: P_k(class c | x_i), n × K × C, in model class order (see `modelClass`). */
   readonly probs?: Float64Array;
+  /** The KL step from `EvaluateOptions.klStepFrom`, when asked for (see diagnostics/klStep.ts). */
+  readonly klStep?: number;
 }
 
 /**
@@ -65,18 +68,35 @@ export interface EvaluateOptions {
    * iterate's values. Arrays of the wrong size are not taken.
    */
   readonly reuse?: Evaluation;
+  /**
+   * θ of `reuse`, whose arrays still hold its values: the KL step from it to θ (diagnostics/klStep.ts) is summed in
+   * this pass, each row's old values read just before they are overwritten, and returned as `klStep`. So a solver
+   * can evaluate its next iterate into the arrays of the current one and still measure the step between them,
+   * without the two evaluations ever both whole in memory.
+   */
+  readonly klStepFrom?: Float64Array;
 }
 
 export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array, options: EvaluateOptions = {}): Evaluation {
   throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long iteration (src/core/interrupt.ts)
   const { n } = data;
   const model = rowModel(layout, data, theta);
-  const { reuse } = options;
+  const { reuse, klStepFrom } = options;
+  if (klStepFrom && reuse?.n !== n) throw new Error('evaluate: klStepFrom needs `reuse`, an evaluation of the same rows');
+  const before = reuse && klStepFrom ? { logPi: reuse.logPi, probs: reuse.probs } : undefined;
+  const logPi = takeOver(reuse?.logPi, n * layout.K);
+  const probs = model.gaussian ? undefined : takeOver(reuse?.probs, n * layout.K * model.C);
   const rows: RowOutputs = {
-    logPi: takeOver(reuse?.logPi, n * layout.K),
+    logPi,
     resp: takeOver(reuse?.resp, n * layout.K),
-    probs: model.gaussian ? undefined : takeOver(reuse?.probs, n * layout.K * model.C),
+    probs,
     totals: { logLik: 0, squaredError: 0 },
+    // The old values are read where they are: in the moved arrays (the old ones are detached), or in reuse's own.
+    klStep: before && {
+      rows: new KlStepRows(layout, data, klStepFrom!, theta),
+      logPi: before.logPi.length === logPi.length ? before.logPi : logPi,
+      probs: before.probs && probs && before.probs.length === probs.length ? before.probs : probs,
+    },
   };
   const withGradient = model.m > 0 && options.gradient === true;
   const fused = withGradient ? rowsAndGradient(model, data, rows) : undefined;
@@ -91,6 +111,7 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
     logPi: rows.logPi,
     resp: rows.resp,
     ...(model.gaussian ? { squaredError } : { probs: rows.probs }),
+    ...(rows.klStep ? { klStep: rows.klStep.rows.total / n } : {}),
   };
   if (fused) fusedGradients.set(ev, { layout, data, theta: theta.slice(), value: fused });
   return ev;
@@ -182,6 +203,8 @@ function fusedGradientFor(layout: ParamLayout, data: Dataset, theta: Float64Arra
 /** The per-row arrays of an evaluation, written row by row, and its totals, summed in row order. */
 interface RowOutputs extends Pick<Evaluation, 'logPi' | 'resp' | 'probs'> {
   readonly totals: { logLik: number; squaredError: number };
+  /** The KL step being summed, and where each row's values before this evaluation are read. */
+  readonly klStep?: { readonly rows: KlStepRows; readonly logPi: Float64Array; readonly probs?: Float64Array };
 }
 
 /** What the per-row work needs from θ, the layout and the data, computed once per pass. */
@@ -260,9 +283,10 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
  */
 function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): void {
   const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
-  const { logPi, resp, probs, totals } = out;
+  const { logPi, resp, probs, totals, klStep } = out;
   for (let i = start; i < end; i++) {
     throwIfInterruptedAtRow(i);
+    klStep?.rows.keepBefore(i, klStep.logPi, klStep.probs);
     const rowOffset = i * K;
     const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
@@ -311,6 +335,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
     for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
     totals.logLik += maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
     if (gaussian) totals.squaredError += (y[i] - prediction) ** 2;
+    klStep?.rows.add(i, logPi, probs);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Dataset } from '../data/dataset';
 import { solveSymmetricPositiveDefinite, weightedLeastSquares } from '../optim/denseSolve';
-import { kernelsFor } from '../kernels';
+import { kernelsFor, scratch } from '../kernels';
 import { weightedGrams } from '../kernels/gram';
 import { NEWTON_PARAMETER_LIMIT } from '../optim/softmaxRegression';
 import { emptyCurvature, fitSoftmaxRegression, type CurvatureMemory, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
@@ -240,7 +240,8 @@ function gaussianSharedPass(
   let probs: Float64Array | undefined;
   if (gateHessian) {
     for (let a = 0; a < m; a++) for (let b = a; b < m; b++) pairs.push([a, b]);
-    probs = new Float64Array(n * m);
+    // A work array reused by every M-step (n × (K − 1): a fresh one each time left the garbage collector behind).
+    probs = scratch('mstep.gateProbabilities', n * m);
     kernelsFor(X, n, p).logits(theta.subarray(layout.gateOffset, layout.gateOffset + gateSize), m, probs);
     freeClassProbabilities(probs, n, m);
   }

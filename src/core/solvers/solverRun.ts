@@ -67,11 +67,14 @@ interface Measured {
 
 export class SolverRun {
   private theta: Float64Array;
-  /** The evaluation at θ: its responsibilities are the next update's E-step. */
+  /**
+   * The evaluation at θ: its responsibilities are the next update's E-step. Once the update has read them, the next
+   * iterate is evaluated into its arrays (`step`), which leaves this object detached (its scalars stay readable).
+   */
   private ev: Evaluation;
   /**
-   * The evaluation that `ev` replaced, once nothing reads it (after the step's KL and before the next update): the
-   * next evaluation takes over its arrays. Handed out once (`takeRetired`), so two evaluations never share them.
+   * An evaluation that an accelerator's step replaced (the loop did not evaluate into it), once nothing reads it:
+   * the next one takes over its arrays. Handed out once (`takeRetired`), so two evaluations never share them.
    */
   private retired: Evaluation | undefined;
   /** The last test-set evaluation, read only inside `measure`, likewise reused by the next one. */
@@ -142,7 +145,10 @@ export class SolverRun {
     let nextEv: Evaluation;
     try {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
-      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true, reuse: this.takeRetired() });
+      // The update has read the E-step: the next iterate goes into the current evaluation's arrays, the KL step
+      // between the two summed row by row before each row is overwritten (the two are never both in memory).
+      const inPlace = this.setup.recycleEvaluations !== false ? { reuse: this.ev, klStepFrom: this.theta } : {};
+      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true, ...inPlace });
     } catch (error) {
       // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
       if (isInterrupted(error)) {
@@ -172,7 +178,7 @@ export class SolverRun {
     let measured: Measured;
     try {
       throwIfInterrupted();
-      kl = completeDataKl(layout, this.setup.train, this.ev, this.theta, nextEv, outcome.theta);
+      kl = nextEv.klStep ?? completeDataKl(layout, this.setup.train, this.ev, this.theta, nextEv, outcome.theta);
       measured = this.measure(outcome.theta, nextEv);
     } catch (error) {
       if (!isInterrupted(error)) throw error;
@@ -186,8 +192,8 @@ export class SolverRun {
     const { stopping } = this.setup;
     const previousTheta = this.theta;
     const previousObjective = this.ev.objective;
-    // The KL step was the last reader of the replaced evaluation (the update read its responsibilities before).
-    if (this.setup.recycleEvaluations !== false && this.ev !== nextEv) this.retired = this.ev;
+    // An accelerator evaluated the new iterate apart: the KL step was the last reader of the one it replaces.
+    if (this.setup.recycleEvaluations !== false && outcome.evaluation !== undefined && this.ev !== nextEv) this.retired = this.ev;
     this.theta = outcome.theta;
     this.ev = nextEv;
     // Accelerated EM counts its EM-map evaluations, so that its iterations compare with plain EM's.
