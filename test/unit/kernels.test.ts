@@ -345,7 +345,7 @@ test('the fused evaluation pass (ℓ and ∇ℓ in one pass over X) agrees with 
         const sameBackend = choice === 'f32' ? 1e-6 : 1e-12;
         assert.ok(Math.abs(fused.logLik - separate.logLik) <= 1e-12 * Math.abs(separate.logLik), `${label}: ℓ ${fused.logLik} vs ${separate.logLik}`);
         assert.ok(Math.abs(fused.objective - separate.objective) <= 1e-12 * Math.abs(separate.objective), `${label}: objective`);
-        for (const key of ['logPi', 'resp', 'probs'] as const) {
+        for (const key of ['resp', 'probs', 'gateWeights'] as const) {
           const [a, b] = [fused[key], separate[key]];
           assert.equal(a === undefined, b === undefined, `${label}: ${key} present in both or neither`);
           if (a && b) assert.ok(relativeDistance(a, b) <= 1e-12, `${label}: ${key} differs by ${relativeDistance(a, b)}`);

@@ -5,10 +5,12 @@
  *
  * Row by row (`KlStepRows`), so that it can be summed inside the pass that evaluates θᵗ⁺¹ into θᵗ's arrays
  * (`EvaluateOptions.klStepFrom`): each row's values at θᵗ are read just before they are overwritten, and the two
- * evaluations are never both whole in memory (issue 15, item 6).
+ * evaluations are never both whole in memory (issue 15, item 6). The gate's log π, which evaluations do not keep,
+ * is recomputed from θ (one dot product per free gate row).
  */
 import type { Dataset } from '../data/dataset';
 import type { Evaluation } from '../model/evaluate';
+import { rowGateLogProbabilities } from '../model/gate';
 import type { ParamLayout } from '../model/layout';
 import { throwIfInterruptedAtRow } from '../interrupt';
 
@@ -22,19 +24,21 @@ export function completeDataKl(
   thetaAfter: Float64Array,
 ): number {
   const rows = new KlStepRows(layout, data, thetaBefore, thetaAfter);
+  const logPiAfter = new Float64Array(layout.K);
+  const gateLogits = new Float64Array(layout.K);
   for (let i = 0; i < before.n; i++) {
     throwIfInterruptedAtRow(i);
-    rows.keepBefore(i, before.logPi, before.probs);
-    rows.add(i, after.logPi, after.probs);
+    rows.keepBefore(i, before.probs);
+    rowGateLogProbabilities(layout, data.X, i, thetaAfter, gateLogits, logPiAfter);
+    rows.add(i, logPiAfter, 0, after.probs);
   }
   return rows.total / before.n;
 }
 
 /**
- * The KL step summed one row at a time: `keepBefore(i, …)` copies row i's log π (and class probabilities) at θᵗ, then
- * `add(i, …)` adds the row's term from its values at θᵗ⁺¹. Rows in ascending order give `completeDataKl`'s sum, bit
- * for bit. Gaussian experts' means are not stored by the evaluations: μ_ik(θᵗ) − μ_ik(θᵗ⁺¹) = x_iᵀΔ_k with
- * Δ_k = sign_k·(β_k(θᵗ) − β_k(θᵗ⁺¹)).
+ * The KL step summed one row at a time: `keepBefore(i, …)` computes row i's log π at θᵗ and copies its class
+ * probabilities, then `add(i, …)` adds the row's term from its values at θᵗ⁺¹. Gaussian experts' means are not stored
+ * by the evaluations: μ_ik(θᵗ) − μ_ik(θᵗ⁺¹) = x_iᵀΔ_k with Δ_k = sign_k·(β_k(θᵗ) − β_k(θᵗ⁺¹)).
  */
 export class KlStepRows {
   /** Σ over the rows added so far (divide by n for the step). */
@@ -49,8 +53,14 @@ export class KlStepRows {
   private readonly meanShift: Float64Array;
   private readonly logPiBefore: Float64Array;
   private readonly probsBefore: Float64Array;
+  private readonly gateLogits: Float64Array;
 
-  constructor(layout: ParamLayout, data: Dataset, thetaBefore: Float64Array, thetaAfter: Float64Array) {
+  constructor(
+    private readonly layout: ParamLayout,
+    data: Dataset,
+    private readonly thetaBefore: Float64Array,
+    thetaAfter: Float64Array,
+  ) {
     const { K, p } = layout;
     const { C, family } = layout.shape;
     this.K = K;
@@ -69,18 +79,19 @@ export class KlStepRows {
       }
     }
     this.logPiBefore = new Float64Array(K);
+    this.gateLogits = new Float64Array(K);
     this.probsBefore = new Float64Array(this.gaussian ? 0 : K * C);
   }
 
-  /** Row i's values at θᵗ, copied (the arrays may be overwritten with θᵗ⁺¹'s next). */
-  keepBefore(i: number, logPi: Float64Array, probs: Float64Array | undefined): void {
+  /** Row i's values at θᵗ: log π from θᵗ, the class probabilities copied (the array may be overwritten next). */
+  keepBefore(i: number, probs: Float64Array | undefined): void {
     const { K, C } = this;
-    this.logPiBefore.set(logPi.subarray(i * K, (i + 1) * K));
+    rowGateLogProbabilities(this.layout, this.X, i, this.thetaBefore, this.gateLogits, this.logPiBefore);
     if (!this.gaussian) this.probsBefore.set(probs!.subarray(i * K * C, (i + 1) * K * C));
   }
 
-  /** Adds row i's term from its values at θᵗ⁺¹. */
-  add(i: number, logPi: Float64Array, probs: Float64Array | undefined): void {
+  /** Adds row i's term from its values at θᵗ⁺¹ (its log π at `logPi[piOffset …)`). */
+  add(i: number, logPi: Float64Array, piOffset: number, probs: Float64Array | undefined): void {
     const { K, C, p, X, gaussian, sigmaBefore, sigmaAfter, meanShift, logPiBefore, probsBefore } = this;
     for (let k = 0; k < K; k++) {
       const before = logPiBefore[k];
@@ -100,7 +111,7 @@ export class KlStepRows {
           if (q1 > 0) expertKl += q1 * Math.log(q1 / Math.max(q2, 1e-300));
         }
       }
-      this.total += pi * (before - logPi[i * K + k] + expertKl);
+      this.total += pi * (before - logPi[piOffset + k] + expertKl);
     }
   }
 }

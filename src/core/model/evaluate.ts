@@ -8,6 +8,7 @@ import { kernelsFor, scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
 import { logitsJs } from '../kernels/js';
 import { KlStepRows } from '../diagnostics/klStep';
+import { gateLogProbabilitiesFromLogits } from './gate';
 import { ParamLayout } from './layout';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
@@ -20,10 +21,18 @@ export interface Evaluation {
   readonly logLik: number;
   /** ℓ(θ) − λ/2·‖coefficients‖² (equals logLik when λ = 0). */
   readonly objective: number;
-  /** log π_ik, n × K. */
-  readonly logPi: Float64Array;
-  /** Responsibilities r_ik = P(z_i = k | x_i, y_i; θ), n × K. */
+  /** Responsibilities r_ik = P(z_i = k | x_i, y_i; θ), n × K: the E-step. */
   readonly resp: Float64Array;
+  /**
+   * Σ_i π_ik per expert (the gate's share of the rows). The gate's log-probabilities log π_ik themselves are not kept
+   * (n × K doubles that only sums read): what the diagnostics need is summed in the pass, and `gateLogProbabilities`
+   * recomputes them on demand.
+   */
+  readonly gateWeights: Float64Array;
+  /** −Σ_i Σ_k r_ik log π_ik: the gate's cross-entropy against the responsibilities. */
+  readonly gateCrossEntropy: number;
+  /** min_i max_k log π_ik: how confidently the gate routes its least confidently routed row (0: every row certain). */
+  readonly minRowMaxLogPi: number;
   /**
    * Gaussian experts: Σ_i (y_i − Σ_k π_ik μ_ik)², the squared error of the predictive mean (its RMSE is a
    * diagnostic). The means μ_ik themselves are not kept: n × K doubles that only this sum, the KL step and a
@@ -32,6 +41,8 @@ export interface Evaluation {
   readonly squaredError?: number;
   /** Classifier experts: P_k(class c | x_i), n × K × C, in model class order (see `modelClass`). */
   readonly probs?: Float64Array;
+  /** Classifier experts: rows whose most likely class under Σ_k π_ik P_k(· | x_i) is their own. */
+  readonly correct?: number;
   /** The KL step from `EvaluateOptions.klStepFrom`, when asked for (see diagnostics/klStep.ts). */
   readonly klStep?: number;
 }
@@ -83,34 +94,33 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
   const model = rowModel(layout, data, theta);
   const { reuse, klStepFrom } = options;
   if (klStepFrom && reuse?.n !== n) throw new Error('evaluate: klStepFrom needs `reuse`, an evaluation of the same rows');
-  const before = reuse && klStepFrom ? { logPi: reuse.logPi, probs: reuse.probs } : undefined;
-  const logPi = takeOver(reuse?.logPi, n * layout.K);
+  const probsBefore = reuse?.probs;
   const probs = model.gaussian ? undefined : takeOver(reuse?.probs, n * layout.K * model.C);
   const rows: RowOutputs = {
-    logPi,
     resp: takeOver(reuse?.resp, n * layout.K),
     probs,
-    totals: { logLik: 0, squaredError: 0 },
+    totals: { logLik: 0, squaredError: 0, gateWeights: new Float64Array(layout.K), gateCrossEntropy: 0, minRowMaxLogPi: Infinity, correct: 0 },
     // The old values are read where they are: in the moved arrays (the old ones are detached), or in reuse's own.
-    klStep: before && {
-      rows: new KlStepRows(layout, data, klStepFrom!, theta),
-      logPi: before.logPi.length === logPi.length ? before.logPi : logPi,
-      probs: before.probs && probs && before.probs.length === probs.length ? before.probs : probs,
+    klStep: klStepFrom && {
+      rows: new KlStepRows(layout, data, klStepFrom, theta),
+      probs: probsBefore && probs && probsBefore.length === probs.length ? probsBefore : probs,
     },
   };
   const withGradient = model.m > 0 && options.gradient === true;
   const fused = withGradient ? rowsAndGradient(model, data, rows) : undefined;
   if (!withGradient) forEachLogitBlock(model, data, (start, end, logits) => evaluateRows(model, start, end, logits, rows));
-  const { logLik, squaredError } = rows.totals;
+  const { logLik, squaredError, gateWeights, gateCrossEntropy, minRowMaxLogPi, correct } = rows.totals;
   const objective = logLik - ridgePenalty(layout, theta);
   const ev: Evaluation = {
     n,
     K: layout.K,
     logLik,
     objective,
-    logPi: rows.logPi,
     resp: rows.resp,
-    ...(model.gaussian ? { squaredError } : { probs: rows.probs }),
+    gateWeights,
+    gateCrossEntropy,
+    minRowMaxLogPi,
+    ...(model.gaussian ? { squaredError } : { probs: rows.probs, correct }),
     ...(rows.klStep ? { klStep: rows.klStep.rows.total / n } : {}),
   };
   if (fused) fusedGradients.set(ev, { layout, data, theta: theta.slice(), value: fused });
@@ -171,8 +181,8 @@ function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Floa
     theta.subarray(first, layout.sigmaOffset),
     m,
     (start, end, logits, coefficients) => {
-      evaluateRows(model, start, end, logits, rows);
-      for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, rows, logits, (i - start) * m, coefficients, (i - start) * m, gradient);
+      const logPi = evaluateRows(model, start, end, logits, rows);
+      for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, logPi, (i - start) * model.K, rows.probs, logits, (i - start) * m, coefficients, (i - start) * m, gradient);
     },
     blocks,
   );
@@ -201,10 +211,17 @@ function fusedGradientFor(layout: ParamLayout, data: Dataset, theta: Float64Arra
 }
 
 /** The per-row arrays of an evaluation, written row by row, and its totals, summed in row order. */
-interface RowOutputs extends Pick<Evaluation, 'logPi' | 'resp' | 'probs'> {
-  readonly totals: { logLik: number; squaredError: number };
-  /** The KL step being summed, and where each row's values before this evaluation are read. */
-  readonly klStep?: { readonly rows: KlStepRows; readonly logPi: Float64Array; readonly probs?: Float64Array };
+interface RowOutputs extends Pick<Evaluation, 'resp' | 'probs'> {
+  readonly totals: {
+    logLik: number;
+    squaredError: number;
+    readonly gateWeights: Float64Array;
+    gateCrossEntropy: number;
+    minRowMaxLogPi: number;
+    correct: number;
+  };
+  /** The KL step being summed, and where each row's class probabilities before this evaluation are read. */
+  readonly klStep?: { readonly rows: KlStepRows; readonly probs?: Float64Array };
 }
 
 /** What the per-row work needs from θ, the layout and the data, computed once per pass. */
@@ -235,6 +252,8 @@ interface RowModel {
   readonly logJoint: Float64Array;
   readonly eta: Float64Array;
   readonly gateLogits: Float64Array;
+  /** Classifier experts: the row's predictive class probabilities Σ_k π_ik P_k(c | x_i). */
+  readonly predictive: Float64Array;
 }
 
 /**
@@ -273,6 +292,7 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
     logJoint: new Float64Array(K),
     eta: new Float64Array(Math.max(C, 1)),
     gateLogits: new Float64Array(K),
+    predictive: new Float64Array(Math.max(C, 1)),
   };
 }
 
@@ -281,16 +301,20 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
  * `start`): log π, each expert's density (softmax probabilities or Gaussian mean), the row's log-likelihood and
  * the responsibilities — from the same exponentials.
  */
-function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): void {
-  const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits } = model;
-  const { logPi, resp, probs, totals, klStep } = out;
+function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): Float64Array {
+  const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits, predictive } = model;
+  const { resp, probs, totals, klStep } = out;
+  const { gateWeights } = totals;
+  // log π of the block's rows: kept while the block's gradient coefficients are computed, not beyond.
+  const logPi = scratch('evaluate.logPi', (end - start) * K);
   for (let i = start; i < end; i++) {
     throwIfInterruptedAtRow(i);
-    klStep?.rows.keepBefore(i, klStep.logPi, klStep.probs);
+    klStep?.rows.keepBefore(i, klStep.probs);
     const rowOffset = i * K;
+    const piOffset = (i - start) * K;
     const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
-    gateLogProbabilitiesFromLogits(gateLogits, K, logPi, rowOffset);
+    gateLogProbabilitiesFromLogits(gateLogits, K, logPi, piOffset);
     let prediction = 0;
     for (let k = 0; k < K; k++) {
       let logDensity: number;
@@ -298,7 +322,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
       const column = logitRow + columns[k];
       if (gaussian) {
         const mu = sign * logits[column];
-        prediction += Math.exp(logPi[rowOffset + k]) * mu;
+        prediction += Math.exp(logPi[piOffset + k]) * mu;
         const z = (y[i] - mu) * inverseSigma[k];
         logDensity = -HALF_LOG_TWO_PI - logSigma[k] - 0.5 * z * z;
       } else {
@@ -321,7 +345,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
         for (let c = 0; c < C; c++) probs![probOffset + c] *= inverse;
         logDensity = eta[bernoulli ? (y[i] === 1 ? 0 : 1) : y[i]] - max - Math.log(sum);
       }
-      logJoint[k] = logPi[rowOffset + k] + logDensity;
+      logJoint[k] = logPi[piOffset + k] + logDensity;
     }
     // log Σ_k exp(logJoint_k) and the responsibilities from the same exponentials.
     let maxJoint = -Infinity;
@@ -335,8 +359,29 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
     for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
     totals.logLik += maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
     if (gaussian) totals.squaredError += (y[i] - prediction) ** 2;
-    klStep?.rows.add(i, logPi, probs);
+    // The sums the diagnostics read instead of log π (Evaluation.gateWeights, …), in row order.
+    let largest = -Infinity;
+    for (let k = 0; k < K; k++) {
+      const lp = logPi[piOffset + k];
+      gateWeights[k] += Math.exp(lp);
+      largest = Math.max(largest, lp);
+      const r = resp[rowOffset + k];
+      if (r > 0) totals.gateCrossEntropy -= r * lp;
+    }
+    if (largest < totals.minRowMaxLogPi) totals.minRowMaxLogPi = largest;
+    if (!gaussian) {
+      predictive.fill(0);
+      for (let k = 0; k < K; k++) {
+        const pi = Math.exp(logPi[piOffset + k]);
+        for (let c = 0; c < C; c++) predictive[c] += pi * probs![(rowOffset + k) * C + c];
+      }
+      let best = 0;
+      for (let c = 1; c < C; c++) if (predictive[c] > predictive[best]) best = c;
+      if (best === modelClass(layout, y[i])) totals.correct++;
+    }
+    klStep?.rows.add(i, logPi, piOffset, probs);
   }
+  return logPi;
 }
 
 /**
@@ -349,7 +394,9 @@ function rowCoefficients(
   model: RowModel,
   i: number,
   resp: Float64Array,
-  ev: Pick<Evaluation, 'logPi' | 'probs'>,
+  logPi: Float64Array,
+  piOffset: number,
+  probs: Float64Array | undefined,
   logits: Float64Array,
   logitRow: number,
   A: Float64Array,
@@ -357,10 +404,9 @@ function rowCoefficients(
   direct: Float64Array,
 ): void {
   const { K, C, y, layout, constantGate, gaussian, columns, signs, sigma, sigmaIndices } = model;
-  const { logPi, probs } = ev;
   const rowOffset = i * K;
   for (let k = 0; k < K - 1; k++) {
-    const weight = resp[rowOffset + k] - fastExp(logPi[rowOffset + k]);
+    const weight = resp[rowOffset + k] - fastExp(logPi[piOffset + k]);
     if (constantGate) direct[layout.gateRow(k)] += weight;
     else A[aRow + k] = weight;
   }
@@ -388,20 +434,6 @@ function addBlocks(out: Float64Array, first: number, blocks: Float64Array): void
   for (let j = 0; j < blocks.length; j++) out[first + j] += blocks[j];
 }
 
-/** log π_i· from the K − 1 free gate logits (the reference logit is 0), written at `out[outOffset …)`. */
-function gateLogProbabilitiesFromLogits(gateLogits: Float64Array, K: number, out: Float64Array, outOffset: number): void {
-  let max = 0;
-  for (let k = 0; k < K - 1; k++) {
-    const g = gateLogits[k];
-    out[outOffset + k] = g;
-    if (g > max) max = g;
-  }
-  out[outOffset + K - 1] = 0;
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += fastExp(out[outOffset + k] - max);
-  const lse = max + Math.log(sum);
-  for (let k = 0; k < K; k++) out[outOffset + k] -= lse;
-}
 
 /**
  * ∇_θ of Q(θ | resp) − λ/2‖·‖², where Q(θ | r) = Σ_i Σ_k r_ik (log π_ik(θ) + log p_k(y_i | x_i; θ)) and
@@ -435,14 +467,43 @@ function gradientFromEvaluation(layout: ParamLayout, data: Dataset, theta: Float
   out.fill(0);
   const A = scratch('gradientQ.coefficients', n * m);
   A.fill(0);
+  const logPi = new Float64Array(model.K);
   forEachLogitBlock(model, data, (start, end, logits) => {
-    for (let i = start; i < end; i++) rowCoefficients(model, i, resp, ev, logits, (i - start) * m, A, i * m, out);
+    for (let i = start; i < end; i++) {
+      // log π from the row's logits, as the evaluation computed them (it does not keep them).
+      rowGateLogProbabilities(model, logits, (i - start) * m, logPi);
+      rowCoefficients(model, i, resp, logPi, 0, ev.probs, logits, (i - start) * m, A, i * m, out);
+    }
   });
   if (m > 0) {
     const blocks = new Float64Array(m * p);
     kernelsFor(X, n, p).gradient(A, m, blocks);
     addBlocks(out, model.first, blocks);
   }
+}
+
+/** log π of one row from its logits (`logits[logitRow …)`) or, with a constant gate, from θ. */
+function rowGateLogProbabilities(model: RowModel, logits: Float64Array, logitRow: number, out: Float64Array): void {
+  const { K, theta, layout, constantGate, gateLogits } = model;
+  for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
+  gateLogProbabilitiesFromLogits(gateLogits, K, out, 0);
+}
+
+/**
+ * log π_ik for every row at θ (n × K), recomputed: evaluations keep only the sums that the diagnostics need. For
+ * callers that want the gate row by row (tests, analyses).
+ */
+export function gateLogProbabilities(layout: ParamLayout, data: Dataset, theta: Float64Array): Float64Array {
+  const model = rowModel(layout, data, theta);
+  const out = new Float64Array(data.n * layout.K);
+  const row = new Float64Array(layout.K);
+  forEachLogitBlock(model, data, (start, end, logits) => {
+    for (let i = start; i < end; i++) {
+      rowGateLogProbabilities(model, logits, (i - start) * model.m, row);
+      out.set(row, i * layout.K);
+    }
+  });
+  return out;
 }
 
 /** ∇ℓ(θ) (penalized when λ > 0), a total over rows. */

@@ -18,7 +18,7 @@ import { NEWTON_PARAMETER_LIMIT } from '../optim/softmaxRegression';
 import { emptyCurvature, fitSoftmaxRegression, type CurvatureMemory, type InnerSolve, type InnerSolveOptions } from '../optim/softmaxRegression';
 import { modelClass } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
-import { throwIfInterruptedAtRow } from '../interrupt';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface InnerStats {
   /** Inner iterations summed over the M-step's blocks. */
@@ -247,6 +247,7 @@ function gaussianSharedPass(
   }
   const S = K + pairs.length;
   const grams = weightedGrams(X, n, p, S, (start, end, weights) => {
+    throwIfInterrupted(); // a block of the pass: on a tall table the whole pass takes about a second under load
     const rows = end - start;
     for (let k = 0; k < K; k++) for (let r = 0; r < rows; r++) weights[k * rows + r] = ev.resp[(start + r) * K + k];
     pairs.forEach(([a, b], pair) => {
