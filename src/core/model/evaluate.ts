@@ -1,7 +1,9 @@
 /**
  * One pass over the rows at a parameter θ: gate probabilities, expert predictions, responsibilities (the E-step)
  * and the total log-likelihood with every constant (DESIGN §1) — and ∇ℓ in the same pass over X when it is
- * wanted (see `EvaluateOptions`). Everything is computed in log space.
+ * wanted (see `EvaluateOptions`). Everything is computed in log space. Of the per-row values only the
+ * responsibilities (and a classifier's class probabilities) are kept; the rest is summed in the pass (docs/solvers.md,
+ * "Memory of a fit").
  */
 import type { Dataset } from '../data/dataset';
 import { kernelsFor, scratch } from '../kernels';
@@ -299,7 +301,8 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
 /**
  * Rows [start, end) of an evaluation from their logits (`logits` row-major m per row, starting at row
  * `start`): log π, each expert's density (softmax probabilities or Gaussian mean), the row's log-likelihood and
- * the responsibilities — from the same exponentials.
+ * the responsibilities — from the same exponentials — and the row's share of the totals. Returns the block's log π
+ * (a work array, (end − start) × K), for the block's gradient coefficients.
  */
 function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): Float64Array {
   const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits, predictive } = model;
