@@ -37,8 +37,9 @@ export interface SolverRunSetup {
   /** Threshold ε for "iterations to reach parameter error < ε". */
   readonly errorThreshold: number;
   /**
-   * Let each new evaluation take over the arrays of the one before the last (`EvaluateOptions.reuse`), which
-   * nothing reads any more; default true. False allocates afresh, as a reference for tests.
+   * Evaluate each new iterate into the arrays of the current evaluation once the update has read them, and let
+   * other evaluations take over those of one that nothing reads any more (`EvaluateOptions.reuse`); default true.
+   * False allocates afresh, as a reference for tests.
    */
   readonly recycleEvaluations?: boolean;
 }
