@@ -4,12 +4,13 @@
  *  1. peak memory of `moe-lab fit` (3 EM iterations), as the kernel's high-water mark of the whole process (VmHWM,
  *     polled from /proc), against the bytes of the numbers in the file (rows × columns × 8);
  *  2. SIGINT → exit: Ctrl-C at random moments while the CSV is read and while the solvers iterate (random starts,
- *     so the iterations begin at once), median and worst per phase, and the exit codes.
+ *     so the iterations begin at once), median and worst per phase, and the exit codes;
+ *  3. the same inside the iterations of `moe-lab run` on a spec with a sweep (model.experts 2 and 3 on that CSV).
  * Without FILE.csv it generates bench-data/large-1400000.csv (1.4e6 rows × 10 features + y, about 300 MB) with
  * `moe-lab synth` once. Run `npm run build` first. Figures only; nothing is asserted.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -79,9 +80,14 @@ interface Trial {
  * (it only grows), polled every 20 ms until the process exits.
  */
 async function fit(extra: string[], interruptWhen?: (pid: number, out: string, startedAt: number) => boolean): Promise<Trial> {
+  return cli((out) => ['fit', csv, '--target', 'y', '--solvers', 'em', '--init', 'random', '--tol', '0', '--out', out, '--json', ...extra], interruptWhen);
+}
+
+/** `moe-lab ARGS(out)` with a fresh results folder `out`, as `fit` describes. */
+async function cli(argsFor: (out: string) => string[], interruptWhen?: (pid: number, out: string, startedAt: number) => boolean): Promise<Trial> {
   const out = mkdtempSync(path.join(tmpdir(), 'moe-bench-large-'));
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [BIN, 'fit', csv, '--target', 'y', '--solvers', 'em', '--init', 'random', '--tol', '0', '--out', out, '--json', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...argsFor(out)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   let peakMb: number | undefined;
@@ -142,6 +148,42 @@ async function main(): Promise<void> {
     }));
   }
   summarize('during the iterations', fitRuns);
+  const sweepRuns: Trial[] = [];
+  for (let t = 0; t < trials; t++) {
+    // A combination's run folder appears inside the sweep's folder once its data is loaded and its iterations begin.
+    const delay = Math.random() * 3000;
+    let startedAt: number | undefined;
+    sweepRuns.push(await cli((out) => ['run', sweepSpec(out), '--out', out, '--json'], (_pid, out) => {
+      if (startedAt === undefined && runFolderStarted(out)) startedAt = performance.now();
+      return startedAt !== undefined && performance.now() - startedAt >= delay;
+    }));
+  }
+  summarize('during the iterations of a sweep (run on a spec with model.experts 2, 3)', sweepRuns);
+}
+
+/** A sweep spec over the CSV, written into the results folder `out` (removed with it). */
+function sweepSpec(out: string): string {
+  const file = path.join(out, 'sweep.moe.json');
+  writeFileSync(file, JSON.stringify({
+    name: 'bench-large-sweep',
+    data: { csv, target: 'y' },
+    solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false } },
+    stopping: { maxIterations: 100000000, tolerance: 0 },
+    init: { strategy: 'random', restarts: 1 },
+    sweep: { 'model.experts': [2, 3] },
+  }));
+  return file;
+}
+
+/** Whether a combination's run folder exists inside the sweep folder under `out`. */
+function runFolderStarted(out: string): boolean {
+  return readdirSync(out).some((sweep) => {
+    try {
+      return readdirSync(path.join(out, sweep)).some((entry) => entry !== 'sweep.json' && !entry.endsWith('.tmp'));
+    } catch {
+      return false;
+    }
+  });
 }
 
 void main();

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -28,16 +28,21 @@ interface Finished {
   exitedAt: number;
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; finished: Promise<Finished> } {
+/** What a running CLI has printed so far. */
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], cwd: string): { child: ChildProcess; output: Output; finished: Promise<Finished> } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const output: Output = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (output.stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (output.stderr += text));
   const finished = new Promise<Finished>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, exitedAt: performance.now() }));
+    child.on('close', (code, signal) => resolve({ code, signal, ...output, exitedAt: performance.now() }));
   });
-  return { child, finished };
+  return { child, output, finished };
 }
 
 /** Polls `ready` every 5 ms until it holds or `timeoutMs` passes (then fails with `what`). */
@@ -83,18 +88,59 @@ function largeCsv(dir: string): string {
   return csv;
 }
 
+/** How an interrupted CLI ended, and how long after the SIGINT. */
+interface Interrupted extends Finished {
+  readonly seconds: number;
+}
+
+/**
+ * `moe-lab ARGS` in `cwd`, sent SIGINT `delayMs` after `ready(child)` first holds (polled every 5 ms; `what` names
+ * the moment in a timeout): what every test here does, at its own moment.
+ */
+async function interruptWhen(
+  args: string[],
+  cwd: string,
+  ready: (child: ChildProcess, output: Output) => boolean,
+  { what, delayMs = 0, timeoutMs = 60_000 }: { what: string; delayMs?: number; timeoutMs?: number },
+): Promise<Interrupted> {
+  const { child, output, finished } = start(args, cwd);
+  await waitFor(() => ready(child, output), what, timeoutMs);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const result = await finished;
+  return { ...result, seconds: (result.exitedAt - sentAt) / 1000 };
+}
+
+/** SIGINT while `csv` is being read (the CLI holds it open). */
+function interruptDuringLoad(args: string[], cwd: string, csv: string): Promise<Interrupted> {
+  return interruptWhen(args, cwd, (child) => holdsOpen(child.pid!, csv), { what: 'the CLI to open the CSV' });
+}
+
+/**
+ * SIGINT `delayMs` after the `loads`-th read of `csv` ended (each run, K or combination reads it): with a random
+ * start the iterations begin at once, so the signal lands inside one.
+ */
+function interruptMidIteration(args: string[], cwd: string, csv: string, { loads = 1, delayMs = 1000 } = {}): Promise<Interrupted> {
+  let seen = 0;
+  let open = false;
+  return interruptWhen(args, cwd, (child) => {
+    const now = holdsOpen(child.pid!, csv);
+    if (now && !open) seen++;
+    open = now;
+    return seen === loads && !open;
+  }, { what: `read ${loads} of the CSV to end`, delayMs, timeoutMs: 120_000 });
+}
+
 test('Ctrl-C during the iterations: exit 130, one JSON document with cancelled: true, the run kept on disk', async () => {
   const dir = tempDir();
   const csv = synthesize(dir);
   const out = path.join(dir, 'results');
   // Tolerances of 0 and a huge iteration cap: the run goes on until it is interrupted. A random start is immediate,
   // so the interrupt lands in the iterations (one during a start ends the run with the restarts before it).
-  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--init', 'random', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir);
   // The run folder exists (as .partial) once the data is loaded and the run has started.
-  await waitFor(() => existsSync(out) && readdirSync(out).length > 0, 'the run folder');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  child.kill('SIGINT');
-  const result = await finished;
+  const result = await interruptWhen(['fit', csv, '--target', 'y', '--solvers', 'em,gd', '--init', 'random', '--max-iter', '100000000', '--tol', '0', '--grad-tol', '1e-300', '--out', out, '--json'], dir,
+    () => existsSync(out) && readdirSync(out).length > 0, { what: 'the run folder', delayMs: 300 });
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
   const document = JSON.parse(result.stdout);
   assert.equal(document.cancelled, true);
@@ -113,12 +159,8 @@ test('Ctrl-C during the load of a large CSV: exit 130 at once, a parseable docum
   if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
   const dir = tempDir();
   const csv = largeCsv(dir);
-  const { child, finished } = start(['fit', csv, '--target', 'y', '--solvers', 'em', '--json'], dir);
-  await waitFor(() => holdsOpen(child.pid!, csv), 'the CLI to open the CSV');
-  const sentAt = performance.now();
-  child.kill('SIGINT');
-  const result = await finished;
-  const seconds = (result.exitedAt - sentAt) / 1000;
+  const result = await interruptDuringLoad(['fit', csv, '--target', 'y', '--solvers', 'em', '--json'], dir, csv);
+  const { seconds } = result;
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C during the load (stderr: ${result.stderr})`);
   const document = JSON.parse(result.stdout);
   assert.equal(document.cancelled, true);
@@ -131,12 +173,8 @@ test('select-k: Ctrl-C during the load of a large CSV exits 130 at once with a p
   if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
   const dir = tempDir();
   const csv = largeCsv(dir);
-  const { child, finished } = start(['select-k', csv, '--target', 'y', '--k', '1..3', '--json'], dir);
-  await waitFor(() => holdsOpen(child.pid!, csv), 'select-k to open the CSV');
-  const sentAt = performance.now();
-  child.kill('SIGINT');
-  const result = await finished;
-  const seconds = (result.exitedAt - sentAt) / 1000;
+  const result = await interruptDuringLoad(['select-k', csv, '--target', 'y', '--k', '1..3', '--json'], dir, csv);
+  const { seconds } = result;
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C during the load (stderr: ${result.stderr})`);
   const document = JSON.parse(result.stdout);
   assert.equal(document.cancelled, true);
@@ -151,20 +189,8 @@ test('select-k: Ctrl-C inside an iteration of a later K exits 130 at once and co
   const csv = largeCsv(dir);
   // Each K loads the CSV, then fits: K = 1 (a regression: fast) is compared; K = 3's EM iterations on 2 million rows
   // take seconds each, which Ctrl-C must not wait for. A random start is immediate, so the interrupt lands in them.
-  const { child, finished } = start(['select-k', csv, '--target', 'y', '--k', '1,3', '--init', 'random', '--restarts', '1', '--max-iter', '3', '--tol', '0', '--json'], dir);
-  let loads = 0;
-  let open = false;
-  await waitFor(() => {
-    const now = holdsOpen(child.pid!, csv);
-    if (now && !open) loads++;
-    open = now;
-    return loads === 2 && !open;
-  }, 'the second K to load the CSV', 120_000);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const sentAt = performance.now();
-  child.kill('SIGINT');
-  const result = await finished;
-  const seconds = (result.exitedAt - sentAt) / 1000;
+  const result = await interruptMidIteration(['select-k', csv, '--target', 'y', '--k', '1,3', '--init', 'random', '--restarts', '1', '--max-iter', '3', '--tol', '0', '--json'], dir, csv, { loads: 2 });
+  const { seconds } = result;
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
   const document = JSON.parse(result.stdout);
   assert.equal(document.cancelled, true);
@@ -188,15 +214,9 @@ test('reproduce: Ctrl-C inside a Fashion-MNIST EM iteration exits 130 at once an
   const dir = tempDir();
   const out = path.join(dir, 'reproduction');
   // 5 000 training rows: an EM iteration (a softmax gate over 784 pixels, solved by Newton steps) takes seconds.
-  const { child, finished } = start(['reproduce', '--only', 'fmnist', '--fmnist-instances', '1', '--fmnist-train-rows', '5000', '--no-charts', '--out', out], dir);
-  let stderr = '';
-  child.stderr!.on('data', (text: string) => (stderr += text));
-  await waitFor(() => /EM iteration \d+/.test(stderr), 'the first EM iteration', 180_000);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const sentAt = performance.now();
-  child.kill('SIGINT');
-  const result = await finished;
-  const seconds = (result.exitedAt - sentAt) / 1000;
+  const result = await interruptWhen(['reproduce', '--only', 'fmnist', '--fmnist-instances', '1', '--fmnist-train-rows', '5000', '--no-charts', '--out', out], dir,
+    (_child, output) => /EM iteration \d+/.test(output.stderr), { what: 'the first EM iteration', delayMs: 500, timeoutMs: 180_000 });
+  const { seconds } = result;
   t.diagnostic(`reproduce exited ${(seconds * 1000).toFixed(0)} ms after SIGINT`);
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
   assert.match(result.stdout, /^reproduction cancelled in /);
@@ -207,4 +227,50 @@ test('reproduce: Ctrl-C inside a Fashion-MNIST EM iteration exits 130 at once an
   // On the main thread the interrupt waited for the iteration under way (seconds); the bound leaves room for a
   // loaded machine.
   assert.ok(seconds < 1.0, `exited ${seconds.toFixed(2)} s after SIGINT`);
+});
+
+test('run with a sweep: Ctrl-C inside an iteration of a combination exits 130 at once, that run kept and cancelled, no other started', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see when the combination has loaded the CSV');
+  const dir = tempDir();
+  const csv = largeCsv(dir);
+  const specFile = path.join(dir, 'sweep.moe.json');
+  // 2 million rows: an EM iteration takes seconds, which Ctrl-C must not wait for (on the main thread it did).
+  writeFileSync(specFile, JSON.stringify({
+    name: 'interrupted sweep',
+    data: { csv: 'large.csv', target: 'y' },
+    model: { experts: 2 },
+    solvers: { em: { enabled: true }, gd: { enabled: false }, adam: { enabled: false } },
+    stopping: { maxIterations: 100000000, tolerance: 0 },
+    init: { strategy: 'random', restarts: 1 },
+    resultsDir: 'results',
+    sweep: { 'model.experts': [2, 3] },
+  }));
+  const result = await interruptMidIteration(['run', specFile, '--json'], dir, csv);
+  t.diagnostic(`run (sweep) exited ${(result.seconds * 1000).toFixed(0)} ms after SIGINT`);
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.cancelled, true);
+  assert.equal(document.status, 'cancelled');
+  assert.deepEqual(document.combinations.map((c: { status: string }) => c.status), ['cancelled', 'pending'], 'the running combination was cut, the next not started');
+  // The cut combination's run folder is complete and says so; nothing is left .partial.
+  const summary = JSON.parse(readFileSync(path.join(document.resultsDir, document.combinations[0].runId, 'summary.json'), 'utf8'));
+  assert.equal(summary.cancelled, true);
+  assert.deepEqual(readdirSync(path.join(dir, 'results')).filter((name) => name.endsWith('.partial')), []);
+  // On the main thread the interrupt waited for the iteration under way (seconds); the bound leaves room for a
+  // loaded machine.
+  assert.ok(result.seconds < 0.75, `exited ${result.seconds.toFixed(2)} s after SIGINT`);
+});
+
+test('run with a sweep: Ctrl-C during a combination\'s load exits 130 at once with a parseable document', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('needs /proc to see that the CSV is being read');
+  const dir = tempDir();
+  const csv = largeCsv(dir);
+  const specFile = path.join(dir, 'sweep.moe.json');
+  writeFileSync(specFile, JSON.stringify({ name: 'sweep cut in its load', data: { csv: 'large.csv', target: 'y' }, resultsDir: 'results', sweep: { 'model.experts': [1, 2] } }));
+  const result = await interruptDuringLoad(['run', specFile, '--json'], dir, csv);
+  assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C during the load (stderr: ${result.stderr})`);
+  const document = JSON.parse(result.stdout);
+  assert.equal(document.cancelled, true);
+  assert.deepEqual(document.combinations.map((c: { status: string }) => c.status), ['cancelled', 'pending']);
+  assert.ok(result.seconds < 1.5, `exited ${result.seconds.toFixed(2)} s after SIGINT`);
 });

@@ -12,7 +12,7 @@ import { NO_CONTRACTION, describePredictedRates, predictedRate } from '../../src
 import { parameterError } from '../../src/core/diagnostics/parameterError';
 import { rateFromObjective } from '../../src/core/diagnostics/rate';
 import { initialParameters } from '../../src/core/init';
-import { evaluate, gradientQ } from '../../src/core/model/evaluate';
+import { evaluate, gateLogProbabilities, gradientQ } from '../../src/core/model/evaluate';
 import { ParamLayout } from '../../src/core/model/layout';
 import { expandParams, packParams } from '../../src/core/model/params';
 import { createEm } from '../../src/core/solvers/em';
@@ -50,9 +50,41 @@ test('the KL step is zero for a zero step and positive otherwise', () => {
   const layout = new ParamLayout({ family: 'bernoulli', K: 2, p: data.p, C: 2, gate: 'softmax', symmetric: false, ridge: 0 });
   const theta = initialParameters(layout, data, { strategy: 'random', seed: 3, perturbation: 0 });
   const ev = evaluate(layout, data, theta);
-  assert.ok(Math.abs(completeDataKl(layout, ev, theta, ev, theta)) < 1e-14);
+  assert.ok(Math.abs(completeDataKl(layout, data, ev, theta, ev, theta)) < 1e-14);
   const moved = theta.map((v, j) => v + 0.01 * Math.sin(j + 1));
-  assert.ok(completeDataKl(layout, ev, theta, evaluate(layout, data, moved), moved) > 0);
+  assert.ok(completeDataKl(layout, data, ev, theta, evaluate(layout, data, moved), moved) > 0);
+});
+
+test('the KL step of gaussian experts is the closed form from the experts\' means, σ and the gate', () => {
+  // KL(N(μ₁, s₁²) ‖ N(μ₂, s₂²)) = log(s₂/s₁) + (s₁² + (μ₁ − μ₂)²)/(2 s₂²) − 1/2, with μ_ik = sign_k·x_iᵀβ_k computed
+  // here row by row from θ (the evaluations do not keep the means).
+  for (const symmetric of [false, true]) {
+    const { data } = synthetic({ kind: 'linear', experts: 2, dim: 3, samples: 150, snr: 3, seed: 5, symmetric });
+    const layout = new ParamLayout({ family: 'gaussian', K: 2, p: data.p, C: 0, gate: 'softmax', symmetric, ridge: 0 });
+    const before = initialParameters(layout, data, { strategy: 'random', seed: 4, perturbation: 0 });
+    const after = before.map((v, j) => v + 0.05 * Math.cos(j + 2));
+    const mean = (theta: Float64Array, i: number, k: number) => {
+      let sum = 0;
+      for (let j = 0; j < data.p; j++) sum += data.X[i * data.p + j] * theta[layout.betaRow(k, 0) + j];
+      return layout.expertSign(k) * sum;
+    };
+    const evBefore = evaluate(layout, data, before);
+    const evAfter = evaluate(layout, data, after);
+    const [logPiBefore, logPiAfter] = [gateLogProbabilities(layout, data, before), gateLogProbabilities(layout, data, after)];
+    let expected = 0;
+    for (let i = 0; i < data.n; i++) {
+      for (let k = 0; k < 2; k++) {
+        const [s1, s2] = [layout.sigma(before, k), layout.sigma(after, k)];
+        const dm = mean(before, i, k) - mean(after, i, k);
+        const expertKl = Math.log(s2 / s1) + (s1 * s1 + dm * dm) / (2 * s2 * s2) - 0.5;
+        const logPi = logPiBefore[i * 2 + k];
+        expected += Math.exp(logPi) * (logPi - logPiAfter[i * 2 + k] + expertKl);
+      }
+    }
+    expected /= data.n;
+    const kl = completeDataKl(layout, data, evBefore, before, evAfter, after);
+    assert.ok(expected > 0 && Math.abs(kl - expected) <= 1e-12 * expected, `symmetric ${symmetric}: ${kl} vs ${expected}`);
+  }
 });
 
 test('parameter error is invariant to relabelling the experts', () => {

@@ -345,11 +345,13 @@ test('the fused evaluation pass (ℓ and ∇ℓ in one pass over X) agrees with 
         const sameBackend = choice === 'f32' ? 1e-6 : 1e-12;
         assert.ok(Math.abs(fused.logLik - separate.logLik) <= 1e-12 * Math.abs(separate.logLik), `${label}: ℓ ${fused.logLik} vs ${separate.logLik}`);
         assert.ok(Math.abs(fused.objective - separate.objective) <= 1e-12 * Math.abs(separate.objective), `${label}: objective`);
-        for (const key of ['logPi', 'resp', 'rowLogLik', 'probs', 'mean'] as const) {
+        for (const key of ['resp', 'probs', 'gateWeights'] as const) {
           const [a, b] = [fused[key], separate[key]];
           assert.equal(a === undefined, b === undefined, `${label}: ${key} present in both or neither`);
           if (a && b) assert.ok(relativeDistance(a, b) <= 1e-12, `${label}: ${key} differs by ${relativeDistance(a, b)}`);
         }
+        assert.equal(fused.squaredError === undefined, separate.squaredError === undefined, `${label}: squaredError present in both or neither`);
+        if (separate.squaredError !== undefined) assert.ok(Math.abs(fused.squaredError! - separate.squaredError) <= 1e-12 * separate.squaredError, `${label}: squaredError`);
         const passes = relativeDistance(fusedGradient, separateGradient);
         assert.ok(passes <= sameBackend, `${label}: fused ∇ℓ differs from the separate pass by ${passes}`);
         // The WebAssembly backends against float64 on the same stored values: equal up to rounding (f64), or

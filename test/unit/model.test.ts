@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, gradient } from '../../src/core/model/evaluate';
+import { evaluate, gateLogProbabilities, gradient } from '../../src/core/model/evaluate';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { expandParams, packParams, toRawCoordinates, toStandardizedCoordinates } from '../../src/core/model/params';
 import { Random } from '../../src/core/random';
@@ -81,16 +81,22 @@ test('total log-likelihood includes every constant (two gaussian experts, writte
 
 test('responsibilities sum to one per row and log π is normalized', () => {
   const layout = new ParamLayout({ family: 'categorical', K: 3, p: categorical.p, C: 4, gate: 'softmax', symmetric: false, ridge: 0 });
-  const ev = evaluate(layout, categorical, randomTheta(layout, 3, 2));
+  const theta = randomTheta(layout, 3, 2);
+  const ev = evaluate(layout, categorical, theta);
+  const logPi = gateLogProbabilities(layout, categorical, theta);
+  const gateWeights = [0, 0, 0];
   for (let i = 0; i < categorical.n; i++) {
     let r = 0;
     let pi = 0;
     for (let k = 0; k < 3; k++) {
       r += ev.resp[i * 3 + k];
-      pi += Math.exp(ev.logPi[i * 3 + k]);
+      pi += Math.exp(logPi[i * 3 + k]);
+      gateWeights[k] += Math.exp(logPi[i * 3 + k]);
     }
     assert.ok(Math.abs(r - 1) < 1e-12 && Math.abs(pi - 1) < 1e-12);
   }
+  // The evaluation keeps Σ_i π_ik, summed in its pass, and those are the same sums.
+  assert.deepEqual(Array.from(ev.gateWeights), gateWeights);
 });
 
 test('standardized and raw coordinates describe the same predictions', () => {

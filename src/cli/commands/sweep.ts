@@ -2,12 +2,14 @@
  * `moe-lab run` on a spec with a `sweep`: every combination in turn (src/core/runner/sweep.ts), one progress line per
  * combination on stderr as it ends, then a table on stdout with the final ℓ (and the held-out metric, if any) of each
  * solver in each combination (for a sweep of model.experts alone, select-k's choice of K and its reason), or exactly
- * one JSON document with `--json`. Ctrl-C stops the running combination
- * (kept, marked cancelled), starts no other, and exits with INTERRUPTED_EXIT_CODE.
+ * one JSON document with `--json`. The sweep runs in the CLI's worker thread (src/cli/worker/), so that Ctrl-C is seen at
+ * once in every phase: it stops the running combination inside the pass it computes (kept, marked cancelled), starts
+ * no other, and exits with INTERRUPTED_EXIT_CODE.
  */
 import { formatSweepValue, shortFieldNames } from '../../core/spec/sweep';
 import type { SolverName } from '../../core/spec/types';
-import { chooseKFromSweep, runSweep, type SolverFinal, type SweepCombination, type SweepFile, type SweepOptions } from '../../core/runner/sweep';
+import { sweepInWorker } from '../worker/workerRun';
+import { chooseKFromSweep, type SolverFinal, type SweepCombination, type SweepFile, type SweepOptions } from '../../core/runner/sweep';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { INTERRUPTED_EXIT_CODE } from './execute';
 
@@ -21,7 +23,8 @@ export async function executeSweep(spec: ExperimentSpec, options: Omit<SweepOpti
   let sweep: SweepFile | undefined;
   let dir: string | undefined;
   try {
-    for await (const event of runSweep(spec, { ...options, signal: controller.signal, abortLoad: true })) {
+    // In a worker thread: this thread stays free to see Ctrl-C, which then reaches inside the pass being computed.
+    for await (const event of sweepInWorker(spec, { ...options, signal: controller.signal, abortLoad: true })) {
       switch (event.type) {
         case 'sweepStarted': {
           const product = event.fields.map((axis) => `${axis.field} (${axis.values.length} value${axis.values.length === 1 ? '' : 's'})`).join(' × ');
@@ -42,8 +45,15 @@ export async function executeSweep(spec: ExperimentSpec, options: Omit<SweepOpti
           break;
       }
     }
+  } catch (error) {
+    // Ctrl-C before the sweep started: nothing was computed.
+    if (!controller.signal.aborted || error !== controller.signal.reason) throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+  }
+  if (!sweep && controller.signal.aborted) {
+    process.stdout.write(json ? JSON.stringify({ sweepId: null, resultsDir: null, cancelled: true, combinations: [] }) + '\n' : 'sweep cancelled before it started; nothing was computed\n');
+    return INTERRUPTED_EXIT_CODE;
   }
   if (!sweep) throw new Error('the sweep ended without its summary');
   const cancelled = sweep.status === 'cancelled';

@@ -9,12 +9,14 @@ import type { ReproductionResults } from '../../core/reproduce';
 import type { ReproduceOptions, ReproduceProgress } from '../../core/reproduce/types';
 import type { RunOptions } from '../../core/runner/runExperiment';
 import type { SelectKEvent, SelectKOptions } from '../../core/runner/selectK';
+import type { SweepEvent, SweepOptions } from '../../core/runner/sweep';
 import type { RunEvent } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
 
-/** What the worker computes: `runExperiment` or `selectK` on the spec, or `runReproduction`; it streams the events. */
+/** What the worker computes: `runExperiment`, `runSweep` or `selectK` on the spec, or `runReproduction`; it streams the events. */
 export type CliWork =
   | { readonly kind: 'run'; readonly spec: ExperimentSpec; readonly options: Omit<RunOptions, 'signal' | 'abortLoad'> }
+  | { readonly kind: 'sweep'; readonly spec: ExperimentSpec; readonly options: Omit<SweepOptions, 'signal' | 'abortLoad'> }
   | { readonly kind: 'selectK'; readonly spec: ExperimentSpec; readonly options: Omit<SelectKOptions, 'signal' | 'abortLoad'> }
   | {
       readonly kind: 'reproduce';
@@ -29,7 +31,7 @@ export type ReproduceEvent =
   | { readonly type: 'reproduced'; readonly results: ReproductionResults };
 
 /** The events of each kind of work. */
-export type CliWorkEvent = RunEvent | SelectKEvent | ReproduceEvent;
+export type CliWorkEvent = RunEvent | SweepEvent | SelectKEvent | ReproduceEvent;
 
 /** `workerData` of the run worker. */
 export interface CliRunJob {

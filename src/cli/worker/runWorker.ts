@@ -1,6 +1,6 @@
 /**
- * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment (or select-k's comparison of K, one
- * experiment per K, or the paper reproduction) off the main thread, so that Ctrl-C is
+ * The CLI's run worker (bundled to dist/cliRunWorker.js): runs one experiment (or a sweep's combinations, or
+ * select-k's comparison of K, one experiment per K, or the paper reproduction) off the main thread, so that Ctrl-C is
  * seen at once however long a pass over the data takes (a thread that computes cannot run a signal handler). The
  * main thread sets the shared interrupt flag, which the passes poll (src/core/interrupt.ts), and posts `cancel`,
  * which stops a CSV read between chunks. The run then ends as any cancelled run: the last complete iterate of each
@@ -14,6 +14,7 @@ import { runReproduction } from '../../core/reproduce';
 import { folderCheckpoint } from '../../core/reproduce/checkpoint';
 import { runExperiment } from '../../core/runner/runExperiment';
 import { selectK } from '../../core/runner/selectK';
+import { runSweep } from '../../core/runner/sweep';
 import type { CancelMessage, CliRunJob, CliWork, CliWorkEvent, FromCliWorker } from './protocol';
 
 const port = parentPort;
@@ -44,7 +45,14 @@ async function run(): Promise<void> {
 
 function events(work: Exclude<CliWork, { kind: 'reproduce' }>): AsyncGenerator<CliWorkEvent, unknown, undefined> {
   const stop = { signal: controller.signal, abortLoad: true };
-  return work.kind === 'run' ? runExperiment(work.spec, { ...work.options, ...stop }) : selectK(work.spec, { ...work.options, ...stop });
+  switch (work.kind) {
+    case 'run':
+      return runExperiment(work.spec, { ...work.options, ...stop });
+    case 'sweep':
+      return runSweep(work.spec, { ...work.options, ...stop });
+    case 'selectK':
+      return selectK(work.spec, { ...work.options, ...stop });
+  }
 }
 
 /** A reproduction reports through a callback: its progress, then its results, go out as events. */

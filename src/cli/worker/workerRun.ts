@@ -12,6 +12,7 @@ import type { ReproductionResults } from '../../core/reproduce';
 import type { ReproduceOptions, ReproduceProgress } from '../../core/reproduce/types';
 import type { RunOptions } from '../../core/runner/runExperiment';
 import type { SelectKEvent, SelectKOptions } from '../../core/runner/selectK';
+import type { SweepEvent, SweepOptions } from '../../core/runner/sweep';
 import type { RunEvent } from '../../core/runner/types';
 import type { ExperimentSpec } from '../../core/spec/types';
 import type { CancelMessage, CliRunJob, CliWork, CliWorkEvent, FromCliWorker } from './protocol';
@@ -28,6 +29,15 @@ const BATCH_MILLISECONDS = 50;
 export function runInWorker(spec: ExperimentSpec, options: RunOptions): AsyncGenerator<RunEvent, void, undefined> {
   const { signal, abortLoad: _abortLoad, ...rest } = options;
   return streamFromWorker({ kind: 'run', spec, options: rest }, signal) as AsyncGenerator<RunEvent, void, undefined>;
+}
+
+/**
+ * `runSweep` in a worker thread: the running combination is interrupted inside its passes (kept, marked cancelled),
+ * and no other starts; the iterable ends with the sweep's summary.
+ */
+export function sweepInWorker(spec: ExperimentSpec, options: SweepOptions): AsyncGenerator<SweepEvent, void, undefined> {
+  const { signal, abortLoad: _abortLoad, ...rest } = options;
+  return streamFromWorker({ kind: 'sweep', spec, options: rest }, signal) as AsyncGenerator<SweepEvent, void, undefined>;
 }
 
 /** `selectK` in a worker thread: each K's fit is interrupted inside its passes, as a run is. */

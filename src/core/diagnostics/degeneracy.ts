@@ -92,19 +92,10 @@ export class DegeneracyWatch {
 
   private checkGate(iteration: number, theta: Float64Array, ev: Evaluation): void {
     const { layout } = this;
-    const { n, K } = ev;
-    let saturated = true;
-    let crossEntropy = 0;
-    for (let i = 0; i < n; i++) {
-      let largest = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const logPi = ev.logPi[i * K + k];
-        largest = Math.max(largest, logPi);
-        const r = ev.resp[i * K + k];
-        if (r > 0) crossEntropy -= r * logPi;
-      }
-      if (largest < Math.log1p(-SATURATED)) saturated = false;
-    }
+    const { n } = ev;
+    // Summed by the evaluation's pass (it does not keep log π): every row's largest log π, and −Σ r log π.
+    const saturated = !(ev.minRowMaxLogPi < Math.log1p(-SATURATED));
+    const crossEntropy = ev.gateCrossEntropy;
     const size = layout.gateRows * layout.gateWidth;
     const norm = blockNorm(theta, layout.gateOffset, size);
     const ridgeFree = layout.shape.ridge === 0;
@@ -180,9 +171,7 @@ function classifiesEveryRow(probs: Float64Array, data: Dataset, layout: ParamLay
 }
 
 function totalGateWeights(ev: Evaluation): Float64Array {
-  const weights = new Float64Array(ev.K);
-  for (let i = 0; i < ev.n; i++) for (let k = 0; k < ev.K; k++) weights[k] += Math.exp(ev.logPi[i * ev.K + k]);
-  return weights;
+  return ev.gateWeights;
 }
 
 function blockNorm(theta: Float64Array, offset: number, size: number): number {

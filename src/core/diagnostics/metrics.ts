@@ -3,38 +3,16 @@
  * share of the data, the entropy of the responsibilities, SNR, and AIC / BIC.
  */
 import type { Dataset } from '../data/dataset';
-import { modelClass, type Evaluation } from '../model/evaluate';
+import type { Evaluation } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
 import type { FullParams } from '../model/params';
-import { throwIfInterruptedAtRow } from '../interrupt';
 
 /** Classification accuracy of argmax_c Σ_k π_ik P_k(c | x_i), or RMSE of the predictive mean Σ_k π_ik μ_ik. */
-export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evaluation): { accuracy?: number; rmse?: number } {
-  const { K } = layout;
-  const { C } = layout.shape;
-  if (ev.mean) {
-    let squares = 0;
-    for (let i = 0; i < data.n; i++) {
-      let prediction = 0;
-      throwIfInterruptedAtRow(i);
-      for (let k = 0; k < K; k++) prediction += Math.exp(ev.logPi[i * K + k]) * ev.mean[i * K + k];
-      squares += (data.y[i] - prediction) ** 2;
-    }
-    return { rmse: Math.sqrt(squares / data.n) };
-  }
-  let correct = 0;
-  const predictive = new Float64Array(C);
-  for (let i = 0; i < data.n; i++) {
-    predictive.fill(0);
-    for (let k = 0; k < K; k++) {
-      const pi = Math.exp(ev.logPi[i * K + k]);
-      for (let c = 0; c < C; c++) predictive[c] += pi * ev.probs![(i * K + k) * C + c];
-    }
-    let best = 0;
-    for (let c = 1; c < C; c++) if (predictive[c] > predictive[best]) best = c;
-    if (best === modelClass(layout, data.y[i])) correct++;
-  }
-  return { accuracy: correct / data.n };
+export function predictionQuality(_layout: ParamLayout, data: Dataset, ev: Evaluation): { accuracy?: number; rmse?: number } {
+  // The evaluation summed the squared errors of the predictive mean, or counted the rows it classifies correctly,
+  // in its pass over the rows.
+  if (ev.squaredError !== undefined) return { rmse: Math.sqrt(ev.squaredError / data.n) };
+  return { accuracy: ev.correct! / data.n };
 }
 
 /**
@@ -44,17 +22,15 @@ export function predictionQuality(layout: ParamLayout, data: Dataset, ev: Evalua
  */
 export function mixing(ev: Evaluation): { weights: number[]; gateWeights: number[]; entropy: number } {
   const weights = new Array<number>(ev.K).fill(0);
-  const gateWeights = new Array<number>(ev.K).fill(0);
   let entropy = 0;
   for (let i = 0; i < ev.n; i++) {
     for (let k = 0; k < ev.K; k++) {
       const r = ev.resp[i * ev.K + k];
       weights[k] += r;
-      gateWeights[k] += Math.exp(ev.logPi[i * ev.K + k]);
       if (r > 0) entropy -= r * Math.log(r);
     }
   }
-  return { weights: weights.map((w) => w / ev.n), gateWeights: gateWeights.map((w) => w / ev.n), entropy: entropy / ev.n };
+  return { weights: weights.map((w) => w / ev.n), gateWeights: Array.from(ev.gateWeights, (w) => w / ev.n), entropy: entropy / ev.n };
 }
 
 /**

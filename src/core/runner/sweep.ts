@@ -23,6 +23,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isUserInputError, UserInputError } from '../errors';
+import { isInterrupted } from '../interrupt';
 import { pointLabel, shortFieldNames, sweepPoints, type SweepAxis, type SweepValue } from '../spec/sweep';
 import type { ExperimentSpec, SolverName } from '../spec/types';
 import { SOLVER_NAMES } from '../spec/types';
@@ -276,7 +277,8 @@ export async function* runSweep(spec: ExperimentSpec, options: SweepOptions): As
         solvers: solverFinals(finished.results),
       };
     } catch (error) {
-      const aborted = options.signal?.aborted === true && error === options.signal.reason;
+      // Stopped by the signal, or by the interrupt flag of a CLI worker inside the combination's load.
+      const aborted = (options.signal?.aborted === true && error === options.signal.reason) || isInterrupted(error);
       if (!aborted && !isUserInputError(error)) failure = error;
       outcome = { ...base, status: aborted ? 'cancelled' : 'failed', seconds: (performance.now() - combinationStart) / 1000, ...(aborted ? {} : { error: (error as Error)?.message ?? String(error) }) };
     }

@@ -15,6 +15,11 @@ export interface StepContext {
   readonly data: Dataset;
   /** ∇ℓ(θ) (penalized), total over rows, computed once per iterate and shared with the diagnostics. */
   gradientAt(theta: Float64Array, ev: Evaluation): Float64Array;
+  /**
+   * An evaluation that nothing reads any more (the iterate before the last), for a new evaluation to take over
+   * its arrays (`evaluate(…, { reuse })`); each is handed out once. Undefined when there is none.
+   */
+  takeRetired?(): Evaluation | undefined;
 }
 
 export interface StepOutcome {

@@ -1,4 +1,4 @@
-import { evaluate, gradientQ } from '../model/evaluate';
+import { evaluate, gradientQ, type Evaluation } from '../model/evaluate';
 import { DEFAULT_LEARNING_RATE, SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
 
 /**
@@ -15,11 +15,12 @@ export function createGradientEm(learningRate = DEFAULT_LEARNING_RATE.gem, steps
       const scale = learningRate / data.n;
       const responsibilities = ev.resp;
       let current = theta;
+      // The inner steps' evaluations are read only for their gradient: each takes over the arrays of the one before.
+      let inner: Evaluation | undefined;
       for (let s = 0; s < steps; s++) {
-        const grad =
-          s === 0
-            ? context.gradientAt(theta, ev)
-            : gradientQ(layout, data, current, evaluate(layout, data, current), responsibilities, new Float64Array(layout.size));
+        if (s === 1) inner = context.takeRetired?.();
+        if (s > 0) inner = evaluate(layout, data, current, { reuse: inner });
+        const grad = s === 0 ? context.gradientAt(theta, ev) : gradientQ(layout, data, current, inner!, responsibilities, new Float64Array(layout.size));
         const next = new Float64Array(current.length);
         for (let j = 0; j < current.length; j++) next[j] = current[j] + scale * grad[j];
         current = next;

@@ -25,7 +25,7 @@ import {
 import { classPairs, hessianFromPairGrams, smallBlockNewton, type StartProbabilities } from '../optim/smallBlockNewton';
 import { modelClass } from '../model/evaluate';
 import type { ParamLayout } from '../model/layout';
-import { throwIfInterruptedAtRow } from '../interrupt';
+import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
 export interface InnerStats {
   /** Inner iterations summed over the M-step's blocks. */
@@ -317,6 +317,7 @@ class ExpertSums {
       S === 0
         ? new Float64Array(0)
         : weightedGrams(X, n, p, S, (start, end, weights) => {
+            throwIfInterrupted(); // a block of the pass: on a tall table the whole pass takes about a second under load
             const rows = end - start;
             weighted.forEach((k, s) => {
               for (let r = 0; r < rows; r++) weights[s * rows + r] = resp[(start + r) * K + k];

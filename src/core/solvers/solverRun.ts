@@ -36,6 +36,12 @@ export interface SolverRunSetup {
   readonly restart: number;
   /** Threshold ε for "iterations to reach parameter error < ε". */
   readonly errorThreshold: number;
+  /**
+   * Evaluate each new iterate into the arrays of the current evaluation once the update has read them, and let
+   * other evaluations take over those of one that nothing reads any more (`EvaluateOptions.reuse`); default true.
+   * False allocates afresh, as a reference for tests.
+   */
+  readonly recycleEvaluations?: boolean;
 }
 
 interface CachedGradient {
@@ -55,14 +61,25 @@ export const MISSING_INFORMATION_WORK_LIMIT = 2e6;
 /** What an iteration's report measures with passes over the rows (computed before the iterate is committed). */
 interface Measured {
   readonly trainQuality: ReturnType<typeof predictionQuality>;
-  readonly testEv?: Evaluation;
+  readonly testLogLik?: number;
   readonly testQuality: ReturnType<typeof predictionQuality>;
   readonly mix: ReturnType<typeof mixing>;
 }
 
 export class SolverRun {
   private theta: Float64Array;
+  /**
+   * The evaluation at θ: its responsibilities are the next update's E-step. Once the update has read them, the next
+   * iterate is evaluated into its arrays (`step`), which leaves this object detached (its scalars stay readable).
+   */
   private ev: Evaluation;
+  /**
+   * An evaluation that an accelerator's step replaced (the loop did not evaluate into it), once nothing reads it:
+   * the next one takes over its arrays. Handed out once (`takeRetired`), so two evaluations never share them.
+   */
+  private retired: Evaluation | undefined;
+  /** The last test-set evaluation, read only inside `measure`, likewise reused by the next one. */
+  private retiredTest: Evaluation | undefined;
   private iteration = 0;
   private computeSeconds = 0;
   private stopReason: StopReason | undefined;
@@ -87,7 +104,12 @@ export class SolverRun {
     // ∇ℓ at every iterate is wanted (the report's gradient norm, GD's and Adam's step): in the same pass over X.
     this.ev = evaluate(setup.layout, setup.train, this.theta, { gradient: true });
     this.computeSeconds += (performance.now() - started) / 1000;
-    this.context = { layout: setup.layout, data: setup.train, gradientAt: (theta, ev) => this.gradientAt(theta, ev) };
+    this.context = {
+      layout: setup.layout,
+      data: setup.train,
+      gradientAt: (theta, ev) => this.gradientAt(theta, ev),
+      takeRetired: () => this.takeRetired(),
+    };
     this.trace.push(this.report(undefined, undefined, {}));
     if (!Number.isFinite(this.ev.objective)) {
       this.stopReason = { code: 'diverged', message: 'the starting point has a non-finite log-likelihood; check the data and the initialization' };
@@ -124,7 +146,10 @@ export class SolverRun {
     let nextEv: Evaluation;
     try {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
-      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true });
+      // The update has read the E-step: the next iterate goes into the current evaluation's arrays, the KL step
+      // between the two summed row by row before each row is overwritten (the two are never both in memory).
+      const inPlace = this.setup.recycleEvaluations !== false ? { reuse: this.ev, klStepFrom: this.theta } : {};
+      nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true, ...inPlace });
     } catch (error) {
       // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
       if (isInterrupted(error)) {
@@ -154,7 +179,7 @@ export class SolverRun {
     let measured: Measured;
     try {
       throwIfInterrupted();
-      kl = completeDataKl(layout, this.ev, this.theta, nextEv, outcome.theta);
+      kl = nextEv.klStep ?? completeDataKl(layout, this.setup.train, this.ev, this.theta, nextEv, outcome.theta);
       measured = this.measure(outcome.theta, nextEv);
     } catch (error) {
       if (!isInterrupted(error)) throw error;
@@ -168,6 +193,8 @@ export class SolverRun {
     const { stopping } = this.setup;
     const previousTheta = this.theta;
     const previousObjective = this.ev.objective;
+    // An accelerator evaluated the new iterate apart: the KL step was the last reader of the one it replaces.
+    if (this.setup.recycleEvaluations !== false && outcome.evaluation !== undefined && this.ev !== nextEv) this.retired = this.ev;
     this.theta = outcome.theta;
     this.ev = nextEv;
     // Accelerated EM counts its EM-map evaluations, so that its iterations compare with plain EM's.
@@ -247,6 +274,13 @@ export class SolverRun {
       : 'the steps no longer change the objective: try another learning rate';
   }
 
+  /** The retired evaluation, for a new one to take over; undefined once taken (or when recycling is off). */
+  private takeRetired(): Evaluation | undefined {
+    const retired = this.retired;
+    this.retired = undefined;
+    return retired;
+  }
+
   /** ∇ℓ at θ, cached so the diagnostics and the next update share one computation (timed to the solver). */
   private gradientAt(theta: Float64Array, ev: Evaluation): Float64Array {
     const cached = this.cachedGradient;
@@ -270,10 +304,13 @@ export class SolverRun {
     const { layout, train, test } = this.setup;
     throwIfInterrupted();
     const trainQuality = predictionQuality(layout, train, ev);
-    const testEv = test && test.n > 0 ? evaluate(layout, test, theta) : undefined;
+    const recycle = this.setup.recycleEvaluations !== false;
+    const testEv = test && test.n > 0 ? evaluate(layout, test, theta, { reuse: recycle ? this.retiredTest : undefined }) : undefined;
     const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
+    // Only ℓ and the quality leave this function: the next test evaluation may take the arrays over.
+    if (recycle && testEv) this.retiredTest = testEv;
     throwIfInterrupted();
-    return { trainQuality, testEv, testQuality, mix: mixing(ev) };
+    return { trainQuality, testLogLik: testEv?.logLik, testQuality, mix: mixing(ev) };
   }
 
   private report(
@@ -286,7 +323,7 @@ export class SolverRun {
     const grad = this.computeGradient(this.theta, this.ev).value;
     const full = expandParams(layout, this.theta);
     const raw = toRawCoordinates(full, train.standardization);
-    const { trainQuality, testEv, testQuality, mix } = measured;
+    const { trainQuality, testLogLik, testQuality, mix } = measured;
     const { symmetric, family, gate } = layout.shape;
     const measure = symmetric && family === 'bernoulli' && gate === 'softmax' ? symmetricLogisticError : parameterError;
     const error = truth ? measure(raw, truth) : undefined;
@@ -296,7 +333,7 @@ export class SolverRun {
       seconds: this.computeSeconds,
       logLik: this.ev.logLik,
       objective: this.ev.objective,
-      testLogLik: testEv?.logLik,
+      testLogLik,
       trainAccuracy: trainQuality.accuracy,
       testAccuracy: testQuality.accuracy,
       trainRmse: trainQuality.rmse,

@@ -56,26 +56,29 @@ export class Daarem {
     this.kappa = kappa;
   }
 
-  step(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Evaluation): StepOutcome {
+  /** `retired`: an evaluation nothing reads any more, whose arrays the proposal's evaluation takes over. */
+  step(layout: ParamLayout, data: Dataset, theta: Float64Array, ev: Evaluation, retired?: Evaluation): StepOutcome {
     const mapped = this.map(layout, data, theta, ev);
     const residual = difference(mapped.theta, theta);
     const previous = this.previous;
     this.previous = { theta, residual };
     if (!previous) {
-      const next = visit(layout, data, mapped.theta);
+      const next = visit(layout, data, mapped.theta, true, retired);
       this.objectiveAtRestart = objectiveOf(next);
       return outcome(next, [mapped]);
     }
     this.pointDifferences.push(difference(theta, previous.theta));
     this.residualDifferences.push(difference(residual, previous.residual));
-    const proposed = visit(layout, data, this.proposal(theta, residual));
+    const proposed = visit(layout, data, this.proposal(theta, residual), true, retired);
     let next: Visited;
     if (objectiveOf(proposed) >= ev.objective) {
       next = proposed;
       this.accepted++;
     } else {
-      next = visit(layout, data, mapped.theta);
-      if (objectiveOf(proposed) === Number.NEGATIVE_INFINITY) this.clearHistory();
+      // The rejected proposal is read no more: the plain EM step's evaluation takes its arrays.
+      const rejected = objectiveOf(proposed) === Number.NEGATIVE_INFINITY;
+      next = visit(layout, data, mapped.theta, true, proposed.ev);
+      if (rejected) this.clearHistory();
     }
     if (this.pointDifferences.length >= this.order) this.restart(objectiveOf(next));
     return outcome(next, [mapped]);

@@ -23,10 +23,11 @@ export function objectiveOf(point: Visited): number {
 
 /**
  * Evaluates θ (the E-step and ℓ). With `withGradient`, ∇ℓ comes in the same pass: ask for it where θ may become
- * the next iterate, which the solver loop then reuses instead of evaluating θ again.
+ * the next iterate, which the solver loop then reuses instead of evaluating θ again. `reuse`: an evaluation that
+ * nothing reads any more, whose arrays the new one takes over (`EvaluateOptions.reuse`).
  */
-export function visit(layout: ParamLayout, data: Dataset, theta: Float64Array, withGradient = true): Visited {
-  return { theta, ev: evaluate(layout, data, theta, { gradient: withGradient }) };
+export function visit(layout: ParamLayout, data: Dataset, theta: Float64Array, withGradient = true, reuse?: Evaluation): Visited {
+  return { theta, ev: evaluate(layout, data, theta, { gradient: withGradient, reuse }) };
 }
 
 /** The inner statistics of several M-steps as one: iterations and capped blocks add up, the worst gradient norm. */

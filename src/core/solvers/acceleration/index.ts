@@ -20,15 +20,15 @@ export interface AccelerationOptions {
 export function createAcceleratedEm(kind: Exclude<EmAcceleration, 'none'>, map: EmMap, options: AccelerationOptions = {}): SolverAlgorithm {
   if (kind === 'squarem') {
     const squarem = new Squarem(map, options.squarem);
-    return { name: 'em', acceleration: kind, step: (theta, ev, { layout, data }) => squarem.cycle(layout, data, theta, ev) };
+    return { name: 'em', acceleration: kind, step: (theta, ev, { layout, data, takeRetired }) => squarem.cycle(layout, data, theta, ev, takeRetired?.()) };
   }
   let daarem: Daarem | undefined;
   return {
     name: 'em',
     acceleration: kind,
-    step(theta, ev, { layout, data }) {
+    step(theta, ev, { layout, data, takeRetired }) {
       daarem ??= new Daarem(map, layout.size, options.daarem);
-      return daarem.step(layout, data, theta, ev);
+      return daarem.step(layout, data, theta, ev, takeRetired?.());
     },
   };
 }

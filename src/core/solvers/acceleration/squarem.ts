@@ -48,10 +48,11 @@ export class Squarem {
     this.maxStep = initialMaxStep;
   }
 
-  cycle(layout: ParamLayout, data: Dataset, theta0: Float64Array, ev0: Evaluation): StepOutcome {
+  /** `retired`: an evaluation nothing reads any more, whose arrays θ₁'s evaluation takes over. */
+  cycle(layout: ParamLayout, data: Dataset, theta0: Float64Array, ev0: Evaluation, retired?: Evaluation): StepOutcome {
     const first = this.map(layout, data, theta0, ev0);
     const r = difference(first.theta, theta0);
-    const at1 = visit(layout, data, first.theta, false);
+    const at1 = visit(layout, data, first.theta, false, retired);
     const sr2 = squaredNorm(r);
     // EM has not moved, or θ₁ cannot be extrapolated from: return the plain EM step (the loop's rules decide).
     if (sr2 === 0 || objectiveOf(at1) === Number.NEGATIVE_INFINITY) return outcome(visit(layout, data, first.theta), [first], 1);
