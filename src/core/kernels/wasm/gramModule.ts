@@ -8,7 +8,6 @@
  *
  * and, for the fused logits-and-gradient passes of narrow data (`../narrow.ts`), on a block of rows as stored:
  *
- *   rowLogits(x, rows, p, w, m, out)       out[r·m + c] = Σ_j x[r·p + j] · w[c·p + j]
  *   rowGradient(x, rows, p, a, m, g)       g[c·p + j] += Σ_r a[r·m + c] · x[r·p + j]
  *
  * `x` is a block of rows of the design matrix as it is stored (row-major, p float64 per row: the caller copies it
@@ -24,7 +23,6 @@ import { MEMORY_MODULE, MEMORY_NAME } from './gemm';
 export interface GramExports {
   transpose(x: number, rows: number, p: number, strips: number, strip: number): void;
   scale(w: number, u: number, q: number, strip: number, out: number): void;
-  rowLogits(x: number, rows: number, p: number, w: number, m: number, out: number): void;
   rowGradient(x: number, rows: number, p: number, a: number, m: number, g: number): void;
   upper(u: number, z: number, q: number, strip: number, sums: number): void;
   dots(c: number, u: number, q: number, strip: number, out: number): void;
@@ -36,7 +34,6 @@ export function buildGramModule(): Uint8Array<ArrayBuffer> {
   buildScale(module);
   buildUpper(module);
   buildDots(module);
-  buildRowLogits(module);
   buildRowGradient(module);
   return module.encode();
 }
@@ -198,46 +195,6 @@ function buildUpper(module: ModuleBuilder): void {
  * Row-major products for the fused passes of narrow data: a row is p float64 at 8-byte alignment (p may be odd),
  * so pairs of columns are unaligned vector loads and an odd last column is scalar.
  */
-function buildRowLogits(module: ModuleBuilder): void {
-  const f = module.function('rowLogits', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [x, rows, p, w, m, out] = f.params;
-  const rowBytes = f.local('i32');
-  const pairBytes = f.local('i32');
-  const xEnd = f.local('i32');
-  const wc = f.local('i32');
-  const wEnd = f.local('i32');
-  const j = f.local('i32');
-  const acc = f.local('v128');
-  const sum = f.local('f64');
-  f.get(rows).i32Eqz().if(() => f.return());
-  f.get(m).i32Eqz().if(() => f.return());
-  f.get(p).i32Const(8).i32Mul().set(rowBytes);
-  f.get(p).i32Const(-2).i32And().i32Const(8).i32Mul().set(pairBytes);
-  f.get(x).get(rows).get(rowBytes).i32Mul().i32Add().set(xEnd);
-  f.get(w).get(m).get(rowBytes).i32Mul().i32Add().set(wEnd);
-  f.loop(() => {
-    f.get(w).set(wc);
-    f.loop(() => {
-      f.v128Zero().set(acc);
-      f.i32Const(0).set(j);
-      f.get(pairBytes).i32Eqz().i32Eqz().if(() => {
-        f.loop(() => {
-          f.get(acc).get(x).get(j).i32Add().v128Load(0, 3).get(wc).get(j).i32Add().v128Load(0, 3).f64x2Mul().f64x2Add().set(acc);
-          f.get(j).i32Const(16).i32Add().tee(j).get(pairBytes).i32LtU().brIf(0);
-        });
-      });
-      f.get(acc).f64x2ExtractLane(0).get(acc).f64x2ExtractLane(1).f64Add().set(sum);
-      f.get(pairBytes).get(rowBytes).i32LtU().if(() => {
-        f.get(sum).get(x).get(pairBytes).i32Add().f64Load().get(wc).get(pairBytes).i32Add().f64Load().f64Mul().f64Add().set(sum);
-      });
-      f.get(out).get(sum).f64Store();
-      f.get(out).i32Const(8).i32Add().set(out);
-      f.get(wc).get(rowBytes).i32Add().tee(wc).get(wEnd).i32LtU().brIf(0);
-    });
-    f.get(x).get(rowBytes).i32Add().tee(x).get(xEnd).i32LtU().brIf(0);
-  });
-}
-
 function buildRowGradient(module: ModuleBuilder): void {
   const f = module.function('rowGradient', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [x, rows, p, a, m, g] = f.params;
