@@ -188,8 +188,10 @@ test('select-k: Ctrl-C inside an iteration of a later K exits 130 at once and co
   const dir = tempDir();
   const csv = largeCsv(dir);
   // Each K loads the CSV, then fits: K = 1 (a regression: fast) is compared; K = 3's EM iterations on 2 million rows
-  // take seconds each, which Ctrl-C must not wait for. A random start is immediate, so the interrupt lands in them.
-  const result = await interruptMidIteration(['select-k', csv, '--target', 'y', '--k', '1,3', '--init', 'random', '--restarts', '1', '--max-iter', '3', '--tol', '0', '--json'], dir, csv, { loads: 2 });
+  // take seconds each, which Ctrl-C must not wait for. 40 of them, and the signal 3 s after K = 3's load: on a loaded
+  // machine the work between the load and the first iteration took more than a second, and with 3 iterations and
+  // a 1 s wait the signal landed before them.
+  const result = await interruptMidIteration(['select-k', csv, '--target', 'y', '--k', '1,3', '--init', 'random', '--restarts', '1', '--max-iter', '40', '--tol', '0', '--json'], dir, csv, { loads: 2, delayMs: 3000 });
   const { seconds } = result;
   assert.equal(result.code, INTERRUPTED, `exit code after Ctrl-C (stderr: ${result.stderr})`);
   const document = JSON.parse(result.stdout);
@@ -200,7 +202,7 @@ test('select-k: Ctrl-C inside an iteration of a later K exits 130 at once and co
       [1, 'notConverged'],
       [3, 'cancelled'],
     ],
-    'K = 1 was fitted (to its 3 iterations) and is compared; K = 3 was cut',
+    'K = 1 was fitted (to its 40 iterations) and is compared; K = 3 was cut',
   );
   assert.ok(document.candidates[0].restarts === 1 && document.candidates[0].stops.maxIterations === 1);
   t.diagnostic(`select-k exited ${(seconds * 1000).toFixed(0)} ms after SIGINT`);
