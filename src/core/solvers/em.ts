@@ -1,6 +1,6 @@
 import type { EmAcceleration } from '../spec/types';
 import { createAcceleratedEm } from './acceleration';
-import { createInexactMStep, emUpdate } from './mstep';
+import { createInexactMStep, emUpdate, MStepMemory } from './mstep';
 import { SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
 import type { LargeBlockSolver } from '../optim/softmaxRegression';
 
@@ -17,7 +17,9 @@ export function createEm({
   mStep = SOLVER_DEFAULTS.em.mStep,
 }: { innerIterations?: number; acceleration?: EmAcceleration; mStep?: LargeBlockSolver } = {}): SolverAlgorithm {
   const inexact = innerIterations > 0 ? createInexactMStep({ initial: innerIterations, growth: innerIterations, max: 100 }) : undefined;
-  const map: typeof emUpdate = inexact ?? ((layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { largeBlocks: mStep }));
+  // Newton-CG blocks keep their preconditioner's factor between M-steps (refreshed every few), in this run only.
+  const memory = mStep === 'newton-cg' ? new MStepMemory() : undefined;
+  const map: typeof emUpdate = inexact ?? ((layout, data, theta, ev) => emUpdate(layout, data, theta, ev, { largeBlocks: mStep, memory }));
   if (acceleration !== 'none') return createAcceleratedEm(acceleration, (layout, data, theta, ev) => map(layout, data, theta, ev));
   return {
     name: 'em',
