@@ -124,12 +124,15 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
-      // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear).
       if (options.preconditioner === 'diagonal' && !diagonal) diagonal = this.diagonalPreconditioner(state);
       if (options.preconditioner === 'kronecker' && !diagonal) diagonal = this.kronecker(state, options.memory);
+      // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
+      // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
+      // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
+      const forcing = Math.max(Math.min(0.5, Math.sqrt(gradientNorm / (initialGradient || 1))), options.stop === 'gradient' ? (0.5 * target) / gradientNorm : 0);
       let direction = preconditioner
         ? this.chordDirection(state, preconditioner)
-        : this.conjugateGradient(state, diagonal, Math.min(0.5, Math.sqrt(gradientNorm / (initialGradient || 1))), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
+        : this.conjugateGradient(state, diagonal, Math.min(0.5, forcing), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
       let decrement = dot(state.grad, direction.S);
       if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
         // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the
