@@ -7,8 +7,9 @@
  *
  * Small blocks ((C−1)·p ≤ NEWTON_PARAMETER_LIMIT): Newton to a tight tolerance on the Newton decrement, with a
  * Hessian accumulated in one blocked pass and reused while it models f well (`newtonCg.ts`). Larger blocks: L-BFGS
- * warm-started at the given V (DESIGN §2), or — `largeBlocks: 'newton-cg'` — truncated Newton (Hessian-free) to a
- * tolerance on ‖∇f‖₂ per unit weight. All only ever accept steps that increase f.
+ * warm-started at the given V (DESIGN §2), or — `largeBlocks: 'newton-cg'`, EM's default — truncated Newton
+ * (Hessian-free, Kronecker-preconditioned CG) to a tolerance on ‖∇f‖₂ per unit weight. All only ever accept steps
+ * that increase f.
  */
 import { solveSymmetricPositiveDefinite } from './denseSolve';
 import { kernelsFor, scratch } from '../kernels';
@@ -50,11 +51,15 @@ export interface InnerSolve {
 export interface InnerSolveOptions {
   readonly maxIterations?: number;
   /**
-   * Newton (small blocks): stop when the Newton decrement ≤ tolerance·(1 + |f|). Newton-CG: ‖∇f‖₂ per unit weight.
-   * L-BFGS: ‖∇f‖∞ per unit weight. Defaults: 1e-10, LARGE_BLOCK_TOLERANCE, 1e-6.
+   * Newton (small blocks): stop when the Newton decrement ≤ tolerance·(1 + |f|). Newton-CG: ‖∇f‖₂ per unit weight
+   * (given: that alone; default: max(LARGE_BLOCK_TOLERANCE, LARGE_BLOCK_RELATIVE_TOLERANCE · its value at the
+   * start)). L-BFGS: ‖∇f‖∞ per unit weight. Defaults: 1e-10, as said, 1e-6.
    */
   readonly tolerance?: number;
-  /** The solver of blocks too large for dense Newton (default `lbfgs`: see docs/solvers.md for the measurements). */
+  /**
+   * The solver of blocks too large for dense Newton. Default here `lbfgs`; EM's default (spec `solvers.em.mStep`) is
+   * `newton-cg`: see docs/solvers.md for the measurements.
+   */
   readonly largeBlocks?: LargeBlockSolver;
   /** −∇²f at the initial point, when the caller has it (small blocks: saves their Hessian pass). */
   readonly initialHessian?: Float64Array;

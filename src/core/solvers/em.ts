@@ -5,8 +5,8 @@ import { SOLVER_DEFAULTS, type SolverAlgorithm } from './algorithm';
 import type { LargeBlockSolver } from '../optim/softmaxRegression';
 
 /**
- * EM: E-step (the evaluation's responsibilities), then the M-step — exact (large blocks by L-BFGS, or by Newton-CG
- * with `mStep: 'newton-cg'`), or, with `innerIterations` N > 0, with large blocks solved by L-BFGS capped at N + N·t
+ * EM: E-step (the evaluation's responsibilities), then the M-step — exact (large blocks by Newton-CG, the default,
+ * or by L-BFGS with `mStep: 'lbfgs'`), or, with `innerIterations` N > 0, with large blocks solved by L-BFGS capped at N + N·t
  * inner iterations at EM iteration t (small Newton blocks stay exact). Each capped block still only accepts steps
  * that increase Q, so ℓ never decreases. One stepper per run: it keeps curvature.
  * With an `acceleration`, that EM map is wrapped in SQUAREM or DAAREM (acceleration/).
