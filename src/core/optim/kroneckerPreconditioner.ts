@@ -17,6 +17,7 @@
  * time.
  */
 import { kernelsFor } from '../kernels';
+import { throwIfInterrupted } from '../interrupt';
 import type { SpdFactor } from './denseSolve';
 import type { SoftmaxProblem } from './softmaxRegression';
 
@@ -27,6 +28,9 @@ import type { SoftmaxProblem } from './softmaxRegression';
 export const KRONECKER_SAMPLE_PER_COLUMN = 8;
 /** Damping added to G's diagonal, relative to its mean diagonal entry: the sample's G misses rare directions. */
 export const KRONECKER_DAMPING = 1e-3;
+
+/** Rows of G per kernel call. */
+const GRAM_CHUNK = 64;
 
 /** G's Cholesky factor, reusable while the rows' weights change little. */
 export interface GramFactor {
@@ -112,9 +116,17 @@ export function sampledGramFactor(problem: SoftmaxProblem, weightsOfSample: Floa
       weighted[k * p + j] = v * x;
     }
   }
-  // The Gram as the kernels' gradient product Σ_k a_k x_kᵀ with a_k = v_k x_k (m = p coefficient rows).
+  // The Gram as the kernels' gradient product Σ_k a_k x_kᵀ with a_k = v_k x_k, GRAM_CHUNK coefficient rows (rows of
+  // G) per call: Ctrl-C is seen between calls, and the kernels' work arrays stay at sample × GRAM_CHUNK.
   const G = new Float64Array(p * p);
-  kernelsFor(sampleX, sample, p).gradient(weighted, p, G);
+  const kernels = kernelsFor(sampleX, sample, p);
+  const chunk = new Float64Array(sample * GRAM_CHUNK);
+  for (let from = 0; from < p; from += GRAM_CHUNK) {
+    throwIfInterrupted();
+    const rows = Math.min(GRAM_CHUNK, p - from);
+    for (let k = 0; k < sample; k++) for (let c = 0; c < rows; c++) chunk[k * rows + c] = weighted[k * p + from + c];
+    kernels.gradient(chunk, rows, G.subarray(from * p, (from + rows) * p));
+  }
   let trace = 0;
   for (let j = 0; j < p; j++) trace += G[j * p + j];
   // The ridge λI of f becomes λ / ā on G's diagonal (ā = tr(A)/m ≈ 1 by A's normalization).
@@ -162,6 +174,7 @@ export function choleskyFactor(G: Float64Array, p: number): GramFactor {
   for (let j = 0; j < p; j++) largest = Math.max(largest, G[j * p + j]);
   const tiny = 1e-12 * (largest || 1);
   for (let i = 0; i < p; i++) {
+    if (i % 64 === 0) throwIfInterrupted(); // p³/6 multiply–adds in all: about a second at p = 785 on a busy core
     const rowI = i * p;
     for (let j = 0; j <= i; j++) {
       const rowJ = j * p;
