@@ -11,7 +11,9 @@
  *
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
- *     the Hessian's diagonal at the start; stop when ‖∇f‖₂ / Σw ≤ tolerance, or as capped after a budget of passes;
+ *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`; or its
+ *     diagonal); stop when ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
+ *     after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
  *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
  *     CG, no pass for the direction) while the Newton decrement shrinks at least tenfold per full step; otherwise,
@@ -115,7 +117,7 @@ class TruncatedNewtonSolver {
     let converged = false;
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
-    let diagonal: SpdFactor | undefined;
+    let cgPreconditioner: SpdFactor | undefined;
     const initialGradient = norm(state.grad) / this.weight;
     const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
     for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
@@ -124,15 +126,15 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
-      if (options.preconditioner === 'diagonal' && !diagonal) diagonal = this.diagonalPreconditioner(state);
-      if (options.preconditioner === 'kronecker' && !diagonal) diagonal = this.kronecker(state, options.memory);
+      if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
+      if (options.preconditioner === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
       // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
       // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
       const forcing = Math.max(Math.min(0.5, Math.sqrt(gradientNorm / (initialGradient || 1))), options.stop === 'gradient' ? (0.5 * target) / gradientNorm : 0);
       let direction = preconditioner
         ? this.chordDirection(state, preconditioner)
-        : this.conjugateGradient(state, diagonal, Math.min(0.5, forcing), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
+        : this.conjugateGradient(state, cgPreconditioner, Math.min(0.5, forcing), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
       let decrement = dot(state.grad, direction.S);
       if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
         // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the
