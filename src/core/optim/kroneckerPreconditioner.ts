@@ -10,8 +10,8 @@
  * (neighbouring pixels) is what makes the Hessian ill-conditioned. (A ⊗ G)⁻¹ applied to R (m × p, class rows) is
  * A⁻¹ R G⁻¹: m pairs of triangular solves with G's Cholesky factor and an m × m mix, no pass over X.
  *
- * G's factor is the costly part (a p × p Gram of the sample, then a Cholesky factorization, together about 10 passes
- * over X on full Fashion-MNIST): `newtonCg.ts` keeps a block's factor between the M-steps of one EM run and rebuilds
+ * G's factor is the costly part (a p × p Gram of the sample, then a Cholesky factorization: at p = 785 about 2–3 s
+ * on a busy core, the time of roughly ten passes over full Fashion-MNIST): `newtonCg.ts` keeps a block's factor between the M-steps of one EM run and rebuilds
  * it when the sample's weights have moved by more than KRONECKER_STALE_CHANGE (early EM iterations, when the
  * responsibilities sort the rows between experts) or it has served KRONECKER_MAX_USES solves; A is recomputed each
  * time.
@@ -164,8 +164,8 @@ export function kroneckerPreconditioner(gram: GramFactor, A: Float64Array, m: nu
 
 /**
  * Cholesky factor of a symmetric positive-definite G (row-major, lower triangle read), by rows: every inner
- * product runs over two contiguous row prefixes (ml-matrix's column-oriented factorization takes about 6× longer
- * at p = 785, once per refresh). A pivot that is not positive — G is damped, so only by round-off — is replaced by
+ * product runs over two contiguous row prefixes (at p = 785 on a busy core: 0.5–0.6 s against ml-matrix's
+ * 1.6–1.8 s, and its solves about twice as fast). A pivot that is not positive — G is damped, so only by round-off — is replaced by
  * a tiny positive one, which keeps the preconditioner positive definite.
  */
 export function choleskyFactor(G: Float64Array, p: number): GramFactor {
