@@ -64,7 +64,8 @@ test('EM is monotone on a 300-row Fashion-MNIST slice with Newton-CG and L-BFGS 
   assert.ok(9 * train.p > NEWTON_PARAMETER_LIMIT && train.p > NEWTON_PARAMETER_LIMIT, 'every block is too large for dense Newton');
   for (const [name, algorithm, iterations, method] of [
     ['exact, Newton-CG', createEm({ mStep: 'newton-cg' }), 2, 'newton-cg'],
-    ['exact, L-BFGS', createEm(), 2, 'lbfgs'],
+    ['exact, L-BFGS', createEm({ mStep: 'lbfgs' }), 2, 'lbfgs'],
+    ['exact, default', createEm(), 2, 'newton-cg'],
     ['budgeted', inexactEm(), 5, 'lbfgs'],
   ] as const) {
     const result = run(algorithm, layout, train, iterations);

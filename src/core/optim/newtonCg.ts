@@ -11,7 +11,9 @@
  *
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
- *     the Hessian's diagonal at the start; stop when ‖∇f‖₂ / Σw ≤ tolerance, or as capped after a budget of passes;
+ *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`; or its
+ *     diagonal); stop when ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
+ *     after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
  *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
  *     CG, no pass for the direction) while the Newton decrement shrinks at least tenfold per full step; otherwise,
@@ -24,6 +26,7 @@ import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
 import { gradientStep, totalWeight } from './softmaxRegression';
 import { throwIfInterrupted } from '../interrupt';
+import { classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -42,7 +45,14 @@ export interface TruncatedNewtonOptions {
   readonly stop: 'gradient' | 'decrement';
   readonly tolerance: number;
   /** `hessian`: precondition CG with the exact Hessian at the start (small blocks only: it is D × D). */
-  readonly preconditioner: 'hessian' | 'diagonal' | 'none';
+  readonly preconditioner: 'hessian' | 'kronecker' | 'diagonal' | 'none';
+  /**
+   * `gradient` stop also when ‖∇f‖₂ ≤ relativeTolerance · ‖∇f(init)‖₂: the block's gradient at the warm start is
+   * the gradient of ℓ there (Fisher's identity), so this solves the M-step to a relative accuracy.
+   */
+  readonly relativeTolerance?: number;
+  /** Kept by the caller between solves of the same block (`kronecker` preconditioner). */
+  readonly memory?: PreconditionerMemory;
   /** −∇²f at the starting point, when the caller already has it (D × D, ridge included). */
   readonly initialHessian?: Float64Array;
 }
@@ -107,18 +117,24 @@ class TruncatedNewtonSolver {
     let converged = false;
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
-    let diagonal: SpdFactor | undefined;
+    let cgPreconditioner: SpdFactor | undefined;
+    const initialGradient = norm(state.grad) / this.weight;
+    const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
     for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
       const gradientNorm = norm(state.grad) / this.weight;
-      if (options.stop === 'gradient' && gradientNorm <= options.tolerance) {
+      if (options.stop === 'gradient' && gradientNorm <= target) {
         converged = true;
         break;
       }
-      // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear).
-      if (options.preconditioner === 'diagonal' && !diagonal) diagonal = this.diagonalPreconditioner(state);
+      if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
+      if (options.preconditioner === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
+      // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
+      // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
+      // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
+      const forcing = Math.max(Math.min(0.5, Math.sqrt(gradientNorm / (initialGradient || 1))), options.stop === 'gradient' ? (0.5 * target) / gradientNorm : 0);
       let direction = preconditioner
         ? this.chordDirection(state, preconditioner)
-        : this.conjugateGradient(state, diagonal, Math.min(0.5, Math.sqrt(gradientNorm)), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
+        : this.conjugateGradient(state, cgPreconditioner, Math.min(0.5, forcing), Math.max(1, Math.min(options.maxCgIterations, maxPasses - this.passes - 1)));
       let decrement = dot(state.grad, direction.S);
       if (preconditioner && !fresh && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
         // About to stop: the last step must be a true Newton step (its quadratic convergence is what makes the
@@ -129,7 +145,7 @@ class TruncatedNewtonSolver {
         decrement = dot(state.grad, direction.S);
       }
       if (!(decrement > 0)) {
-        converged = gradientNorm <= NEGLIGIBLE_GRADIENT || (options.stop === 'gradient' && gradientNorm <= options.tolerance);
+        converged = gradientNorm <= NEGLIGIBLE_GRADIENT || (options.stop === 'gradient' && gradientNorm <= target);
         break;
       }
       if (options.stop === 'decrement' && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
@@ -155,7 +171,7 @@ class TruncatedNewtonSolver {
       }
       previousDecrement = decrement;
     }
-    if (!converged && options.stop === 'gradient') converged = norm(state.grad) / this.weight <= options.tolerance;
+    if (!converged && options.stop === 'gradient') converged = norm(state.grad) / this.weight <= target;
     return {
       coef: state.V,
       iterations,
@@ -234,6 +250,27 @@ class TruncatedNewtonSolver {
         for (let k = 0; k < D; k++) out[k] = r[k] / diagonal[k];
       },
     };
+  }
+
+  /**
+   * The Kronecker-factored preconditioner (`kroneckerPreconditioner.ts`) at the solve's start: A from this state's
+   * probabilities, G's factor from the caller's memory while it is fresh enough, else from a sample of rows.
+   */
+  private kronecker(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
+    const { problem, m } = this;
+    const weights = sampleWeights(problem, state.probs);
+    let gram = memory?.gram;
+    const stale = !gram || !memory?.weights || memory.uses >= KRONECKER_MAX_USES || weightChange(weights, memory.weights) > KRONECKER_STALE_CHANGE;
+    if (!gram || stale) {
+      gram = sampledGramFactor(problem, weights);
+      if (memory) {
+        memory.gram = gram;
+        memory.weights = weights;
+        memory.uses = 0;
+      }
+    }
+    if (memory) memory.uses++;
+    return kroneckerPreconditioner(gram, classCoupling(problem, state.probs).A, m);
   }
 
   /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
@@ -389,6 +426,18 @@ class TruncatedNewtonSolver {
 interface Direction {
   readonly S: Float64Array;
   logitsS?: Float64Array;
+}
+
+/** Solves of one block (M-steps of one EM run) that may reuse G's factor before it is rebuilt. */
+const KRONECKER_MAX_USES = 10;
+/** G's factor is rebuilt when its sample's weights have moved by more than this (relative ℓ1 change). */
+const KRONECKER_STALE_CHANGE = 0.1;
+
+/** What a block keeps between its solves: the Kronecker preconditioner's G factor, its sample weights, its uses. */
+export interface PreconditionerMemory {
+  gram?: GramFactor;
+  weights?: Float64Array;
+  uses: number;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 } from '../optim/softmaxRegression';
 import { classPairs, hessianFromPairGrams, smallBlockNewton, type StartProbabilities } from '../optim/smallBlockNewton';
 import { modelClass } from '../model/evaluate';
+import type { PreconditionerMemory } from '../optim/newtonCg';
 import type { ParamLayout } from '../model/layout';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 
@@ -40,6 +41,20 @@ export interface InnerStats {
    * step): such an M-step still increases Q, so EM stays monotone, but it is not the exact maximizer.
    */
   readonly cappedBlocks?: number;
+  /** Per iterative block (gate, expert k, β): what its solve did, in the order solved. */
+  readonly blocks?: readonly BlockSolveStats[];
+}
+
+/** One block's inner solve within an M-step. */
+export interface BlockSolveStats {
+  readonly block: string;
+  readonly method: InnerSolve['method'];
+  readonly iterations: number;
+  readonly passes: number;
+  /** ‖∇f‖₂ (‖∇f‖∞ for L-BFGS) per unit weight at the end. */
+  readonly gradientNorm: number;
+  /** Met its tolerance (false: capped). */
+  readonly converged: boolean;
 }
 
 export interface MStepResult {
@@ -69,7 +84,9 @@ class InnerTally {
   cappedBlocks = 0;
   passes = 0;
   private methods = new Set<string>();
-  add(solve: InnerSolve): void {
+  private readonly blocks: BlockSolveStats[] = [];
+  add(solve: InnerSolve, block: string): void {
+    this.blocks.push({ block, method: solve.method, iterations: solve.iterations, passes: solve.passes ?? 0, gradientNorm: solve.gradientNorm, converged: solve.converged });
     this.iterations += solve.iterations;
     this.gradientNorm = Math.max(this.gradientNorm, solve.gradientNorm);
     this.methods.add(solve.method);
@@ -81,7 +98,8 @@ class InnerTally {
   }
   stats(): InnerStats {
     const method = this.methods.size === 1 ? ([...this.methods][0] as InnerStats['method']) : 'mixed';
-    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method, cappedBlocks: this.cappedBlocks, passes: this.passes };
+    const blocks = this.blocks.length > 0 ? { blocks: this.blocks } : {};
+    return { iterations: this.iterations, gradientNorm: this.gradientNorm, method, cappedBlocks: this.cappedBlocks, passes: this.passes, ...blocks };
   }
 }
 
@@ -101,6 +119,17 @@ function interceptColumn(data: Dataset): Float64Array {
  */
 export class MStepMemory {
   private readonly blocks = new Map<string, CurvatureMemory>();
+  private readonly preconditioners = new Map<string, PreconditionerMemory>();
+
+  /** The Newton-CG preconditioner kept for a block (see optim/kroneckerPreconditioner.ts). */
+  preconditioner(name: string): PreconditionerMemory {
+    let memory = this.preconditioners.get(name);
+    if (!memory) {
+      memory = { uses: 0 };
+      this.preconditioners.set(name, memory);
+    }
+    return memory;
+  }
 
   block(name: string): CurvatureMemory {
     let memory = this.blocks.get(name);
@@ -113,7 +142,7 @@ export class MStepMemory {
 }
 
 export interface MStepOptions extends InnerSolveOptions {
-  /** Kept across the M-steps of one run (see MStepMemory); used by L-BFGS blocks only. */
+  /** Kept across the M-steps of one run (see MStepMemory): L-BFGS curvature pairs, or Newton-CG preconditioners. */
   readonly memory?: MStepMemory;
 }
 
@@ -151,7 +180,9 @@ export function createInexactMStep(
 
 /** Options for one block: its curvature memory, when the run keeps one. */
 function forBlock(options: MStepOptions, name: string): InnerSolveOptions {
-  return options.memory ? { ...options, curvature: options.memory.block(name) } : options;
+  if (!options.memory) return options;
+  if (options.largeBlocks === 'newton-cg') return { ...options, preconditionerMemory: options.memory.preconditioner(name) };
+  return { ...options, curvature: options.memory.block(name) };
 }
 
 /** Responsibilities r_ik, n × K (the E-step's output), as the M-step needs them. */
@@ -233,7 +264,7 @@ function updateGate(
       })
     : fitSoftmaxRegression(problem, init, forBlock(innerOptions, 'gate'));
   theta.set(solve.coef, layout.gateOffset);
-  tally.add(solve);
+  tally.add(solve, 'gate');
 }
 
 /** Σ_i r_ik per expert. */
@@ -502,7 +533,7 @@ function updateClassifierExperts(
       forBlock(innerOptions, `expert ${k + 1}`),
     );
     theta.set(solve.coef, offset);
-    tally.add(solve);
+    tally.add(solve, `expert ${k + 1}`);
   }
 }
 
@@ -530,5 +561,5 @@ function updateSymmetricLogistic(
     forBlock(innerOptions, 'beta'),
   );
   theta.set(solve.coef, offset);
-  tally.add(solve);
+  tally.add(solve, 'beta');
 }

@@ -26,7 +26,7 @@ export const SPEC_DEFAULTS = {
   },
   model: { experts: 2, expert: 'auto', gate: 'softmax', ridge: 0, symmetric: false, fixedSigma: null },
   solvers: {
-    em: { enabled: true, innerIterations: 0, acceleration: 'none', mStep: 'lbfgs' },
+    em: { enabled: true, innerIterations: 0, acceleration: 'none', mStep: 'newton-cg' },
     gem: { enabled: false, learningRate: 0.1, steps: 1 },
     gd: { enabled: true, learningRate: 0.1 },
     adam: { enabled: true, learningRate: 0.01 },
