@@ -101,6 +101,7 @@ function handle(message: ToWebviewMessage): void {
       deck.focus(undefined);
       store.load(message.snapshot);
       renderAll();
+      announceRun();
       saveState(true);
       return;
     case 'reproduction':
@@ -134,6 +135,7 @@ function handle(message: ToWebviewMessage): void {
       renderOptimaSection();
       renderWarnings();
       if (outcome.newSeries) renderLegend();
+      announceRun();
       saveState(outcome.endChanged);
       return;
     }
@@ -141,6 +143,17 @@ function handle(message: ToWebviewMessage): void {
       toast(message.file ? `Saved ${message.file}` : 'Export cancelled');
       return;
   }
+}
+
+/**
+ * Tells the host the run is drawn, with how many reports (after each snapshot and update): the host sends the next
+ * update only then, so a slow panel gets fewer, larger updates instead of a queue it cannot catch up with.
+ */
+function announceRun(): void {
+  if (!store.runId) return;
+  let reports = 0;
+  for (const series of store.series.values()) reports += series.reports.length;
+  api.postMessage({ type: 'runShown', runId: store.runId, reports });
 }
 
 /** Shows the run view, the reproduction view or the empty state (the others are hidden). */
