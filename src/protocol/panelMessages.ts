@@ -245,6 +245,8 @@ export interface RunShownMessage {
   readonly type: 'runShown';
   readonly runId: string;
   readonly reports: number;
+  /** How long the webview took to apply and draw the message (ms). */
+  readonly ms?: number;
 }
 
 /** The webview drew a comparison: its charts, their datasets, and the charts it left out with why. */
@@ -330,7 +332,9 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
         ? { type: 'reproductionShown', reproductionId: value.reproductionId, charts: value.charts }
         : undefined;
     case 'runShown':
-      return isRunId(value.runId) && isNonNegativeInteger(value.reports) ? { type: 'runShown', runId: value.runId, reports: value.reports } : undefined;
+      return isRunId(value.runId) && isNonNegativeInteger(value.reports) && (value.ms === undefined || (isFiniteNumber(value.ms) && value.ms >= 0))
+        ? { type: 'runShown', runId: value.runId, reports: value.reports, ...(value.ms === undefined ? {} : { ms: value.ms }) }
+        : undefined;
     case 'comparisonShown':
       return isRunId(value.comparisonId) &&
         isNonNegativeInteger(value.charts, MAX_CHARTS) &&

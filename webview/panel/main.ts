@@ -41,6 +41,8 @@ let theme: Theme = readTheme();
 let ignored = 0;
 let updates = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** When the message being handled arrived (its handling time goes with the acknowledgement). */
+let handlingSince = 0;
 /** How long the last state save took (ms), and the shortest wait between saves while streaming. */
 let saveMs = 0;
 const STATE_SAVE_MS = 500;
@@ -71,6 +73,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     return;
   }
   try {
+    handlingSince = performance.now();
     handle(message);
   } catch (error) {
     api.postMessage({ type: 'log', level: 'error', message: `panel failed on "${message.type}": ${(error as Error)?.stack ?? error}` });
@@ -159,7 +162,7 @@ function announceRun(): void {
   if (!store.runId) return;
   let reports = 0;
   for (const series of store.series.values()) reports += series.reports.length;
-  api.postMessage({ type: 'runShown', runId: store.runId, reports });
+  api.postMessage({ type: 'runShown', runId: store.runId, reports, ms: Math.round(performance.now() - handlingSince) });
 }
 
 /** Shows the run view, the reproduction view or the empty state (the others are hidden). */

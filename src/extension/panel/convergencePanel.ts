@@ -392,7 +392,7 @@ export class ConvergencePanel implements vscode.Disposable {
         await this.reveal(message.resultsDir);
         return;
       case 'runShown':
-        this.scheduler.acknowledge();
+        this.scheduler.acknowledge(message.ms);
         if (message.reports > 0 && this.markAttach('drawnMs', message.runId)) {
           const times = this.attachTimes!.times;
           times.drawnReports = message.reports;

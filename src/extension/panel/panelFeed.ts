@@ -68,15 +68,16 @@ export const ACK_TIMEOUT_MS = 10_000;
  * webview has not yet acknowledged what was posted (`posted()` … `acknowledge()`). A webview slower than the
  * stream so gets fewer, larger updates instead of a growing queue: without this a panel showing a long, fast run fell
  * tens of seconds behind, and a new run's snapshot waited behind the old run's updates. After an acknowledgement the
- * next update also waits as long as that round trip took, so a slow panel is busy at most about half the time and
- * leaves the workbench (the same browser thread) room to work. The end of a run (`flushNow`) goes at once.
+ * next update also waits as long as the webview said it worked on the last one, so a slow panel is busy at most about
+ * half the time and leaves the workbench (the same browser thread) room to work. The end of a run (`flushNow`) goes
+ * at once.
  */
 export class FlushScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private last = -Infinity;
   /** When the unacknowledged message went out (undefined: nothing awaits an acknowledgement). */
   private sentAt: number | undefined;
-  /** The next flush may not go before this (the last round trip, again, after its acknowledgement). */
+  /** The next flush may not go before this (the webview's work on the last message, again, after its acknowledgement). */
   private notBefore = -Infinity;
   /** A request is waiting for its slot or for an acknowledgement. */
   private wanted = false;
@@ -113,13 +114,18 @@ export class FlushScheduler {
     this.sentAt = this.now();
   }
 
-  /** The webview applied what was posted: the next update may follow (after the rate slot and the round trip again). */
-  acknowledge(): void {
+  /**
+   * The webview applied what was posted, working on it for `workMs` (at most the round trip; unknown: none): the next
+   * update may follow after the rate slot and after as long again as that work.
+   */
+  acknowledge(workMs = 0): void {
     if (this.sentAt === undefined) return;
     const now = this.now();
     this.roundTripMs = now - this.sentAt;
     this.sentAt = undefined;
-    this.notBefore = now + this.roundTripMs;
+    // Not the whole round trip: time queued behind other work (a busy workbench, the previous run's last update)
+    // would hold the next run's first reports back twice.
+    this.notBefore = now + Math.min(Math.max(0, workMs), this.roundTripMs);
     this.clearTimer();
     if (this.wanted) this.schedule();
   }

@@ -129,7 +129,7 @@ test('the flush scheduler sends nothing while the webview has not acknowledged t
   scheduler.cancel();
 });
 
-test('after an acknowledgement the next flush waits as long as the round trip took (a slow webview is busy at most about half the time)', async () => {
+test('after an acknowledgement the next flush waits as long as the webview worked on the last message (a slow webview is busy at most about half the time), not for time it spent queued', async () => {
   const flushedAt: number[] = [];
   let scheduler!: FlushScheduler;
   scheduler = new FlushScheduler(() => {
@@ -137,15 +137,22 @@ test('after an acknowledgement the next flush waits as long as the round trip to
     scheduler.posted();
   }, 1000);
   scheduler.request();
-  await sleep(5);
-  await sleep(80); // the webview takes 80 ms to draw
+  await sleep(90); // the round trip: 10 ms queued, 80 ms drawing
   scheduler.request();
-  const acknowledgedAt = performance.now();
-  scheduler.acknowledge();
-  assert.ok(scheduler.roundTripMs! >= 80);
+  let acknowledgedAt = performance.now();
+  scheduler.acknowledge(80);
+  assert.ok(scheduler.roundTripMs! >= 85);
   await sleep(200);
   assert.equal(flushedAt.length, 2);
-  assert.ok(flushedAt[1] - acknowledgedAt >= scheduler.roundTripMs! - 2, `flushed ${(flushedAt[1] - acknowledgedAt).toFixed(0)} ms after the acknowledgement of an ${scheduler.roundTripMs!.toFixed(0)} ms round trip`);
+  assert.ok(flushedAt[1] - acknowledgedAt >= 78, `flushed ${(flushedAt[1] - acknowledgedAt).toFixed(0)} ms after an acknowledgement of 80 ms of work`);
+  // A long round trip spent queued (the webview says it worked 1 ms): the next flush goes with the next rate slot.
+  await sleep(150);
+  scheduler.request();
+  acknowledgedAt = performance.now();
+  scheduler.acknowledge(1);
+  await sleep(30);
+  assert.equal(flushedAt.length, 3);
+  assert.ok(flushedAt[2] - acknowledgedAt < 25, `flushed ${(flushedAt[2] - acknowledgedAt).toFixed(0)} ms after the acknowledgement`);
   scheduler.cancel();
 });
 

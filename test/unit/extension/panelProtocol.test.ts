@@ -14,6 +14,7 @@ test('webview → host: well-formed messages pass, with only their known fields'
   assert.deepEqual(parseFromWebview({ ...png, more: true }), png);
   assert.deepEqual(parseFromWebview({ type: 'log', level: 'warn', message: 'x' }), { type: 'log', level: 'warn', message: 'x' });
   assert.deepEqual(parseFromWebview({ type: 'runShown', runId: 'r1', reports: 0, x: 1 }), { type: 'runShown', runId: 'r1', reports: 0 });
+  assert.deepEqual(parseFromWebview({ type: 'runShown', runId: 'r1', reports: 5, ms: 12.5 }), { type: 'runShown', runId: 'r1', reports: 5, ms: 12.5 });
 });
 
 test('webview → host: anything else is refused', () => {
@@ -36,6 +37,8 @@ test('webview → host: anything else is refused', () => {
     { type: 'runShown', runId: 'r1', reports: -1 },
     { type: 'runShown', runId: 'r1', reports: 1.5 },
     { type: 'runShown', runId: '../x', reports: 1 },
+    { type: 'runShown', runId: 'r1', reports: 1, ms: -1 },
+    { type: 'runShown', runId: 'r1', reports: 1, ms: 'slow' },
   ];
   for (const value of bad) assert.equal(parseFromWebview(value), undefined, JSON.stringify(value));
 });
