@@ -53,6 +53,8 @@ export interface PanelStatus {
   readonly updatesPosted: number;
   /** Iteration reports posted since the last snapshot, plus those in it. */
   readonly reportsPosted: number;
+  /** Snapshots and updates the webview acknowledged (`runShown`, or `resync` for one it could not apply). */
+  readonly acknowledged: number;
   readonly ignoredMessages: number;
   readonly restored: boolean;
   /** How long the panel took to show the last live run (see `PanelAttachTimes`). */
@@ -125,7 +127,7 @@ export class ConvergencePanel implements vscode.Disposable {
   private restored = false;
   private readonly scheduler: FlushScheduler;
   private readonly disposables: vscode.Disposable[] = [];
-  private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0, reproductionCharts: 0 };
+  private counters = { snapshots: 0, updates: 0, reports: 0, acknowledged: 0, ignored: 0, reproductionCharts: 0 };
   /** The live run's attach times, and when (performance.now()) its `runStarted` arrived. */
   private attachTimes: { startedAt: number; times: { -readonly [K in keyof PanelAttachTimes]: PanelAttachTimes[K] } } | undefined;
 
@@ -240,6 +242,7 @@ export class ConvergencePanel implements vscode.Disposable {
       snapshotsPosted: this.counters.snapshots,
       updatesPosted: this.counters.updates,
       reportsPosted: this.counters.reports,
+      acknowledged: this.counters.acknowledged,
       ignoredMessages: this.counters.ignored,
       restored: this.restored,
       ...(this.attachTimes ? { attach: { ...this.attachTimes.times } } : {}),
@@ -357,6 +360,7 @@ export class ConvergencePanel implements vscode.Disposable {
       }
       case 'resync':
         // The webview dropped the update (a gap) and asks for everything instead: that answers the update too.
+        this.counters.acknowledged++;
         this.scheduler.acknowledge();
         if (this.record?.runId === message.runId && this.feed) this.post(this.feed.snapshot());
         return;
@@ -392,6 +396,7 @@ export class ConvergencePanel implements vscode.Disposable {
         await this.reveal(message.resultsDir);
         return;
       case 'runShown':
+        this.counters.acknowledged++;
         this.scheduler.acknowledge(message.ms);
         if (message.reports > 0 && this.markAttach('drawnMs', message.runId)) {
           const times = this.attachTimes!.times;
