@@ -306,9 +306,10 @@ suite('Concurrency and lifecycle', function () {
 
   test('closing the convergence panel during a run: the run goes on and finishes; reopening the panel shows it, live, to the end', async () => {
     const { api } = await moeLab();
-    // The run must still be going when the panel closes, and on a loaded 2-core machine the panel has taken 25–30 s
-    // to attach: 15 s per solver on Iris repeated 100 times (a few hundred iterations a second, so the trace stays
-    // small) keeps it going for about a minute.
+    // The run must still be going when the panel closes: 15 s per solver on Iris repeated 100 times (a few hundred
+    // iterations a second, so the trace stays small) keeps it going for about a minute. (A panel that had shown the
+    // earlier tests' fast runs once took 25–30 s to attach: its webview was far behind their updates; see the test
+    // above.)
     const [header, ...rows] = fs.readFileSync(path.join(workspaceRoot(), 'iris.csv'), 'utf8').trim().split('\n');
     // Beside the spec, not at the workspace root: other suites pick the root's CSVs.
     const bigCsv = path.join(labDir(), 'iris-x100.csv');
