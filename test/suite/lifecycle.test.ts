@@ -261,13 +261,27 @@ suite('Concurrency and lifecycle', function () {
     assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), replacement);
   });
 
-  test('a panel showing a long, fast run shows the next run at once: each update waits for the webview to acknowledge the last (at most one in flight)', async () => {
+  test('a panel showing a long, fast run shows the next run at once: each update waits for the webview to acknowledge the last (never a queue)', async () => {
     const { api } = await moeLab();
     // Iris with GD and Adam reports a few thousand iterations a second: more than a panel can redraw one by one. Before
     // updates waited for the webview, the panel fell ~45 s behind, and the next run's first reports were drawn 46 s
     // after it started (its snapshot queued behind the old run's updates).
     const fast = writeSpec('fast-a.moe.json', specObject('fast a', 4));
     await vscode.commands.executeCommand(COMMANDS.showConvergencePanel);
+    // What earlier runs left unacknowledged (a last update still being drawn, or one posted to a panel closed since):
+    // counted once the count has stood still for a second.
+    const unacknowledged = () => {
+      const s = api.panelStatus();
+      return s.snapshotsPosted + s.updatesPosted - s.acknowledged;
+    };
+    let before = unacknowledged();
+    await waitFor('the panel to catch up with earlier runs', async () => {
+      const now = unacknowledged();
+      await sleep(1000);
+      const settled = unacknowledged() === now;
+      before = unacknowledged();
+      return settled;
+    });
     const first = run(fast);
     const firstId = await runningWith(5);
     let mostInFlight = 0;
@@ -278,7 +292,7 @@ suite('Concurrency and lifecycle', function () {
       const s = api.panelStatus();
       // Only while the run streams: its end is sent at once (flushNow), whatever is in flight.
       if (s.runId === firstId && s.runStatus === 'running' && s.ready) {
-        mostInFlight = Math.max(mostInFlight, s.snapshotsPosted + s.updatesPosted - s.acknowledged);
+        mostInFlight = Math.max(mostInFlight, s.snapshotsPosted + s.updatesPosted - s.acknowledged - before);
         samples++;
       }
       await sleep(20);
@@ -286,7 +300,8 @@ suite('Concurrency and lifecycle', function () {
     const a = (await first)!;
     assert.equal(a.status, 'finished', a.error);
     assert.ok(samples > 20, `${samples} samples of the panel while the run streamed`);
-    assert.ok(mostInFlight <= 1, `${mostInFlight} messages were in flight to the webview at once`);
+    // One, or two when an acknowledgement was 10 s late (the host then sends anyway): never a queue.
+    assert.ok(mostInFlight <= 2, `${mostInFlight} messages were in flight to the webview at once`);
     assert.ok(api.panelStatus().updatesPosted > 0);
 
     const second = run(writeSpec('fast-b.moe.json', specObject('fast b', 3)));
