@@ -5,6 +5,10 @@
 // table, expert charts). Rows: smoothing off / on (EMA 0.9), and with the log-likelihood chart zoomed. The cost
 // should follow the points an update brings and the redraw of what is on screen (chart.update('none')), not grow
 // with the work of re-adding every point: compare the first and the last tenth of the updates.
+// Then the attach after a long, fast run (Iris with GD and Adam reports ~3 000 iterations a second): the panel holds
+// 2 × 40 000 reports, streamed in updates of 700 and of 10 000 (what the host sends a slower panel: it waits for each
+// update's acknowledgement), then the next run's snapshot and first update — the time from a run's start to its first
+// iterations on screen, less the transport. The state saves are timed too (VS Code's setState serializes to JSON).
 //
 //   node scripts/benchPanel.mjs        (needs /usr/bin/chromium and a built dist/: node esbuild.mjs)
 import { spawnSync } from 'node:child_process';
@@ -143,7 +147,64 @@ try {
     console.log(row.map((v, i) => (i === 0 ? v : v.toFixed(1).padStart(12))).join(''));
     await page.close();
   }
+  await attachAfterLongRun(browser);
 } finally {
   await browser.close();
   server.close();
+}
+
+/** The long-run rows (see the file comment). */
+async function attachAfterLongRun(browser) {
+  const solvers = ['gd', 'adam'];
+  const perSeries = Number(process.env.BENCH_PANEL_LONG ?? 40_000);
+  const header = (runId) => ({
+    runId,
+    name: runId,
+    origin: 'live',
+    dataset: { source: 'iris.csv', rows: 105, testRows: 45, features: ['a', 'b', 'c', 'd'], target: 'species', family: 'categorical', classes: ['a', 'b', 'c'], truthKnown: false, droppedRows: 0 },
+    solvers,
+    restarts: 1,
+    experts: 2,
+    parameterCount: 30,
+    maxIterations: 1_000_000,
+    startedAt: '2026-01-01T00:00:00Z',
+  });
+  const iris = (t, s) => ({ ...report(t, s, 0), mixingWeights: [0.5, 0.5], gateWeights: [0.5, 0.5], trainAccuracy: 0.9, testAccuracy: 0.88 });
+  const snapshot = (runId) => ({ type: 'snapshot', snapshot: { header: header(runId), series: [], results: [], warnings: [], end: { status: 'running' } } });
+  const updates = (runId, size, count = perSeries) => {
+    const out = [];
+    solvers.forEach((solver, s) => {
+      for (let from = 0; from < count; from += size) {
+        const reports = [];
+        for (let t = from; t < Math.min(count, from + size); t++) reports.push(iris(t, s));
+        out.push({ type: 'update', runId, series: [{ solver, restart: 0, from, reports }], results: [], warnings: [], end: { status: 'running' } });
+      }
+    });
+    return out;
+  };
+  console.log(`\nPanel after a long run (${solvers.length} × ${perSeries} reports, categorical, K = 2)`);
+  console.log(['updates of', 'last 10 % ms', 'state save ms', 'next snapshot', 'next update'].map((h, i) => (i === 0 ? h.padEnd(26) : h.padStart(14))).join(''));
+  for (const size of [700, 10_000]) {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1600 } })).newPage();
+    await page.addInitScript(() => {
+      window.__saves = [];
+      window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => undefined, setState: (state) => { const t = performance.now(); JSON.stringify(state); window.__saves.push(performance.now() - t); } });
+    });
+    await page.goto(`${origin}/`);
+    const dispatch = (message) => page.evaluate((m) => { const t = performance.now(); window.dispatchEvent(new MessageEvent('message', { data: m })); return performance.now() - t; }, message);
+    await dispatch(snapshot('long-run'));
+    const times = [];
+    // A pause between updates, as the host's rate leaves, so that the webview's state-save timer runs too.
+    for (const message of updates('long-run', size)) {
+      times.push(await dispatch(message));
+      await page.waitForTimeout(20);
+    }
+    const tenth = Math.max(1, Math.floor(times.length / 10));
+    const last = times.slice(-tenth).reduce((a, b) => a + b, 0) / tenth;
+    const saves = await page.evaluate(() => window.__saves);
+    const next = await dispatch(snapshot('next-run'));
+    const first = await dispatch(updates('next-run', 700, 700)[0]);
+    console.log([`${size}`.padEnd(26), last, Math.max(...saves), next, first].map((v, i) => (i === 0 ? v : v.toFixed(1).padStart(14))).join(''));
+    await page.close();
+  }
 }

@@ -4,7 +4,8 @@
  *
  * Flow: the webview posts `ready`; the host answers with a `snapshot` of the run it shows (if any), then streams
  * `update`s — append-only slices of each solver/restart trace, at most `panelUpdatesPerSecond` per second, never
- * dropping a point (each slice says the index it starts at, so a gap is detected and healed by `resync`).
+ * dropping a point (each slice says the index it starts at, so a gap is detected and healed by `resync`). The
+ * webview acknowledges each snapshot and update with `runShown`; the host sends nothing more until then.
  *
  * Every message is validated on arrival: `parseFromWebview` on the host, `parseToWebview` in the webview.
  * VS Code serializes webview messages as JSON, so non-finite numbers arrive as `null`; the validators accept that.
@@ -235,6 +236,19 @@ export interface ReproductionShownMessage {
   readonly charts: number;
 }
 
+/**
+ * The webview drew a run, after each snapshot and each update it applied (`reports`: how many it holds, over every
+ * solver and restart). The host sends the next update only after this acknowledgement (at most one in flight), and
+ * times from it how long the panel took to show a starting run.
+ */
+export interface RunShownMessage {
+  readonly type: 'runShown';
+  readonly runId: string;
+  readonly reports: number;
+  /** How long the webview took to apply and draw the message (ms). */
+  readonly ms?: number;
+}
+
 /** The webview drew a comparison: its charts, their datasets, and the charts it left out with why. */
 export interface ComparisonShownMessage {
   readonly type: 'comparisonShown';
@@ -260,6 +274,7 @@ export type FromWebviewMessage =
   | RevealResultsMessage
   | OpenReportMessage
   | ReproductionShownMessage
+  | RunShownMessage
   | ComparisonShownMessage
   | LogMessage;
 
@@ -315,6 +330,10 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
     case 'reproductionShown':
       return isRunId(value.reproductionId) && isNonNegativeInteger(value.charts, MAX_CHARTS)
         ? { type: 'reproductionShown', reproductionId: value.reproductionId, charts: value.charts }
+        : undefined;
+    case 'runShown':
+      return isRunId(value.runId) && isNonNegativeInteger(value.reports) && (value.ms === undefined || (isFiniteNumber(value.ms) && value.ms >= 0))
+        ? { type: 'runShown', runId: value.runId, reports: value.reports, ...(value.ms === undefined ? {} : { ms: value.ms }) }
         : undefined;
     case 'comparisonShown':
       return isRunId(value.comparisonId) &&

@@ -19,6 +19,7 @@
 import {
   CategoryScale,
   Chart,
+  Decimation,
   Legend,
   LineController,
   LineElement,
@@ -41,7 +42,9 @@ import type { Appended, PanelStore, StoredSeries } from './store';
 import { withAlpha, type Theme } from './theme';
 import type { XAxis } from './vscodeApi';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend, Title, zoomPlugin);
+// Decimation must be registered like any plugin: without it `plugins.decimation` below did nothing, and every
+// iteration of a long trace was laid out and drawn on every update.
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend, Title, Decimation, zoomPlugin);
 
 export interface Point {
   x: number;
@@ -478,11 +481,11 @@ export class ChartDeck {
     if (fresh.length === 0) return;
     const main = this.datasetFor(entry, source, series, line, 'main');
     if (this.view.smoothing <= 0) {
-      dataOf(main).push(...fresh);
+      appendPoints(dataOf(main), fresh);
       return;
     }
-    dataOf(this.datasetFor(entry, source, series, line, 'raw')).push(...fresh);
-    dataOf(main).push(...smoothPoints(fresh, this.view.smoothing, entry.spec.scale === 'logarithmic', (main.meta.ema ??= { accumulator: 0, steps: 0 })));
+    appendPoints(dataOf(this.datasetFor(entry, source, series, line, 'raw')), fresh);
+    appendPoints(dataOf(main), smoothPoints(fresh, this.view.smoothing, entry.spec.scale === 'logarithmic', (main.meta.ema ??= { accumulator: 0, steps: 0 })));
   }
 
   private datasetFor(entry: Entry, source: RunSource, series: StoredSeries, line: LineSpec, role: DatasetMeta['role']): LineDataset {
@@ -678,6 +681,18 @@ export function smoothPoints(fresh: readonly Point[], weight: number, logarithmi
  */
 function dataOf(dataset: LineDataset): Point[] {
   return (dataset as LineDataset & { _data?: Point[] })._data ?? dataset.data;
+}
+
+/**
+ * Appends points to a dataset's array without chart.js noticing each one. chart.js wraps the array's `push` and
+ * inserts an element per call, each insertion walking every element the dataset has: a chart fed one `push` per
+ * point cost O(points held) per new point, and a long, fast run outran the panel. Written by index, the points are
+ * picked up by the next `update()`, which inserts them in one go (or syncs to the decimated copy of a long trace).
+ * Also no argument-count limit, unlike `push(...points)`.
+ */
+export function appendPoints<P>(target: P[], fresh: readonly P[]): void {
+  let at = target.length;
+  for (const point of fresh) target[at++] = point;
 }
 
 function groupOf(runKey: string, solver: SolverName): string {

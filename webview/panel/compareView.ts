@@ -8,11 +8,11 @@
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
 import type { PanelComparison } from '../../src/protocol/panelMessages';
 import { ChartDeck, formatNumber, type DeckView, type RunSource } from './charts';
+import { chartToolbar, type ChartToolbar, type ChartToolbarControls } from './chartToolbar';
 import { deckSpecs, planComparison, runDash } from './comparePlan';
 import { lineSample, renderLegend } from './legend';
 import { PanelStore } from './store';
 import type { Theme } from './theme';
-import type { XAxis } from './vscodeApi';
 
 /** What was drawn (for the host's status and the tests). */
 export interface ComparisonDrawn {
@@ -21,19 +21,16 @@ export interface ComparisonDrawn {
   readonly hidden: readonly string[];
 }
 
-/** What the comparison's toolbar changes (the panel keeps one x axis, log x and smoothing for both views). */
-export interface CompareViewControls {
+/** What the comparison's toolbar changes (the panel keeps one x axis, log x and smoothing for both views), and PNG export. */
+export interface CompareViewControls extends Omit<ChartToolbarControls, 'resetZoom'> {
   readonly exportPng: (chartId: string) => void;
-  readonly setAxis: (axis: XAxis) => void;
-  readonly setLogX: (logX: boolean) => void;
-  readonly setSmoothing: (weight: number) => void;
 }
 
 export class ComparisonView {
   current: PanelComparison | undefined;
   private readonly heading: HTMLElement;
   private readonly intro: HTMLElement;
-  private readonly toolbar: ReturnType<typeof buildToolbar>;
+  private readonly toolbar: ChartToolbar;
   private readonly legend: HTMLElement;
   private readonly runs: HTMLElement;
   private readonly differences: HTMLElement;
@@ -50,7 +47,7 @@ export class ComparisonView {
   ) {
     this.heading = el('h2', 'run-name');
     this.intro = el('p', 'dataset');
-    this.toolbar = buildToolbar(controls, () => this.deck.resetZoom());
+    this.toolbar = chartToolbar({ ...controls, resetZoom: () => this.deck.resetZoom() });
     this.legend = el('div', 'legend');
     this.runs = el('div', 'table-box');
     this.differences = el('div', 'spec-diff-box');
@@ -131,50 +128,6 @@ export class ComparisonView {
   private renderLegend(): void {
     if (this.theme) renderLegend(this.legend, this.deck, this.theme, 'colour: solver · line style: run (see the runs table)', true);
   }
-}
-
-function buildToolbar(controls: CompareViewControls, resetZoom: () => void) {
-  const bar = el('div', 'toolbar');
-  const segmented = el('div', 'segmented');
-  segmented.setAttribute('role', 'group');
-  segmented.setAttribute('aria-label', 'x axis');
-  const axisButtons = (['iteration', 'seconds'] as const).map((value) => {
-    const button = el('button', 'secondary', value === 'iteration' ? 'Iterations' : 'Seconds');
-    button.dataset.axis = value;
-    button.addEventListener('click', () => controls.setAxis(value));
-    return button;
-  });
-  segmented.append(...axisButtons);
-  const logX = el('button', 'secondary', 'Log x');
-  logX.dataset.action = 'log-x';
-  logX.title = 'Logarithmic x axis: early iterations (or the first fraction of a second) get room';
-  logX.addEventListener('click', () => controls.setLogX(logX.getAttribute('aria-pressed') !== 'true'));
-  const label = el('label', 'smoothing');
-  label.title = 'Exponential moving average of each curve (0: off); the raw curve stays faintly behind';
-  const smoothing = el('input');
-  smoothing.type = 'range';
-  smoothing.min = '0';
-  smoothing.max = '0.99';
-  smoothing.step = '0.01';
-  smoothing.dataset.action = 'smoothing';
-  smoothing.setAttribute('aria-label', 'smoothing (EMA weight)');
-  const smoothingValue = el('span', 'smoothing-value', 'off');
-  const showWeight = (weight: number) => (smoothingValue.textContent = weight > 0 ? weight.toFixed(2) : 'off');
-  smoothing.addEventListener('input', () => showWeight(Number(smoothing.value)));
-  smoothing.addEventListener('change', () => controls.setSmoothing(Number(smoothing.value)));
-  label.append('Smoothing ', smoothing, smoothingValue);
-  const reset = el('button', 'secondary', 'Reset zoom');
-  reset.dataset.action = 'reset-zoom-all';
-  reset.title = 'Undo the zoom and pan of every chart (Ctrl + wheel zooms a chart, drag pans it)';
-  reset.addEventListener('click', resetZoom);
-  bar.append(segmented, logX, label, reset);
-  const show = (view: DeckView) => {
-    for (const button of axisButtons) button.setAttribute('aria-pressed', String(button.dataset.axis === view.axis));
-    logX.setAttribute('aria-pressed', String(view.logX));
-    smoothing.value = String(view.smoothing);
-    showWeight(view.smoothing);
-  };
-  return { bar, show };
 }
 
 /** Each run's line style, name, status and results. */

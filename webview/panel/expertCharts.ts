@@ -15,7 +15,7 @@ import { Chart, type ChartDataset, type ChartOptions } from 'chart.js';
 import type { DataSample } from '../../src/core/runner/dataSample';
 import type { ParamsJson } from '../../src/core/runner/types';
 import { SOLVER_LABELS } from '../../src/core/solvers/labels';
-import { applyAxisTheme, formatNumber, renderOffscreen, type Point } from './charts';
+import { appendPoints, applyAxisTheme, formatNumber, renderOffscreen, type Point } from './charts';
 import { keyOf, type Appended, type PanelStore, type StoredSeries } from './store';
 import { expertColour, withAlpha, type Theme } from './theme';
 
@@ -86,13 +86,16 @@ export class ExpertCharts {
     if (!update) return;
     const datasets = mixing.chart.data.datasets as ChartDataset<'line', XY[]>[];
     const own = ownExpert(store, series);
+    const fresh = datasets.map((): XY[] => []);
     for (let i = update.from; i < series.reports.length; i++) {
       const report = series.reports[i];
       for (let k = 0; k < datasets.length / 2; k++) {
-        if (report.gateWeights) datasets[2 * k].data.push({ x: report.iteration, y: finiteOrNull(report.gateWeights[own(k)]) });
-        datasets[2 * k + 1].data.push({ x: report.iteration, y: finiteOrNull(report.mixingWeights?.[own(k)]) });
+        if (report.gateWeights) fresh[2 * k].push({ x: report.iteration, y: finiteOrNull(report.gateWeights[own(k)]) });
+        fresh[2 * k + 1].push({ x: report.iteration, y: finiteOrNull(report.mixingWeights?.[own(k)]) });
       }
     }
+    // By index, not push: chart.js would insert (and walk every point for) each pushed point on its own.
+    datasets.forEach((dataset, index) => appendPoints(dataset.data, fresh[index]));
     mixing.chart.update('none');
     this.describe(mixing);
   }

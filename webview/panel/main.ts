@@ -17,6 +17,7 @@ import {
   type ToWebviewMessage,
 } from '../../src/protocol/panelMessages';
 import { ChartDeck, type DeckView } from './charts';
+import { chartToolbar } from './chartToolbar';
 import { ComparisonView } from './compareView';
 import { ExpertCharts } from './expertCharts';
 import { renderOptima } from './optima';
@@ -40,6 +41,13 @@ let theme: Theme = readTheme();
 let ignored = 0;
 let updates = 0;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
+/** When the message being handled arrived (its handling time goes with the acknowledgement). */
+let handlingSince = 0;
+/** How long the last state save took (ms), and the shortest wait between saves while streaming. */
+let saveMs = 0;
+const STATE_SAVE_MS = 500;
+/** Waits between saves are at least this many times the last save's duration (saving ≤ 5 % of the time). */
+const SAVE_SPACING = 20;
 /** The optimum whose runs the charts show (undefined: every run). */
 let pickedOptimum: number | undefined;
 /** What the comparison view drew last (told to the host). */
@@ -65,6 +73,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     return;
   }
   try {
+    handlingSince = performance.now();
     handle(message);
   } catch (error) {
     api.postMessage({ type: 'log', level: 'error', message: `panel failed on "${message.type}": ${(error as Error)?.stack ?? error}` });
@@ -101,6 +110,7 @@ function handle(message: ToWebviewMessage): void {
       deck.focus(undefined);
       store.load(message.snapshot);
       renderAll();
+      announceRun();
       saveState(true);
       return;
     case 'reproduction':
@@ -134,6 +144,7 @@ function handle(message: ToWebviewMessage): void {
       renderOptimaSection();
       renderWarnings();
       if (outcome.newSeries) renderLegend();
+      announceRun();
       saveState(outcome.endChanged);
       return;
     }
@@ -141,6 +152,17 @@ function handle(message: ToWebviewMessage): void {
       toast(message.file ? `Saved ${message.file}` : 'Export cancelled');
       return;
   }
+}
+
+/**
+ * Tells the host the run is drawn, with how many reports (after each snapshot and update): the host sends the next
+ * update only then, so a slow panel gets fewer, larger updates instead of a queue it cannot catch up with.
+ */
+function announceRun(): void {
+  if (!store.runId) return;
+  let reports = 0;
+  for (const series of store.series.values()) reports += series.reports.length;
+  api.postMessage({ type: 'runShown', runId: store.runId, reports, ms: Math.round(performance.now() - handlingSince) });
 }
 
 /** Shows the run view, the reproduction view or the empty state (the others are hidden). */
@@ -207,10 +229,7 @@ function renderHeader(): void {
   ui.stop.hidden = !(store.end.status === 'running' && header.origin === 'live');
   ui.reveal.hidden = !store.end.resultsDir;
   ui.reveal.title = store.end.resultsDir ?? '';
-  for (const button of ui.axisButtons) button.setAttribute('aria-pressed', String(button.dataset.axis === axis));
-  ui.logX.setAttribute('aria-pressed', String(logX));
-  ui.smoothing.value = String(smoothing);
-  ui.smoothingValue.textContent = smoothing > 0 ? smoothing.toFixed(2) : 'off';
+  ui.toolbar.show(deckView());
   document.body.dataset.runId = header.runId;
   document.body.dataset.status = store.end.status;
 }
@@ -316,20 +335,26 @@ function exportCsv(): void {
   api.postMessage({ type: 'exportCsv', suggestedName: `${store.header.runId}-traces.csv`, csv: tracesCsv(store) });
 }
 
-/** Saves the run into the webview state (at most twice a second while streaming; at once when asked). */
+/**
+ * Saves the run into the webview state: at once when asked, else at most twice a second while streaming — and no
+ * more than 5 % of the time: VS Code serializes the whole state to JSON on every save (a long, fast run's trace is
+ * tens of megabytes, 0.1–0.3 s a save), so a slow save spaces out the next ones.
+ */
 function saveState(now: boolean): void {
   const write = () => {
     saveTimer = undefined;
     const reproduction = reproductionView.current;
     const comparison = view === 'compare' ? comparisonView.current : undefined;
     const state: PanelState = { version: 1, snapshot: store.toSnapshot(), xAxis: axis, logX, smoothing, view, ...(reproduction ? { reproduction } : {}), ...(comparison ? { comparison } : {}) };
+    const started = performance.now();
     api.setState(state);
+    saveMs = performance.now() - started;
   };
   if (now) {
     if (saveTimer) clearTimeout(saveTimer);
     write();
   } else if (!saveTimer) {
-    saveTimer = setTimeout(write, 500);
+    saveTimer = setTimeout(write, Math.max(STATE_SAVE_MS, SAVE_SPACING * saveMs));
   }
 }
 
@@ -379,39 +404,7 @@ function buildPage(root: HTMLElement) {
   const status = el('span', 'badge');
   titleRow.append(name, status);
   const dataset = el('p', 'dataset');
-  const toolbar = el('div', 'toolbar');
-  const segmented = el('div', 'segmented');
-  segmented.setAttribute('role', 'group');
-  segmented.setAttribute('aria-label', 'x axis');
-  const axisButtons = (['iteration', 'seconds'] as const).map((value) => {
-    const button = el('button', 'secondary', value === 'iteration' ? 'Iterations' : 'Seconds');
-    button.dataset.axis = value;
-    button.addEventListener('click', () => setAxis(value));
-    return button;
-  });
-  segmented.append(...axisButtons);
-  const logX = el('button', 'secondary', 'Log x');
-  logX.dataset.action = 'log-x';
-  logX.title = 'Logarithmic x axis: early iterations (or the first fraction of a second) get room';
-  logX.addEventListener('click', () => setLogX(logX.getAttribute('aria-pressed') !== 'true'));
-  const smoothingLabel = el('label', 'smoothing');
-  smoothingLabel.title = 'Exponential moving average of each curve (0: off); the raw curve stays faintly behind';
-  const smoothing = el('input');
-  smoothing.type = 'range';
-  smoothing.min = '0';
-  smoothing.max = '0.99';
-  smoothing.step = '0.01';
-  smoothing.value = '0';
-  smoothing.dataset.action = 'smoothing';
-  smoothing.setAttribute('aria-label', 'smoothing (EMA weight)');
-  const smoothingValue = el('span', 'smoothing-value', 'off');
-  smoothing.addEventListener('input', () => (smoothingValue.textContent = Number(smoothing.value) > 0 ? Number(smoothing.value).toFixed(2) : 'off'));
-  smoothing.addEventListener('change', () => setSmoothing(Number(smoothing.value)));
-  smoothingLabel.append('Smoothing ', smoothing, smoothingValue);
-  const resetZoom = el('button', 'secondary', 'Reset zoom');
-  resetZoom.dataset.action = 'reset-zoom-all';
-  resetZoom.title = 'Undo the zoom and pan of every chart (Ctrl + wheel zooms a chart, drag pans it)';
-  resetZoom.addEventListener('click', () => deck.resetZoom());
+  const toolbar = chartToolbar({ setAxis, setLogX, setSmoothing, resetZoom: () => deck.resetZoom() });
   const csv = el('button', 'secondary', 'Export CSV');
   csv.dataset.action = 'export-csv';
   csv.title = 'Save every trace as CSV (one row per solver, restart and iteration)';
@@ -421,8 +414,8 @@ function buildPage(root: HTMLElement) {
   const stop = el('button', 'danger', 'Stop');
   stop.title = 'Stop the run; results so far are kept';
   stop.addEventListener('click', () => store.runId && api.postMessage({ type: 'stopRun', runId: store.runId }));
-  toolbar.append(segmented, logX, smoothingLabel, resetZoom, csv, reveal, stop);
-  header.append(titleRow, dataset, toolbar);
+  toolbar.bar.append(csv, reveal, stop);
+  header.append(titleRow, dataset, toolbar.bar);
   const legend = el('div', 'legend');
   const error = el('p', 'run-error');
   error.hidden = true;
@@ -445,5 +438,5 @@ function buildPage(root: HTMLElement) {
   const compare = el('div', 'compare');
   compare.hidden = true;
   root.append(empty, main, reproduction, compare, toastBox);
-  return { empty, main, reproduction, compare, name, status, dataset, axisButtons, logX, smoothing, smoothingValue, stop, reveal, legend, error, charts, experts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
+  return { empty, main, reproduction, compare, name, status, dataset, toolbar, stop, reveal, legend, error, charts, experts, table, optima, warnings, warningsSummary, warningsList, toast: toastBox };
 }

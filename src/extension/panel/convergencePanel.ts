@@ -1,7 +1,8 @@
 /**
  * The convergence panel (host side): one webview panel showing one run — the live one, or a stored one opened
  * from its results folder. The webview says `ready`; the host answers with a snapshot and then streams batched,
- * append-only updates (at most `moeLab.panelUpdatesPerSecond` per second). The panel is restored after a window
+ * append-only updates (at most `moeLab.panelUpdatesPerSecond` per second, and each only once the webview has
+ * acknowledged the last: `FlushScheduler`). The panel is restored after a window
  * reload by a `WebviewPanelSerializer`; the webview keeps its data in its own state (`setState`), so a restored
  * panel shows the last run even though the extension host restarted. The workbench persists that state only when
  * it saves its editors, which a reload can outrun; the host therefore also keeps what it shows (a run's id, or a
@@ -52,8 +53,12 @@ export interface PanelStatus {
   readonly updatesPosted: number;
   /** Iteration reports posted since the last snapshot, plus those in it. */
   readonly reportsPosted: number;
+  /** Snapshots and updates the webview acknowledged (`runShown`, or `resync` for one it could not apply). */
+  readonly acknowledged: number;
   readonly ignoredMessages: number;
   readonly restored: boolean;
+  /** How long the panel took to show the last live run (see `PanelAttachTimes`). */
+  readonly attach?: PanelAttachTimes;
   /** What the host has the panel show: a run, a paper reproduction, or a comparison of runs. */
   readonly view?: 'run' | 'reproduction' | 'compare';
   /** The reproduction shown, the charts posted for it, and the charts the webview said it drew. */
@@ -67,6 +72,20 @@ export interface PanelStatus {
     readonly differences: readonly string[];
     readonly drawn?: ComparisonDrawn;
   };
+}
+
+/**
+ * How long the panel took to show the live run: milliseconds from the run's `runStarted` reaching the host to the
+ * webview being ready (0: it already was), to the first iteration reports posted, and to the webview saying it drew
+ * them. Logged once drawn; a slow attach is visible in the output channel.
+ */
+export interface PanelAttachTimes {
+  readonly runId: string;
+  readonly readyMs?: number;
+  readonly reportsPostedMs?: number;
+  readonly drawnMs?: number;
+  /** Reports the webview held when it first drew the run with any. */
+  readonly drawnReports?: number;
 }
 
 /** What the webview said it drew of a comparison: charts, lines, and the charts it hid with why. */
@@ -108,7 +127,9 @@ export class ConvergencePanel implements vscode.Disposable {
   private restored = false;
   private readonly scheduler: FlushScheduler;
   private readonly disposables: vscode.Disposable[] = [];
-  private counters = { snapshots: 0, updates: 0, reports: 0, ignored: 0, reproductionCharts: 0 };
+  private counters = { snapshots: 0, updates: 0, reports: 0, acknowledged: 0, ignored: 0, reproductionCharts: 0 };
+  /** The live run's attach times, and when (performance.now()) its `runStarted` arrived. */
+  private attachTimes: { startedAt: number; times: { -readonly [K in keyof PanelAttachTimes]: PanelAttachTimes[K] } } | undefined;
 
   static register(context: vscode.ExtensionContext, runs: RunManager, log: Log): ConvergencePanel {
     const controller = new ConvergencePanel(context.extensionUri, context.workspaceState, runs, log);
@@ -131,7 +152,9 @@ export class ConvergencePanel implements vscode.Disposable {
     this.scheduler = new FlushScheduler(() => this.flush(), readSettings().panelUpdatesPerSecond);
     this.disposables.push(
       runs.onDidStartRun((record) => {
+        this.attachTimes = { startedAt: performance.now(), times: { runId: record.runId } };
         this.showRecord(record, !(runs.activeRequest?.showPanel ?? readSettings().openPanelOnRun));
+        if (this.panel && this.ready) this.attachTimes.times.readyMs = 0;
       }),
       runs.onDidChangeRun((record) => {
         if (record !== this.record) return;
@@ -219,8 +242,10 @@ export class ConvergencePanel implements vscode.Disposable {
       snapshotsPosted: this.counters.snapshots,
       updatesPosted: this.counters.updates,
       reportsPosted: this.counters.reports,
+      acknowledged: this.counters.acknowledged,
       ignoredMessages: this.counters.ignored,
       restored: this.restored,
+      ...(this.attachTimes ? { attach: { ...this.attachTimes.times } } : {}),
       view: this.view,
       reproductionId: this.reproduction?.id,
       reproductionChartsPosted: this.counters.reproductionCharts,
@@ -281,7 +306,7 @@ export class ConvergencePanel implements vscode.Disposable {
     this.panelDisposables = [];
     this.panel = undefined;
     this.ready = false;
-    this.scheduler.cancel();
+    this.scheduler.reset();
   }
 
   private receive(value: unknown): void {
@@ -301,6 +326,8 @@ export class ConvergencePanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
+        this.scheduler.reset();
+        this.markAttach('readyMs', this.record?.runId);
         if (this.view === 'reproduction' && this.reproduction) {
           if (this.panel) this.panel.title = this.title();
           this.post({ type: 'reproduction', reproduction: this.reproduction });
@@ -332,6 +359,9 @@ export class ConvergencePanel implements vscode.Disposable {
         return;
       }
       case 'resync':
+        // The webview dropped the update (a gap) and asks for everything instead: that answers the update too.
+        this.counters.acknowledged++;
+        this.scheduler.acknowledge();
         if (this.record?.runId === message.runId && this.feed) this.post(this.feed.snapshot());
         return;
       case 'stopRun':
@@ -364,6 +394,18 @@ export class ConvergencePanel implements vscode.Disposable {
         return;
       case 'revealResults':
         await this.reveal(message.resultsDir);
+        return;
+      case 'runShown':
+        this.counters.acknowledged++;
+        this.scheduler.acknowledge(message.ms);
+        if (message.reports > 0 && this.markAttach('drawnMs', message.runId)) {
+          const times = this.attachTimes!.times;
+          times.drawnReports = message.reports;
+          this.log.info(
+            `Convergence panel: drew run ${message.runId} ${seconds(times.drawnMs)} after it started ` +
+              `(webview ready after ${seconds(times.readyMs)}, first reports posted after ${seconds(times.reportsPostedMs)}; ${message.reports} reports)`,
+          );
+        }
         return;
       case 'comparisonShown':
         if (this.comparison?.shown.id === message.comparisonId) this.comparison.drawn = { charts: message.charts, datasets: message.datasets, hidden: message.hidden };
@@ -442,6 +484,14 @@ export class ConvergencePanel implements vscode.Disposable {
     return this.record?.end.resultsDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
+  /** Records when the live run `runId` reached an attach milestone (the first time only); true if it did now. */
+  private markAttach(milestone: 'readyMs' | 'reportsPostedMs' | 'drawnMs', runId: string | undefined): boolean {
+    const attach = this.attachTimes;
+    if (!attach || runId !== attach.times.runId || attach.times[milestone] !== undefined) return false;
+    attach.times[milestone] = Math.round(performance.now() - attach.startedAt);
+    return true;
+  }
+
   private flush(): void {
     // While a reproduction is shown, run updates wait: switching back sends a whole snapshot.
     if (!this.panel || !this.ready || !this.feed || this.view !== 'run') return;
@@ -451,6 +501,7 @@ export class ConvergencePanel implements vscode.Disposable {
 
   private post(message: ToWebviewMessage): void {
     if (!this.panel) return;
+    if (message.type === 'snapshot' || message.type === 'update') this.scheduler.posted();
     if (message.type === 'snapshot') {
       this.counters.snapshots++;
       this.counters.reports = message.snapshot.series.reduce((sum, s) => sum + s.reports.length, 0);
@@ -460,6 +511,7 @@ export class ConvergencePanel implements vscode.Disposable {
     } else if (message.type === 'reproduction') {
       this.counters.reproductionCharts = message.reproduction.charts.length;
     }
+    if (this.counters.reports > 0 && (message.type === 'snapshot' || message.type === 'update')) this.markAttach('reportsPostedMs', this.record?.runId);
     void this.panel.webview.postMessage(message);
   }
 
@@ -485,6 +537,10 @@ async function findRunFolder(runId: string): Promise<string | undefined> {
     if (found) return path.dirname(found.fsPath);
   }
   return undefined;
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '?' : `${(ms / 1000).toFixed(2)} s`;
 }
 
 function describe(value: unknown): string {

@@ -59,18 +59,36 @@ export class PanelFeed {
   }
 }
 
+/** How long an update may go unacknowledged before the next one is sent anyway (a lost acknowledgement must not stall the panel). */
+export const ACK_TIMEOUT_MS = 10_000;
+
 /**
- * Calls `flush` at most `perSecond` times per second after `request()`: the first request after a quiet spell
- * flushes at once, later ones are coalesced into the next allowed slot.
+ * When to send the panel its next update: at most `perSecond` times per second after `request()` (the first request
+ * after a quiet spell flushes at once, later ones are coalesced into the next allowed slot), and never while the
+ * webview has not yet acknowledged what was posted (`posted()` … `acknowledge()`). A webview slower than the
+ * stream so gets fewer, larger updates instead of a growing queue: without this a panel showing a long, fast run fell
+ * tens of seconds behind, and a new run's snapshot waited behind the old run's updates. After an acknowledgement the
+ * next update also waits as long as the webview said it worked on the last one, so a slow panel is busy at most about
+ * half the time and leaves the workbench (the same browser thread) room to work. The end of a run (`flushNow`) goes
+ * at once.
  */
 export class FlushScheduler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private last = -Infinity;
+  /** When the unacknowledged message went out (undefined: nothing awaits an acknowledgement). */
+  private sentAt: number | undefined;
+  /** The next flush may not go before this (the webview's work on the last message, again, after its acknowledgement). */
+  private notBefore = -Infinity;
+  /** A request is waiting for its slot or for an acknowledgement. */
+  private wanted = false;
+  /** The last acknowledged round trip (ms), for the log and the tests. */
+  roundTripMs: number | undefined;
 
   constructor(
     private readonly flush: () => void,
     private perSecond: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly ackTimeoutMs = ACK_TIMEOUT_MS,
   ) {}
 
   setRate(perSecond: number): void {
@@ -81,24 +99,73 @@ export class FlushScheduler {
     return 1000 / Math.max(0.1, this.perSecond);
   }
 
+  /** True while a posted message awaits the webview's acknowledgement. */
+  get awaiting(): boolean {
+    return this.sentAt !== undefined;
+  }
+
   request(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, Math.ceil(this.last + this.intervalMs - this.now()));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.last = this.now();
-      this.flush();
-    }, wait);
+    this.wanted = true;
+    this.schedule();
+  }
+
+  /** Something the webview acknowledges (a snapshot or an update) was posted. */
+  posted(): void {
+    this.sentAt = this.now();
+  }
+
+  /**
+   * The webview applied what was posted, working on it for `workMs` (at most the round trip; unknown: none): the next
+   * update may follow after the rate slot and after as long again as that work.
+   */
+  acknowledge(workMs = 0): void {
+    if (this.sentAt === undefined) return;
+    const now = this.now();
+    this.roundTripMs = now - this.sentAt;
+    this.sentAt = undefined;
+    // Not the whole round trip: time queued behind other work (a busy workbench, the previous run's last update)
+    // would hold the next run's first reports back twice.
+    this.notBefore = now + Math.min(Math.max(0, workMs), this.roundTripMs);
+    this.clearTimer();
+    if (this.wanted) this.schedule();
   }
 
   /** Flushes now (e.g. at the end of a run), still counting against the rate. */
   flushNow(): void {
+    this.clearTimer();
+    this.run();
+  }
+
+  /** Drops a pending flush (nothing more is sent until the next request). */
+  cancel(): void {
+    this.clearTimer();
+    this.wanted = false;
+  }
+
+  /** Forgets what awaited an acknowledgement (a new webview, which has been sent nothing yet). */
+  reset(): void {
     this.cancel();
+    this.sentAt = undefined;
+    this.notBefore = -Infinity;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    // Waiting for the webview: its acknowledgement reschedules; if it never comes, go anyway after the timeout.
+    const due = this.sentAt !== undefined ? this.sentAt + this.ackTimeoutMs : Math.max(this.last + this.intervalMs, this.notBefore);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.run();
+    }, Math.max(0, Math.ceil(due - this.now())));
+  }
+
+  private run(): void {
+    this.wanted = false;
     this.last = this.now();
     this.flush();
   }
 
-  cancel(): void {
+  private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -101,3 +101,81 @@ test('the flush scheduler flushes at most `perSecond` times per second and never
   assert.ok(flushedAt.length >= 2, `${flushedAt.length} flushes`);
   assert.ok(flushedAt.at(-1)! >= lastRequest, 'the last request was flushed');
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('the flush scheduler sends nothing while the webview has not acknowledged the last message, then the rest at once in one flush', async () => {
+  let flushes = 0;
+  let scheduler!: FlushScheduler;
+  scheduler = new FlushScheduler(() => {
+    flushes++;
+    scheduler.posted();
+  }, 1000); // the rate alone would allow a flush every millisecond
+  scheduler.request();
+  await sleep(20);
+  assert.equal(flushes, 1, 'the first request flushes');
+  assert.ok(scheduler.awaiting);
+  for (let i = 0; i < 20; i++) {
+    scheduler.request();
+    await sleep(2);
+  }
+  assert.equal(flushes, 1, 'requests while unacknowledged are held back');
+  scheduler.acknowledge();
+  await sleep(2 * scheduler.roundTripMs! + 50); // the next flush waits the round trip again
+  assert.equal(flushes, 2, 'after the acknowledgement the held requests go as one flush');
+  scheduler.acknowledge();
+  await sleep(30);
+  assert.equal(flushes, 2, 'an acknowledgement alone sends nothing');
+  scheduler.cancel();
+});
+
+test('after an acknowledgement the next flush waits as long as the webview worked on the last message (a slow webview is busy at most about half the time), not for time it spent queued', async () => {
+  const flushedAt: number[] = [];
+  let scheduler!: FlushScheduler;
+  scheduler = new FlushScheduler(() => {
+    flushedAt.push(performance.now());
+    scheduler.posted();
+  }, 1000);
+  scheduler.request();
+  await sleep(90); // the round trip: 10 ms queued, 80 ms drawing
+  scheduler.request();
+  let acknowledgedAt = performance.now();
+  scheduler.acknowledge(80);
+  assert.ok(scheduler.roundTripMs! >= 85);
+  await sleep(200);
+  assert.equal(flushedAt.length, 2);
+  assert.ok(flushedAt[1] - acknowledgedAt >= 78, `flushed ${(flushedAt[1] - acknowledgedAt).toFixed(0)} ms after an acknowledgement of 80 ms of work`);
+  // A long round trip spent queued (the webview says it worked 1 ms): the next flush goes with the next rate slot.
+  await sleep(150);
+  scheduler.request();
+  acknowledgedAt = performance.now();
+  scheduler.acknowledge(1);
+  await sleep(30);
+  assert.equal(flushedAt.length, 3);
+  assert.ok(flushedAt[2] - acknowledgedAt < 25, `flushed ${(flushedAt[2] - acknowledgedAt).toFixed(0)} ms after the acknowledgement`);
+  scheduler.cancel();
+});
+
+test('a lost acknowledgement holds the panel back only until the timeout; the end of a run and a new webview go at once', async () => {
+  let flushes = 0;
+  let scheduler!: FlushScheduler;
+  scheduler = new FlushScheduler(() => {
+    flushes++;
+    scheduler.posted();
+  }, 1000, () => performance.now(), 50);
+  scheduler.request();
+  await sleep(10);
+  scheduler.request();
+  await sleep(20);
+  assert.equal(flushes, 1);
+  await sleep(60);
+  assert.equal(flushes, 2, 'sent after the acknowledgement timeout');
+  scheduler.flushNow();
+  assert.equal(flushes, 3, 'flushNow does not wait for an acknowledgement');
+  scheduler.reset();
+  assert.equal(scheduler.awaiting, false);
+  scheduler.request();
+  await sleep(10);
+  assert.equal(flushes, 4, 'after a reset (a new webview) the next request flushes at once');
+  scheduler.cancel();
+});

@@ -13,6 +13,8 @@ test('webview → host: well-formed messages pass, with only their known fields'
   const png = { type: 'exportPng', chart: 'logLik', suggestedName: 'a.png', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' };
   assert.deepEqual(parseFromWebview({ ...png, more: true }), png);
   assert.deepEqual(parseFromWebview({ type: 'log', level: 'warn', message: 'x' }), { type: 'log', level: 'warn', message: 'x' });
+  assert.deepEqual(parseFromWebview({ type: 'runShown', runId: 'r1', reports: 0, x: 1 }), { type: 'runShown', runId: 'r1', reports: 0 });
+  assert.deepEqual(parseFromWebview({ type: 'runShown', runId: 'r1', reports: 5, ms: 12.5 }), { type: 'runShown', runId: 'r1', reports: 5, ms: 12.5 });
 });
 
 test('webview → host: anything else is refused', () => {
@@ -31,6 +33,12 @@ test('webview → host: anything else is refused', () => {
     { type: 'exportCsv', suggestedName: 'x'.repeat(1000), csv: '' },
     { type: 'revealResults', resultsDir: '' },
     { type: 'log', level: 'debug', message: 'x' },
+    { type: 'runShown', runId: 'r1' },
+    { type: 'runShown', runId: 'r1', reports: -1 },
+    { type: 'runShown', runId: 'r1', reports: 1.5 },
+    { type: 'runShown', runId: '../x', reports: 1 },
+    { type: 'runShown', runId: 'r1', reports: 1, ms: -1 },
+    { type: 'runShown', runId: 'r1', reports: 1, ms: 'slow' },
   ];
   for (const value of bad) assert.equal(parseFromWebview(value), undefined, JSON.stringify(value));
 });
