@@ -156,12 +156,13 @@ suite('Runs in a worker thread', function () {
 
   test('Stop lands inside a long EM iteration: the update under way is dropped, the folder is complete and cancelled', async () => {
     const { api } = await moeLab();
-    // EM with 4 experts on 200 000 rows: an iteration (the experts' least squares and the gate's Newton steps, each a
-    // pass over the rows) takes a second or more. A random start is immediate, so the run is soon in its iterations.
+    // EM with 8 experts on 200 000 rows: an iteration (the experts' least squares and the gate's Newton steps on its
+    // 7 × 11 block, whose Hessian pass sums 28 class pairs) takes a second or more; with 4 experts it took 0.4 s once
+    // the tall-data M-step got faster. A random start is immediate, so the run is soon in its iterations.
     const running = Promise.resolve(
       vscode.commands.executeCommand<FitOutcome>(COMMANDS.fitCsv, csv, {
         target: 'y',
-        experts: 4,
+        experts: 8,
         solvers: ['em'],
         init: 'random',
         maxIterations: 1000,
