@@ -17,21 +17,7 @@ import { createSolver, type SolverChoice } from '../../src/core/solvers/create';
 import { emUpdate } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
 import type { SolverResult } from '../../src/core/runner/types';
-import { datasetFrom, Random, synthetic } from './helpers';
-
-/** Three classes whose rule depends on the region of x (as in acceleration.test.ts). */
-function categorical(n: number, seed: number): Dataset {
-  const rng = new Random(seed);
-  const X = new Float64Array(n * 2);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = rng.normal();
-    const b = rng.normal();
-    X.set([a, b], i * 2);
-    y[i] = a > 0 ? (b > 0.3 ? 0 : 1) : rng.uniform() < 0.5 ? 2 : 1;
-  }
-  return datasetFrom(X, y, 2, ['a', 'b', 'c']);
-}
+import { categoricalMixture, synthetic } from './helpers';
 
 /** The first `fraction` of the rows as a test set, the rest for training. */
 function split(data: Dataset, testRows: number): { train: Dataset; test: Dataset } {
@@ -47,7 +33,7 @@ function split(data: Dataset, testRows: number): { train: Dataset; test: Dataset
 const linear = synthetic({ kind: 'linear', experts: 2, dim: 3, samples: 400, snr: 3, seed: 8 }).data;
 const symmetric = synthetic({ kind: 'linear', experts: 2, dim: 2, samples: 300, snr: 3, seed: 9, symmetric: true }).data;
 const logistic = synthetic({ kind: 'logistic', experts: 2, dim: 3, samples: 400, snr: 3, seed: 10 }).data;
-const threeClasses = categorical(400, 11);
+const threeClasses = categoricalMixture(400, 11);
 
 const MODELS: { name: string; data: Dataset; shape: Omit<ModelShape, 'p'> }[] = [
   { name: 'gaussian K = 2', data: linear, shape: { family: 'gaussian', K: 2, C: 0, gate: 'softmax', symmetric: false, ridge: 0 } },

@@ -3,6 +3,7 @@ import type { Dataset, ExpertFamily } from '../../src/core/data/dataset';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { generateSynthetic, type SyntheticOptions } from '../../src/core/synth/generate';
 import { paramsFromJson, type FullParams } from '../../src/core/model/params';
+import type { SoftmaxProblem } from '../../src/core/optim/softmaxRegression';
 import { Random } from '../../src/core/random';
 import type { SolverAlgorithm } from '../../src/core/solvers/algorithm';
 import { SolverRun } from '../../src/core/solvers/solverRun';
@@ -66,6 +67,28 @@ export function runToEnd(algorithm: SolverAlgorithm, { layout, data, theta0, sto
   const run = new SolverRun(algorithm, { layout, train: data, theta0, stopping, restart: 0, errorThreshold: 0.01, truth });
   while (!run.finished) run.step();
   return { result: run.result(), theta: run.parameters };
+}
+
+/**
+ * A soft-target softmax regression problem: n rows of p − 1 standard normal features and the intercept (last), C
+ * classes whose targets lean, in proportion to |x_1|, towards class i mod C; with `weighted`, row weights in
+ * [0.2, 1.2).
+ */
+export function softProblem(n: number, p: number, C: number, seed: number, { ridge = 0, weighted = false } = {}): SoftmaxProblem {
+  const rng = new Random(seed);
+  const X = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < p - 1; j++) X[i * p + j] = rng.normal();
+    X[i * p + p - 1] = 1;
+  }
+  const targets = new Float64Array(n * C);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += targets[i * C + c] = rng.uniform() + (c === i % C ? 2 : 0) * Math.abs(X[i * p]);
+    for (let c = 0; c < C; c++) targets[i * C + c] /= sum;
+  }
+  const weights = weighted ? Float64Array.from({ length: n }, () => 0.2 + rng.uniform()) : undefined;
+  return { X, n, p, C, targets, weights, ridge };
 }
 
 export { Random };

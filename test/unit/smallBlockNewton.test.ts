@@ -15,25 +15,7 @@ import { weightedLeastSquares } from '../../src/core/optim/denseSolve';
 import { evaluate, gradientQ } from '../../src/core/model/evaluate';
 import { initialParameters } from '../../src/core/init';
 import { emUpdate, residualSquaresFromSums } from '../../src/core/solvers/mstep';
-import { layoutFor, Random, synthetic } from './helpers';
-
-/** A soft-target softmax problem: n rows, p columns (intercept last), C classes, optional row weights. */
-function softProblem(n: number, p: number, C: number, seed: number, { ridge = 0, weighted = false } = {}): SoftmaxProblem {
-  const rng = new Random(seed);
-  const X = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < p - 1; j++) X[i * p + j] = rng.normal();
-    X[i * p + p - 1] = 1;
-  }
-  const targets = new Float64Array(n * C);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += targets[i * C + c] = rng.uniform() + (c === i % C ? 2 : 0) * Math.abs(X[i * p]);
-    for (let c = 0; c < C; c++) targets[i * C + c] /= sum;
-  }
-  const weights = weighted ? Float64Array.from({ length: n }, () => 0.2 + rng.uniform()) : undefined;
-  return { X, n, p, C, targets, weights, ridge };
-}
+import { layoutFor, Random, softProblem, synthetic } from './helpers';
 
 function gradientAt(problem: SoftmaxProblem, V: Float64Array): Float64Array {
   const grad = new Float64Array(V.length);

@@ -145,7 +145,7 @@ class TruncatedNewtonSolver {
         decrement = dot(state.grad, direction.S);
       }
       if (!(decrement > 0)) {
-        converged = gradientNorm <= NEGLIGIBLE_GRADIENT || (options.stop === 'gradient' && gradientNorm <= target);
+        converged = this.metTolerance(gradientNorm, options.stop, target);
         break;
       }
       if (options.stop === 'decrement' && !(decrement > 2 * options.tolerance * (1 + Math.abs(state.value)))) {
@@ -158,7 +158,7 @@ class TruncatedNewtonSolver {
       }
       const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
       if (!next) {
-        converged = gradientNorm <= NEGLIGIBLE_GRADIENT;
+        converged = this.metTolerance(gradientNorm, options.stop, target);
         break;
       }
       state = next.state;
@@ -181,6 +181,15 @@ class TruncatedNewtonSolver {
       converged,
       passes: this.passes,
     };
+  }
+
+  /**
+   * Whether a solve that found no ascent step (round-off: the gain is below f's last bits) may be called converged.
+   * A gradient stop only at its own tolerance — a caller that asked for less than round-off allows is told it did
+   * not get it; a decrement stop when the gradient is negligible.
+   */
+  private metTolerance(gradientNorm: number, stop: TruncatedNewtonOptions['stop'], target: number): boolean {
+    return stop === 'gradient' ? gradientNorm <= target : gradientNorm <= NEGLIGIBLE_GRADIENT;
   }
 
   hessianVector(V: Float64Array, d: Float64Array): Float64Array {
