@@ -8,6 +8,7 @@ import type { RunEvent, SolverResult } from '../../core/runner/types';
 import type { RunOptions } from '../../core/runner/runExperiment';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { runInWorker } from '../worker/workerRun';
+import { consumeUntilInterrupted } from './interruptible';
 import { WarningDigest } from './warningDigest';
 
 /** The shell's code for a process ended by SIGINT (128 + 2): what `moe-lab` exits with after Ctrl-C. */
@@ -22,48 +23,45 @@ export async function executeRun(
   json: boolean,
   wording: (message: string) => string = (message) => message,
 ): Promise<number> {
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
   const progress = new ProgressLine(!json && process.stderr.isTTY === true);
   const warnings = new WarningDigest((line) => {
     if (!json) progress.print(`warning: ${line}`);
   });
   let started: Extract<RunEvent, { type: 'runStarted' }> | undefined;
   let finished: Extract<RunEvent, { type: 'runFinished' }> | undefined;
+  let interrupted: boolean;
   try {
     // In a worker thread: this thread stays free to see Ctrl-C, which then reaches inside the pass being computed.
-    for await (const event of runInWorker(spec, { ...options, signal: controller.signal, abortLoad: true })) {
-      switch (event.type) {
-        case 'runStarted':
-          started = event;
-          break;
-        case 'iteration':
-          progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
-          break;
-        case 'warning':
-          warnings.add({ ...event, message: wording(event.message) });
-          break;
-        case 'solverFinished':
-          warnings.flush(event.solver, event.restart);
-          break;
-        case 'runFinished':
-          finished = event;
-          break;
-        default:
-          break;
-      }
-    }
-  } catch (error) {
-    // Ctrl-C before the run started (during the load): nothing was computed, so there is nothing to keep.
-    if (!controller.signal.aborted || error !== controller.signal.reason) throw error;
+    interrupted = await consumeUntilInterrupted(
+      (signal) => runInWorker(spec, { ...options, signal, abortLoad: true }),
+      (event) => {
+        switch (event.type) {
+          case 'runStarted':
+            started = event;
+            break;
+          case 'iteration':
+            progress.update(event.solver, event.restart, event.report.iteration, event.report.logLik);
+            break;
+          case 'warning':
+            warnings.add({ ...event, message: wording(event.message) });
+            break;
+          case 'solverFinished':
+            warnings.flush(event.solver, event.restart);
+            break;
+          case 'runFinished':
+            finished = event;
+            break;
+          default:
+            break;
+        }
+      },
+    );
   } finally {
     warnings.flush();
-    process.removeListener('SIGINT', onInterrupt);
     progress.clear();
   }
   if (!started || !finished) {
-    if (!controller.signal.aborted) return 0;
+    if (!interrupted) return 0;
     process.stdout.write(json ? JSON.stringify({ runId: null, resultsDir: null, cancelled: true, results: [] }) + '\n' : 'run cancelled before it started; nothing was computed\n');
     return INTERRUPTED_EXIT_CODE;
   }

@@ -14,6 +14,7 @@ import { validateSpecObject } from '../../core/spec/validate';
 import { FIT_FLAGS, fitSpecFromFlags } from './fit';
 import { fitWording } from './fitWording';
 import { INTERRUPTED_EXIT_CODE } from './execute';
+import { consumeUntilInterrupted } from './interruptible';
 import { parseFlags, requiredFlag } from './options';
 import { selectKInWorker } from '../worker/workerRun';
 
@@ -39,35 +40,35 @@ export async function selectKCommand(args: string[]): Promise<number> {
   }
   const spec = validated.spec;
   const json = values.json === true;
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
   const progress = process.stderr.isTTY === true && !json;
   const warnings = new Set<string>();
   let result: SelectKResult | undefined;
+  let interrupted: boolean;
   try {
-    const options = { baseDir: process.cwd(), signal: controller.signal, abortLoad: true, ks, solvers: enabledSolvers(spec) };
-    // In a worker thread, as `run` and `fit` are: Ctrl-C reaches inside the pass over the rows being computed.
-    for await (const event of selectKInWorker(spec, options)) {
-      if (event.type === 'iteration' && progress && event.iteration % 10 === 0) {
-        process.stderr.write(`\r\x1b[KK = ${event.K}: ${event.solver} restart ${event.restart + 1}/${spec.init.restarts}, iteration ${event.iteration}, ℓ = ${event.logLik.toFixed(3)}`);
-      } else if (event.type === 'warning') {
-        // Warnings about one restart (degenerate fits) are counted in the table; the others are said once.
-        if (event.restart === undefined) warnings.add(wording.text(event.message));
-      } else if (event.type === 'finished') {
-        result = event.result;
-      }
-    }
+    const options = { baseDir: process.cwd(), abortLoad: true, ks, solvers: enabledSolvers(spec) };
+    // In a worker thread, as `run` and `fit` are: Ctrl-C reaches inside the pass over the rows being computed; Ctrl-C
+    // during the first data load leaves nothing fitted, so there is nothing to compare.
+    interrupted = await consumeUntilInterrupted(
+      (signal) => selectKInWorker(spec, { ...options, signal }),
+      (event) => {
+        if (event.type === 'iteration' && progress && event.iteration % 10 === 0) {
+          process.stderr.write(`\r\x1b[KK = ${event.K}: ${event.solver} restart ${event.restart + 1}/${spec.init.restarts}, iteration ${event.iteration}, ℓ = ${event.logLik.toFixed(3)}`);
+        } else if (event.type === 'warning') {
+          // Warnings about one restart (degenerate fits) are counted in the table; the others are said once.
+          if (event.restart === undefined) warnings.add(wording.text(event.message));
+        } else if (event.type === 'finished') {
+          result = event.result;
+        }
+      },
+    );
   } catch (error) {
-    // Ctrl-C during the first data load: nothing was fitted, so there is nothing to compare.
-    if (!controller.signal.aborted || error !== controller.signal.reason) throw wording.error(error);
+    throw wording.error(error);
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
     if (progress) process.stderr.write('\r\x1b[K');
   }
-  const exitCode = controller.signal.aborted ? INTERRUPTED_EXIT_CODE : 0;
+  const exitCode = interrupted ? INTERRUPTED_EXIT_CODE : 0;
   if (!result) {
-    if (!controller.signal.aborted) return exitCode;
+    if (!interrupted) return exitCode;
     process.stdout.write(json ? JSON.stringify({ cancelled: true, candidates: [], chosen: null }) + '\n' : 'cancelled before any K was fitted\n');
     return exitCode;
   }

@@ -12,19 +12,18 @@ import { sweepInWorker } from '../worker/workerRun';
 import { chooseKFromSweep, type SolverFinal, type SweepCombination, type SweepFile, type SweepOptions } from '../../core/runner/sweep';
 import type { ExperimentSpec } from '../../core/spec/types';
 import { INTERRUPTED_EXIT_CODE } from './execute';
+import { consumeUntilInterrupted } from './interruptible';
 
 export async function executeSweep(spec: ExperimentSpec, options: Omit<SweepOptions, 'signal'>, json: boolean): Promise<number> {
-  const controller = new AbortController();
-  const onInterrupt = () => controller.abort();
-  process.once('SIGINT', onInterrupt);
   const say = (line: string) => {
     if (!json) process.stderr.write(line + '\n');
   };
   let sweep: SweepFile | undefined;
   let dir: string | undefined;
-  try {
-    // In a worker thread: this thread stays free to see Ctrl-C, which then reaches inside the pass being computed.
-    for await (const event of sweepInWorker(spec, { ...options, signal: controller.signal, abortLoad: true })) {
+  // In a worker thread: this thread stays free to see Ctrl-C, which then reaches inside the pass being computed.
+  const interrupted = await consumeUntilInterrupted(
+    (signal) => sweepInWorker(spec, { ...options, signal, abortLoad: true }),
+    (event) => {
       switch (event.type) {
         case 'sweepStarted': {
           const product = event.fields.map((axis) => `${axis.field} (${axis.values.length} value${axis.values.length === 1 ? '' : 's'})`).join(' × ');
@@ -44,14 +43,10 @@ export async function executeSweep(spec: ExperimentSpec, options: Omit<SweepOpti
         default:
           break;
       }
-    }
-  } catch (error) {
-    // Ctrl-C before the sweep started: nothing was computed.
-    if (!controller.signal.aborted || error !== controller.signal.reason) throw error;
-  } finally {
-    process.removeListener('SIGINT', onInterrupt);
-  }
-  if (!sweep && controller.signal.aborted) {
+    },
+  );
+  // Ctrl-C before the sweep started: nothing was computed.
+  if (!sweep && interrupted) {
     process.stdout.write(json ? JSON.stringify({ sweepId: null, resultsDir: null, cancelled: true, combinations: [] }) + '\n' : 'sweep cancelled before it started; nothing was computed\n');
     return INTERRUPTED_EXIT_CODE;
   }
