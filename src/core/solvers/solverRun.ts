@@ -80,6 +80,8 @@ export class SolverRun {
   private retired: Evaluation | undefined;
   /** The last test-set evaluation, read only inside `measure`, likewise reused by the next one. */
   private retiredTest: Evaluation | undefined;
+  /** `SolverRunSetup.recycleEvaluations`, default true. */
+  private readonly recycle: boolean;
   private iteration = 0;
   private computeSeconds = 0;
   private stopReason: StopReason | undefined;
@@ -98,6 +100,7 @@ export class SolverRun {
     private readonly algorithm: SolverAlgorithm,
     private readonly setup: SolverRunSetup,
   ) {
+    this.recycle = setup.recycleEvaluations !== false;
     this.theta = setup.theta0.slice();
     this.degeneracies = new DegeneracyWatch(setup.layout, setup.train);
     const started = performance.now();
@@ -148,7 +151,7 @@ export class SolverRun {
       outcome = this.algorithm.step(this.theta, this.ev, this.context);
       // The update has read the E-step: the next iterate goes into the current evaluation's arrays, the KL step
       // between the two summed row by row before each row is overwritten (the two are never both in memory).
-      const inPlace = this.setup.recycleEvaluations !== false ? { reuse: this.ev, klStepFrom: this.theta } : {};
+      const inPlace = this.recycle ? { reuse: this.ev, klStepFrom: this.theta } : {};
       nextEv = outcome.evaluation ?? evaluate(layout, train, outcome.theta, { gradient: true, ...inPlace });
     } catch (error) {
       // Ctrl-C inside the update (src/core/interrupt.ts): the half-computed iterate is dropped, the last one kept.
@@ -194,7 +197,7 @@ export class SolverRun {
     const previousTheta = this.theta;
     const previousObjective = this.ev.objective;
     // An accelerator evaluated the new iterate apart: the KL step was the last reader of the one it replaces.
-    if (this.setup.recycleEvaluations !== false && outcome.evaluation !== undefined && this.ev !== nextEv) this.retired = this.ev;
+    if (this.recycle && outcome.evaluation !== undefined && this.ev !== nextEv) this.retired = this.ev;
     this.theta = outcome.theta;
     this.ev = nextEv;
     // Accelerated EM counts its EM-map evaluations, so that its iterations compare with plain EM's.
@@ -304,11 +307,10 @@ export class SolverRun {
     const { layout, train, test } = this.setup;
     throwIfInterrupted();
     const trainQuality = predictionQuality(layout, train, ev);
-    const recycle = this.setup.recycleEvaluations !== false;
-    const testEv = test && test.n > 0 ? evaluate(layout, test, theta, { reuse: recycle ? this.retiredTest : undefined }) : undefined;
+    const testEv = test && test.n > 0 ? evaluate(layout, test, theta, { reuse: this.recycle ? this.retiredTest : undefined }) : undefined;
     const testQuality = testEv ? predictionQuality(layout, test!, testEv) : {};
     // Only ℓ and the quality leave this function: the next test evaluation may take the arrays over.
-    if (recycle && testEv) this.retiredTest = testEv;
+    if (this.recycle && testEv) this.retiredTest = testEv;
     throwIfInterrupted();
     return { trainQuality, testLogLik: testEv?.logLik, testQuality, mix: mixing(ev) };
   }
