@@ -37,7 +37,7 @@ export function lbfgsMaximize(
   const trialGradient = new Float64Array(D);
 
   while (iterations < maxIterations && maxAbs(g) > gradientTolerance) {
-    twoLoopDirection(g, sHistory, yHistory, rhoHistory, direction);
+    twoLoopDirection(g, sHistory, yHistory, rhoHistory, scaledIdentity(sHistory, yHistory), direction);
     let slope = dotAll(g, direction);
     if (!(slope > 0)) {
       // Not an ascent direction (curvature pairs went stale): restart from steepest ascent.
@@ -85,30 +85,41 @@ export function lbfgsMaximize(
   return { x, value: f, iterations, gradientNorm: Math.sqrt(dotAll(g, g)), converged: maxAbs(g) <= gradientTolerance };
 }
 
-/** Standard two-loop recursion: direction ≈ H⁻¹ g for the negated (convex) problem. */
-function twoLoopDirection(
+/**
+ * The two-loop recursion: `out` = B⁻¹g for B the BFGS update of a base B₀ by the curvature pairs (s, y), oldest
+ * first, with ρ = 1/sᵀy. `solveBase(q, r)` writes B₀⁻¹q into r (r is not q). L-BFGS takes B₀ = I/γ with
+ * γ = sᵀy/yᵀy of the newest pair; the small-block Newton of tall data takes the factored exact Hessian of its start.
+ */
+export function twoLoopDirection(
   g: Float64Array,
-  sHistory: Float64Array[],
-  yHistory: Float64Array[],
-  rhoHistory: number[],
+  sHistory: readonly Float64Array[],
+  yHistory: readonly Float64Array[],
+  rhoHistory: readonly number[],
+  solveBase: (q: Float64Array, r: Float64Array) => void,
   out: Float64Array,
 ): void {
-  out.set(g);
+  const q = g.slice();
   const m = sHistory.length;
   const alpha = new Float64Array(m);
   for (let h = m - 1; h >= 0; h--) {
-    alpha[h] = rhoHistory[h] * dotAll(sHistory[h], out);
-    addScaled(out, -alpha[h], yHistory[h]);
+    alpha[h] = rhoHistory[h] * dotAll(sHistory[h], q);
+    addScaled(q, -alpha[h], yHistory[h]);
   }
-  if (m > 0) {
-    const last = m - 1;
-    const gamma = dotAll(sHistory[last], yHistory[last]) / dotAll(yHistory[last], yHistory[last]);
-    for (let j = 0; j < out.length; j++) out[j] *= gamma;
-  }
+  solveBase(q, out);
   for (let h = 0; h < m; h++) {
     const beta = rhoHistory[h] * dotAll(yHistory[h], out);
     addScaled(out, alpha[h] - beta, sHistory[h]);
   }
+}
+
+/** B₀⁻¹ = γI, γ = sᵀy/yᵀy of the newest pair (I before any pair): L-BFGS's usual scaling of its base. */
+function scaledIdentity(sHistory: readonly Float64Array[], yHistory: readonly Float64Array[]): (q: Float64Array, r: Float64Array) => void {
+  const last = sHistory.length - 1;
+  const gamma = last >= 0 ? dotAll(sHistory[last], yHistory[last]) / dotAll(yHistory[last], yHistory[last]) : 1;
+  return (q, r) => {
+    if (last < 0) r.set(q);
+    else for (let j = 0; j < q.length; j++) r[j] = q[j] * gamma;
+  };
 }
 
 function dotAll(a: Float64Array, b: Float64Array): number {

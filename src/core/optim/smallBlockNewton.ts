@@ -21,6 +21,7 @@
  * convergence makes the gradient negligible); the result's gradient norm is the one at the returned point.
  */
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
+import { twoLoopDirection } from './lbfgs';
 import { scratch } from '../kernels';
 import { fastExp } from '../kernels/exp';
 import { weightedGrams } from '../kernels/gram';
@@ -263,22 +264,10 @@ class SmallBlockSolver {
 
   /** B⁻¹ g by the two-loop recursion over the BFGS pairs, with the factored Hessian as the base. */
   private direction(g: Float64Array, factor: SpdFactor, pairs: readonly { s: Float64Array; y: Float64Array }[]): Float64Array {
-    const q = g.slice();
-    const alpha = new Float64Array(pairs.length);
+    const out = new Float64Array(g.length);
     const rho = pairs.map(({ s, y }) => 1 / dot(s, y));
-    for (let h = pairs.length - 1; h >= 0; h--) {
-      alpha[h] = rho[h] * dot(pairs[h].s, q);
-      const { y } = pairs[h];
-      for (let j = 0; j < q.length; j++) q[j] -= alpha[h] * y[j];
-    }
-    const r = new Float64Array(q.length);
-    factor.solve(q, r);
-    for (let h = 0; h < pairs.length; h++) {
-      const beta = rho[h] * dot(pairs[h].y, r);
-      const { s } = pairs[h];
-      for (let j = 0; j < r.length; j++) r[j] += (alpha[h] - beta) * s[j];
-    }
-    return r;
+    twoLoopDirection(g, pairs.map(({ s }) => s), pairs.map(({ y }) => y), rho, (q, r) => factor.solve(q, r), out);
+    return out;
   }
 
   /**
