@@ -1,16 +1,16 @@
 /**
  * The fused logits-and-gradient pass (`MatrixKernels.logitsAndGradient`) for narrow data in float64, with the
- * gradient product in WebAssembly SIMD: each block of rows is copied into a small WebAssembly memory as stored (one
- * memcpy; X itself is never copied whole), its logits X_b Wᵀ are computed by `logitsJs` (the same arithmetic as every
- * other evaluation, so ℓ does not depend on whether ∇ℓ was asked for), the caller's visitor turns them into gradient
- * coefficients A_b (in JavaScript, written straight into that memory), and A_bᵀ X_b is added to the gradient there.
+ * products in WebAssembly SIMD: each block of rows is copied into a small WebAssembly memory as stored (one memcpy;
+ * X itself is never copied whole) and transposed into column strips there, its logits X_b Wᵀ are computed from the
+ * strips (`stripLogits`: bit for bit those of `logitsJs`, the arithmetic of every other evaluation, so ℓ does not
+ * depend on whether ∇ℓ was asked for), the caller's visitor turns them into gradient coefficients A_b (in
+ * JavaScript, written straight into that memory), and A_bᵀ X_b is added to the gradient there.
  * At 1e6 × 21 with one coefficient row this pass takes about half the time of the plain-JavaScript one, which remains
  * the fallback (no WebAssembly SIMD, or the `js` kernel choice).
  *
  * The small Newton solves of tall data (`optim/smallBlockNewton.ts`) make several such passes per M-step.
  */
 import { kernelChoice, kernelsFor } from './index';
-import { logitsJs } from './js';
 import { FUSED_BLOCK_ROWS, type BlockVisitor } from './types';
 import { buildGramModule, type GramExports } from './wasm/gramModule';
 import { wasmSimdAvailable } from './wasm/wasmKernels';
@@ -25,14 +25,16 @@ export function narrowLogitsAndGradient(X: Float64Array, n: number, p: number, W
   const B = FUSED_BLOCK_ROWS;
   const { exports, rows: rowsView, coefficients, logits, gradient } = space;
   gradient.fill(0);
+  space.coefficientRows.set(W.subarray(0, m * p));
   for (let start = 0; start < n; start += B) {
     const end = Math.min(n, start + B);
     const rows = end - start;
     const block = X.subarray(start * p, end * p);
     rowsView.set(block);
-    // The logits in JavaScript, as `logitsJs` makes them everywhere else: an evaluation with ∇ℓ must give the same
-    // ℓ, to the last bit, as one without (recycled evaluations, the KL step and the stopping rule compare them).
-    logitsJs(block, rows, p, W, m, logits);
+    // `transpose` moves pairs of rows and `stripLogits` computes four rows at a time: the rows past the block's end
+    // hold a previous block's values, whose logits are computed and never read.
+    exports.transpose(space.rowsAt, rows + (rows % 2), p, space.stripsAt, B * 8);
+    exports.stripLogits(space.stripsAt, Math.ceil(rows / 4) * 4, p, B * 8, space.coefficientRowsAt, m, space.logitsAt);
     const blockCoefficients = coefficients.subarray(0, rows * m);
     blockCoefficients.fill(0);
     visit(start, end, logits.subarray(0, rows * m), blockCoefficients);
@@ -44,10 +46,14 @@ export function narrowLogitsAndGradient(X: Float64Array, n: number, p: number, W
 interface Workspace {
   readonly exports: GramExports;
   readonly rows: Float64Array;
+  readonly coefficientRows: Float64Array;
   readonly logits: Float64Array;
   readonly coefficients: Float64Array;
   readonly gradient: Float64Array;
   readonly rowsAt: number;
+  readonly stripsAt: number;
+  readonly coefficientRowsAt: number;
+  readonly logitsAt: number;
   readonly coefficientsAt: number;
   readonly gradientAt: number;
 }
@@ -68,8 +74,12 @@ function workspace(p: number, m: number): Workspace | undefined {
   }
   if (!instance || kernelChoice() === 'js') return undefined;
   const B = FUSED_BLOCK_ROWS;
+  // The block as stored, its column strips, W, the block's logits and coefficients, the gradient.
   const rowsAt = 0;
-  const coefficientsAt = align16(rowsAt + B * p * 8);
+  const stripsAt = align16(rowsAt + B * p * 8);
+  const coefficientRowsAt = align16(stripsAt + p * B * 8);
+  const logitsAt = align16(coefficientRowsAt + m * p * 8);
+  const coefficientsAt = align16(logitsAt + B * m * 8);
   const gradientAt = coefficientsAt + B * m * 8;
   const needed = gradientAt + m * p * 8;
   const { memory } = instance;
@@ -78,10 +88,14 @@ function workspace(p: number, m: number): Workspace | undefined {
   return {
     exports: instance.exports,
     rows: new Float64Array(buffer, rowsAt, B * p),
-    logits: new Float64Array(B * m),
+    coefficientRows: new Float64Array(buffer, coefficientRowsAt, m * p),
+    logits: new Float64Array(buffer, logitsAt, B * m),
     coefficients: new Float64Array(buffer, coefficientsAt, B * m),
     gradient: new Float64Array(buffer, gradientAt, m * p),
     rowsAt,
+    stripsAt,
+    coefficientRowsAt,
+    logitsAt,
     coefficientsAt,
     gradientAt,
   };

@@ -9,6 +9,10 @@
  * and, for the fused logits-and-gradient passes of narrow data (`../narrow.ts`), on a block of rows as stored:
  *
  *   rowGradient(x, rows, p, a, m, g)       g[c·p + j] += Σ_r a[r·m + c] · x[r·p + j]
+ *   stripLogits(u, rows, p, strip, w, m, out)   out[r·m + c] = Σ_j w[c·p + j] · u[j·strip + r]   r < rows (a multiple of 4)
+ *
+ * stripLogits sums each row's products in column order, one rounding per multiply and per add, as `logitsJs` does
+ * (JavaScript never fuses a multiply–add): its logits are those of `logitsJs`, bit for bit, four rows at a time.
  *
  * `x` is a block of rows of the design matrix as it is stored (row-major, p float64 per row: the caller copies it
  * in with one `TypedArray.set`); `transpose` turns it into column strips, so that every other kernel runs on
@@ -24,6 +28,7 @@ export interface GramExports {
   transpose(x: number, rows: number, p: number, strips: number, strip: number): void;
   scale(w: number, u: number, q: number, strip: number, out: number): void;
   rowGradient(x: number, rows: number, p: number, a: number, m: number, g: number): void;
+  stripLogits(u: number, rows: number, p: number, strip: number, w: number, m: number, out: number): void;
   upper(u: number, z: number, q: number, strip: number, sums: number): void;
   dots(c: number, u: number, q: number, strip: number, out: number): void;
 }
@@ -35,6 +40,7 @@ export function buildGramModule(): Uint8Array<ArrayBuffer> {
   buildUpper(module);
   buildDots(module);
   buildRowGradient(module);
+  buildStripLogits(module);
   return module.encode();
 }
 
@@ -238,5 +244,52 @@ function buildRowGradient(module: ModuleBuilder): void {
       f.get(gc).get(rowBytes).i32Add().tee(gc).get(gEnd).i32LtU().brIf(0);
     });
     f.get(x).get(rowBytes).i32Add().tee(x).get(xEnd).i32LtU().brIf(0);
+  });
+}
+
+/**
+ * Logits from column strips (as `transpose` leaves a block): for each coefficient row c and each group of four rows,
+ * two f64x2 accumulators run down the columns, each column's coefficient splatted once for the four rows.
+ */
+function buildStripLogits(module: ModuleBuilder): void {
+  const f = module.function('stripLogits', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [u, rows, p, strip, w, m, out] = f.params;
+  const c = f.local('i32');
+  const r = f.local('i32');
+  const j = f.local('i32');
+  const column = f.local('i32');
+  const coefficients = f.local('i32');
+  const at = f.local('i32');
+  const outRowBytes = f.local('i32');
+  const [a0, a1, coefficient] = [f.local('v128'), f.local('v128'), f.local('v128')];
+  f.get(rows).i32Eqz().if(() => f.return());
+  f.get(m).i32Eqz().if(() => f.return());
+  f.get(p).i32Eqz().if(() => f.return());
+  f.get(m).i32Const(8).i32Mul().set(outRowBytes);
+  f.i32Const(0).set(c);
+  f.loop(() => {
+    f.get(w).get(c).get(p).i32Mul().i32Const(8).i32Mul().i32Add().set(coefficients);
+    f.i32Const(0).set(r);
+    f.loop(() => {
+      f.v128Zero().set(a0);
+      f.v128Zero().set(a1);
+      f.get(u).get(r).i32Const(8).i32Mul().i32Add().set(column);
+      f.i32Const(0).set(j);
+      f.loop(() => {
+        f.get(coefficients).get(j).i32Const(8).i32Mul().i32Add().v128Load64Splat().set(coefficient);
+        f.get(a0).get(column).v128Load().get(coefficient).f64x2Mul().f64x2Add().set(a0);
+        f.get(a1).get(column).v128Load(16).get(coefficient).f64x2Mul().f64x2Add().set(a1);
+        f.get(column).get(strip).i32Add().set(column);
+        f.get(j).i32Const(1).i32Add().tee(j).get(p).i32LtU().brIf(0);
+      });
+      // Rows r … r + 3 of column c of out (row-major, m per row).
+      f.get(out).get(r).get(outRowBytes).i32Mul().i32Add().get(c).i32Const(8).i32Mul().i32Add().set(at);
+      f.get(at).get(a0).f64x2ExtractLane(0).f64Store();
+      f.get(at).get(outRowBytes).i32Add().tee(at).get(a0).f64x2ExtractLane(1).f64Store();
+      f.get(at).get(outRowBytes).i32Add().tee(at).get(a1).f64x2ExtractLane(0).f64Store();
+      f.get(at).get(outRowBytes).i32Add().get(a1).f64x2ExtractLane(1).f64Store();
+      f.get(r).i32Const(4).i32Add().tee(r).get(rows).i32LtU().brIf(0);
+    });
+    f.get(c).i32Const(1).i32Add().tee(c).get(m).i32LtU().brIf(0);
   });
 }
