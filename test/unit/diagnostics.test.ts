@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { completeDataKl } from '../../src/core/diagnostics/klStep';
-import { informationCriteria, signalToNoise } from '../../src/core/diagnostics/metrics';
+import { informationCriteria, mixing, signalToNoise } from '../../src/core/diagnostics/metrics';
 import { missingInformation } from '../../src/core/diagnostics/missingInformation';
 import { NO_CONTRACTION, describePredictedRates, predictedRate } from '../../src/core/diagnostics/predictedRate';
 import { parameterError } from '../../src/core/diagnostics/parameterError';
@@ -85,6 +85,19 @@ test('the KL step of gaussian experts is the closed form from the experts\' mean
     expected /= data.n;
     const kl = completeDataKl(layout, data, evBefore, before, evAfter, after);
     assert.ok(expected > 0 && Math.abs(kl - expected) <= 1e-12 * expected, `symmetric ${symmetric}, n ${samples}: ${kl} vs ${expected}`);
+  }
+});
+
+test("the responsibilities' entropy summed in the pass is −Σ r log r of the responsibilities", () => {
+  for (const [kind, family, C] of [['linear', 'gaussian', 0], ['logistic', 'bernoulli', 2]] as const) {
+    const { data } = synthetic({ kind, experts: 3, dim: 2, samples: 500, snr: 2, seed: 8 });
+    const layout = new ParamLayout({ family, K: 3, p: data.p, C, gate: 'softmax', symmetric: false, ridge: 0 });
+    const ev = evaluate(layout, data, initialParameters(layout, data, { strategy: 'random', seed: 2, perturbation: 0 }));
+    let expected = 0;
+    for (const r of ev.resp) if (r > 0) expected -= r * Math.log(r);
+    expected /= data.n;
+    const { entropy } = mixing(ev);
+    assert.ok(expected > 0.05 && Math.abs(entropy - expected) <= 1e-12 * expected, `${family}: ${entropy} vs ${expected}`);
   }
 });
 

@@ -18,19 +18,12 @@ export function predictionQuality(_layout: ParamLayout, data: Dataset, ev: Evalu
 /**
  * The experts' shares of the data: Σ_i r_ik / n (responsibilities: who explains each row, given its target),
  * Σ_i π_ik / n (the gate: who is assigned each row from its features alone), and the mean entropy (nats) of the
- * responsibilities. One pass over the E-step's arrays (no extra evaluation).
+ * responsibilities (summed by the evaluation's pass). One pass over the E-step's responsibilities.
  */
 export function mixing(ev: Evaluation): { weights: number[]; gateWeights: number[]; entropy: number } {
   const weights = new Array<number>(ev.K).fill(0);
-  let entropy = 0;
-  for (let i = 0; i < ev.n; i++) {
-    for (let k = 0; k < ev.K; k++) {
-      const r = ev.resp[i * ev.K + k];
-      weights[k] += r;
-      if (r > 0) entropy -= r * Math.log(r);
-    }
-  }
-  return { weights: weights.map((w) => w / ev.n), gateWeights: Array.from(ev.gateWeights, (w) => w / ev.n), entropy: entropy / ev.n };
+  for (let i = 0; i < ev.n; i++) for (let k = 0; k < ev.K; k++) weights[k] += ev.resp[i * ev.K + k];
+  return { weights: weights.map((w) => w / ev.n), gateWeights: Array.from(ev.gateWeights, (w) => w / ev.n), entropy: ev.responsibilityEntropy / ev.n };
 }
 
 /**

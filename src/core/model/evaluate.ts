@@ -34,6 +34,11 @@ export interface Evaluation {
   readonly gateWeights: Float64Array;
   /** −Σ_i Σ_k r_ik log π_ik: the gate's cross-entropy against the responsibilities. */
   readonly gateCrossEntropy: number;
+  /**
+   * −Σ_i Σ_k r_ik log r_ik, the responsibilities' entropy, from log r_ik = log(π_ik p_k) − log p(y_i | x_i) of the
+   * pass (no logarithm per row and expert afterwards).
+   */
+  readonly responsibilityEntropy: number;
   /** min_i max_k log π_ik: how confidently the gate routes its least confidently routed row (0: every row certain). */
   readonly minRowMaxLogPi: number;
   /**
@@ -102,7 +107,7 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
   const rows: RowOutputs = {
     resp: takeOver(reuse?.resp, n * layout.K),
     probs,
-    totals: { logLik: 0, squaredError: 0, gateWeights: new Float64Array(layout.K), gateCrossEntropy: 0, minRowMaxLogPi: Infinity, correct: 0 },
+    totals: { logLik: 0, squaredError: 0, gateWeights: new Float64Array(layout.K), gateCrossEntropy: 0, responsibilityEntropy: 0, minRowMaxLogPi: Infinity, correct: 0 },
     // The old values are read where they are: in the moved arrays (the old ones are detached), or in reuse's own.
     klStep: klStepFrom && {
       rows: new KlStepRows(layout, data, klStepFrom, theta),
@@ -112,7 +117,7 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
   const withGradient = model.m > 0 && options.gradient === true;
   const fused = withGradient ? rowsAndGradient(model, data, rows) : undefined;
   if (!withGradient) forEachLogitBlock(model, data, (start, end, logits) => evaluateRows(model, start, end, logits, rows));
-  const { logLik, squaredError, gateWeights, gateCrossEntropy, minRowMaxLogPi, correct } = rows.totals;
+  const { logLik, squaredError, gateWeights, gateCrossEntropy, responsibilityEntropy, minRowMaxLogPi, correct } = rows.totals;
   const objective = logLik - ridgePenalty(layout, theta);
   const ev: Evaluation = {
     n,
@@ -122,6 +127,7 @@ export function evaluate(layout: ParamLayout, data: Dataset, theta: Float64Array
     resp: rows.resp,
     gateWeights,
     gateCrossEntropy,
+    responsibilityEntropy,
     minRowMaxLogPi,
     ...(model.gaussian ? { squaredError } : { probs: rows.probs, correct }),
     ...(rows.klStep ? { klStep: rows.klStep.rows.total / n } : {}),
@@ -223,6 +229,7 @@ interface RowOutputs extends Pick<Evaluation, 'resp' | 'probs'> {
     squaredError: number;
     readonly gateWeights: Float64Array;
     gateCrossEntropy: number;
+    responsibilityEntropy: number;
     minRowMaxLogPi: number;
     correct: number;
   };
@@ -258,6 +265,8 @@ interface RowModel {
   readonly logJoint: Float64Array;
   readonly eta: Float64Array;
   readonly gateLogits: Float64Array;
+  /** The row's gate probabilities π_ik. */
+  readonly pi: Float64Array;
   /** Classifier experts: the row's predictive class probabilities Σ_k π_ik P_k(c | x_i). */
   readonly predictive: Float64Array;
 }
@@ -298,6 +307,7 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
     logJoint: new Float64Array(K),
     eta: new Float64Array(Math.max(C, 1)),
     gateLogits: new Float64Array(K),
+    pi: new Float64Array(K),
     predictive: new Float64Array(Math.max(C, 1)),
   };
 }
@@ -309,7 +319,7 @@ function rowModel(layout: ParamLayout, data: Dataset, theta: Float64Array): RowM
  * (a work array, (end − start) × K), for the block's gradient coefficients.
  */
 function evaluateRows(model: RowModel, start: number, end: number, logits: Float64Array, out: RowOutputs): Float64Array {
-  const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits, predictive } = model;
+  const { K, C, free, m, y, theta, layout, constantGate, gaussian, bernoulli, columns, signs, logSigma, inverseSigma, logJoint, eta, gateLogits, predictive, pi } = model;
   const { resp, probs, totals, klStep } = out;
   const { gateWeights } = totals;
   // log π of the block's rows: kept while the block's gradient coefficients are computed, not beyond.
@@ -322,6 +332,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
     const logitRow = (i - start) * m;
     for (let k = 0; k < K - 1; k++) gateLogits[k] = constantGate ? theta[layout.gateRow(k)] : logits[logitRow + k];
     gateLogProbabilitiesFromLogits(gateLogits, K, logPi, piOffset);
+    for (let k = 0; k < K; k++) pi[k] = fastExp(logPi[piOffset + k]);
     let prediction = 0;
     for (let k = 0; k < K; k++) {
       let logDensity: number;
@@ -329,7 +340,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
       const column = logitRow + columns[k];
       if (gaussian) {
         const mu = sign * logits[column];
-        prediction += Math.exp(logPi[piOffset + k]) * mu;
+        prediction += pi[k] * mu;
         const z = (y[i] - mu) * inverseSigma[k];
         logDensity = -HALF_LOG_TWO_PI - logSigma[k] - 0.5 * z * z;
       } else {
@@ -364,13 +375,18 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
       sum += e;
     }
     for (let k = 0; k < K; k++) resp[rowOffset + k] /= sum;
-    totals.logLik += maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
+    const rowLogLik = maxJoint === -Infinity ? -Infinity : maxJoint + Math.log(sum);
+    totals.logLik += rowLogLik;
+    for (let k = 0; k < K; k++) {
+      const r = resp[rowOffset + k];
+      if (r > 0) totals.responsibilityEntropy -= r * (logJoint[k] - rowLogLik);
+    }
     if (gaussian) totals.squaredError += (y[i] - prediction) ** 2;
     // The sums the diagnostics read instead of log π (Evaluation.gateWeights, …), in row order.
     let largest = -Infinity;
     for (let k = 0; k < K; k++) {
       const lp = logPi[piOffset + k];
-      gateWeights[k] += Math.exp(lp);
+      gateWeights[k] += pi[k];
       largest = Math.max(largest, lp);
       const r = resp[rowOffset + k];
       if (r > 0) totals.gateCrossEntropy -= r * lp;
@@ -379,8 +395,7 @@ function evaluateRows(model: RowModel, start: number, end: number, logits: Float
     if (!gaussian) {
       predictive.fill(0);
       for (let k = 0; k < K; k++) {
-        const pi = Math.exp(logPi[piOffset + k]);
-        for (let c = 0; c < C; c++) predictive[c] += pi * probs![(rowOffset + k) * C + c];
+        for (let c = 0; c < C; c++) predictive[c] += pi[k] * probs![(rowOffset + k) * C + c];
       }
       let best = 0;
       for (let c = 1; c < C; c++) if (predictive[c] > predictive[best]) best = c;
