@@ -72,12 +72,18 @@ test('the fused narrow pass (WebAssembly row products) equals the logits and gra
         const X = Float64Array.from({ length: n * p }, () => rng.normal());
         const W = Float64Array.from({ length: m * p }, () => rng.normal());
         const seenLogits = new Float64Array(n * m);
+        // Extra logits of the same rows, outside the gradient (the KL step's): bit for bit too, and each block's
+        // before that block's own visit.
+        const extraM = 3;
+        const extraW = Float64Array.from({ length: extraM * p }, () => rng.normal());
+        const seenExtra = new Float64Array(n * extraM).fill(Number.NaN);
         const coefficientOf = (i: number, c: number, logit: number) => Math.sin(logit + i + c); // any function of the logit
         for (const choice of ['auto', 'js'] as const) {
           const previous = setKernelChoice(choice);
           try {
             const out = new Float64Array(m * p).fill(7); // overwritten, not added to
             narrowLogitsAndGradient(X, n, p, W, m, (start, end, logits, coefficients) => {
+              assert.ok(!Number.isNaN(seenExtra[(end - 1) * extraM]), `extra logits of rows ${start}…${end - 1} before their visit`);
               for (let i = start; i < end; i++) {
                 for (let c = 0; c < m; c++) {
                   const logit = logits[(i - start) * m + c];
@@ -85,12 +91,17 @@ test('the fused narrow pass (WebAssembly row products) equals the logits and gra
                   coefficients[(i - start) * m + c] = coefficientOf(i, c, logit);
                 }
               }
-            }, out);
+            }, out, { W: extraW, m: extraM, visit: (start, end, logits) => seenExtra.set(logits.subarray(0, (end - start) * extraM), start * extraM) });
             for (let i = 0; i < n; i++) {
               for (let c = 0; c < m; c++) {
                 let logit = 0;
                 for (let j = 0; j < p; j++) logit += X[i * p + j] * W[c * p + j];
                 assert.equal(seenLogits[i * m + c], logit, `${choice}, n ${n}, p ${p}, m ${m}: logit ${i}, ${c}`);
+              }
+              for (let c = 0; c < extraM; c++) {
+                let logit = 0;
+                for (let j = 0; j < p; j++) logit += X[i * p + j] * extraW[c * p + j];
+                assert.equal(seenExtra[i * extraM + c], logit, `${choice}, n ${n}, p ${p}, m ${m}: extra logit ${i}, ${c}`);
               }
             }
             for (let c = 0; c < m; c++) {

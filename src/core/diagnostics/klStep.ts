@@ -66,10 +66,13 @@ export class KlStepRows {
   private readonly varianceBefore: Float64Array;
   private readonly halfPrecisionAfter: Float64Array;
   /** The coefficient rows of the block product: θᵗ's free gate rows (unless constant), then Δ_k (gaussian). */
-  private readonly coefficients: Float64Array;
-  private readonly columns: number;
+  readonly coefficients: Float64Array;
+  /** Rows of `coefficients` (0: nothing to compute per row). */
+  readonly columns: number;
   private readonly gateColumns: number;
-  private readonly block: Float64Array;
+  /** The current block's products: `ownBlock`, or a block handed over by `takeBlock`. */
+  private block: Float64Array;
+  private readonly ownBlock: Float64Array;
   private blockStart = 0;
   private blockEnd = 0;
   /** Where row i's mean shifts start in `block` (set by keepBefore). */
@@ -111,7 +114,8 @@ export class KlStepRows {
         for (let j = 0; j < p; j++) this.coefficients[at + j] = sign * (thetaBefore[row + j] - thetaAfter[row + j]);
       }
     }
-    this.block = new Float64Array(Math.min(this.n, KL_BLOCK_ROWS) * this.columns);
+    this.ownBlock = new Float64Array(Math.min(this.n, KL_BLOCK_ROWS) * this.columns);
+    this.block = this.ownBlock;
     this.logPiBefore = new Float64Array(K);
     this.gateLogits = new Float64Array(K);
     this.probsBefore = new Float64Array(this.gaussian ? 0 : K * C);
@@ -151,10 +155,21 @@ export class KlStepRows {
     }
   }
 
+  /**
+   * Rows [start, end)'s products X_b coefficientsᵀ, made by a pass that reads the rows anyway (`ExtraLogits` of
+   * kernels/narrow.ts, the same arithmetic as `computeBlock`): used, not copied, until a row outside them is asked for.
+   */
+  takeBlock(start: number, end: number, products: Float64Array): void {
+    this.block = products;
+    this.blockStart = start;
+    this.blockEnd = end;
+  }
+
   /** The block of rows from `first` on: θᵗ's gate logits and the mean shifts, one product. */
   private computeBlock(first: number): void {
     const { p, columns } = this;
     const end = Math.min(this.n, first + KL_BLOCK_ROWS);
+    this.block = this.ownBlock;
     if (columns > 0) logitsJs(this.X.subarray(first * p, end * p), end - first, p, this.coefficients, columns, this.block);
     this.blockStart = first;
     this.blockEnd = end;

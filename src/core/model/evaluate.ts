@@ -186,6 +186,7 @@ function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Floa
   const { m, first, theta, layout } = model;
   const gradient = new Float64Array(layout.size);
   const blocks = new Float64Array(m * layout.p);
+  const kl = rows.klStep?.rows;
   fusedLogitsAndGradient(
     data.X,
     data.n,
@@ -197,6 +198,8 @@ function rowsAndGradient(model: RowModel, data: Dataset, rows: RowOutputs): Floa
       for (let i = start; i < end; i++) rowCoefficients(model, i, rows.resp, logPi, (i - start) * model.K, rows.probs, logits, (i - start) * m, coefficients, (i - start) * m, gradient);
     },
     blocks,
+    // The KL step's products at the previous iterate, from the rows this pass reads anyway.
+    kl && kl.columns > 0 ? { W: kl.coefficients, m: kl.columns, visit: (start, end, products) => kl.takeBlock(start, end, products) } : undefined,
   );
   addBlocks(gradient, first, blocks);
   return gradient;
