@@ -8,6 +8,8 @@ import { evaluate, gateLogProbabilities, gradient } from '../../src/core/model/e
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { expandParams, packParams, toRawCoordinates, toStandardizedCoordinates } from '../../src/core/model/params';
 import { Random } from '../../src/core/random';
+import { gateLogProbabilitiesFromLogits } from '../../src/core/model/gate';
+import { fastExp } from '../../src/core/kernels/exp';
 import { datasetFrom, synthetic } from './helpers';
 import type { Dataset } from '../../src/core/data/dataset';
 
@@ -115,4 +117,24 @@ test('standardized and raw coordinates describe the same predictions', () => {
   }
   const back = toStandardizedCoordinates(raw, standardization);
   back.beta.forEach((value, j) => assert.ok(Math.abs(value - full.beta[j]) < 1e-12));
+});
+
+test("the two-expert gate's log-probabilities have the bits of the general K-expert formula", () => {
+  // The general formula written out: log π_k = g_k − (max + log Σ_k e^{g_k − max}), with the reference logit 0.
+  const general = (g: number): [number, number] => {
+    const logits = [g, 0];
+    const max = Math.max(0, g);
+    let sum = 0;
+    for (const value of logits) sum += fastExp(value - max);
+    const lse = max + Math.log(sum);
+    return [g - lse, -lse];
+  };
+  const rng = new Random(21);
+  const out = new Float64Array(2);
+  const values = [0, -0, 1e-300, -1e-300, 700, -700, 750, -750, ...Array.from({ length: 2000 }, () => rng.normal() * 30)];
+  for (const g of values) {
+    gateLogProbabilitiesFromLogits(Float64Array.of(g), 2, out, 0);
+    const [a, b] = general(g);
+    assert.ok(Object.is(out[0], a) && Object.is(out[1], b), `g = ${g}: ${out[0]}, ${out[1]} vs ${a}, ${b}`);
+  }
 });

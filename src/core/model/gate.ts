@@ -8,6 +8,15 @@ import type { ParamLayout } from './layout';
 
 /** log π_i· from the K − 1 free gate logits, written at `out[outOffset …)`. */
 export function gateLogProbabilitiesFromLogits(gateLogits: Float64Array, K: number, out: Float64Array, outOffset: number): void {
+  if (K === 2) {
+    // Two experts (tall data's usual gate, two calls per row of a pass): the loops below unrolled, the same bits —
+    // the exponentials are e^0 = 1 and e^−|g|, summed in either order.
+    const g = gateLogits[0];
+    const lse = (g > 0 ? g : 0) + Math.log(1 + fastExp(-Math.abs(g)));
+    out[outOffset] = g - lse;
+    out[outOffset + 1] = -lse;
+    return;
+  }
   let max = 0;
   for (let k = 0; k < K - 1; k++) {
     const g = gateLogits[k];
