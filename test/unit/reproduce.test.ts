@@ -130,6 +130,19 @@ test('the report and results.json: every reference labelled by its source, setti
     const race = report.slice(report.indexOf('Compute time to first reach a test accuracy'));
     assert.match(race, /\| Solver \| 80 % \| 82 % \| the ceiling, \d+\.\d % \|/);
     for (const s of results.fmnist.solvers) assert.ok(race.includes(`| ${s.label} | `), `${s.label} in the race table`);
+    // EM's M-steps: "exact" only for those whose every block met its tolerance (issue 18).
+    const em = results.fmnist.solvers.find((s) => s.solver === 'em')!;
+    const tally = em.mSteps!;
+    assert.ok(tally.met + tally.capped > 0 && tally.methods.length > 0, `EM's M-steps recorded: ${JSON.stringify(tally)}`);
+    assert.match(report, tally.capped === 0 ? /Every one of the \d+ M-steps was exact/ : new RegExp(`${tally.met} of ${tally.met + tally.capped} M-steps were exact`));
+    const withCapped: ReproductionResults = {
+      ...results,
+      fmnist: { ...results.fmnist, solvers: results.fmnist.solvers.map((s) => (s === em ? { ...s, mSteps: { met: 2, capped: 1, methods: ['lbfgs'] } } : s)) },
+    };
+    const cappedDir = mkdtempSync(path.join(tmpdir(), 'moe-reproduce-'));
+    const cappedReport = readFileSync((await writeReproduction(cappedDir, withCapped, { command: 'x', renderedCharts: new Set(), chartNote: 'not rendered' })).report, 'utf8');
+    assert.match(cappedReport, /2 of 3 M-steps were exact \(every block at its tolerance\); 1 stopped with a block capped, and are not exact/);
+    assert.ok(!/Every one of the \d+ M-steps was exact/.test(cappedReport), 'a capped M-step is never called exact');
   }
   // The first time at or above the target, not the first time near it or the last one.
   const curve = { seconds: [0, 1.5, 2.5, 4], values: { testAccuracy: [0.5, 0.799, 0.81, 0.79], testCrossEntropy: [], trainCrossEntropy: [] } };

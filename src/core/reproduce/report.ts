@@ -184,7 +184,7 @@ function fmnistSection(r: FmnistResult, chartBlock: string[]): string[] {
     lines.push(`| baseline: ${b.label} | — | ${formatMeanSd(b.testAccuracy, 3, 100, ' %')} | — | ${formatMeanSd(b.testCrossEntropy)} | ${formatMeanSd(b.trainCrossEntropy)} | — | fit: ${formatNumber(b.seconds?.mean, 3)} s |`);
   }
   const em = r.solvers.find((s) => s.solver === 'em');
-  if (em?.innerIterations) lines.push('', `EM's M-steps took ${formatMeanSd(em.innerIterations)} inner iterations per EM iteration (summed over the gate and the two experts).`);
+  if (em?.innerIterations) lines.push('', ...mStepLines(em));
   lines.push('', ...tuningLines(r.tuning), ...chartBlock);
   lines.push(...observations(r.notes), '### Differences from the paper', '', ...r.differences.map((d) => `- ${d}`), '');
   return lines;
@@ -350,4 +350,23 @@ export function duration(totalSeconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(sec).padStart(2, '0')} s`;
+}
+
+/**
+ * EM's M-steps in the Fashion-MNIST section: inner iterations and passes per EM iteration, and how many M-steps met
+ * their tolerance — "exact" only for those (issue 18: a capped M-step is called what it is).
+ */
+function mStepLines(em: FmnistResult['solvers'][number]): string[] {
+  const passes = em.innerPasses ? `, ${formatMeanSd(em.innerPasses)} passes over X` : '';
+  const lines = [`EM's M-steps took ${formatMeanSd(em.innerIterations!)} inner iterations${passes} per EM iteration (summed over the gate and the two experts).`];
+  const tally = em.mSteps;
+  if (tally && tally.met + tally.capped > 0) {
+    const total = tally.met + tally.capped;
+    lines.push(
+      tally.capped === 0
+        ? `Every one of the ${total} M-steps was exact: each block met its tolerance (${tally.methods.join(', ')}).`
+        : `${tally.met} of ${total} M-steps were exact (every block at its tolerance); ${tally.capped} stopped with a block capped, and are not exact (${tally.methods.join(', ')}).`,
+    );
+  }
+  return lines;
 }
