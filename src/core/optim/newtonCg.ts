@@ -26,7 +26,7 @@ import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
 import { gradientStep, totalWeight } from './softmaxRegression';
 import { throwIfInterrupted } from '../interrupt';
-import { classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
+import { classBlockFactors, classBlockPreconditioner, classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -45,7 +45,13 @@ export interface TruncatedNewtonOptions {
   readonly stop: 'gradient' | 'decrement';
   readonly tolerance: number;
   /** `hessian`: precondition CG with the exact Hessian at the start (small blocks only: it is D × D). */
-  readonly preconditioner: 'hessian' | 'kronecker' | 'diagonal' | 'none';
+  readonly preconditioner: 'hessian' | 'kronecker' | 'class-blocks' | 'diagonal' | 'none';
+  /**
+   * `class-blocks`: start with the block's kept class blocks, or A ⊗ G; once one Newton step's CG takes this many
+   * iterations, build class blocks at the next point (once per solve). 0: build them at the start. Default
+   * CLASS_BLOCKS_AFTER.
+   */
+  readonly classBlocksAfter?: number;
   /**
    * `gradient` stop also when ‖∇f‖₂ ≤ relativeTolerance · ‖∇f(init)‖₂: the block's gradient at the warm start is
    * the gradient of ℓ there (Fisher's identity), so this solves the M-step to a relative accuracy.
@@ -66,6 +72,33 @@ interface State {
   probs: Float64Array;
   value: number;
   grad: Float64Array;
+}
+
+/** One Newton step of a large-block solve, for diagnostics (`setNewtonStepTrace`). */
+export interface NewtonStepTrace {
+  /** Index of the solve since the trace was set (a block's solve), and of the step within it. */
+  readonly solve: number;
+  readonly step: number;
+  /** ‖∇f‖₂/Σw before the step, and the solve's target. */
+  readonly gradientNorm: number;
+  readonly target: number;
+  /** CG's relative residual asked for, reached, and the CG iterations (Hessian–vector passes) it took. */
+  readonly forcing: number;
+  readonly residual: number;
+  readonly cgIterations: number;
+  /** Step length accepted (1: full step; 0: none), and the passes the step's line search took. */
+  readonly stepLength: number;
+  readonly lineSearchPasses: number;
+  /** CG's preconditioner for this step. */
+  readonly preconditioner: 'hessian' | 'kronecker' | 'class-blocks' | 'diagonal' | 'none';
+}
+
+let stepTrace: ((step: NewtonStepTrace) => void) | undefined;
+let traceSolves = 0;
+/** Diagnostics only (scripts/fmnistIterations.ts --trace): called after every Newton step of a CG-based solve. */
+export function setNewtonStepTrace(trace: ((step: NewtonStepTrace) => void) | undefined): void {
+  stepTrace = trace;
+  traceSolves = 0;
 }
 
 type Slot = 'a' | 'b';
@@ -118,8 +151,14 @@ class TruncatedNewtonSolver {
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
     let cgPreconditioner: SpdFactor | undefined;
+    /** Class blocks: build them at the next point (CG was slow); they were built in this solve already. */
+    let buildClassBlocks = false;
+    let builtClassBlocks = this.m === 1; // one free class: A ⊗ G is the Hessian, up to its sample
+    let classBlocksInUse = false;
+    const classBlocksAfter = options.classBlocksAfter ?? CLASS_BLOCKS_AFTER;
     const initialGradient = norm(state.grad) / this.weight;
     const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
+    const solveIndex = traceSolves++;
     for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
       const gradientNorm = norm(state.grad) / this.weight;
       if (options.stop === 'gradient' && gradientNorm <= target) {
@@ -128,6 +167,18 @@ class TruncatedNewtonSolver {
       }
       if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
       if (options.preconditioner === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
+      if (options.preconditioner === 'class-blocks' && (!cgPreconditioner || buildClassBlocks)) {
+        // Class blocks at this point when CG was slow, or from the start when told so or when this block needed
+        // them in an earlier solve (EM's later M-steps only get harder); else A ⊗ G.
+        const fromStart = !cgPreconditioner && (classBlocksAfter === 0 || options.memory?.classBlocks === true);
+        if (!builtClassBlocks && (buildClassBlocks || fromStart)) {
+          cgPreconditioner = this.classBlocks(state);
+          builtClassBlocks = true;
+          classBlocksInUse = true;
+          if (options.memory) options.memory.classBlocks = true;
+        } else if (!cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
+        buildClassBlocks = false;
+      }
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
       // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
       // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
@@ -156,7 +207,21 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
+      if (options.preconditioner === 'class-blocks' && !builtClassBlocks && (direction.cgIterations ?? 0) >= classBlocksAfter) buildClassBlocks = true;
+      const passesBefore = this.passes;
       const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
+      stepTrace?.({
+        solve: solveIndex,
+        step: iterations,
+        gradientNorm,
+        target,
+        forcing,
+        residual: direction.residual ?? 0,
+        cgIterations: direction.cgIterations ?? 0,
+        stepLength: next ? next.alpha : 0,
+        lineSearchPasses: this.passes - passesBefore,
+        preconditioner: options.preconditioner === 'class-blocks' && !classBlocksInUse ? 'kronecker' : options.preconditioner,
+      });
       if (!next) {
         converged = this.metTolerance(gradientNorm, options.stop, target);
         break;
@@ -282,6 +347,11 @@ class TruncatedNewtonSolver {
     return kroneckerPreconditioner(gram, classCoupling(problem, state.probs).A, m);
   }
 
+  /** Class blocks at the state's point (`classBlockFactors`). */
+  private classBlocks(state: State): SpdFactor {
+    return classBlockPreconditioner(classBlockFactors(this.problem, state.probs));
+  }
+
   /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
   private chordDirection(state: State, factor: SpdFactor): Direction {
     const S = new Float64Array(this.D);
@@ -332,7 +402,7 @@ class TruncatedNewtonSolver {
       rz = next;
       for (let j = 0; j < D; j++) d[j] = z[j] + beta * d[j];
     }
-    return { S, logitsS };
+    return { S, logitsS, cgIterations: iterations, residual: norm(r) / (norm(state.grad) || 1) };
   }
 
   /** out = −∇²f(V) d (ridge included); the logits X dᵀ are left in `directionLogits`. One fused pass. */
@@ -369,10 +439,10 @@ class TruncatedNewtonSolver {
    * Armijo backtracking along S from α = 1 on cached logits (X(V + αS)ᵀ = XVᵀ + α XSᵀ: no pass over X per trial),
    * then f and ∇f recomputed from scratch at the accepted point, which must still increase f.
    */
-  private lineSearch(state: State, direction: Direction, decrement: number): { state: State; full: boolean } | undefined {
+  private lineSearch(state: State, direction: Direction, decrement: number): { state: State; full: boolean; alpha: number } | undefined {
     // The full step first, evaluated exactly (one fused pass that also gives ∇f there): Newton's usual case.
     const full = this.tryStep(state, direction, 1);
-    if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true };
+    if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true, alpha: 1 };
     if (!direction.logitsS) {
       direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
       kernelsFor(this.problem.X, this.problem.n, this.problem.p).logits(direction.S, this.m, direction.logitsS);
@@ -382,7 +452,7 @@ class TruncatedNewtonSolver {
       const value = this.valueAlong(state, direction, alpha);
       if (value >= state.value + 1e-4 * alpha * decrement) {
         const next = this.tryStep(state, direction, alpha);
-        return next ? { state: next, full: false } : undefined;
+        return next ? { state: next, full: false, alpha } : undefined;
       }
     }
     return undefined;
@@ -414,11 +484,11 @@ class TruncatedNewtonSolver {
   }
 
   /** On a saturated softmax the Newton direction can be useless: a searched gradient step (see softmaxRegression). */
-  private gradientFallback(state: State): { state: State; full: boolean } | undefined {
+  private gradientFallback(state: State): { state: State; full: boolean; alpha: number } | undefined {
     const step = gradientStep(this.problem, state.V, state.value, state.grad, () => this.countPass());
     if (!step) return undefined;
     const next = this.stateAt(step.V, other(state.slot));
-    return next.value >= state.value ? { state: next, full: false } : undefined;
+    return next.value >= state.value ? { state: next, full: false, alpha: -1 } : undefined;
   }
 
   /**
@@ -435,7 +505,17 @@ class TruncatedNewtonSolver {
 interface Direction {
   readonly S: Float64Array;
   logitsS?: Float64Array;
+  /** CG's iterations and final relative residual (diagnostics). */
+  readonly cgIterations?: number;
+  readonly residual?: number;
 }
+
+/**
+ * `class-blocks`: CG iterations of one Newton step from which the class blocks are (re)built, at the next point. Below
+ * it the preconditioner at hand (A ⊗ G, or the block's class blocks from an earlier M-step) is good enough for the
+ * price: a build costs about as much as 30–50 passes over full Fashion-MNIST.
+ */
+export const CLASS_BLOCKS_AFTER = Number(process.env.CB_SWITCH ?? '10');
 
 /** Solves of one block (M-steps of one EM run) that may reuse G's factor before it is rebuilt. */
 const KRONECKER_MAX_USES = 10;
@@ -447,6 +527,12 @@ export interface PreconditionerMemory {
   gram?: GramFactor;
   weights?: Float64Array;
   uses: number;
+  /**
+   * `class-blocks`: an earlier solve of this block was slow enough with A ⊗ G to build class blocks, so its later
+   * solves build them at their start (fresh: blocks kept from an earlier M-step were measured no better than A ⊗ G,
+   * and would hold m p × p factors per block).
+   */
+  classBlocks?: boolean;
 }
 
 /**
