@@ -25,7 +25,7 @@ const ridge = Number(option('ridge', '0'));
 if (args.includes('--trace')) {
   setNewtonStepTrace((s) =>
     console.log(
-      `      solve ${s.solve} step ${s.step}: ‖∇f‖/Σw ${s.gradientNorm.toExponential(2)} (target ${s.target.toExponential(2)}), CG ${s.cgIterations} it to ${s.residual.toExponential(2)} (asked ${s.forcing.toExponential(2)}), step ${s.stepLength}, line search ${s.lineSearchPasses} passes`,
+      `      solve ${s.solve} step ${s.step}: ‖∇f‖/Σw ${s.gradientNorm.toExponential(2)} (target ${s.target.toExponential(2)}), CG ${s.cgIterations} it (${s.preconditioner}, ${s.rows} rows) to ${s.residual.toExponential(2)} (asked ${s.forcing.toExponential(2)}), step ${s.stepLength}, line search ${s.lineSearchPasses.toFixed(1)} passes`,
     ),
   );
 }
@@ -42,7 +42,7 @@ while (!run.finished) {
   const cpu0 = cpu();
   const report = run.step();
   if (!report) break;
-  const blocks = (report.inner?.blocks ?? []).map((b) => `${b.block}: ${b.method} ${b.iterations} it, ${b.passes} passes, ‖∇f‖/Σw ${b.gradientNorm.toExponential(1)}${b.converged ? '' : ' CAPPED'}`);
-  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${(cpu() - cpu0).toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${1 + (report.inner?.passes ?? 0)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
+  const blocks = (report.inner?.blocks ?? []).map((b) => `${b.block}: ${b.method} ${b.iterations} it, ${b.passes.toFixed(1)} passes, ‖∇f‖/Σw ${b.gradientNorm.toExponential(1)}${b.converged ? '' : ' CAPPED'}`);
+  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${(cpu() - cpu0).toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${(1 + (report.inner?.passes ?? 0)).toFixed(1)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
 }
 console.log(run.result().stopMessage);

@@ -29,9 +29,6 @@ export const KRONECKER_SAMPLE_PER_COLUMN = 8;
 /** Damping added to G's diagonal, relative to its mean diagonal entry: the sample's G misses rare directions. */
 export const KRONECKER_DAMPING = 1e-3;
 
-/** Rows of largest curvature per column of X that the class blocks are summed over (`classBlockFactors`). */
-export const CLASS_BLOCK_ROWS_PER_COLUMN = Number(process.env.CB_ROWS ?? '8');
-
 /** Rows of G per kernel call. */
 const GRAM_CHUNK = 64;
 
@@ -104,132 +101,38 @@ export function weightChange(a: Float64Array, b: Float64Array): number {
 
 /** G = Σ_k v_k x_k x_kᵀ over the sampled rows with their weights v (from `sampleWeights`), damped, and factored. */
 export function sampledGramFactor(problem: SoftmaxProblem, weightsOfSample: Float64Array): GramFactor {
-  const { n } = problem;
+  const { X, n, p, ridge } = problem;
   const sample = weightsOfSample.length;
-  const rows = Int32Array.from({ length: sample }, (_, k) => Math.floor((k * n) / sample));
-  return dampedFactor(problem, rowGrams(problem, rows, [weightsOfSample])[0], weightsOfSample);
-}
-
-/**
- * Σ_k v_sk x_k x_kᵀ (p × p, full) over the given rows, one matrix per weight vector v_s (indexed like `rows`), by the
- * kernels' gradient product Σ_k a_k x_kᵀ with a_k = v_sk x_k on a copy of those rows, GRAM_CHUNK coefficient rows
- * (rows of G) per call: Ctrl-C is seen between calls, and the kernels' work arrays stay at rows × GRAM_CHUNK.
- */
-function rowGrams(problem: SoftmaxProblem, rows: Int32Array, weightSets: readonly Float64Array[]): Float64Array[] {
-  const { X, p } = problem;
-  const count = rows.length;
-  const rowsX = new Float64Array(count * p);
-  for (let k = 0; k < count; k++) rowsX.set(X.subarray(rows[k] * p, rows[k] * p + p), k * p);
-  const kernels = kernelsFor(rowsX, count, p);
-  const chunk = new Float64Array(count * GRAM_CHUNK);
-  return weightSets.map((v) => {
-    const G = new Float64Array(p * p);
-    for (let from = 0; from < p; from += GRAM_CHUNK) {
-      throwIfInterrupted();
-      const width = Math.min(GRAM_CHUNK, p - from);
-      for (let k = 0; k < count; k++) {
-        const weight = v[k];
-        const at = k * p + from;
-        for (let c = 0; c < width; c++) chunk[k * width + c] = weight * rowsX[at + c];
-      }
-      kernels.gradient(chunk, width, G.subarray(from * p, (from + width) * p));
-    }
-    return G;
-  });
-}
-
-/** G + (KRONECKER_DAMPING · mean diagonal + λ) I, factored (v: the weights G was summed with, for a floor). */
-function dampedFactor(problem: SoftmaxProblem, G: Float64Array, weights: Float64Array): GramFactor {
-  const { n, p, ridge } = problem;
+  const sampleX = new Float64Array(sample * p);
+  const weighted = new Float64Array(sample * p);
   let mass = 0;
-  for (let k = 0; k < weights.length; k++) mass += weights[k];
+  for (let k = 0; k < sample; k++) {
+    const i = Math.floor((k * n) / sample);
+    const v = weightsOfSample[k];
+    mass += v;
+    for (let j = 0; j < p; j++) {
+      const x = X[i * p + j];
+      sampleX[k * p + j] = x;
+      weighted[k * p + j] = v * x;
+    }
+  }
+  // The Gram as the kernels' gradient product Σ_k a_k x_kᵀ with a_k = v_k x_k, GRAM_CHUNK coefficient rows (rows of
+  // G) per call: Ctrl-C is seen between calls, and the kernels' work arrays stay at sample × GRAM_CHUNK.
+  const G = new Float64Array(p * p);
+  const kernels = kernelsFor(sampleX, sample, p);
+  const chunk = new Float64Array(sample * GRAM_CHUNK);
+  for (let from = 0; from < p; from += GRAM_CHUNK) {
+    throwIfInterrupted();
+    const rows = Math.min(GRAM_CHUNK, p - from);
+    for (let k = 0; k < sample; k++) for (let c = 0; c < rows; c++) chunk[k * rows + c] = weighted[k * p + from + c];
+    kernels.gradient(chunk, rows, G.subarray(from * p, (from + rows) * p));
+  }
   let trace = 0;
   for (let j = 0; j < p; j++) trace += G[j * p + j];
   // The ridge λI of f becomes λ / ā on G's diagonal (ā = tr(A)/m ≈ 1 by A's normalization).
   const damping = KRONECKER_DAMPING * (trace / p) + ridge + 1e-12 * (mass / n + 1e-300);
   for (let j = 0; j < p; j++) G[j * p + j] += damping;
   return choleskyFactor(G, p);
-}
-
-/**
- * Class blocks for CG where A ⊗ G is poor (m > 1 and rows whose class coupling B_i differs): the block-diagonal
- * part of −∇²f over classes, G_c = Σ_i w_i P_ic (1 − P_ic) x_i x_iᵀ + λI (damped as G), one Cholesky factor per
- * free class, summed over a sample of CLASS_BLOCK_ROWS_PER_COLUMN · p rows drawn in proportion to their curvature
- * w_i tr(B_i) (`curvatureSample`). B_i is
- * diagonally dominant (B_i[c][c] = P_ic (1 − P_ic) = P_ic Σ_{b ≠ c} P_ib), so the dropped coupling at most doubles
- * the curvature along any direction: Hd ≤ 2·M d in the quadratic form (plus what the rows left out carry).
- * Costly — m Grams of those rows and m Cholesky factorizations, about 0.3–0.5 s each at p = 785 — hence built
- * only when CG is slow with A ⊗ G (see newtonCg.ts).
- */
-export function classBlockFactors(problem: SoftmaxProblem, probs: Float64Array): GramFactor[] {
-  const { n, p, weights, C } = problem;
-  const m = C - 1;
-  const { rows, scale } = curvatureSample(rowCurvatures(problem, probs), Math.min(n, CLASS_BLOCK_ROWS_PER_COLUMN * p));
-  const weightSets = Array.from({ length: m }, (_, c) =>
-    Float64Array.from(rows, (i, k) => {
-      const pc = probs[i * m + c];
-      return scale[k] * (weights ? weights[i] : 1) * pc * (1 - pc);
-    }),
-  );
-  return rowGrams(problem, rows, weightSets).map((G, c) => dampedFactor(problem, G, weightSets[c]));
-}
-
-/** w_i tr(B_i) = w_i Σ_c P_ic (1 − P_ic) per row. */
-function rowCurvatures(problem: SoftmaxProblem, probs: Float64Array): Float64Array {
-  const { n, weights, C } = problem;
-  const m = C - 1;
-  const curvature = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let h = 0;
-    for (let c = 0; c < m; c++) h += probs[i * m + c] * (1 - probs[i * m + c]);
-    curvature[i] = (weights ? weights[i] : 1) * h;
-  }
-  return curvature;
-}
-
-/**
- * A sample of about `count` rows with probability proportional to their curvature, and the weights that make its
- * sums unbiased (Horvitz–Thompson): rows whose curvature is at least the sampling step are taken for certain
- * (weight 1), the others by systematic sampling along their cumulative curvature (weight step / curvature).
- * Deterministic (the systematic grid starts at half a step). Rows in increasing order.
- */
-export function curvatureSample(curvature: Float64Array, count: number): { rows: Int32Array; scale: Float64Array } {
-  const n = curvature.length;
-  if (count >= n) return { rows: Int32Array.from({ length: n }, (_, i) => i), scale: new Float64Array(n).fill(1) };
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => curvature[b] - curvature[a]);
-  let rest = 0;
-  for (let i = 0; i < n; i++) rest += curvature[i];
-  // Certain rows: the largest, while one is at least the step the remaining slots would have.
-  let certain = 0;
-  while (certain < count && curvature[order[certain]] > 0 && curvature[order[certain]] * (count - certain) >= rest) rest -= curvature[order[certain++]];
-  const chosen = new Map<number, number>();
-  for (let k = 0; k < certain; k++) chosen.set(order[k], 1);
-  const slots = count - certain;
-  if (slots > 0 && rest > 0) {
-    const step = rest / slots;
-    let next = step / 2;
-    let cumulative = 0;
-    for (let i = 0; i < n; i++) {
-      const c = curvature[i];
-      if (chosen.has(i) || !(c > 0)) continue;
-      cumulative += c;
-      if (cumulative >= next) {
-        chosen.set(i, step / c);
-        while (next <= cumulative) next += step;
-      }
-    }
-  }
-  const rows = Int32Array.from(chosen.keys()).sort();
-  return { rows, scale: Float64Array.from(rows, (i) => chosen.get(i)!) };
-}
-
-/** r ↦ (G_c⁻¹ r_c)_c: the class blocks' inverse (no pass over X: 2m triangular solves). */
-export function classBlockPreconditioner(factors: readonly GramFactor[]): SpdFactor {
-  const p = factors[0].p;
-  return {
-    addedRidge: 0,
-    solve: (r, out) => factors.forEach((factor, c) => gramSolve(factor, r, c * p, out, c * p)),
-  };
 }
 
 /** The preconditioner r ↦ A⁻¹ R G⁻¹ (R the m × p class rows of r) for a factored G and a fresh A. */

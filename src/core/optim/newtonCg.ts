@@ -20,13 +20,15 @@
  *     and always before the last step, the Hessian is recomputed at the current point, so that the solve ends with
  *     a true Newton step. Stop on the Newton decrement, as dense Newton did.
  */
-import { kernelsFor, scratch } from '../kernels';
+import { kernelsFor, scratch, type MatrixKernels } from '../kernels';
+import { JsMatrixKernels } from '../kernels/js';
+import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { weightedGrams } from '../kernels/gram';
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
 import { gradientStep, totalWeight } from './softmaxRegression';
 import { throwIfInterrupted } from '../interrupt';
-import { classBlockFactors, classBlockPreconditioner, classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
+import { classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -45,13 +47,7 @@ export interface TruncatedNewtonOptions {
   readonly stop: 'gradient' | 'decrement';
   readonly tolerance: number;
   /** `hessian`: precondition CG with the exact Hessian at the start (small blocks only: it is D × D). */
-  readonly preconditioner: 'hessian' | 'kronecker' | 'class-blocks' | 'diagonal' | 'none';
-  /**
-   * `class-blocks`: start with the block's kept class blocks, or A ⊗ G; once one Newton step's CG takes this many
-   * iterations, build class blocks at the next point (once per solve). 0: build them at the start. Default
-   * CLASS_BLOCKS_AFTER.
-   */
-  readonly classBlocksAfter?: number;
+  readonly preconditioner: 'hessian' | 'kronecker' | 'diagonal' | 'none';
   /**
    * `gradient` stop also when ‖∇f‖₂ ≤ relativeTolerance · ‖∇f(init)‖₂: the block's gradient at the warm start is
    * the gradient of ℓ there (Fisher's identity), so this solves the M-step to a relative accuracy.
@@ -89,8 +85,10 @@ export interface NewtonStepTrace {
   /** Step length accepted (1: full step; 0: none), and the passes the step's line search took. */
   readonly stepLength: number;
   readonly lineSearchPasses: number;
+  /** Rows CG's Hessian–vector products read (of n). */
+  readonly rows: number;
   /** CG's preconditioner for this step. */
-  readonly preconditioner: 'hessian' | 'kronecker' | 'class-blocks' | 'diagonal' | 'none';
+  readonly preconditioner: TruncatedNewtonOptions['preconditioner'];
 }
 
 let stepTrace: ((step: NewtonStepTrace) => void) | undefined;
@@ -123,8 +121,8 @@ class TruncatedNewtonSolver {
   passes = 0;
 
   /** One more pass over X; also where Ctrl-C reaches a long solve (src/core/interrupt.ts). */
-  private countPass(): void {
-    this.passes++;
+  private countPass(fraction = 1): void {
+    this.passes += fraction;
     throwIfInterrupted();
   }
   private readonly m: number;
@@ -151,11 +149,6 @@ class TruncatedNewtonSolver {
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
     let cgPreconditioner: SpdFactor | undefined;
-    /** Class blocks: build them at the next point (CG was slow); they were built in this solve already. */
-    let buildClassBlocks = false;
-    let builtClassBlocks = this.m === 1; // one free class: A ⊗ G is the Hessian, up to its sample
-    let classBlocksInUse = false;
-    const classBlocksAfter = options.classBlocksAfter ?? CLASS_BLOCKS_AFTER;
     const initialGradient = norm(state.grad) / this.weight;
     const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
     const solveIndex = traceSolves++;
@@ -167,18 +160,6 @@ class TruncatedNewtonSolver {
       }
       if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
       if (options.preconditioner === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
-      if (options.preconditioner === 'class-blocks' && (!cgPreconditioner || buildClassBlocks)) {
-        // Class blocks at this point when CG was slow, or from the start when told so or when this block needed
-        // them in an earlier solve (EM's later M-steps only get harder); else A ⊗ G.
-        const fromStart = !cgPreconditioner && (classBlocksAfter === 0 || options.memory?.classBlocks === true);
-        if (!builtClassBlocks && (buildClassBlocks || fromStart)) {
-          cgPreconditioner = this.classBlocks(state);
-          builtClassBlocks = true;
-          classBlocksInUse = true;
-          if (options.memory) options.memory.classBlocks = true;
-        } else if (!cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
-        buildClassBlocks = false;
-      }
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
       // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
       // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
@@ -207,7 +188,6 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
-      if (options.preconditioner === 'class-blocks' && !builtClassBlocks && (direction.cgIterations ?? 0) >= classBlocksAfter) buildClassBlocks = true;
       const passesBefore = this.passes;
       const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
       stepTrace?.({
@@ -220,7 +200,8 @@ class TruncatedNewtonSolver {
         cgIterations: direction.cgIterations ?? 0,
         stepLength: next ? next.alpha : 0,
         lineSearchPasses: this.passes - passesBefore,
-        preconditioner: options.preconditioner === 'class-blocks' && !classBlocksInUse ? 'kronecker' : options.preconditioner,
+        rows: direction.rows ?? this.problem.n,
+        preconditioner: options.preconditioner,
       });
       if (!next) {
         converged = this.metTolerance(gradientNorm, options.stop, target);
@@ -347,11 +328,6 @@ class TruncatedNewtonSolver {
     return kroneckerPreconditioner(gram, classCoupling(problem, state.probs).A, m);
   }
 
-  /** Class blocks at the state's point (`classBlockFactors`). */
-  private classBlocks(state: State): SpdFactor {
-    return classBlockPreconditioner(classBlockFactors(this.problem, state.probs));
-  }
-
   /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
   private chordDirection(state: State, factor: SpdFactor): Direction {
     const S = new Float64Array(this.D);
@@ -372,6 +348,8 @@ class TruncatedNewtonSolver {
     const { D, m, problem } = this;
     const n = problem.n;
     const S = new Float64Array(D);
+    const rows = this.curvatureRows(state);
+    const rowKernels = rows ? this.rowKernels(rows) : undefined;
     const logitsS = scratch('newton.logitsS', n * m).fill(0);
     const directionLogits = scratch('newton.directionLogits', n * m);
     const r = state.grad.slice();
@@ -384,7 +362,8 @@ class TruncatedNewtonSolver {
     const target = forcing * norm(state.grad);
     let iterations = 0;
     while (iterations < maxIterations) {
-      this.hessianTimes(state, d, Hd, directionLogits);
+      if (rows) this.rowsHessianTimes(state, d, Hd, rows, rowKernels!);
+      else this.hessianTimes(state, d, Hd, directionLogits);
       iterations++;
       const curvature = dot(d, Hd);
       if (!(curvature > 1e-300)) break; // a flat direction: S so far is the step (it is never empty on the first: see lineSearch)
@@ -393,7 +372,7 @@ class TruncatedNewtonSolver {
         S[j] += alpha * d[j];
         r[j] -= alpha * Hd[j];
       }
-      for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
+      if (!rows) for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
       if (norm(r) <= target) break;
       if (preconditioner) preconditioner.solve(r, z);
       else z.set(r);
@@ -402,7 +381,79 @@ class TruncatedNewtonSolver {
       rz = next;
       for (let j = 0; j < D; j++) d[j] = z[j] + beta * d[j];
     }
-    return { S, logitsS, cgIterations: iterations, residual: norm(r) / (norm(state.grad) || 1) };
+    // With rows skipped, the logits of S are known on the kept rows only: the line search makes them if it needs them.
+    const residual = norm(r) / (norm(state.grad) || 1);
+    return { S, logitsS: rows ? undefined : logitsS, cgIterations: iterations, residual, rows: rows?.length ?? n };
+  }
+
+  /**
+   * The rows CG's Hessian–vector products read: all but those of least curvature w_i (1 − Σ_c P_ic²) that together
+   * carry at most HESSIAN_SKIPPED_CURVATURE of it (confident rows, and rows another expert is responsible for), or
+   * undefined (all rows) when that would skip less than HESSIAN_MIN_SKIPPED_ROWS of them. Recomputed for every
+   * Newton step, from its point's probabilities.
+   */
+  private curvatureRows(state: State): Int32Array | undefined {
+    const { problem, m } = this;
+    const { n, weights } = problem;
+    const { probs } = state;
+    const curvature = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      // 1 − Σ_c P_ic² over all C classes: tr(B_i) with the reference class counted as the others are.
+      let reference = 1;
+      let squares = 0;
+      for (let c = 0; c < m; c++) {
+        reference -= probs[i * m + c];
+        squares += probs[i * m + c] ** 2;
+      }
+      curvature[i] = (weights ? weights[i] : 1) * Math.max(0, 1 - squares - reference * reference);
+      total += curvature[i];
+    }
+    const sorted = curvature.slice().sort();
+    let skipped = 0;
+    let cut = 0;
+    while (cut < n && skipped + sorted[cut] <= HESSIAN_SKIPPED_CURVATURE * total) skipped += sorted[cut++];
+    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return undefined;
+    const threshold = sorted[cut];
+    const rows = new Int32Array(n - cut);
+    let k = 0;
+    for (let i = 0; i < n && k < rows.length; i++) if (curvature[i] >= threshold) rows[k++] = i;
+    return rows.subarray(0, k);
+  }
+
+  /** Kernels for the given rows of X (a copy of them). */
+  private rowKernels(rows: Int32Array): MatrixKernels {
+    const { X, n, p } = this.problem;
+    const kernels = kernelsFor(X, n, p);
+    if (kernels instanceof WasmMatrixKernels) return kernels.subset(rows);
+    const copy = new Float64Array(rows.length * p);
+    rows.forEach((i, k) => copy.set(X.subarray(i * p, (i + 1) * p), k * p));
+    return new JsMatrixKernels(copy, rows.length, p);
+  }
+
+  /** out = −∇²f(V) d summed over the given rows only (ridge included): a pass over that part of X. */
+  private rowsHessianTimes(state: State, d: Float64Array, out: Float64Array, rows: Int32Array, kernels: MatrixKernels): void {
+    const { problem, m } = this;
+    const { weights, ridge } = problem;
+    const { probs } = state;
+    kernels.logitsAndGradient(
+      d,
+      m,
+      (start, end, blockLogits, coefficients) => {
+        for (let k = start; k < end; k++) {
+          const i = rows[k];
+          const w = weights ? weights[i] : 1;
+          const row = (k - start) * m;
+          const at = i * m;
+          let mean = 0;
+          for (let c = 0; c < m; c++) mean += probs[at + c] * blockLogits[row + c];
+          for (let c = 0; c < m; c++) coefficients[row + c] = w * probs[at + c] * (blockLogits[row + c] - mean);
+        }
+      },
+      out,
+    );
+    this.countPass(rows.length / problem.n);
+    if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
   /** out = −∇²f(V) d (ridge included); the logits X dᵀ are left in `directionLogits`. One fused pass. */
@@ -505,17 +556,11 @@ class TruncatedNewtonSolver {
 interface Direction {
   readonly S: Float64Array;
   logitsS?: Float64Array;
-  /** CG's iterations and final relative residual (diagnostics). */
+  /** CG's iterations and final relative residual, and the rows its products read (diagnostics). */
   readonly cgIterations?: number;
   readonly residual?: number;
+  readonly rows?: number;
 }
-
-/**
- * `class-blocks`: CG iterations of one Newton step from which the class blocks are (re)built, at the next point. Below
- * it the preconditioner at hand (A ⊗ G, or the block's class blocks from an earlier M-step) is good enough for the
- * price: a build costs about as much as 30–50 passes over full Fashion-MNIST.
- */
-export const CLASS_BLOCKS_AFTER = Number(process.env.CB_SWITCH ?? '10');
 
 /** Solves of one block (M-steps of one EM run) that may reuse G's factor before it is rebuilt. */
 const KRONECKER_MAX_USES = 10;
@@ -527,12 +572,6 @@ export interface PreconditionerMemory {
   gram?: GramFactor;
   weights?: Float64Array;
   uses: number;
-  /**
-   * `class-blocks`: an earlier solve of this block was slow enough with A ⊗ G to build class blocks, so its later
-   * solves build them at their start (fresh: blocks kept from an earlier M-step were measured no better than A ⊗ G,
-   * and would hold m p × p factors per block).
-   */
-  classBlocks?: boolean;
 }
 
 /**
@@ -540,6 +579,18 @@ export interface PreconditionerMemory {
  * step (and full steps are taken); otherwise the Hessian is recomputed at the current point.
  */
 const REFRESH_CONTRACTION = 0.1;
+
+/**
+ * CG's Hessian–vector products skip the rows of least curvature that together carry at most this share of it — when
+ * that skips at least HESSIAN_MIN_SKIPPED_ROWS of them (below that the copy of the kept rows is not worth it). f and
+ * ∇f, hence the stopping rule, the line search and the M-step's optimum, always read every row; only CG's model of
+ * the curvature, which is approximate anyway (the solve is truncated), loses up to 1 % of it. On full Fashion-MNIST
+ * an expert's products then read about 45 % of the rows once the responsibilities are nearly 0/1 (the other
+ * expert's rows, and confident ones); skipping ≤ 1e-3 instead of 1e-2 read more rows for about the same number of
+ * CG iterations (docs/solvers.md).
+ */
+export const HESSIAN_SKIPPED_CURVATURE = 1e-2;
+const HESSIAN_MIN_SKIPPED_ROWS = 0.2;
 
 /** ‖∇f‖ per unit weight below which a solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;

@@ -137,7 +137,7 @@ export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array
     maxPasses: NEWTON_CG_PASSES,
     stop: 'gradient',
     tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,
-    preconditioner: process.env.CB_MODE === 'off' ? 'kronecker' : 'class-blocks',
+    preconditioner: 'kronecker',
     relativeTolerance: options.tolerance === undefined ? LARGE_BLOCK_RELATIVE_TOLERANCE : 0,
     memory: options.preconditionerMemory,
   });
