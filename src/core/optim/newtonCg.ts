@@ -585,7 +585,7 @@ const REFRESH_CONTRACTION = 0.1;
  * that skips at least HESSIAN_MIN_SKIPPED_ROWS of them (below that the copy of the kept rows is not worth it). f and
  * ∇f, hence the stopping rule, the line search and the M-step's optimum, always read every row; only CG's model of
  * the curvature, which is approximate anyway (the solve is truncated), loses up to 1 % of it. On full Fashion-MNIST
- * an expert's products then read about 45 % of the rows once the responsibilities are nearly 0/1 (the other
+ * an expert's products then read 35–40 % of the rows once the responsibilities are nearly 0/1 (the other
  * expert's rows, and confident ones); skipping ≤ 1e-3 instead of 1e-2 read more rows for about the same number of
  * CG iterations (docs/solvers.md).
  */
