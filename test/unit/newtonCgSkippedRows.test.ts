@@ -1,7 +1,8 @@
 /**
  * Newton-CG's Hessian–vector products may skip the rows of least curvature (at most HESSIAN_SKIPPED_CURVATURE of it):
  * the kernels for a subset of rows compute what the full kernels compute on those rows, and a solve that skips rows
- * still reaches the dense-Newton optimum, with its stopping rule on the exact gradient.
+ * still reaches the dense-Newton optimum, with its stopping rule on the exact gradient, and a capped one is not called
+ * converged.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +70,9 @@ test('Newton-CG that skips rows of negligible curvature reaches the dense Newton
     assert.ok(Math.abs(cg.objective - dense.objective) <= 1e-10 * Math.abs(dense.objective), `f ${cg.objective} vs ${dense.objective}`);
     for (let j = 0; j < D; j++) assert.ok(Math.abs(cg.coef[j] - dense.coef[j]) <= 1e-6 * (1 + Math.abs(dense.coef[j])), `coefficient ${j}`);
     assert.ok(!Number.isInteger(cg.passes), `passes count the rows read: ${cg.passes}`);
+    const capped = truncatedNewton(problem, start, { maxIterations: 1, maxCgIterations: 1, stop: 'gradient', tolerance: 1e-9, preconditioner: 'kronecker' });
+    assert.equal(capped.converged, false, 'a capped solve that skipped rows is not called converged');
+    assert.ok(capped.gradientNorm > 1e-9 && capped.objective < cg.objective);
   } finally {
     setNewtonStepTrace(undefined);
   }
