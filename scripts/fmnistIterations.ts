@@ -2,13 +2,14 @@
  * Exact EM on Random-Invert Fashion-MNIST, iteration by iteration (issue 18, item 1): per EM iteration its seconds
  * (compute clock and process CPU), ℓ, and per M-step block (gate, expert k) the solver, Newton iterations, passes
  * over X, final ‖∇f‖/Σw and whether it met its tolerance.
- * `node --import tsx scripts/fmnistIterations.ts [--rows 60000] [--iterations 10] [--mstep newton-cg|lbfgs] [--ridge λ]`
+ * `node --import tsx scripts/fmnistIterations.ts [--rows 60000] [--iterations 10] [--mstep newton-cg|lbfgs] [--ridge λ] [--trace]`
  * (λ/2‖coefficients‖² on the total log-likelihood; the reproduction's Fashion-MNIST experiment uses λ = 1, default 0).
  */
 import { loadavg } from 'node:os';
 import { findFmnistSource, inversionMask, readFmnistSplit } from '../src/core/data/fmnist';
 import { initialParameters } from '../src/core/init';
 import { ParamLayout } from '../src/core/model/layout';
+import { setNewtonStepTrace } from '../src/core/optim/newtonCg';
 import type { LargeBlockSolver } from '../src/core/optim/softmaxRegression';
 import { fmnistDataset } from '../src/core/reproduce/fmnist';
 import { createEm } from '../src/core/solvers/em';
@@ -20,6 +21,14 @@ const rows = Number(option('rows', '60000'));
 const iterations = Number(option('iterations', '10'));
 const mStep = option('mstep', 'newton-cg') as LargeBlockSolver;
 const ridge = Number(option('ridge', '0'));
+// --trace: every Newton step of every block (‖∇f‖/Σw, CG iterations and the residual reached, the step length).
+if (args.includes('--trace')) {
+  setNewtonStepTrace((s) =>
+    console.log(
+      `      solve ${s.solve} step ${s.step}: ‖∇f‖/Σw ${s.gradientNorm.toExponential(2)} (target ${s.target.toExponential(2)}), CG ${s.cgIterations} it (${s.preconditioner}, ${s.rows} rows) to ${s.residual.toExponential(2)} (asked ${s.forcing.toExponential(2)}), step ${s.stepLength}, line search ${s.lineSearchPasses.toFixed(1)} passes`,
+    ),
+  );
+}
 
 const images = readFmnistSplit(findFmnistSource(), 'train', rows);
 const train = fmnistDataset(images, inversionMask(0, 'train', images.n, 0.5));
@@ -33,7 +42,7 @@ while (!run.finished) {
   const cpu0 = cpu();
   const report = run.step();
   if (!report) break;
-  const blocks = (report.inner?.blocks ?? []).map((b) => `${b.block}: ${b.method} ${b.iterations} it, ${b.passes} passes, ‖∇f‖/Σw ${b.gradientNorm.toExponential(1)}${b.converged ? '' : ' CAPPED'}`);
-  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${(cpu() - cpu0).toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${1 + (report.inner?.passes ?? 0)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
+  const blocks = (report.inner?.blocks ?? []).map((b) => `${b.block}: ${b.method} ${b.iterations} it, ${b.passes.toFixed(1)} passes, ‖∇f‖/Σw ${b.gradientNorm.toExponential(1)}${b.converged ? '' : ' CAPPED'}`);
+  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${(cpu() - cpu0).toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${(1 + (report.inner?.passes ?? 0)).toFixed(1)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
 }
 console.log(run.result().stopMessage);

@@ -20,7 +20,9 @@
  *     and always before the last step, the Hessian is recomputed at the current point, so that the solve ends with
  *     a true Newton step. Stop on the Newton decrement, as dense Newton did.
  */
-import { kernelsFor, scratch } from '../kernels';
+import { kernelsFor, scratch, type MatrixKernels } from '../kernels';
+import { JsMatrixKernels } from '../kernels/js';
+import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { weightedGrams } from '../kernels/gram';
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { InnerSolve, SoftmaxProblem } from './softmaxRegression';
@@ -68,6 +70,35 @@ interface State {
   grad: Float64Array;
 }
 
+/** One Newton step of a large-block solve, for diagnostics (`setNewtonStepTrace`). */
+export interface NewtonStepTrace {
+  /** Index of the solve since the trace was set (a block's solve), and of the step within it. */
+  readonly solve: number;
+  readonly step: number;
+  /** ‖∇f‖₂/Σw before the step, and the solve's target. */
+  readonly gradientNorm: number;
+  readonly target: number;
+  /** CG's relative residual asked for, reached, and the CG iterations (Hessian–vector passes) it took. */
+  readonly forcing: number;
+  readonly residual: number;
+  readonly cgIterations: number;
+  /** Step length accepted (1: full step; 0: none), and the passes the step's line search took. */
+  readonly stepLength: number;
+  readonly lineSearchPasses: number;
+  /** Rows CG's Hessian–vector products read (of n). */
+  readonly rows: number;
+  /** CG's preconditioner for this step. */
+  readonly preconditioner: TruncatedNewtonOptions['preconditioner'];
+}
+
+let stepTrace: ((step: NewtonStepTrace) => void) | undefined;
+let traceSolves = 0;
+/** Diagnostics only (scripts/fmnistIterations.ts --trace): called after every Newton step of a CG-based solve. */
+export function setNewtonStepTrace(trace: ((step: NewtonStepTrace) => void) | undefined): void {
+  stepTrace = trace;
+  traceSolves = 0;
+}
+
 type Slot = 'a' | 'b';
 const other = (slot: Slot): Slot => (slot === 'a' ? 'b' : 'a');
 
@@ -90,8 +121,8 @@ class TruncatedNewtonSolver {
   passes = 0;
 
   /** One more pass over X; also where Ctrl-C reaches a long solve (src/core/interrupt.ts). */
-  private countPass(): void {
-    this.passes++;
+  private countPass(fraction = 1): void {
+    this.passes += fraction;
     throwIfInterrupted();
   }
   private readonly m: number;
@@ -120,6 +151,7 @@ class TruncatedNewtonSolver {
     let cgPreconditioner: SpdFactor | undefined;
     const initialGradient = norm(state.grad) / this.weight;
     const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
+    const solveIndex = traceSolves++;
     for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
       const gradientNorm = norm(state.grad) / this.weight;
       if (options.stop === 'gradient' && gradientNorm <= target) {
@@ -156,7 +188,21 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
+      const passesBefore = this.passes;
       const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
+      stepTrace?.({
+        solve: solveIndex,
+        step: iterations,
+        gradientNorm,
+        target,
+        forcing,
+        residual: direction.residual ?? 0,
+        cgIterations: direction.cgIterations ?? 0,
+        stepLength: next ? next.alpha : 0,
+        lineSearchPasses: this.passes - passesBefore,
+        rows: direction.rows ?? this.problem.n,
+        preconditioner: options.preconditioner,
+      });
       if (!next) {
         converged = this.metTolerance(gradientNorm, options.stop, target);
         break;
@@ -302,6 +348,8 @@ class TruncatedNewtonSolver {
     const { D, m, problem } = this;
     const n = problem.n;
     const S = new Float64Array(D);
+    const rows = this.curvatureRows(state);
+    const rowKernels = rows ? this.rowKernels(rows) : undefined;
     const logitsS = scratch('newton.logitsS', n * m).fill(0);
     const directionLogits = scratch('newton.directionLogits', n * m);
     const r = state.grad.slice();
@@ -314,7 +362,8 @@ class TruncatedNewtonSolver {
     const target = forcing * norm(state.grad);
     let iterations = 0;
     while (iterations < maxIterations) {
-      this.hessianTimes(state, d, Hd, directionLogits);
+      if (rows) this.rowsHessianTimes(state, d, Hd, rows, rowKernels!);
+      else this.hessianTimes(state, d, Hd, directionLogits);
       iterations++;
       const curvature = dot(d, Hd);
       if (!(curvature > 1e-300)) break; // a flat direction: S so far is the step (it is never empty on the first: see lineSearch)
@@ -323,7 +372,7 @@ class TruncatedNewtonSolver {
         S[j] += alpha * d[j];
         r[j] -= alpha * Hd[j];
       }
-      for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
+      if (!rows) for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
       if (norm(r) <= target) break;
       if (preconditioner) preconditioner.solve(r, z);
       else z.set(r);
@@ -332,7 +381,79 @@ class TruncatedNewtonSolver {
       rz = next;
       for (let j = 0; j < D; j++) d[j] = z[j] + beta * d[j];
     }
-    return { S, logitsS };
+    // With rows skipped, the logits of S are known on the kept rows only: the line search makes them if it needs them.
+    const residual = norm(r) / (norm(state.grad) || 1);
+    return { S, logitsS: rows ? undefined : logitsS, cgIterations: iterations, residual, rows: rows?.length ?? n };
+  }
+
+  /**
+   * The rows CG's Hessian–vector products read: all but those of least curvature w_i (1 − Σ_c P_ic²) that together
+   * carry at most HESSIAN_SKIPPED_CURVATURE of it (confident rows, and rows another expert is responsible for), or
+   * undefined (all rows) when that would skip less than HESSIAN_MIN_SKIPPED_ROWS of them. Recomputed for every
+   * Newton step, from its point's probabilities.
+   */
+  private curvatureRows(state: State): Int32Array | undefined {
+    const { problem, m } = this;
+    const { n, weights } = problem;
+    const { probs } = state;
+    const curvature = new Float64Array(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      // 1 − Σ_c P_ic² over all C classes: tr(B_i) with the reference class counted as the others are.
+      let reference = 1;
+      let squares = 0;
+      for (let c = 0; c < m; c++) {
+        reference -= probs[i * m + c];
+        squares += probs[i * m + c] ** 2;
+      }
+      curvature[i] = (weights ? weights[i] : 1) * Math.max(0, 1 - squares - reference * reference);
+      total += curvature[i];
+    }
+    const sorted = curvature.slice().sort();
+    let skipped = 0;
+    let cut = 0;
+    while (cut < n && skipped + sorted[cut] <= HESSIAN_SKIPPED_CURVATURE * total) skipped += sorted[cut++];
+    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return undefined;
+    const threshold = sorted[cut];
+    const rows = new Int32Array(n - cut);
+    let k = 0;
+    for (let i = 0; i < n && k < rows.length; i++) if (curvature[i] >= threshold) rows[k++] = i;
+    return rows.subarray(0, k);
+  }
+
+  /** Kernels for the given rows of X (a copy of them). */
+  private rowKernels(rows: Int32Array): MatrixKernels {
+    const { X, n, p } = this.problem;
+    const kernels = kernelsFor(X, n, p);
+    if (kernels instanceof WasmMatrixKernels) return kernels.subset(rows);
+    const copy = new Float64Array(rows.length * p);
+    rows.forEach((i, k) => copy.set(X.subarray(i * p, (i + 1) * p), k * p));
+    return new JsMatrixKernels(copy, rows.length, p);
+  }
+
+  /** out = −∇²f(V) d summed over the given rows only (ridge included): a pass over that part of X. */
+  private rowsHessianTimes(state: State, d: Float64Array, out: Float64Array, rows: Int32Array, kernels: MatrixKernels): void {
+    const { problem, m } = this;
+    const { weights, ridge } = problem;
+    const { probs } = state;
+    kernels.logitsAndGradient(
+      d,
+      m,
+      (start, end, blockLogits, coefficients) => {
+        for (let k = start; k < end; k++) {
+          const i = rows[k];
+          const w = weights ? weights[i] : 1;
+          const row = (k - start) * m;
+          const at = i * m;
+          let mean = 0;
+          for (let c = 0; c < m; c++) mean += probs[at + c] * blockLogits[row + c];
+          for (let c = 0; c < m; c++) coefficients[row + c] = w * probs[at + c] * (blockLogits[row + c] - mean);
+        }
+      },
+      out,
+    );
+    this.countPass(rows.length / problem.n);
+    if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
   /** out = −∇²f(V) d (ridge included); the logits X dᵀ are left in `directionLogits`. One fused pass. */
@@ -369,10 +490,10 @@ class TruncatedNewtonSolver {
    * Armijo backtracking along S from α = 1 on cached logits (X(V + αS)ᵀ = XVᵀ + α XSᵀ: no pass over X per trial),
    * then f and ∇f recomputed from scratch at the accepted point, which must still increase f.
    */
-  private lineSearch(state: State, direction: Direction, decrement: number): { state: State; full: boolean } | undefined {
+  private lineSearch(state: State, direction: Direction, decrement: number): { state: State; full: boolean; alpha: number } | undefined {
     // The full step first, evaluated exactly (one fused pass that also gives ∇f there): Newton's usual case.
     const full = this.tryStep(state, direction, 1);
-    if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true };
+    if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true, alpha: 1 };
     if (!direction.logitsS) {
       direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
       kernelsFor(this.problem.X, this.problem.n, this.problem.p).logits(direction.S, this.m, direction.logitsS);
@@ -382,7 +503,7 @@ class TruncatedNewtonSolver {
       const value = this.valueAlong(state, direction, alpha);
       if (value >= state.value + 1e-4 * alpha * decrement) {
         const next = this.tryStep(state, direction, alpha);
-        return next ? { state: next, full: false } : undefined;
+        return next ? { state: next, full: false, alpha } : undefined;
       }
     }
     return undefined;
@@ -414,11 +535,11 @@ class TruncatedNewtonSolver {
   }
 
   /** On a saturated softmax the Newton direction can be useless: a searched gradient step (see softmaxRegression). */
-  private gradientFallback(state: State): { state: State; full: boolean } | undefined {
+  private gradientFallback(state: State): { state: State; full: boolean; alpha: number } | undefined {
     const step = gradientStep(this.problem, state.V, state.value, state.grad, () => this.countPass());
     if (!step) return undefined;
     const next = this.stateAt(step.V, other(state.slot));
-    return next.value >= state.value ? { state: next, full: false } : undefined;
+    return next.value >= state.value ? { state: next, full: false, alpha: -1 } : undefined;
   }
 
   /**
@@ -435,6 +556,10 @@ class TruncatedNewtonSolver {
 interface Direction {
   readonly S: Float64Array;
   logitsS?: Float64Array;
+  /** CG's iterations and final relative residual, and the rows its products read (diagnostics). */
+  readonly cgIterations?: number;
+  readonly residual?: number;
+  readonly rows?: number;
 }
 
 /** Solves of one block (M-steps of one EM run) that may reuse G's factor before it is rebuilt. */
@@ -454,6 +579,18 @@ export interface PreconditionerMemory {
  * step (and full steps are taken); otherwise the Hessian is recomputed at the current point.
  */
 const REFRESH_CONTRACTION = 0.1;
+
+/**
+ * CG's Hessian–vector products skip the rows of least curvature that together carry at most this share of it — when
+ * that skips at least HESSIAN_MIN_SKIPPED_ROWS of them (below that the copy of the kept rows is not worth it). f and
+ * ∇f, hence the stopping rule, the line search and the M-step's optimum, always read every row; only CG's model of
+ * the curvature, which is approximate anyway (the solve is truncated), loses up to 1 % of it. On full Fashion-MNIST
+ * an expert's products then read 35–40 % of the rows once the responsibilities are nearly 0/1 (the other
+ * expert's rows, and confident ones); skipping ≤ 1e-3 instead of 1e-2 read more rows for about the same number of
+ * CG iterations (docs/solvers.md).
+ */
+export const HESSIAN_SKIPPED_CURVATURE = 1e-2;
+const HESSIAN_MIN_SKIPPED_ROWS = 0.2;
 
 /** ‖∇f‖ per unit weight below which a solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;

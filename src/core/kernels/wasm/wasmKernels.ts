@@ -50,6 +50,12 @@ function align(bytes: number, to = 64): number {
   return Math.ceil(bytes / to) * to;
 }
 
+/** Rows of an existing instance's float32 copy of X. */
+interface RowsOf {
+  readonly parent: WasmMatrixKernels;
+  readonly rows: Int32Array;
+}
+
 interface Regions {
   readonly w: number;
   readonly out: number;
@@ -71,8 +77,11 @@ export class WasmMatrixKernels implements MatrixKernels {
   private readonly pool: KernelThreadPool | undefined;
   private readonly poolId: number = 0;
 
+  /**
+   * X: the float64 rows to copy (and round to float32), or rows of an existing instance's float32 copy (`subset`).
+   */
   constructor(
-    X: Float64Array,
+    X: Float64Array | RowsOf,
     readonly n: number,
     readonly p: number,
     readonly precision: KernelPrecision,
@@ -90,12 +99,25 @@ export class WasmMatrixKernels implements MatrixKernels {
     this.exports = new WebAssembly.Instance(module, { [MEMORY_MODULE]: { [MEMORY_NAME]: this.memory } }).exports as unknown as GemmExports;
     const x32 = new Float32Array(this.memory.buffer, 0, n * this.stride);
     const { stride } = this;
-    for (let i = 0; i < n; i++) {
-      const from = i * p;
-      const to = i * stride;
-      for (let j = 0; j < p; j++) x32[to + j] = X[from + j];
+    if (X instanceof Float64Array) {
+      for (let i = 0; i < n; i++) {
+        const from = i * p;
+        const to = i * stride;
+        for (let j = 0; j < p; j++) x32[to + j] = X[from + j];
+      }
+    } else {
+      const source = new Float32Array(X.parent.memory.buffer, 0, X.parent.n * stride);
+      X.rows.forEach((i, k) => x32.set(source.subarray(i * stride, (i + 1) * stride), k * stride));
     }
     if (this.pool) this.poolId = this.pool.attach(this, module, this.memory);
+  }
+
+  /**
+   * Kernels for some of this matrix's rows (in the given order), copied from its float32 copy: the same values and
+   * arithmetic as these kernels on those rows. For passes that may skip rows (Newton-CG's Hessian–vector products).
+   */
+  subset(rows: Int32Array): WasmMatrixKernels {
+    return new WasmMatrixKernels({ parent: this, rows }, rows.length, this.p, this.precision);
   }
 
   /** Threads a product of m coefficient rows runs on. */
