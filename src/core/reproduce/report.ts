@@ -365,7 +365,7 @@ function mStepLines(em: FmnistResult['solvers'][number]): string[] {
     lines.push(
       tally.capped === 0
         ? `Every one of the ${total} M-steps was exact: each block met its tolerance (${tally.methods.join(', ')}).`
-        : `${tally.met} of ${total} M-steps were exact (every block at its tolerance); ${tally.capped} stopped with a block capped, and are not exact (${tally.methods.join(', ')}).`,
+        : `${tally.met} of ${total} M-steps were exact (every block at its tolerance); ${tally.capped} ${tally.capped === 1 ? 'was' : 'were'} not: a block stopped at its cap (${tally.methods.join(', ')}).`,
     );
   }
   return lines;
