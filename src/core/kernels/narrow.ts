@@ -147,7 +147,8 @@ function align16(bytes: number): number {
 
 /**
  * The fused pass over X as the data's kernels would make it, except that where they are plain JavaScript (narrow
- * data) the products run in WebAssembly as above: the same float64 arithmetic, summed in another order.
+ * data) the products run in WebAssembly as above: the logits with the same bits, the gradient summed in another
+ * order.
  */
 export function fusedLogitsAndGradient(
   X: Float64Array,
