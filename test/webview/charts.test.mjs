@@ -451,6 +451,51 @@ async function main() {
       fs.writeFileSync(path.join(ARTIFACTS, 'charts-export-reproduction.png'), bytes);
     });
 
+    await check('reproduction charts: the equal-time race draws each continued run of one solver (EM, EM + SQUAREM, EM + DAAREM, budgeted EM) in its colour with a dash of its own', async () => {
+      const seconds = [1, 10, 100];
+      const continued = (label) => ({ label: `${label} (instance 1)`, solver: 'em', x: seconds, y: [60, 75, 80], dashed: true });
+      const reproduction = {
+        id: 'reproduction-20260101-000001',
+        title: 'Paper reproduction (quick)',
+        status: 'finished',
+        reportPath: '/workspace/.moe-lab/runs/reproduction-20260101-000001/report.md',
+        seconds: 12,
+        checks: [],
+        skipped: [],
+        charts: [
+          {
+            id: 'equal-time-test-accuracy',
+            experiment: 'equal-time',
+            title: 'Equal time: test accuracy against seconds',
+            xLabel: "seconds (solver's compute clock, log scale)",
+            xLog: true,
+            yLabel: 'test accuracy (%)',
+            yLog: false,
+            series: [
+              { label: 'EM', solver: 'em', x: seconds, y: [55, 70, 79] },
+              continued('EM, continued'),
+              continued('EM + SQUAREM'),
+              continued('EM + DAAREM'),
+              continued('budgeted EM'),
+              { label: 'Adam, continued (instance 1)', solver: 'adam', x: seconds, y: [50, 70, 80], dashed: true },
+            ],
+          },
+        ],
+      };
+      await send({ type: 'reproduction', reproduction });
+      await settle();
+      const drawn = JSON.parse(await page.locator('.reproduction [data-chart-id="equal-time-test-accuracy"]').getAttribute('data-datasets'));
+      const em = drawn.filter((d) => d.color === drawn[0].color);
+      assert.equal(em.length, 5, 'the five EM series share EM\'s colour');
+      assert.deepEqual(em[0].dash, [], 'the mean EM curve is solid');
+      const dashes = em.slice(1).map((d) => JSON.stringify(d.dash));
+      assert.equal(new Set(dashes).size, 4, `each continued EM run has its own dash: ${dashes.join(' ')}`);
+      assert.ok(em.slice(1).every((d) => d.dashed));
+      const adam = drawn.find((d) => d.label.startsWith('Adam'));
+      assert.notEqual(adam.color, drawn[0].color);
+      assert.ok(adam.dashed);
+    });
+
     // Compare Runs (issue 17.2 with 17.4): the comparison's charts are the run view's deck, so they read as closely.
     const comparison = data.comparison;
     const compareCard = (id) => page.locator(`.compare [data-chart-id="${id}"]`);

@@ -24,12 +24,26 @@ const BASELINE_DASHES = [
   [12, 3, 2, 3],
 ];
 
+/**
+ * Continued runs (dashed) share their solver's colour — EM, EM + SQUAREM, EM + DAAREM and budgeted EM are all EM —
+ * so each one of a solver gets its own dash pattern, in the order they come.
+ */
+const CONTINUED_DASHES = [
+  [6, 4],
+  [2, 3],
+  [12, 3, 2, 3],
+  [1, 4],
+  [14, 6],
+];
+
 export interface DrawnSeries {
   readonly label: string;
   /** Points with a value (nulls are gaps). */
   readonly points: number;
   readonly color: string;
   readonly dashed: boolean;
+  /** The dash pattern ([] for a solid line). */
+  readonly dash: number[];
   readonly band: boolean;
   readonly pointsOnly: boolean;
 }
@@ -105,14 +119,15 @@ export function curveRange(spec: ChartSpec): [number, number] | undefined {
 
 /** What a chart draws, per series (written to its card for tests and for people reading the DOM). */
 export function describeSeries(spec: ChartSpec, theme: Theme): DrawnSeries[] {
-  let baselines = 0;
-  return spec.series.map((series) => {
-    const style = seriesStyle(series, theme, series.solver === 'baseline' || !series.solver ? baselines++ : 0);
+  const styles = seriesStyles(spec, theme);
+  return spec.series.map((series, index) => {
+    const style = styles[index];
     return {
       label: series.label,
       points: series.y.filter((y, i) => isValue(y) && isValue(series.x[i])).length,
       color: style.color,
       dashed: style.dash.length > 0,
+      dash: style.dash,
       band: hasBand(series),
       pointsOnly: series.pointsOnly === true,
     };
@@ -121,9 +136,9 @@ export function describeSeries(spec: ChartSpec, theme: Theme): DrawnSeries[] {
 
 function datasetsOf(spec: ChartSpec, theme: Theme, range: [number, number] | undefined): Dataset[] {
   const datasets: Dataset[] = [];
-  let baselines = 0;
-  for (const series of spec.series) {
-    const style = seriesStyle(series, theme, series.solver === 'baseline' || !series.solver ? baselines++ : 0);
+  const styles = seriesStyles(spec, theme);
+  for (const [index, series] of spec.series.entries()) {
+    const style = styles[index];
     const level = referenceLevel(series, range);
     if (level) {
       datasets.push({
@@ -184,9 +199,20 @@ function referenceLevel(series: ChartSeries, range: [number, number] | undefined
   return { label: series.label, points: [{ x: range[0], y: values[0] }, { x: range[1], y: values[0] }] };
 }
 
-function seriesStyle(series: ChartSeries, theme: Theme, baselineIndex: number): { color: string; dash: number[] } {
-  if (series.solver === 'baseline' || !series.solver) return { color: theme.muted, dash: BASELINE_DASHES[baselineIndex % BASELINE_DASHES.length] };
-  return { color: theme.solver[series.solver], dash: series.dashed ? [6, 4] : [] };
+/**
+ * Each series' colour and dash: baselines muted, each with its own dash; a solver's curves in its colour, solid, and
+ * its continued (dashed) runs each with a dash of their own.
+ */
+function seriesStyles(spec: ChartSpec, theme: Theme): { color: string; dash: number[] }[] {
+  let baselines = 0;
+  const continued = new Map<string, number>();
+  return spec.series.map((series) => {
+    if (series.solver === 'baseline' || !series.solver) return { color: theme.muted, dash: BASELINE_DASHES[baselines++ % BASELINE_DASHES.length] };
+    if (!series.dashed) return { color: theme.solver[series.solver], dash: [] };
+    const index = continued.get(series.solver) ?? 0;
+    continued.set(series.solver, index + 1);
+    return { color: theme.solver[series.solver], dash: CONTINUED_DASHES[index % CONTINUED_DASHES.length] };
+  });
 }
 
 function hasBand(series: ChartSeries): boolean {
