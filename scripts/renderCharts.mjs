@@ -79,11 +79,21 @@ function drawChart({ chart, colors, width, height }) {
   };
   const points = (xs, ys) => xs.map((x, i) => ({ x, y: ys[i] ?? null }));
   const baselineDashes = [[8, 4], [2, 3], [12, 3, 2, 3]];
+  // A solver's continued runs (EM, EM + SQUAREM, EM + DAAREM, budgeted EM share EM's colour) each get a dash of
+  // their own, as in the panel (webview/panel/reproductionCharts.ts, CONTINUED_DASHES).
+  const continuedDashes = [[6, 4], [2, 3], [12, 3, 2, 3], [1, 4], [14, 6]];
+  const continued = new Map();
   let baselineIndex = 0;
   const datasets = [];
   for (const series of chart.series) {
     const color = colors[series.solver] ?? colors.baseline;
-    const dash = series.solver === 'baseline' || series.dashed ? (series.solver === 'baseline' ? baselineDashes[baselineIndex++ % baselineDashes.length] : [6, 4]) : [];
+    let dash = [];
+    if (series.solver === 'baseline') dash = baselineDashes[baselineIndex++ % baselineDashes.length];
+    else if (series.dashed) {
+      const index = continued.get(series.solver) ?? 0;
+      continued.set(series.solver, index + 1);
+      dash = continuedDashes[index % continuedDashes.length];
+    }
     if (series.lower && series.upper) {
       datasets.push({ label: `__band_lower ${series.label}`, data: points(series.x, series.lower), borderWidth: 0, pointRadius: 0, fill: false, spanGaps: false });
       datasets.push({
@@ -127,7 +137,23 @@ function drawChart({ chart, colors, width, height }) {
       parsing: true,
       plugins: {
         title: { display: true, text: chart.title, font: { size: 16 } },
-        legend: { labels: { filter: (item) => !item.text.startsWith('__band') } },
+        // Legend keys drawn as short lines in their dataset's dash (chart.js gives a line key the point's style, so
+        // the dash is put back), so that EM's continued runs stay apart in the legend too.
+        legend: {
+          labels: {
+            filter: (item) => !item.text.startsWith('__band'),
+            usePointStyle: true,
+            pointStyle: 'line',
+            pointStyleWidth: 40,
+            generateLabels: (chart) =>
+              Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+                const dataset = chart.data.datasets[item.datasetIndex];
+                // The paper's markers (points only) keep their marker as their key.
+                if (dataset.showLine === false) return { ...item, pointStyle: dataset.pointStyle, lineWidth: 1 };
+                return { ...item, lineDash: dataset.borderDash ?? [] };
+              }),
+          },
+        },
       },
       scales: {
         x: {
