@@ -61,10 +61,20 @@ test('Newton-CG that skips rows of negligible curvature reaches the dense Newton
   const start = Float64Array.from({ length: D }, (_, j) => 0.1 * Math.sin(j));
   const dense = fitSoftmaxRegression(problem, start);
   const rowsRead: number[] = [];
-  setNewtonStepTrace((step) => rowsRead.push(step.rows));
+  const skipped: number[] = [];
+  const copied: boolean[] = [];
+  setNewtonStepTrace((step) => {
+    rowsRead.push(step.rows);
+    skipped.push(step.skippedCurvature);
+    copied.push(step.copiedRows);
+  });
   try {
     const cg = truncatedNewton(problem, start, { maxIterations: 100, maxCgIterations: 100, stop: 'gradient', tolerance: 1e-9, preconditioner: 'kronecker' });
     assert.ok(rowsRead.some((rows) => rows <= 0.55 * problem.n), `CG read fewer rows: ${rowsRead}`);
+    // Every step's products leave out at most 1 % of that step's curvature, also when a step keeps the copy of rows
+    // made for the step before (as later steps here do).
+    assert.ok(skipped.every((share) => share >= 0 && share <= HESSIAN_SKIPPED_CURVATURE), `skipped curvature ${skipped}`);
+    assert.ok(copied.some((fresh, k) => !fresh && rowsRead[k] < problem.n), `a step kept the copy before it: ${copied}`);
     assert.ok(cg.converged && dense.converged);
     assert.ok(cg.gradientNorm <= 1e-9, `exact gradient at the end: ${cg.gradientNorm}`);
     assert.ok(Math.abs(cg.objective - dense.objective) <= 1e-10 * Math.abs(dense.objective), `f ${cg.objective} vs ${dense.objective}`);

@@ -86,8 +86,11 @@ export interface NewtonStepTrace {
   /** Step length accepted (1: full step; 0: none), and the passes the step's line search took. */
   readonly stepLength: number;
   readonly lineSearchPasses: number;
-  /** Rows CG's Hessian–vector products read (of n). */
+  /** Rows CG's Hessian–vector products read (of n), and the share of the step's curvature they leave out. */
   readonly rows: number;
+  readonly skippedCurvature: number;
+  /** Whether this step's CG copied its rows (false: it kept the previous step's copy, or read every row). */
+  readonly copiedRows: boolean;
   /** CG's preconditioner for this step. */
   readonly preconditioner: TruncatedNewtonOptions['preconditioner'];
 }
@@ -130,6 +133,8 @@ class TruncatedNewtonSolver {
   private readonly D: number;
   /** CG pairs (d, −∇²f d) of the latest Newton systems, which precondition the next one's CG. */
   private pairs: CurvatureMemory = { s: [], y: [] };
+  /** The rows the last Newton step's CG read, and kernels on their copy. */
+  private subset: RowSubset | undefined;
   private readonly weight: number;
 
   constructor(private readonly problem: SoftmaxProblem) {
@@ -205,6 +210,8 @@ class TruncatedNewtonSolver {
         stepLength: next ? next.alpha : 0,
         lineSearchPasses: this.passes - passesBefore,
         rows: direction.rows ?? this.problem.n,
+        skippedCurvature: direction.skippedCurvature ?? 0,
+        copiedRows: direction.copiedRows ?? false,
         preconditioner: options.preconditioner,
       });
       if (!next) {
@@ -353,8 +360,9 @@ class TruncatedNewtonSolver {
     const { D, m, problem } = this;
     const n = problem.n;
     const S = new Float64Array(D);
-    const rows = this.curvatureRows(state);
-    const rowKernels = rows ? this.rowKernels(rows) : undefined;
+    const subset = this.curvatureSubset(state);
+    const rows = subset?.rows;
+    const rowKernels = subset?.kernels;
     const logitsS = scratch('newton.logitsS', n * m).fill(0);
     const directionLogits = scratch('newton.directionLogits', n * m);
     const r = state.grad.slice();
@@ -396,16 +404,18 @@ class TruncatedNewtonSolver {
     if (preconditioner && pairs.s.length > 0) this.pairs = newestPairs(this.pairs, spreadPairs(pairs, CG_PAIRS_PER_SYSTEM), CG_PAIRS);
     // With rows skipped, the logits of S are known on the kept rows only: the line search makes them if it needs them.
     const residual = norm(r) / (norm(state.grad) || 1);
-    return { S, logitsS: rows ? undefined : logitsS, cgIterations: iterations, residual, rows: rows?.length ?? n };
+    return { S, logitsS: rows ? undefined : logitsS, cgIterations: iterations, residual, rows: rows?.length ?? n, skippedCurvature: subset?.skipped ?? 0, copiedRows: subset?.copied ?? false };
   }
 
   /**
-   * The rows CG's Hessian–vector products read: all but those of least curvature w_i (1 − Σ_c P_ic²) that together
-   * carry at most HESSIAN_SKIPPED_CURVATURE of it (confident rows, and rows another expert is responsible for), or
-   * undefined (all rows) when that would skip less than HESSIAN_MIN_SKIPPED_ROWS of them. Recomputed for every
-   * Newton step, from its point's probabilities.
+   * The rows CG's Hessian–vector products read, and kernels on a copy of them: all but those of least curvature
+   * w_i (1 − Σ_c P_ic²) that together carry at most HESSIAN_SKIPPED_CURVATURE of it (confident rows, and rows another
+   * expert is responsible for), or undefined (all rows) when that would skip less than HESSIAN_MIN_SKIPPED_ROWS of
+   * them. Decided at every Newton step, from its point's probabilities; the previous step's copy is kept when it
+   * still leaves out at most that share of the curvature and is not much larger than a fresh choice (copying the
+   * rows costs about a pass).
    */
-  private curvatureRows(state: State): Int32Array | undefined {
+  private curvatureSubset(state: State): RowSubset | undefined {
     const { problem, m } = this;
     const { n, weights } = problem;
     const { probs } = state;
@@ -426,12 +436,21 @@ class TruncatedNewtonSolver {
     let skipped = 0;
     let cut = 0;
     while (cut < n && skipped + sorted[cut] <= HESSIAN_SKIPPED_CURVATURE * total) skipped += sorted[cut++];
-    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return undefined;
+    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return (this.subset = undefined);
+    const kept = this.subset;
+    if (kept && kept.rows.length <= SUBSET_REUSE_SLACK * (n - cut)) {
+      let held = 0;
+      for (let k = 0; k < kept.rows.length; k++) held += curvature[kept.rows[k]];
+      if (total - held <= HESSIAN_SKIPPED_CURVATURE * total) return (this.subset = { ...kept, skipped: (total - held) / total, copied: false });
+    }
     const threshold = sorted[cut];
     const rows = new Int32Array(n - cut);
     let k = 0;
     for (let i = 0; i < n && k < rows.length; i++) if (curvature[i] >= threshold) rows[k++] = i;
-    return rows.subarray(0, k);
+    const chosen = rows.subarray(0, k);
+    let held = 0;
+    for (let r = 0; r < chosen.length; r++) held += curvature[chosen[r]];
+    return (this.subset = { rows: chosen, kernels: this.rowKernels(chosen), skipped: (total - held) / total, copied: true });
   }
 
   /** Kernels for the given rows of X (a copy of them). */
@@ -600,10 +619,12 @@ export function newestPairs(kept: CurvatureMemory, added: CurvatureMemory, count
 interface Direction {
   readonly S: Float64Array;
   logitsS?: Float64Array;
-  /** CG's iterations and final relative residual, and the rows its products read (diagnostics). */
+  /** CG's iterations and final relative residual, the rows its products read and the curvature they left out. */
   readonly cgIterations?: number;
   readonly residual?: number;
   readonly rows?: number;
+  readonly skippedCurvature?: number;
+  readonly copiedRows?: boolean;
 }
 
 /**
@@ -650,6 +671,18 @@ const REFRESH_CONTRACTION = 0.1;
  */
 export const HESSIAN_SKIPPED_CURVATURE = 1e-2;
 const HESSIAN_MIN_SKIPPED_ROWS = 0.2;
+/** A Newton step's CG reuses the previous step's copy of rows while it has at most this many times the rows needed. */
+const SUBSET_REUSE_SLACK = 1.25;
+
+/** Rows of X CG's products read, and kernels on a copy of them. */
+interface RowSubset {
+  readonly rows: Int32Array;
+  readonly kernels: MatrixKernels;
+  /** The share of the current point's curvature that the rows leave out (at most HESSIAN_SKIPPED_CURVATURE). */
+  readonly skipped: number;
+  /** Whether the rows were copied for this Newton step (false: the previous step's copy, kept). */
+  readonly copied: boolean;
+}
 
 /** ‖∇f‖ per unit weight below which a solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;
