@@ -18,7 +18,16 @@ import {
   truncatedNewton,
   type PreconditionerMemory,
 } from '../../src/core/optim/newtonCg';
-import { choleskyFactor, classCoupling, gramSolve, kroneckerPreconditioner, sampledGramFactor, sampleWeights } from '../../src/core/optim/kroneckerPreconditioner';
+import {
+  choleskyFactor,
+  classCoupling,
+  gramSolve,
+  inverseFactorKernels,
+  kroneckerPreconditioner,
+  lowerInverse,
+  sampledGramFactor,
+  sampleWeights,
+} from '../../src/core/optim/kroneckerPreconditioner';
 import {
   fitSoftmaxRegression,
   LARGE_BLOCK_RELATIVE_TOLERANCE,
@@ -169,6 +178,43 @@ test('the row-wise Cholesky factor solves G x = b (G from a product of random ma
   for (let j = 0; j < p; j++) {
     const Gx = G.subarray(j * p, (j + 1) * p).reduce((s, g, l) => s + g * x[l], 0);
     assert.ok(Math.abs(Gx - b[j]) <= 1e-9 * (1 + Math.abs(b[j])), `row ${j}: ${Gx} vs ${b[j]}`);
+  }
+});
+
+test('G⁻¹ through the matrix kernels on L⁻¹ equals the triangular substitutions (L L⁻¹ = I; float32 copy of L⁻¹)', () => {
+  // p wide enough for the WebAssembly kernels (WIDE_COLUMNS; below it the substitutions are used).
+  const p = 160;
+  const m = 4;
+  const rng = new Random(75);
+  const B = Float64Array.from({ length: p * p }, () => rng.normal());
+  const G = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) for (let l = 0; l < p; l++) for (let k = 0; k < p; k++) G[j * p + l] += B[j * p + k] * B[l * p + k];
+  for (let j = 0; j < p; j++) G[j * p + j] += 1;
+  const gram = choleskyFactor(G, p);
+  const inverse = lowerInverse(gram);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < p; j++) {
+      let sum = 0;
+      for (let k = 0; k < p; k++) sum += gram.lower[i * p + k] * inverse[k * p + j];
+      assert.ok(Math.abs(sum - (i === j ? 1 : 0)) <= 1e-9, `(L L⁻¹)[${i}][${j}] = ${sum}`);
+    }
+  }
+  const previous = setKernelChoice('auto');
+  try {
+    const kernels = inverseFactorKernels({ ...gram });
+    assert.ok(kernels && kernels.backend !== 'js', `WebAssembly kernels on L⁻¹ (${kernels?.backend})`);
+    const A = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) A[a * m + a] = 1;
+    const r = Float64Array.from({ length: m * p }, () => rng.normal());
+    const fast = new Float64Array(m * p);
+    kroneckerPreconditioner(gram, A, m).solve(r, fast);
+    const exact = new Float64Array(m * p);
+    for (let c = 0; c < m; c++) gramSolve(gram, r, c * p, exact, c * p);
+    // A ⊗ G with A = I (plus its 1e-6 damping) is G⁻¹ per class; L⁻¹ stored in float32 costs about 1e-7 of it.
+    const error = Math.sqrt(fast.reduce((s, v, j) => s + (v - exact[j] / (1 + 1e-6)) ** 2, 0) / exact.reduce((s, v) => s + v * v, 0));
+    assert.ok(error <= 1e-5, `relative difference ${error}`);
+  } finally {
+    setKernelChoice(previous);
   }
 });
 

@@ -8,7 +8,9 @@
  * which is exact when every B_i is a multiple of one matrix — always for m = 1 (a two-class gate), up to the
  * sample. Unlike the diagonal (Jacobi) preconditioner it keeps the correlation between columns, which on images
  * (neighbouring pixels) is what makes the Hessian ill-conditioned. (A ⊗ G)⁻¹ applied to R (m × p, class rows) is
- * A⁻¹ R G⁻¹: m pairs of triangular solves with G's Cholesky factor and an m × m mix, no pass over X.
+ * A⁻¹ R G⁻¹: G⁻¹ = L⁻ᵀL⁻¹ applied to the m class rows at once by the matrix kernels on L⁻¹ (or m pairs of
+ * triangular solves with G's Cholesky factor L where the kernels would run in JavaScript), then an m × m mix; no
+ * pass over X.
  *
  * G's factor is the costly part (a p × p Gram of the sample, then a Cholesky factorization: at p = 785 about 2–3 s
  * on a busy core, the time of roughly ten passes over full Fashion-MNIST): `newtonCg.ts` keeps a block's factor between the M-steps of one EM run and rebuilds
@@ -16,6 +18,7 @@
  * responsibilities sort the rows between experts) or it has served KRONECKER_MAX_USES solves; A is recomputed each
  * time.
  */
+import { kernelsFor, plannedBackend, type MatrixKernels } from '../kernels';
 import { weightedGrams } from '../kernels/gram';
 import { throwIfInterrupted } from '../interrupt';
 import type { SpdFactor } from './denseSolve';
@@ -35,6 +38,8 @@ export interface GramFactor {
   /** Lower-triangular factor L (row-major p × p) and its transpose, so that both substitutions read rows. */
   readonly lower: Float64Array;
   readonly upper: Float64Array;
+  /** Matrix kernels on L⁻¹, made on the factor's first use by a preconditioner (`inverseFactorKernels`). */
+  inverseKernels?: MatrixKernels;
 }
 
 /** Σ_i w_i B_i / Σ_i w_i h_i (m × m) and Σ_i w_i h_i, from the rows' free-class probabilities (n × m). */
@@ -128,10 +133,12 @@ export function kroneckerPreconditioner(gram: GramFactor, A: Float64Array, m: nu
   for (let a = 0; a < m; a++) coupling[a * m + a] += 1e-6 * (trace / m) + 1e-300;
   const inverseA = invertSmall(coupling, m);
   const solved = new Float64Array(D);
+  const inverse = inverseFactorKernels(gram);
   return {
     addedRidge: 0,
     solve: (r, out) => {
-      for (let c = 0; c < m; c++) gramSolve(gram, r, c * p, solved, c * p);
+      if (inverse) inverse.logitsAndGradient(r, m, (start, end, logits, coefficients) => coefficients.set(logits.subarray(0, (end - start) * m)), solved);
+      else for (let c = 0; c < m; c++) gramSolve(gram, r, c * p, solved, c * p);
       out.fill(0, 0, D);
       for (let a = 0; a < m; a++) {
         for (let b = 0; b < m; b++) {
@@ -170,6 +177,38 @@ export function choleskyFactor(G: Float64Array, p: number): GramFactor {
   const upper = new Float64Array(p * p);
   for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) upper[j * p + i] = lower[i * p + j];
   return { p, lower, upper };
+}
+
+/**
+ * Kernels that apply G⁻¹ = L⁻ᵀL⁻¹ to m class rows at once: one fused pass of the WebAssembly matrix kernels over
+ * L⁻¹ (its logits L⁻¹Rᵀ, then their product with L⁻¹ again). m pairs of triangular solves in JavaScript took about
+ * 10 ms at p = 785, m = 9 — a sixth of a Newton-CG M-step on Fashion-MNIST — and this about a third of that
+ * (docs/solvers.md); L⁻¹ costs p³/6 multiply–adds once per factor. Undefined where the kernels would run in
+ * JavaScript (no WebAssembly SIMD, or p too small): there the substitutions are as fast.
+ */
+export function inverseFactorKernels(gram: GramFactor): MatrixKernels | undefined {
+  const { p } = gram;
+  if (plannedBackend(p, p) === 'js') return undefined;
+  gram.inverseKernels ??= kernelsFor(lowerInverse(gram), p, p);
+  return gram.inverseKernels;
+}
+
+/** L⁻¹ (row-major, lower triangular), column by column by forward substitution of the unit vectors. */
+export function lowerInverse(gram: GramFactor): Float64Array {
+  const { p, lower } = gram;
+  const inverse = new Float64Array(p * p);
+  const column = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    if (j % 64 === 0) throwIfInterrupted();
+    for (let i = j; i < p; i++) {
+      const row = i * p;
+      let sum = i === j ? 1 : 0;
+      for (let k = j; k < i; k++) sum -= lower[row + k] * column[k];
+      column[i] = sum / lower[row + i];
+      inverse[row + j] = column[i];
+    }
+  }
+  return inverse;
 }
 
 /** out[to … to + p) = G⁻¹ b[from … from + p) by forward and back substitution on rows of L and Lᵀ. */
