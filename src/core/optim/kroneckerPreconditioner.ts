@@ -3,7 +3,7 @@
  *
  * The block's curvature is −∇²f = Σ_i w_i B_i ⊗ x_i x_iᵀ + λI, with B_i = diag P_i − P_i P_iᵀ over the m free
  * classes. It is approximated by A ⊗ G, with
- *   G = Σ_i w_i h_i x_i x_iᵀ,  h_i = tr(B_i) / m          (from an evenly spaced sample of rows, scaled to n),
+ *   G = Σ_i w_i h_i x_i x_iᵀ,  h_i = tr(B_i) / m          (from a sample of rows drawn in proportion to w_i h_i),
  *   A = Σ_i w_i B_i / Σ_i w_i h_i                          (over all rows: m × m, cheap),
  * which is exact when every B_i is a multiple of one matrix — always for m = 1 (a two-class gate), up to the
  * sample. Unlike the diagonal (Jacobi) preconditioner it keeps the correlation between columns, which on images
@@ -65,25 +65,69 @@ export function classCoupling(problem: SoftmaxProblem, probs: Float64Array): { A
   return { A, mass };
 }
 
-/** The rows of G's sample: evenly spaced, at most KRONECKER_SAMPLE_PER_COLUMN · p of them. */
-function sampleRows(n: number, p: number): number {
-  return Math.min(n, KRONECKER_SAMPLE_PER_COLUMN * p);
-}
-
-/** The weights w_i h_i · n / (m · sample) of G's sampled rows (G is linear in them). */
-export function sampleWeights(problem: SoftmaxProblem, probs: Float64Array): Float64Array {
-  const { n, p, weights, C } = problem;
+/**
+ * Each row's weight in G, w_i h_i with h_i = tr(B_i) / m (n of them): G = Σ_i w_i h_i x_i x_iᵀ is what its sample
+ * estimates, and its staleness is measured on these (`weightChange`).
+ */
+export function curvatureWeights(problem: SoftmaxProblem, probs: Float64Array): Float64Array {
+  const { n, weights, C } = problem;
   const m = C - 1;
-  const sample = sampleRows(n, p);
-  const out = new Float64Array(sample);
-  for (let k = 0; k < sample; k++) {
-    const i = Math.floor((k * n) / sample);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const w = weights ? weights[i] : 1;
     let h = 0;
     for (let c = 0; c < m; c++) h += probs[i * m + c] * (1 - probs[i * m + c]);
-    out[k] = (w * h * n) / (m * sample);
+    out[i] = (w * h) / m;
   }
   return out;
+}
+
+/**
+ * G's sample: KRONECKER_SAMPLE_PER_COLUMN · p rows drawn with probability proportional to their weight u_i
+ * (systematic sampling from the middle of each step, so the same weights give the same sample), each weighted by
+ * u_i / π_i (Horvitz–Thompson: the sample's G estimates Σ_i u_i x_i x_iᵀ without bias). Rows whose weight reaches
+ * a step are taken for certain with their own weight. Every row when there are no more than the sample size. An
+ * evenly spaced sample spends most of its rows where the weight is small — an expert's rows that the other expert
+ * is responsible for, and confidently classified ones.
+ */
+export function curvatureSample(u: Float64Array, p: number): { rows: Int32Array; weights: Float64Array } {
+  const n = u.length;
+  const size = KRONECKER_SAMPLE_PER_COLUMN * p;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += u[i];
+  if (n <= size || !(total > 0)) return { rows: Int32Array.from({ length: n }, (_, i) => i), weights: total > 0 ? u.slice() : new Float64Array(n).fill(1) };
+  const certain = new Uint8Array(n);
+  let slots = size;
+  for (let changed = true; changed && slots > 0; ) {
+    changed = false;
+    const step = total / slots;
+    for (let i = 0; i < n; i++) {
+      if (certain[i] || u[i] < step) continue;
+      certain[i] = 1;
+      total -= u[i];
+      slots--;
+      changed = true;
+    }
+  }
+  const step = slots > 0 && total > 0 ? total / slots : Infinity;
+  const rows: number[] = [];
+  const weights: number[] = [];
+  let cumulative = 0;
+  let next = step / 2;
+  for (let i = 0; i < n; i++) {
+    if (certain[i]) {
+      rows.push(i);
+      weights.push(u[i]);
+      continue;
+    }
+    cumulative += u[i];
+    if (cumulative >= next) {
+      rows.push(i);
+      weights.push(step);
+      next += step;
+    }
+  }
+  return { rows: Int32Array.from(rows), weights: Float64Array.from(weights) };
 }
 
 /**
@@ -101,14 +145,15 @@ export function weightChange(a: Float64Array, b: Float64Array): number {
   return size > 0 ? change / size : Infinity;
 }
 
-/** G = Σ_k v_k x_k x_kᵀ over the sampled rows with their weights v (from `sampleWeights`), damped, and factored. */
-export function sampledGramFactor(problem: SoftmaxProblem, weightsOfSample: Float64Array): GramFactor {
+/** G ≈ Σ_i u_i x_i x_iᵀ from a sample of rows drawn in proportion to u (`curvatureSample`), damped, and factored. */
+export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Array): GramFactor {
   const { X, n, p, ridge } = problem;
-  const sample = weightsOfSample.length;
+  const { rows, weights: weightsOfSample } = curvatureSample(rowWeights, p);
+  const sample = rows.length;
   const sampleX = new Float64Array(sample * p);
   let mass = 0;
   for (let k = 0; k < sample; k++) {
-    const i = Math.floor((k * n) / sample);
+    const i = rows[k];
     mass += weightsOfSample[k];
     sampleX.set(X.subarray(i * p, (i + 1) * p), k * p);
   }

@@ -29,7 +29,7 @@ import type { CurvatureMemory, InnerSolve, SoftmaxProblem } from './softmaxRegre
 import { twoLoopDirection } from './lbfgs';
 import { gradientStep, totalWeight } from './softmaxRegression';
 import { throwIfInterrupted } from '../interrupt';
-import { classCoupling, kroneckerPreconditioner, sampledGramFactor, sampleWeights, weightChange, type GramFactor } from './kroneckerPreconditioner';
+import { classCoupling, curvatureWeights, kroneckerPreconditioner, sampledGramFactor, weightChange, type GramFactor } from './kroneckerPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -325,7 +325,7 @@ class TruncatedNewtonSolver {
    */
   private kronecker(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
     const { problem, m } = this;
-    const weights = sampleWeights(problem, state.probs);
+    const weights = curvatureWeights(problem, state.probs);
     let gram = memory?.gram;
     const stale = !gram || !memory?.weights || memory.uses >= KRONECKER_MAX_USES || weightChange(weights, memory.weights) > KRONECKER_STALE_CHANGE;
     if (!gram || stale) {
