@@ -141,7 +141,7 @@ test('the report and results.json: every reference labelled by its source, setti
     };
     const cappedDir = mkdtempSync(path.join(tmpdir(), 'moe-reproduce-'));
     const cappedReport = readFileSync((await writeReproduction(cappedDir, withCapped, { command: 'x', renderedCharts: new Set(), chartNote: 'not rendered' })).report, 'utf8');
-    assert.match(cappedReport, /2 of 3 M-steps were exact \(every block at its tolerance\); 1 was not: a block stopped at its cap/);
+    assert.match(cappedReport, /2 of 3 M-steps were exact \(every block at its tolerance\); 1 was not: a block stopped at its cap \(L-BFGS\)/);
     assert.ok(!/Every one of the \d+ M-steps was exact/.test(cappedReport), 'a capped M-step is never called exact');
   }
   // The first time at or above the target, not the first time near it or the last one.

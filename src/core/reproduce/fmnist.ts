@@ -582,7 +582,8 @@ async function fitPolarityPair(context: ExperimentContext, layout: ParamLayout, 
 }
 
 /** The inner solvers of EM's blocks, in words. */
-function mStepSolverText(methods: ReadonlySet<string>): string {
+/** The inner solvers of EM's M-steps in words (`newton-cg` → truncated Newton (Newton-CG)), for the report. */
+export function mStepSolverText(methods: Iterable<string>): string {
   const names: Record<string, string> = { 'newton-cg': 'truncated Newton (Newton-CG)', newton: 'Newton', lbfgs: 'L-BFGS', 'closed-form': 'closed form', gradient: 'gradient steps' };
   const list = [...methods].sort().map((method) => names[method] ?? method);
   return list.length > 0 ? list.join(', ') : 'not recorded';

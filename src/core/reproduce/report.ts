@@ -6,7 +6,7 @@
 import { solverLabel } from '../solvers/labels';
 import type { SolverName } from '../spec/types';
 import { formatMeanSd, formatNumber, timeCurve, type Band } from './aggregate';
-import { secondsToAccuracy, type FmnistResult, type TimedCurve } from './fmnist';
+import { mStepSolverText, secondsToAccuracy, type FmnistResult, type TimedCurve } from './fmnist';
 import { PAPER_SYMMOLINE, PAPER_TABLE_2 } from './paperFigures';
 import type { EqualTimeResult, ReproductionResults } from './reproduce';
 import type { SnrSweepResult } from './snrSweep';
@@ -364,8 +364,8 @@ function mStepLines(em: FmnistResult['solvers'][number]): string[] {
     const total = tally.met + tally.capped;
     lines.push(
       tally.capped === 0
-        ? `Every one of the ${total} M-steps was exact: each block met its tolerance (${tally.methods.join(', ')}).`
-        : `${tally.met} of ${total} M-steps were exact (every block at its tolerance); ${tally.capped} ${tally.capped === 1 ? 'was' : 'were'} not: a block stopped at its cap (${tally.methods.join(', ')}).`,
+        ? `Every one of the ${total} M-steps was exact: each block met its tolerance (${mStepSolverText(tally.methods)}).`
+        : `${tally.met} of ${total} M-steps were exact (every block at its tolerance); ${tally.capped} ${tally.capped === 1 ? 'was' : 'were'} not: a block stopped at its cap (${mStepSolverText(tally.methods)}).`,
     );
   }
   return lines;
