@@ -12,7 +12,8 @@
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
  *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`; or its
- *     diagonal), updated by BFGS with the CG pairs of the block's latest Newton systems; stop when ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
+ *     diagonal), updated by BFGS with the CG pairs of the block's latest Newton systems; stop when
+ *     ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
  *     after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
  *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
@@ -388,9 +389,11 @@ class TruncatedNewtonSolver {
         r[j] -= alpha * Hd[j];
       }
       if (!rows) for (let k = 0; k < n * m; k++) logitsS[k] += alpha * directionLogits[k];
-      pairs.s.push(d.slice());
-      pairs.y.push(Hd);
-      Hd = new Float64Array(D);
+      if (preconditioner) {
+        pairs.s.push(d.slice());
+        pairs.y.push(Hd);
+        Hd = new Float64Array(D);
+      }
       if (norm(r) <= target) break;
       if (preconditioner) preconditioner.solve(r, z);
       else z.set(r);
@@ -631,8 +634,8 @@ interface Direction {
  * CG's preconditioner is updated with the pairs of the block's latest Newton systems: at most CG_PAIRS_PER_SYSTEM
  * from each CG run, spread over it, and the newest CG_PAIRS in all (the Hessian changes little from one Newton step
  * to the next, and from one M-step to the next once EM settles). On full Fashion-MNIST (ridge 1, 8 EM iterations)
- * they cut the passes of EM iterations 2–8 by 39 % and their CPU time by about a third (docs/solvers.md); pairs of
- * the latest system only (10), 24 %.
+ * they cut the passes of the 8 iterations by 36 % and their CPU time by about a third (docs/solvers.md); pairs of
+ * the latest system only (10), 23 %.
  */
 const CG_PAIRS_PER_SYSTEM = 10;
 const CG_PAIRS = 30;
@@ -648,7 +651,7 @@ const KRONECKER_MAX_USES = 10;
 const KRONECKER_STALE_CHANGE = 0.25;
 
 /**
- * What a block keeps between its solves: the Kronecker preconditioner's G factor, its sample weights and uses, and
+ * What a block keeps between its solves: the Kronecker preconditioner's G factor, its rows' weights and uses, and
  * the CG pairs of its last Newton systems (the first CG of the next M-step is preconditioned with them too).
  */
 export interface PreconditionerMemory {
