@@ -167,13 +167,19 @@ function freeProbabilities(problem: SoftmaxProblem, V: Float64Array): Float64Arr
   return probs;
 }
 
-test('the row-wise Cholesky factor solves G x = b (G from a product of random matrices)', () => {
-  const p = 13;
-  const rng = new Random(70);
+/** G = B Bᵀ + shift·I (p × p, row-major) for a B of standard normal entries: symmetric positive definite. */
+function randomSpd(p: number, rng: Random, shift: number): Float64Array {
   const B = Float64Array.from({ length: p * p }, () => rng.normal());
   const G = new Float64Array(p * p);
   for (let j = 0; j < p; j++) for (let l = 0; l < p; l++) for (let k = 0; k < p; k++) G[j * p + l] += B[j * p + k] * B[l * p + k];
-  for (let j = 0; j < p; j++) G[j * p + j] += 0.1;
+  for (let j = 0; j < p; j++) G[j * p + j] += shift;
+  return G;
+}
+
+test('the row-wise Cholesky factor solves G x = b (G from a product of random matrices)', () => {
+  const p = 13;
+  const rng = new Random(70);
+  const G = randomSpd(p, rng, 0.1);
   const b = Float64Array.from({ length: p }, () => rng.normal());
   const x = new Float64Array(p);
   gramSolve(choleskyFactor(G, p), b, 0, x, 0);
@@ -207,10 +213,7 @@ test('G⁻¹ through the matrix kernels on L⁻¹ equals the triangular substitu
   const p = 160;
   const m = 4;
   const rng = new Random(75);
-  const B = Float64Array.from({ length: p * p }, () => rng.normal());
-  const G = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) for (let l = 0; l < p; l++) for (let k = 0; k < p; k++) G[j * p + l] += B[j * p + k] * B[l * p + k];
-  for (let j = 0; j < p; j++) G[j * p + j] += 1;
+  const G = randomSpd(p, rng, 1);
   const gram = choleskyFactor(G, p);
   const inverse = lowerInverse(gram);
   for (let i = 0; i < p; i++) {
