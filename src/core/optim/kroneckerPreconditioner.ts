@@ -159,7 +159,10 @@ export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Ar
   }
   // The weighted Gram Σ_k v_k x_k x_kᵀ by the blocked Gram kernel (float64, one triangle computed): about a third
   // less time than the matrix kernels' gradient product, which computes both triangles.
-  const G = weightedGrams(sampleX, sample, p, 1, (start, end, out) => out.set(weightsOfSample.subarray(start, end)));
+  const G = weightedGrams(sampleX, sample, p, 1, (start, end, out) => {
+    throwIfInterrupted(); // per block of rows, as the gradient products checked per chunk of G before
+    out.set(weightsOfSample.subarray(start, end));
+  });
   let trace = 0;
   for (let j = 0; j < p; j++) trace += G[j * p + j];
   // The ridge λI of f becomes λ / ā on G's diagonal (ā = tr(A)/m ≈ 1 by A's normalization).
