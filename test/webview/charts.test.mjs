@@ -484,7 +484,9 @@ async function main() {
       };
       await send({ type: 'reproduction', reproduction });
       await settle();
-      const drawn = JSON.parse(await page.locator('.reproduction [data-chart-id="equal-time-test-accuracy"]').getAttribute('data-datasets'));
+      const raceCard = page.locator('.reproduction [data-chart-id="equal-time-test-accuracy"]');
+      await raceCard.screenshot({ path: path.join(ARTIFACTS, 'charts-reproduction-race.png') });
+      const drawn = JSON.parse(await raceCard.getAttribute('data-datasets'));
       const em = drawn.filter((d) => d.color === drawn[0].color);
       assert.equal(em.length, 5, 'the five EM series share EM\'s colour');
       assert.deepEqual(em[0].dash, [], 'the mean EM curve is solid');
