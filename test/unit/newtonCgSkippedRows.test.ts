@@ -12,43 +12,82 @@ import { HESSIAN_SKIPPED_CURVATURE, setNewtonStepTrace, truncatedNewton } from '
 import { fitSoftmaxRegression, type SoftmaxProblem } from '../../src/core/optim/softmaxRegression';
 import { Random, softProblem } from './helpers';
 
-test('kernels for a subset of rows compute the full kernels’ products on those rows (float32 and float64)', () => {
-  const n = 700;
-  const p = 140; // wide: WebAssembly kernels
+/** The subset's logits and gradient products equal the full kernels' on its rows. */
+function assertSameProducts(full: WasmMatrixKernels, part: WasmMatrixKernels, rows: Int32Array, rng: Random, label: string): void {
+  const { n, p } = full;
   const m = 3;
-  const rng = new Random(11);
-  const X = Float64Array.from({ length: n * p }, () => rng.normal());
+  assert.equal(part.n, rows.length);
   const W = Float64Array.from({ length: m * p }, () => rng.normal());
+  const logits = new Float64Array(n * m);
+  full.logits(W, m, logits);
+  const partLogits = new Float64Array(rows.length * m);
+  part.logits(W, m, partLogits);
+  rows.forEach((i, k) => {
+    for (let c = 0; c < m; c++) assert.equal(partLogits[k * m + c], logits[i * m + c], `${label}: row ${i}, class ${c}`);
+  });
+  // Σ over the kept rows of a_i x_i: the full product with zero coefficients on the other rows.
+  const A = Float64Array.from({ length: n * m }, () => rng.normal());
+  const kept = new Set(rows);
+  const masked = A.map((a, at) => (kept.has(Math.floor(at / m)) ? a : 0));
+  const partA = new Float64Array(rows.length * m);
+  rows.forEach((i, k) => partA.set(A.subarray(i * m, (i + 1) * m), k * m));
+  const expected = new Float64Array(m * p);
+  full.gradient(masked, m, expected);
+  const got = new Float64Array(m * p);
+  part.gradient(partA, m, got);
+  const scale = Math.sqrt(expected.reduce((s, v) => s + v * v, 0) / expected.length);
+  for (let j = 0; j < m * p; j++) assert.ok(Math.abs(got[j] - expected[j]) <= 1e-5 * scale, `${label}: entry ${j}: ${got[j]} vs ${expected[j]}`);
+}
+
+function wideKernels(n: number, p: number, rng: Random): WasmMatrixKernels {
+  const X = Float64Array.from({ length: n * p }, () => rng.normal());
+  const full = kernelsFor(X, n, p);
+  assert.ok(full instanceof WasmMatrixKernels, 'WebAssembly kernels');
+  return full;
+}
+
+test('kernels for a subset of rows compute the full kernels’ products on those rows (float32 and float64)', () => {
+  const rng = new Random(11);
+  const n = 700;
   const rows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1);
   for (const choice of ['f32', 'f64'] as const) {
     const previous = setKernelChoice(choice);
     try {
-      const full = kernelsFor(X, n, p);
-      assert.ok(full instanceof WasmMatrixKernels, `${choice}: WebAssembly kernels`);
-      const part = full.subset(rows);
-      assert.equal(part.n, rows.length);
-      const logits = new Float64Array(n * m);
-      full.logits(W, m, logits);
-      const partLogits = new Float64Array(rows.length * m);
-      part.logits(W, m, partLogits);
-      rows.forEach((i, k) => {
-        for (let c = 0; c < m; c++) assert.equal(partLogits[k * m + c], logits[i * m + c], `${choice}: row ${i}, class ${c}`);
-      });
-      // Σ over the kept rows of a_i x_i: the full product with zero coefficients on the other rows.
-      const A = Float64Array.from({ length: n * m }, () => rng.normal());
-      const kept = new Set(rows);
-      const masked = A.map((a, at) => (kept.has(Math.floor(at / m)) ? a : 0));
-      const partA = new Float64Array(rows.length * m);
-      rows.forEach((i, k) => partA.set(A.subarray(i * m, (i + 1) * m), k * m));
-      const expected = new Float64Array(m * p);
-      full.gradient(masked, m, expected);
-      const got = new Float64Array(m * p);
-      part.gradient(partA, m, got);
-      const scale = Math.sqrt(expected.reduce((s, v) => s + v * v, 0) / expected.length);
-      for (let j = 0; j < m * p; j++) assert.ok(Math.abs(got[j] - expected[j]) <= 1e-5 * scale, `${choice}: entry ${j}: ${got[j]} vs ${expected[j]}`);
+      const full = wideKernels(n, 140, rng); // p = 140: wide, so WebAssembly kernels
+      assertSameProducts(full, full.subset(rows), rows, rng, choice);
     } finally {
       setKernelChoice(previous);
     }
+  }
+});
+
+test('a released subset’s memory serves the next subset, which still computes its own rows’ products', () => {
+  const rng = new Random(12);
+  const n = 700;
+  const memoryOf = (kernels: WasmMatrixKernels) => (kernels as unknown as { memory: WebAssembly.Memory }).memory;
+  const previous = setKernelChoice('f32');
+  try {
+    const full = wideKernels(n, 140, rng);
+    const most = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % 5 !== 0);
+    const first = full.subset(most);
+    assertSameProducts(full, first, most, rng, 'first subset');
+    first.release();
+    // Fewer, different rows (in the memory that still holds the first subset's rows and scratch).
+    const fewer = Int32Array.from({ length: n }, (_, i) => n - 1 - i).filter((i) => i % 4 === 1);
+    const second = full.subset(fewer);
+    assert.equal(memoryOf(second), memoryOf(first), 'the released memory is reused');
+    assertSameProducts(full, second, fewer, rng, 'recycled subset');
+    // A subset made while the spare is taken gets a memory of its own, and so does one too large for the spare.
+    const third = full.subset(most);
+    assert.notEqual(memoryOf(third), memoryOf(second));
+    assertSameProducts(full, third, most, rng, 'subset beside the recycled one');
+    second.release();
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const larger = full.subset(all);
+    assert.notEqual(memoryOf(larger), memoryOf(second), 'a spare too small for the rows is not used');
+    assertSameProducts(full, larger, all, rng, 'subset larger than the spare');
+  } finally {
+    setKernelChoice(previous);
   }
 });
 

@@ -230,6 +230,7 @@ class TruncatedNewtonSolver {
       previousDecrement = decrement;
     }
     if (options.memory) options.memory.cgPairs = this.pairs;
+    this.releaseSubset();
     if (!converged && options.stop === 'gradient') converged = norm(state.grad) / this.weight <= target;
     return {
       coef: state.V,
@@ -439,7 +440,7 @@ class TruncatedNewtonSolver {
     let skipped = 0;
     let cut = 0;
     while (cut < n && skipped + sorted[cut] <= HESSIAN_SKIPPED_CURVATURE * total) skipped += sorted[cut++];
-    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return (this.subset = undefined);
+    if (cut < HESSIAN_MIN_SKIPPED_ROWS * n) return this.releaseSubset();
     const kept = this.subset;
     if (kept && kept.rows.length <= SUBSET_REUSE_SLACK * (n - cut)) {
       let held = 0;
@@ -453,7 +454,14 @@ class TruncatedNewtonSolver {
     const chosen = rows.subarray(0, k);
     let held = 0;
     for (let r = 0; r < chosen.length; r++) held += curvature[chosen[r]];
+    this.releaseSubset(); // first, so that the new copy can take the old one's memory
     return (this.subset = { rows: chosen, kernels: this.rowKernels(chosen), skipped: (total - held) / total, copied: true });
+  }
+
+  /** Drops the current row copy, whose memory then serves the next copy of X's rows (`WasmMatrixKernels.release`). */
+  private releaseSubset(): undefined {
+    if (this.subset?.kernels instanceof WasmMatrixKernels) this.subset.kernels.release();
+    return (this.subset = undefined);
   }
 
   /** Kernels for the given rows of X (a copy of them). */

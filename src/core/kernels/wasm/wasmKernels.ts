@@ -56,6 +56,12 @@ interface RowsOf {
   readonly rows: Int32Array;
 }
 
+/** A released subset's memory and instance, kept by its parent for the next subset (`WasmMatrixKernels.release`). */
+interface SpareMemory {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: GemmExports;
+}
+
 interface Regions {
   readonly w: number;
   readonly out: number;
@@ -76,6 +82,11 @@ export class WasmMatrixKernels implements MatrixKernels {
   private scratchCoefficients = 0;
   private readonly pool: KernelThreadPool | undefined;
   private readonly poolId: number = 0;
+  /** Set on a subset: the instance whose rows it copied, which takes its memory back on `release`. */
+  private readonly parent: WasmMatrixKernels | undefined;
+  /** On a parent: the memory of its last released subset. */
+  private spare: SpareMemory | undefined;
+  private released = false;
 
   /**
    * X: the float64 rows to copy (and round to float32), or rows of an existing instance's float32 copy (`subset`).
@@ -95,8 +106,15 @@ export class WasmMatrixKernels implements MatrixKernels {
     this.pool = n * p >= PARALLEL_MIN_WORK ? threadPool() : undefined;
     const shared = this.pool !== undefined;
     const module = gemmModule(this.stride, precision, shared);
-    this.memory = shared ? new WebAssembly.Memory({ initial, maximum: MAXIMUM_PAGES, shared: true }) : new WebAssembly.Memory({ initial });
-    this.exports = new WebAssembly.Instance(module, { [MEMORY_MODULE]: { [MEMORY_NAME]: this.memory } }).exports as unknown as GemmExports;
+    this.parent = X instanceof Float64Array ? undefined : X.parent;
+    const spare = shared ? undefined : this.parent?.takeSpare(initial * PAGE);
+    if (spare) {
+      this.memory = spare.memory;
+      this.exports = spare.exports;
+    } else {
+      this.memory = shared ? new WebAssembly.Memory({ initial, maximum: MAXIMUM_PAGES, shared: true }) : new WebAssembly.Memory({ initial });
+      this.exports = new WebAssembly.Instance(module, { [MEMORY_MODULE]: { [MEMORY_NAME]: this.memory } }).exports as unknown as GemmExports;
+    }
     const x32 = new Float32Array(this.memory.buffer, 0, n * this.stride);
     const { stride } = this;
     if (X instanceof Float64Array) {
@@ -118,6 +136,25 @@ export class WasmMatrixKernels implements MatrixKernels {
    */
   subset(rows: Int32Array): WasmMatrixKernels {
     return new WasmMatrixKernels({ parent: this, rows }, rows.length, this.p, this.precision);
+  }
+
+  /**
+   * A subset that will not be used again gives its memory back to its parent, whose next subset copies its rows
+   * into it: a fresh memory of 100 MB or so costs about three times the copy itself in page faults (Newton-CG
+   * copies its curved rows several times per M-step). Only the parent's last released memory is kept.
+   */
+  release(): void {
+    if (!this.parent || this.pool || this.released) return;
+    this.released = true;
+    this.parent.spare = { memory: this.memory, exports: this.exports };
+  }
+
+  /** The spare memory when it holds at least `bytes` (taken: it serves one subset at a time). */
+  private takeSpare(bytes: number): SpareMemory | undefined {
+    const spare = this.spare;
+    if (!spare || spare.memory.buffer.byteLength < bytes) return undefined;
+    this.spare = undefined;
+    return spare;
   }
 
   /** Threads a product of m coefficient rows runs on. */
