@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { setKernelChoice } from '../../src/core/kernels';
 import { weightedGrams } from '../../src/core/kernels/gram';
 import {
@@ -19,6 +20,7 @@ import {
   type PreconditionerMemory,
 } from '../../src/core/optim/newtonCg';
 import {
+  CHOLESKY_BLOCK,
   choleskyFactor,
   classCoupling,
   curvatureSample,
@@ -186,6 +188,30 @@ test('the row-wise Cholesky factor solves G x = b (G from a product of random ma
   for (let j = 0; j < p; j++) {
     const Gx = G.subarray(j * p, (j + 1) * p).reduce((s, g, l) => s + g * x[l], 0);
     assert.ok(Math.abs(Gx - b[j]) <= 1e-9 * (1 + Math.abs(b[j])), `row ${j}: ${Gx} vs ${b[j]}`);
+  }
+});
+
+test('the blocked Cholesky factor (from 2 panels) is ml-matrix’s, with the Gram kernel and in plain JavaScript', () => {
+  // Odd p, not a multiple of the panel: the last panel is short and the trailing rows are padded to an even count.
+  const p = 2 * CHOLESKY_BLOCK + 75;
+  const rng = new Random(71);
+  const G = randomSpd(p, rng, 0.5);
+  const reference = new CholeskyDecomposition(new Matrix(Array.from({ length: p }, (_, j) => Array.from(G.subarray(j * p, (j + 1) * p))))).lowerTriangularMatrix;
+  const scale = Math.sqrt(Math.max(...Array.from({ length: p }, (_, j) => G[j * p + j])));
+  for (const choice of ['auto', 'js'] as const) {
+    const previous = setKernelChoice(choice);
+    try {
+      const { lower, upper } = choleskyFactor(G, p);
+      for (let i = 0; i < p; i++) {
+        for (let j = 0; j < p; j++) {
+          const expected = j <= i ? reference.get(i, j) : 0;
+          assert.ok(Math.abs(lower[i * p + j] - expected) <= 1e-12 * scale, `${choice}: L[${i}][${j}] = ${lower[i * p + j]}, ml-matrix ${expected}`);
+          assert.equal(upper[j * p + i], lower[i * p + j], `${choice}: Lᵀ[${j}][${i}]`);
+        }
+      }
+    } finally {
+      setKernelChoice(previous);
+    }
   }
 });
 

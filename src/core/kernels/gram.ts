@@ -164,8 +164,8 @@ interface GramWorkspace {
 
 let gramInstance: { exports: GramExports; memory: WebAssembly.Memory } | null | undefined;
 
-/** Views of the kernel's memory for blocks of p columns, `even` strips and S sums (undefined: no WebAssembly SIMD here). */
-function gramWorkspace(p: number, even: number, S: number): GramWorkspace | undefined {
+/** The Gram kernel's instance (compiled on first use), or undefined: no WebAssembly SIMD here, or the `js` choice. */
+function gramKernel(): { exports: GramExports; memory: WebAssembly.Memory } | undefined {
   if (gramInstance === undefined) {
     try {
       if (!wasmSimdAvailable()) throw new Error('no WebAssembly SIMD');
@@ -176,19 +176,49 @@ function gramWorkspace(p: number, even: number, S: number): GramWorkspace | unde
       gramInstance = null;
     }
   }
-  if (!gramInstance || kernelChoice() === 'js') return undefined;
+  return gramInstance && kernelChoice() !== 'js' ? gramInstance : undefined;
+}
+
+/** The kernel's memory grown to at least `bytes`. */
+function grownMemory(memory: WebAssembly.Memory, bytes: number): ArrayBuffer {
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  return memory.buffer;
+}
+
+/**
+ * U Uᵀ for the q rows of U (row-major, `width` values per row; q and width even): entry (j, l) at j·q + l for
+ * l ≥ j (entries below the diagonal are partly written and meaningless). The rows are the Gram kernel's strips as
+ * they stand, so nothing is transposed. With WebAssembly the result is a view of the kernel's memory, valid until
+ * the next call here. For the trailing updates of a blocked Cholesky factorization (`kroneckerPreconditioner.ts`).
+ */
+export function rowGram(U: Float64Array, q: number, width: number): Float64Array {
+  const kernel = gramKernel();
+  if (!kernel) {
+    const sums = new Float64Array(q * q);
+    addUpperProducts(U, U, q, width, sums, 0);
+    return sums;
+  }
+  const sumsAt = align16(q * width * 8);
+  const buffer = grownMemory(kernel.memory, sumsAt + q * q * 8);
+  new Float64Array(buffer, 0, q * width).set(U.subarray(0, q * width));
+  const sums = new Float64Array(buffer, sumsAt, q * q).fill(0);
+  kernel.exports.upper(0, 0, q, width * 8, sumsAt);
+  return sums;
+}
+
+/** Views of the kernel's memory for blocks of p columns, `even` strips and S sums (undefined: no WebAssembly SIMD here). */
+function gramWorkspace(p: number, even: number, S: number): GramWorkspace | undefined {
+  const kernel = gramKernel();
+  if (!kernel) return undefined;
   const B = GRAM_BLOCK_ROWS;
   const rowsAt = 0;
   const stripsAt = align16(rowsAt + B * p * 8);
   const weightedAt = stripsAt + even * B * 8;
   const weightsAt = weightedAt + even * B * 8;
   const sumsAt = weightsAt + S * B * 8;
-  const needed = sumsAt + S * even * even * 8;
-  const { memory } = gramInstance;
-  if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-  const buffer = memory.buffer;
+  const buffer = grownMemory(kernel.memory, sumsAt + S * even * even * 8);
   return {
-    exports: gramInstance.exports,
+    exports: kernel.exports,
     even,
     rows: new Float64Array(buffer, rowsAt, B * p),
     strips: new Float64Array(buffer, stripsAt, even * B),
