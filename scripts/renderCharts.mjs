@@ -78,22 +78,12 @@ function drawChart({ chart, colors, width, height }) {
     return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
   };
   const points = (xs, ys) => xs.map((x, i) => ({ x, y: ys[i] ?? null }));
-  const baselineDashes = [[8, 4], [2, 3], [12, 3, 2, 3]];
-  // A solver's continued runs (EM, EM + SQUAREM, EM + DAAREM, budgeted EM share EM's colour) each get a dash of
-  // their own, as in the panel (webview/panel/reproductionCharts.ts, CONTINUED_DASHES).
-  const continuedDashes = [[6, 4], [2, 3], [12, 3, 2, 3], [1, 4], [14, 6]];
-  const continued = new Map();
-  let baselineIndex = 0;
+  // Each series' dash comes with the chart (src/core/reproduce/chartStyle.ts, the panel's too). Results written
+  // before it get one plain dash for every dashed series.
   const datasets = [];
   for (const series of chart.series) {
     const color = colors[series.solver] ?? colors.baseline;
-    let dash = [];
-    if (series.solver === 'baseline') dash = baselineDashes[baselineIndex++ % baselineDashes.length];
-    else if (series.dashed) {
-      const index = continued.get(series.solver) ?? 0;
-      continued.set(series.solver, index + 1);
-      dash = continuedDashes[index % continuedDashes.length];
-    }
+    const dash = Array.isArray(series.dash) ? series.dash : series.dashed || series.solver === 'baseline' ? [6, 4] : [];
     if (series.lower && series.upper) {
       datasets.push({ label: `__band_lower ${series.label}`, data: points(series.x, series.lower), borderWidth: 0, pointRadius: 0, fill: false, spanGaps: false });
       datasets.push({

@@ -496,6 +496,13 @@ async function main() {
       const adam = drawn.find((d) => d.label.startsWith('Adam'));
       assert.notEqual(adam.color, drawn[0].color);
       assert.ok(adam.dashed);
+      // The legend tells them apart too: every key a line in its own series' dash.
+      const legend = JSON.parse(await raceCard.getAttribute('data-legend'));
+      assert.deepEqual(legend.map((item) => item.text), drawn.map((d) => d.label), 'one key per series, no band');
+      legend.forEach((item, i) => {
+        assert.equal(item.pointStyle, 'line', `${item.text}: a line key`);
+        assert.deepEqual(item.lineDash, drawn[i].dash, `${item.text}: the key's dash is its line's`);
+      });
     });
 
     // Compare Runs (issue 17.2 with 17.4): the comparison's charts are the run view's deck, so they read as closely.

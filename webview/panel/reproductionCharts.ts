@@ -4,8 +4,10 @@
  * says; dashed series (baselines, continued runs) and point-only series (the paper's values). The same data the CLI
  * renders to PNG (scripts/renderCharts.mjs), here in the theme's colours: a solver has its colour of the run view.
  */
-import { Chart, Filler, Legend, type ChartDataset, type ChartOptions } from 'chart.js';
+import { Chart, Filler, Legend, type ChartDataset, type ChartOptions, type PointStyle } from 'chart.js';
+import { dashesOf, isBaseline } from '../../src/core/reproduce/chartStyle';
 import type { ChartSeries, ChartSpec } from '../../src/core/reproduce/types';
+import type { SolverName } from '../../src/core/spec/types';
 import { applyAxisTheme, formatNumber, logTick } from './charts';
 import { withAlpha, type Theme } from './theme';
 
@@ -17,25 +19,6 @@ type Dataset = ChartDataset<'line', Point[]>;
 
 /** Prefix of the band datasets' labels (left out of the legend and the tooltips). */
 const BAND = '__band ';
-/** Baselines get a dash pattern each, so that two baselines in one chart stay apart. */
-const BASELINE_DASHES = [
-  [8, 4],
-  [2, 3],
-  [12, 3, 2, 3],
-];
-
-/**
- * Continued runs (dashed) share their solver's colour — EM, EM + SQUAREM, EM + DAAREM and budgeted EM are all EM —
- * so each one of a solver gets its own dash pattern, in the order they come.
- */
-const CONTINUED_DASHES = [
-  [6, 4],
-  [2, 3],
-  [12, 3, 2, 3],
-  [1, 4],
-  [14, 6],
-];
-
 export interface DrawnSeries {
   readonly label: string;
   /** Points with a value (nulls are gaps). */
@@ -64,7 +47,7 @@ export function drawReproductionChart(
     interaction: { mode: 'nearest', intersect: false },
     elements: { line: { tension: 0 } },
     plugins: {
-      legend: { labels: { filter: (item) => !String(item.text).startsWith(BAND), boxWidth: 14, boxHeight: 2, color: theme.foreground } },
+      legend: { labels: legendLabels(theme) },
       title: exported ? { display: true, text: [...exported.title], color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 2, weight: 'bold' } } : { display: false },
       zoom: { zoom: { wheel: { enabled: false } }, pan: { enabled: false } },
       tooltip: {
@@ -200,19 +183,30 @@ function referenceLevel(series: ChartSeries, range: [number, number] | undefined
 }
 
 /**
- * Each series' colour and dash: baselines muted, each with its own dash; a solver's curves in its colour, solid, and
- * its continued (dashed) runs each with a dash of their own.
+ * Legend keys drawn as short lines in their dataset's dash, so that a solver's continued runs (one colour) stay apart
+ * in the legend too: chart.js draws a line key with the point style's stroke, without the dataset's dash, so the dash
+ * is put back. The paper's markers (points only) keep their marker as their key; bands are left out.
  */
+function legendLabels(theme: Theme): NonNullable<NonNullable<ChartOptions<'line'>['plugins']>['legend']>['labels'] {
+  return {
+    filter: (item) => !String(item.text).startsWith(BAND),
+    color: theme.foreground,
+    usePointStyle: true,
+    pointStyle: 'line',
+    pointStyleWidth: 28,
+    generateLabels: (chart) =>
+      Chart.defaults.plugins.legend.labels.generateLabels(chart).map((item) => {
+        const dataset = chart.data.datasets[item.datasetIndex ?? 0] as Dataset;
+        if (dataset.showLine === false) return { ...item, pointStyle: dataset.pointStyle as PointStyle, lineWidth: 1 };
+        return { ...item, lineDash: (dataset.borderDash as number[] | undefined) ?? [] };
+      }),
+  };
+}
+
+/** Each series' colour (baselines muted, a solver's curves in its colour) and its dash (chartStyle.ts). */
 function seriesStyles(spec: ChartSpec, theme: Theme): { color: string; dash: number[] }[] {
-  let baselines = 0;
-  const continued = new Map<string, number>();
-  return spec.series.map((series) => {
-    if (series.solver === 'baseline' || !series.solver) return { color: theme.muted, dash: BASELINE_DASHES[baselines++ % BASELINE_DASHES.length] };
-    if (!series.dashed) return { color: theme.solver[series.solver], dash: [] };
-    const index = continued.get(series.solver) ?? 0;
-    continued.set(series.solver, index + 1);
-    return { color: theme.solver[series.solver], dash: CONTINUED_DASHES[index % CONTINUED_DASHES.length] };
-  });
+  const dashes = dashesOf(spec);
+  return spec.series.map((series, i) => ({ color: isBaseline(series) ? theme.muted : theme.solver[series.solver as SolverName], dash: dashes[i] }));
 }
 
 function hasBand(series: ChartSeries): boolean {

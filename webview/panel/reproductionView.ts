@@ -57,6 +57,8 @@ export class ReproductionView {
       card.dataset.scales = `${chart.scales.x?.type},${chart.scales.y?.type}`;
       card.dataset.bands = String(chart.data.datasets.filter((d) => d.fill === '-1').length);
       card.dataset.xRange = JSON.stringify([chart.scales.x?.min, chart.scales.x?.max]);
+      // The legend's keys as drawn: a line in its series' dash, or the paper's marker.
+      card.dataset.legend = JSON.stringify((chart.legend?.legendItems ?? []).map((item) => ({ text: item.text, lineDash: item.lineDash ?? [], pointStyle: item.pointStyle })));
       // References drawn as level lines (K = 1, the ceiling, a paper value beyond the run), with their points.
       card.dataset.levels = JSON.stringify(
         chart.data.datasets

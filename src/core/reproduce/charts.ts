@@ -10,6 +10,7 @@ import type { FmnistMetric, FmnistResult } from './fmnist';
 import { PAPER_TABLE_2 } from './paperFigures';
 import type { SnrSweepResult } from './snrSweep';
 import type { SymmolineMetric, SymmolineResult } from './symmoline';
+import { withDashes } from './chartStyle';
 import type { ChartSeries, ChartSpec } from './types';
 
 interface ChartInputs {
@@ -152,5 +153,5 @@ export function buildCharts(results: ChartInputs): ChartSpec[] {
       })),
     });
   }
-  return charts;
+  return charts.map(withDashes);
 }

@@ -57,6 +57,11 @@ export interface ChartSeries {
   readonly lower?: (number | null)[];
   readonly upper?: (number | null)[];
   readonly dashed?: boolean;
+  /**
+   * The line's dash pattern ([]: solid), set by `buildCharts` (chartStyle.ts) so that every renderer draws the same;
+   * absent in results written before it, where renderers apply the same rules themselves (`dashesOf`).
+   */
+  readonly dash?: readonly number[];
   /** Draw points only (a scatter), no line. */
   readonly pointsOnly?: boolean;
 }
