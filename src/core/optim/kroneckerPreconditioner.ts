@@ -147,7 +147,9 @@ export function weightChange(a: Float64Array, b: Float64Array): number {
 
 /** G ≈ Σ_i u_i x_i x_iᵀ from a sample of rows drawn in proportion to u (`curvatureSample`), damped, and factored. */
 export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Array): GramFactor {
-  const { X, n, p, ridge } = problem;
+  // rowWeights are per row of X (a block over selected rows gives 0 to the others), so the sample indexes X itself.
+  const { X, p, ridge } = problem;
+  const n = rowWeights.length;
   const { rows, weights: weightsOfSample } = curvatureSample(rowWeights, p);
   const sample = rows.length;
   const sampleX = new Float64Array(sample * p);

@@ -21,14 +21,14 @@
  *     and always before the last step, the Hessian is recomputed at the current point, so that the solve ends with
  *     a true Newton step. Stop on the Newton decrement, as dense Newton did.
  */
-import { kernelsFor, scratch, type MatrixKernels } from '../kernels';
-import { JsMatrixKernels } from '../kernels/js';
+import { scratch, type MatrixKernels } from '../kernels';
 import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { weightedGrams } from '../kernels/gram';
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { CurvatureMemory, InnerSolve, SoftmaxProblem } from './softmaxRegression';
 import { twoLoopDirection } from './lbfgs';
-import { gradientStep, totalWeight } from './softmaxRegression';
+import { gradientStep, kernelsForRows, problemKernels, releaseProblemKernels, rowOffset, totalWeight } from './softmaxRegression';
+import { gradientBound, valueBound, withoutNegligibleRows, type ReducedBlock } from './negligibleRows';
 import { throwIfInterrupted } from '../interrupt';
 import { classCoupling, curvatureWeights, kroneckerPreconditioner, sampledGramFactor, weightChange, type GramFactor } from './kroneckerPreconditioner';
 
@@ -87,6 +87,8 @@ export interface NewtonStepTrace {
   /** Step length accepted (1: full step; 0: none), and the passes the step's line search took. */
   readonly stepLength: number;
   readonly lineSearchPasses: number;
+  /** Rows the solve's f and ∇f read (of the block's, when it leaves out rows of negligible weight). */
+  readonly blockRows: number;
   /** Rows CG's Hessian–vector products read (of n), and the share of the step's curvature they leave out. */
   readonly rows: number;
   readonly skippedCurvature: number;
@@ -108,9 +110,36 @@ type Slot = 'a' | 'b';
 const other = (slot: Slot): Slot => (slot === 'a' ? 'b' : 'a');
 
 export function truncatedNewton(problem: SoftmaxProblem, init: Float64Array, options: TruncatedNewtonOptions): InnerSolve {
-  const solver = new TruncatedNewtonSolver(problem);
-  return solver.run(init, options);
+  const reduced = reducedBlock(problem, options);
+  let spent = 0;
+  if (reduced) {
+    const solver = new TruncatedNewtonSolver(reduced.problem, reduced);
+    try {
+      const solve = solver.run(init, options);
+      if (solve.converged && solver.certified) return solve;
+      spent = solve.passes ?? 0;
+    } finally {
+      releaseProblemKernels(reduced.problem);
+    }
+  }
+  const solve = new TruncatedNewtonSolver(problem).run(init, options);
+  return spent > 0 ? { ...solve, passes: (solve.passes ?? 0) + spent } : solve;
 }
+
+/**
+ * A large weighted block's solve leaves out its rows of least weight (`negligibleRows.ts`) when together they can
+ * move its gradient by at most NEGLIGIBLE_SHARE of the tolerance its last solve had (the block's memory knows it):
+ * about 40 % of an expert's rows on Fashion-MNIST once EM has sorted them.
+ */
+function reducedBlock(problem: SoftmaxProblem, options: TruncatedNewtonOptions): ReducedBlock | undefined {
+  const last = options.memory?.initialGradient;
+  if (options.stop !== 'gradient' || options.preconditioner !== 'kronecker' || last === undefined) return undefined;
+  const tolerance = Math.max(options.tolerance * totalWeight(problem), (options.relativeTolerance ?? 0) * last);
+  return withoutNegligibleRows(problem, NEGLIGIBLE_SHARE * tolerance);
+}
+
+/** Rows left out of a block may move its gradient by at most this share of its tolerance. */
+const NEGLIGIBLE_SHARE = 0.01;
 
 /**
  * −∇²f(V) d by the solver's own Hessian–vector pass (for tests: it must equal the finite differences of ∇f), and the
@@ -136,12 +165,31 @@ class TruncatedNewtonSolver {
   private pairs: CurvatureMemory = { s: [], y: [] };
   /** The rows the last Newton step's CG read, and kernels on their copy. */
   private subset: RowSubset | undefined;
+  /** The block's total weight (rows left out included): its gradient norms are per unit of it. */
   private readonly weight: number;
+  /** b of the rows left out (0: none), and the share of the block's rows a pass over this problem reads. */
+  private readonly leftOutGradient: number;
+  private readonly rowShare: number;
+  /**
+   * Whether the solve's result holds for the whole block: always without rows left out; with them, when its gain
+   * exceeds what they could have lost (`valueBound`).
+   */
+  certified = true;
 
-  constructor(private readonly problem: SoftmaxProblem) {
+  constructor(
+    private readonly problem: SoftmaxProblem,
+    private readonly reduced?: ReducedBlock,
+  ) {
     this.m = problem.C - 1;
     this.D = this.m * problem.p;
-    this.weight = Math.max(totalWeight(problem), 1e-300);
+    this.weight = Math.max(totalWeight(problem) + (reduced?.weightOut ?? 0), 1e-300);
+    this.leftOutGradient = reduced ? gradientBound(reduced) : 0;
+    this.rowShare = reduced ? problem.n / reduced.allRows : 1;
+  }
+
+  /** An upper bound on the whole block's ‖∇f‖₂ per unit weight, from this problem's gradient. */
+  private gradientNorm(grad: Float64Array): number {
+    return (norm(grad) + this.leftOutGradient) / this.weight;
   }
 
   run(init: Float64Array, options: TruncatedNewtonOptions): InnerSolve {
@@ -158,12 +206,15 @@ class TruncatedNewtonSolver {
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
     let cgPreconditioner: SpdFactor | undefined;
+    const start = state;
     const initialGradient = norm(state.grad) / this.weight;
-    const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * initialGradient);
+    // Relative to a lower bound on the whole block's initial gradient (rows left out could only have added b).
+    const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * Math.max(0, initialGradient - this.leftOutGradient / this.weight));
     const solveIndex = traceSolves++;
+    if (options.memory) options.memory.initialGradient = norm(state.grad) + this.leftOutGradient;
     if (options.memory?.cgPairs?.s[0]?.length === this.D) this.pairs = options.memory.cgPairs;
     for (; iterations < options.maxIterations && this.passes < maxPasses; iterations++) {
-      const gradientNorm = norm(state.grad) / this.weight;
+      const gradientNorm = this.gradientNorm(state.grad);
       if (options.stop === 'gradient' && gradientNorm <= target) {
         converged = true;
         break;
@@ -210,6 +261,7 @@ class TruncatedNewtonSolver {
         cgIterations: direction.cgIterations ?? 0,
         stepLength: next ? next.alpha : 0,
         lineSearchPasses: this.passes - passesBefore,
+        blockRows: this.problem.n,
         rows: direction.rows ?? this.problem.n,
         skippedCurvature: direction.skippedCurvature ?? 0,
         copiedRows: direction.copiedRows ?? false,
@@ -231,11 +283,12 @@ class TruncatedNewtonSolver {
     }
     if (options.memory) options.memory.cgPairs = this.pairs;
     this.releaseSubset();
-    if (!converged && options.stop === 'gradient') converged = norm(state.grad) / this.weight <= target;
+    if (!converged && options.stop === 'gradient') converged = this.gradientNorm(state.grad) <= target;
+    if (this.reduced) this.certified = state.value - start.value >= valueBound(this.reduced, start.V, state.V);
     return {
       coef: state.V,
       iterations,
-      gradientNorm: norm(state.grad) / this.weight,
+      gradientNorm: this.gradientNorm(state.grad),
       objective: state.value,
       method: options.preconditioner === 'hessian' ? 'newton' : 'newton-cg',
       converged,
@@ -262,7 +315,7 @@ class TruncatedNewtonSolver {
   private stateAt(V: Float64Array, slot: Slot): State {
     const { problem, m } = this;
     const { n, ridge } = problem;
-    const kernels = kernelsFor(problem.X, n, problem.p);
+    const kernels = problemKernels(problem);
     const logits = scratch(`newton.logits.${slot}`, n * m);
     const probs = scratch(`newton.probs.${slot}`, n * m);
     const grad = new Float64Array(this.D);
@@ -276,7 +329,7 @@ class TruncatedNewtonSolver {
       },
       grad,
     );
-    this.countPass();
+    this.countPass(this.rowShare);
     if (ridge > 0) {
       for (let j = 0; j < V.length; j++) grad[j] -= ridge * V[j];
       value -= 0.5 * ridge * dot(V, V);
@@ -301,7 +354,7 @@ class TruncatedNewtonSolver {
         const pc = state.probs[i * m + c];
         h[c] = w * pc * (1 - pc);
       }
-      const offset = i * p;
+      const offset = rowOffset(problem, i);
       for (let j = 0; j < p; j++) {
         const x = X[offset + j];
         if (x === 0) continue;
@@ -327,7 +380,7 @@ class TruncatedNewtonSolver {
    */
   private kronecker(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
     const { problem, m } = this;
-    const weights = curvatureWeights(problem, state.probs);
+    const weights = xRowWeights(problem, curvatureWeights(problem, state.probs));
     let gram = memory?.gram;
     const stale = !gram || !memory?.weights || memory.uses >= KRONECKER_MAX_USES || weightChange(weights, memory.weights) > KRONECKER_STALE_CHANGE;
     if (!gram || stale) {
@@ -455,7 +508,7 @@ class TruncatedNewtonSolver {
     let held = 0;
     for (let r = 0; r < chosen.length; r++) held += curvature[chosen[r]];
     this.releaseSubset(); // first, so that the new copy can take the old one's memory
-    return (this.subset = { rows: chosen, kernels: this.rowKernels(chosen), skipped: (total - held) / total, copied: true });
+    return (this.subset = { rows: chosen, kernels: kernelsForRows(this.problem, chosen), skipped: (total - held) / total, copied: true });
   }
 
   /** Drops the current row copy, whose memory then serves the next copy of X's rows (`WasmMatrixKernels.release`). */
@@ -464,15 +517,6 @@ class TruncatedNewtonSolver {
     return (this.subset = undefined);
   }
 
-  /** Kernels for the given rows of X (a copy of them). */
-  private rowKernels(rows: Int32Array): MatrixKernels {
-    const { X, n, p } = this.problem;
-    const kernels = kernelsFor(X, n, p);
-    if (kernels instanceof WasmMatrixKernels) return kernels.subset(rows);
-    const copy = new Float64Array(rows.length * p);
-    rows.forEach((i, k) => copy.set(X.subarray(i * p, (i + 1) * p), k * p));
-    return new JsMatrixKernels(copy, rows.length, p);
-  }
 
   /** out = −∇²f(V) d summed over the given rows only (ridge included): a pass over that part of X. */
   private rowsHessianTimes(state: State, d: Float64Array, out: Float64Array, rows: Int32Array, kernels: MatrixKernels): void {
@@ -495,7 +539,7 @@ class TruncatedNewtonSolver {
       },
       out,
     );
-    this.countPass(rows.length / problem.n);
+    this.countPass((rows.length / problem.n) * this.rowShare);
     if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
@@ -504,7 +548,7 @@ class TruncatedNewtonSolver {
     const { problem, m } = this;
     const { n, weights, ridge } = problem;
     const { probs } = state;
-    const kernels = kernelsFor(problem.X, n, problem.p);
+    const kernels = problemKernels(problem);
     kernels.logitsAndGradient(
       d,
       m,
@@ -525,7 +569,7 @@ class TruncatedNewtonSolver {
       },
       out,
     );
-    this.countPass();
+    this.countPass(this.rowShare);
     if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
@@ -539,8 +583,8 @@ class TruncatedNewtonSolver {
     if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true, alpha: 1 };
     if (!direction.logitsS) {
       direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
-      kernelsFor(this.problem.X, this.problem.n, this.problem.p).logits(direction.S, this.m, direction.logitsS);
-      this.countPass();
+      problemKernels(this.problem).logits(direction.S, this.m, direction.logitsS);
+      this.countPass(this.rowShare);
     }
     for (let alpha = 0.5; alpha > 1e-10; alpha *= 0.5) {
       const value = this.valueAlong(state, direction, alpha);
@@ -666,8 +710,11 @@ export interface PreconditionerMemory {
   /** CG pairs of the block's latest Newton systems (they update the next CG's preconditioner). */
   cgPairs?: CurvatureMemory;
   gram?: GramFactor;
+  /** G's row weights, per row of X (a block over selected rows has 0 for the others). */
   weights?: Float64Array;
   uses: number;
+  /** ‖∇f‖₂ at the start of the block's last solve (it sizes the rows the next may leave out). */
+  initialGradient?: number;
 }
 
 /**
@@ -679,8 +726,9 @@ const REFRESH_CONTRACTION = 0.1;
 /**
  * CG's Hessian–vector products skip the rows of least curvature that together carry at most this share of it — when
  * that skips at least HESSIAN_MIN_SKIPPED_ROWS of them (below that the copy of the kept rows is not worth it). f and
- * ∇f, hence the stopping rule, the line search and the M-step's optimum, always read every row; only CG's model of
- * the curvature, which is approximate anyway (the solve is truncated), loses up to 1 % of it. On full Fashion-MNIST
+ * ∇f, hence the stopping rule, the line search and the M-step's optimum, read every row of the block (but those of
+ * negligible weight, left out with the bounds of `negligibleRows.ts`); only CG's model of the curvature, which is
+ * approximate anyway (the solve is truncated), loses up to 1 % of it. On full Fashion-MNIST
  * an expert's products then read 35–40 % of the rows once the responsibilities are nearly 0/1 (the other
  * expert's rows, and confident ones); skipping ≤ 1e-3 instead of 1e-2 read more rows for about the same number of
  * CG iterations (docs/solvers.md).
@@ -708,6 +756,7 @@ const NEGLIGIBLE_GRADIENT = 1e-8;
  * blocked pass over X for all (m + 1)·m / 2 class pairs.
  */
 export function softmaxHessianFromProbabilities(problem: SoftmaxProblem, probs: Float64Array): Float64Array {
+  if (problem.rows) throw new Error('softmax Hessian: a block over selected rows is solved by Newton-CG, never by dense Newton');
   const { X, n, p, C, weights, ridge } = problem;
   const m = C - 1;
   const D = m * p;
@@ -810,4 +859,13 @@ function dot(a: Float64Array, b: Float64Array): number {
 
 function norm(v: Float64Array): number {
   return Math.sqrt(dot(v, v));
+}
+
+/** Per-row weights of a problem (n), as weights per row of X (0 for rows the problem leaves out). */
+function xRowWeights(problem: SoftmaxProblem, weights: Float64Array): Float64Array {
+  const { rows, X, p } = problem;
+  if (!rows) return weights;
+  const out = new Float64Array(X.length / p);
+  rows.forEach((i, k) => (out[i] = weights[k]));
+  return out;
 }

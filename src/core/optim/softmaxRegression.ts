@@ -12,7 +12,9 @@
  * that increase f.
  */
 import { solveSymmetricPositiveDefinite } from './denseSolve';
-import { kernelsFor, scratch } from '../kernels';
+import { kernelsFor, scratch, type MatrixKernels } from '../kernels';
+import { JsMatrixKernels } from '../kernels/js';
+import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { lbfgsMaximize } from './lbfgs';
 import { throwIfInterrupted, throwIfInterruptedAtRow } from '../interrupt';
 import { truncatedNewton, type PreconditionerMemory } from './newtonCg';
@@ -30,6 +32,55 @@ export interface SoftmaxProblem {
   /** Row weights (default 1). */
   readonly weights?: Float64Array;
   readonly ridge: number;
+  /**
+   * The rows of X the problem is over, in order (n of them; targets, labels and weights are per problem row): a
+   * block without its rows of negligible weight (`negligibleRows.ts`). Absent: X's first n rows. Only Newton-CG's
+   * large-block path is handed such a problem.
+   */
+  readonly rows?: Int32Array;
+}
+
+/** Where problem row i starts in X. */
+export function rowOffset(problem: SoftmaxProblem, i: number): number {
+  return (problem.rows ? problem.rows[i] : i) * problem.p;
+}
+
+const rowsKernels = new WeakMap<Int32Array, MatrixKernels>();
+
+/** The kernels over the problem's rows: X's own, or (selected rows) those of a copy of them, made once per problem. */
+export function problemKernels(problem: SoftmaxProblem): MatrixKernels {
+  const { X, n, p, rows } = problem;
+  if (!rows) return kernelsFor(X, n, p);
+  let kernels = rowsKernels.get(rows);
+  if (!kernels) {
+    kernels = kernelsForRows(problem, Int32Array.from({ length: n }, (_, i) => i));
+    rowsKernels.set(rows, kernels);
+  }
+  return kernels;
+}
+
+/**
+ * Kernels on a copy of some of the problem's rows (`local`, problem row indices, in order): rows of the
+ * WebAssembly kernels' float32 copy (the same values and arithmetic on those rows), or a float64 copy.
+ */
+export function kernelsForRows(problem: SoftmaxProblem, local: Int32Array): MatrixKernels {
+  const { X, p, rows } = problem;
+  const parent = rows ? rowsKernels.get(rows) : kernelsFor(X, problem.n, p);
+  if (parent instanceof WasmMatrixKernels) return parent.subset(local);
+  if (rows && !parent) {
+    const full = kernelsFor(X, X.length / p, p);
+    if (full instanceof WasmMatrixKernels) return full.subset(Int32Array.from(local, (i) => rows[i]));
+  }
+  const copy = new Float64Array(local.length * p);
+  local.forEach((i, k) => copy.set(X.subarray(rowOffset(problem, i), rowOffset(problem, i) + p), k * p));
+  return new JsMatrixKernels(copy, local.length, p);
+}
+
+/** A problem over selected rows is done with its copy of them: its memory serves the next copy (`WasmMatrixKernels.release`). */
+export function releaseProblemKernels(problem: SoftmaxProblem): void {
+  const kernels = problem.rows ? rowsKernels.get(problem.rows) : undefined;
+  if (kernels instanceof WasmMatrixKernels) kernels.release();
+  if (problem.rows) rowsKernels.delete(problem.rows);
 }
 
 export interface InnerSolve {
@@ -153,12 +204,12 @@ export function totalWeight(problem: SoftmaxProblem): number {
 /** Softmax probabilities for one row into `probs` (length C). */
 function rowProbabilities(problem: SoftmaxProblem, V: Float64Array, i: number, probs: Float64Array): void {
   const { X, p, C } = problem;
-  const offset = i * p;
+  const offset = rowOffset(problem, i);
   let max = 0;
   for (let c = 0; c < C - 1; c++) {
     let eta = 0;
-    const rowOffset = c * p;
-    for (let j = 0; j < p; j++) eta += V[rowOffset + j] * X[offset + j];
+    const classOffset = c * p;
+    for (let j = 0; j < p; j++) eta += V[classOffset + j] * X[offset + j];
     probs[c] = eta;
     if (eta > max) max = eta;
   }
@@ -185,7 +236,7 @@ export function softmaxObjective(problem: SoftmaxProblem, V: Float64Array, grad?
   throwIfInterrupted(); // a pass over the rows: where Ctrl-C reaches a long M-step (src/core/interrupt.ts)
   const { n, p, C, ridge } = problem;
   const free = C - 1;
-  const kernels = kernelsFor(problem.X, n, p);
+  const kernels = problemKernels(problem);
   const probs = new Float64Array(C);
   let value = 0;
   if (grad) {
@@ -283,7 +334,7 @@ export function softmaxNegativeHessian(problem: SoftmaxProblem, V: Float64Array)
     const w = weights ? weights[i] : 1;
     if (w === 0) continue;
     rowProbabilities(problem, V, i, probs);
-    const offset = i * p;
+    const offset = rowOffset(problem, i);
     let m = 0;
     for (let j = 0; j < p; j++) {
       const xj = X[offset + j];
@@ -363,7 +414,8 @@ function largestRowNorm(problem: SoftmaxProblem): number {
   let largest = 0;
   for (let i = 0; i < n; i++) {
     let squares = 0;
-    for (let j = 0; j < p; j++) squares += X[i * p + j] ** 2;
+    const offset = rowOffset(problem, i);
+    for (let j = 0; j < p; j++) squares += X[offset + j] ** 2;
     if (squares > largest) largest = squares;
   }
   return Math.sqrt(largest) || 1;

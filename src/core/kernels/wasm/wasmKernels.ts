@@ -17,6 +17,11 @@ import { runGradient, runLogits, type GemmExports } from './exports';
 import { buildGemmModule, MAXIMUM_PAGES, MEMORY_MODULE, MEMORY_NAME, type KernelPrecision } from './gemm';
 
 const PAGE = 65536;
+/**
+ * Released subset memories a matrix keeps for its next subsets (Newton-CG holds two at once: an expert's rows of
+ * non-negligible weight, and the curved rows among them).
+ */
+const SPARE_MEMORIES = 2;
 /** Below this many multiply–adds a product runs on the calling thread only (a hand-over costs tens of µs). */
 const PARALLEL_MIN_WORK = 4e6;
 
@@ -84,8 +89,8 @@ export class WasmMatrixKernels implements MatrixKernels {
   private readonly poolId: number = 0;
   /** Set on a subset: the instance whose rows it copied, which takes its memory back on `release`. */
   private readonly parent: WasmMatrixKernels | undefined;
-  /** On a parent: the memory of its last released subset. */
-  private spare: SpareMemory | undefined;
+  /** On a matrix copied from float64 rows: the memories of its (and its subsets') last released subsets. */
+  private spares: SpareMemory[] = [];
   private released = false;
 
   /**
@@ -107,7 +112,7 @@ export class WasmMatrixKernels implements MatrixKernels {
     const shared = this.pool !== undefined;
     const module = gemmModule(this.stride, precision, shared);
     this.parent = X instanceof Float64Array ? undefined : X.parent;
-    const spare = shared ? undefined : this.parent?.takeSpare(initial * PAGE);
+    const spare = shared ? undefined : this.parent?.root().takeSpare(initial * PAGE);
     if (spare) {
       this.memory = spare.memory;
       this.exports = spare.exports;
@@ -139,22 +144,32 @@ export class WasmMatrixKernels implements MatrixKernels {
   }
 
   /**
-   * A subset that will not be used again gives its memory back to its parent, whose next subset copies its rows
-   * into it: a fresh memory of 100 MB or so costs about three times the copy itself in page faults (Newton-CG
-   * copies its curved rows several times per M-step). Only the parent's last released memory is kept.
+   * A subset that will not be used again gives its memory back to the matrix it was copied from (through any
+   * subsets in between), whose next subsets copy their rows into it: a fresh memory of 100 MB or so costs about
+   * three times the copy itself in page faults (Newton-CG copies its curved rows several times per M-step, and an
+   * expert's rows of non-negligible weight once). The last SPARE_MEMORIES released memories are kept.
    */
   release(): void {
     if (!this.parent || this.pool || this.released) return;
     this.released = true;
-    this.parent.spare = { memory: this.memory, exports: this.exports };
+    const spares = this.parent.root().spares;
+    spares.push({ memory: this.memory, exports: this.exports });
+    if (spares.length > SPARE_MEMORIES) spares.shift();
   }
 
-  /** The spare memory when it holds at least `bytes` (taken: it serves one subset at a time). */
+  /** The matrix this one's rows were first copied from. */
+  private root(): WasmMatrixKernels {
+    return this.parent ? this.parent.root() : this;
+  }
+
+  /** The smallest spare memory that holds at least `bytes`, taken (it serves one subset at a time). */
   private takeSpare(bytes: number): SpareMemory | undefined {
-    const spare = this.spare;
-    if (!spare || spare.memory.buffer.byteLength < bytes) return undefined;
-    this.spare = undefined;
-    return spare;
+    let best = -1;
+    this.spares.forEach((spare, k) => {
+      const size = spare.memory.buffer.byteLength;
+      if (size >= bytes && (best < 0 || size < this.spares[best].memory.buffer.byteLength)) best = k;
+    });
+    return best < 0 ? undefined : this.spares.splice(best, 1)[0];
   }
 
   /** Threads a product of m coefficient rows runs on. */
