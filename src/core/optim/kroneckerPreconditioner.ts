@@ -18,7 +18,8 @@
  * responsibilities sort the rows between experts) or it has served KRONECKER_MAX_USES solves; A is recomputed each
  * time.
  */
-import { kernelsFor, plannedBackend, type MatrixKernels } from '../kernels';
+import { kernelChoice, plannedBackend, type MatrixKernels } from '../kernels';
+import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { rowGram, weightedGrams } from '../kernels/gram';
 import { throwIfInterrupted } from '../interrupt';
 import type { SpdFactor } from './denseSolve';
@@ -270,14 +271,17 @@ function blockedCholesky(G: Float64Array, p: number, tiny: number): Float64Array
 /**
  * Kernels that apply G⁻¹ = L⁻ᵀL⁻¹ to m class rows at once: one fused pass of the WebAssembly matrix kernels over
  * L⁻¹ (its logits L⁻¹Rᵀ, then their product with L⁻¹ again). m pairs of triangular solves in JavaScript took about
- * 10 ms at p = 785, m = 9 — a sixth of a Newton-CG M-step on Fashion-MNIST — and this about a third of that
+ * 10 ms at p = 785, m = 9 — a sixth of a Newton-CG M-step on Fashion-MNIST — and this about a tenth of that
  * (docs/solvers.md); L⁻¹ costs p³/6 multiply–adds once per factor. Undefined where the kernels would run in
  * JavaScript (no WebAssembly SIMD, or p too small): there the substitutions are as fast.
  */
 export function inverseFactorKernels(gram: GramFactor): MatrixKernels | undefined {
   const { p } = gram;
-  if (plannedBackend(p, p) === 'js') return undefined;
-  gram.inverseKernels ??= kernelsFor(lowerInverse(gram), p, p);
+  const backend = plannedBackend(p, p);
+  if (backend === 'js') return undefined;
+  // float32 arithmetic unless float64 was asked for: L⁻¹ is stored in float32 either way (1e-6 of G⁻¹r), and a
+  // preconditioner needs no more; at p = 785, m = 9, 0.9 ms per application against 2.0 ms.
+  gram.inverseKernels ??= new WasmMatrixKernels(lowerInverse(gram), p, p, kernelChoice() === 'f64' ? 'f64' : 'f32');
   return gram.inverseKernels;
 }
 
