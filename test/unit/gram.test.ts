@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setKernelChoice } from '../../src/core/kernels';
-import { GRAM_BLOCK_ROWS, weightedGrams } from '../../src/core/kernels/gram';
+import { GRAM_BLOCK_ROWS, weightedGramF32, weightedGrams } from '../../src/core/kernels/gram';
 import { narrowLogitsAndGradient } from '../../src/core/kernels/narrow';
 import { Random } from './helpers';
 
@@ -60,6 +60,35 @@ test('a small call after a large one gets its own sums (the kernel memory is reu
   const grams = weightedGrams(X, 5, 3, 1, (start, end, out) => out.set(w.subarray(start, end)));
   const expected = writtenOut(X, 5, 3, w, 1);
   for (let k = 0; k < 9; k++) assert.ok(Math.abs(grams[k] - expected[k]) <= 1e-12 * (1 + Math.abs(expected[k])), `entry ${k}`);
+});
+
+test('the float32 Gram of selected rows equals the sums written out to float32 accuracy, on the blocking edges, in WebAssembly and JavaScript', () => {
+  const B = GRAM_BLOCK_ROWS;
+  const rng = new Random(13);
+  for (const [n, p] of [[1, 3], [B - 1, 7], [B + 1, 8], [2 * B + 3, 21], [700, 131]] as const) {
+    const X = Float64Array.from({ length: 2 * n * p }, () => rng.normal()); // twice the rows: a selection of half
+    const rows = Int32Array.from({ length: n }, (_, k) => 2 * n - 1 - 2 * k); // every other row, backwards
+    const w = Float64Array.from({ length: n }, () => rng.uniform());
+    const picked = new Float64Array(n * p);
+    rows.forEach((i, k) => picked.set(X.subarray(i * p, (i + 1) * p), k * p));
+    const expected = writtenOut(picked, n, p, w, 1);
+    let scale = 0;
+    for (let j = 0; j < p; j++) scale = Math.max(scale, expected[j * p + j]);
+    for (const choice of ['auto', 'js'] as const) {
+      const previous = setKernelChoice(choice);
+      try {
+        let blocks = 0;
+        const gram = weightedGramF32(X, p, rows, w, () => blocks++);
+        assert.equal(blocks, Math.ceil(n / B), `${choice}: the callback runs once per block of rows`);
+        for (let k = 0; k < p * p; k++) {
+          assert.ok(Math.abs(gram[k] - expected[k]) <= 1e-6 * scale, `${choice}, n ${n}, p ${p}, entry ${k}: ${gram[k]} vs ${expected[k]}`);
+          assert.equal(gram[k], gram[(k % p) * p + Math.floor(k / p)], 'symmetric');
+        }
+      } finally {
+        setKernelChoice(previous);
+      }
+    }
+  }
 });
 
 test('the fused narrow pass (WebAssembly row products) equals the logits and gradient written out', () => {

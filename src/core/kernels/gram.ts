@@ -206,6 +206,64 @@ export function rowGram(U: Float64Array, q: number, width: number): Float64Array
   return sums;
 }
 
+/**
+ * Σ_k v_k x_k x_kᵀ (p × p, both triangles) over the given rows of X (row-major float64; v_k the weight of the k-th
+ * of them) in float32 arithmetic: each block of GRAM_BLOCK_ROWS rows is rounded to float32, transposed and weighted
+ * here, its products summed in float32 by the kernel's `upperF32` (four lanes) and added to float64 sums — about
+ * 1e-7 relative, for a preconditioner's G (`kroneckerPreconditioner.ts`), never for normal equations. For 6 280 rows
+ * of 785 columns 150–200 ms against 270–360 ms for `weightedGrams` (timed by hand); without WebAssembly SIMD, that
+ * one on a copy of the rows.
+ */
+export function weightedGramF32(X: Float64Array, p: number, rows: Int32Array, weights: Float64Array, onBlock?: () => void): Float64Array {
+  const n = rows.length;
+  const kernel = gramKernel();
+  if (!kernel) {
+    const copy = new Float64Array(n * p);
+    rows.forEach((i, k) => copy.set(X.subarray(i * p, (i + 1) * p), k * p));
+    return weightedGrams(copy, n, p, 1, (start, end, out) => {
+      onBlock?.();
+      out.set(weights.subarray(start, end));
+    });
+  }
+  const B = GRAM_BLOCK_ROWS;
+  const even = p + (p % 2);
+  const stripBytes = B * 4;
+  const weightedAt = 0;
+  const stripsAt = weightedAt + even * stripBytes;
+  const sumsAt = stripsAt + even * stripBytes;
+  const buffer = grownMemory(kernel.memory, sumsAt + even * even * 8);
+  const weighted = new Float32Array(buffer, weightedAt, even * B);
+  const strips = new Float32Array(buffer, stripsAt, even * B);
+  const sums = new Float64Array(buffer, sumsAt, even * even).fill(0);
+  for (let start = 0; start < n; start += B) {
+    onBlock?.();
+    const count = Math.min(B, n - start);
+    if (count < B || start === 0) {
+      weighted.fill(0);
+      strips.fill(0);
+    }
+    for (let r = 0; r < count; r++) {
+      const w = weights[start + r];
+      const from = rows[start + r] * p;
+      for (let j = 0; j < p; j++) {
+        const x = Math.fround(X[from + j]);
+        strips[j * B + r] = x;
+        weighted[j * B + r] = w * x;
+      }
+    }
+    kernel.exports.upperF32(weightedAt, stripsAt, even, stripBytes, sumsAt);
+  }
+  const out = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) {
+    for (let l = j; l < p; l++) {
+      const value = sums[j * even + l];
+      out[j * p + l] = value;
+      out[l * p + j] = value;
+    }
+  }
+  return out;
+}
+
 /** Views of the kernel's memory for blocks of p columns, `even` strips and S sums (undefined: no WebAssembly SIMD here). */
 function gramWorkspace(p: number, even: number, S: number): GramWorkspace | undefined {
   const kernel = gramKernel();

@@ -4,6 +4,7 @@
  *   transpose(x, rows, p, strips, strip)   strips[j·strip + r] = x[r·p + j]          r < rows, j < p (rows even)
  *   scale(w, u, q, strip, out)             out[j·strip + r] = w[r] · u[j·strip + r]  r < strip, j < q
  *   upper(u, z, q, strip, sums)            sums[j·q + l] += Σ_r u[j·strip + r] · z[l·strip + r]   for 2 × 2 blocks j ≤ l
+ *   upperF32(u, z, q, strip, sums)         the same on float32 strips, summed in float32 (four lanes) per call
  *   dots(c, u, q, strip, out)              out[j] += Σ_r c[r] · u[j·strip + r]       j < q (strip: a multiple of 32 bytes)
  *
  * and, for the fused logits-and-gradient passes of narrow data (`../narrow.ts`), on a block of rows as stored:
@@ -30,6 +31,7 @@ export interface GramExports {
   rowGradient(x: number, rows: number, p: number, a: number, m: number, g: number): void;
   stripLogits(u: number, rows: number, p: number, strip: number, w: number, m: number, out: number): void;
   upper(u: number, z: number, q: number, strip: number, sums: number): void;
+  upperF32(u: number, z: number, q: number, strip: number, sums: number): void;
   dots(c: number, u: number, q: number, strip: number, out: number): void;
 }
 
@@ -37,7 +39,8 @@ export function buildGramModule(): Uint8Array<ArrayBuffer> {
   const module = new ModuleBuilder({ module: MEMORY_MODULE, name: MEMORY_NAME, minimumPages: 1 });
   buildTranspose(module);
   buildScale(module);
-  buildUpper(module);
+  buildUpper(module, 'f64');
+  buildUpper(module, 'f32');
   buildDots(module);
   buildRowGradient(module);
   buildStripLogits(module);
@@ -134,8 +137,12 @@ function buildDots(module: ModuleBuilder): void {
   });
 }
 
-function buildUpper(module: ModuleBuilder): void {
-  const f = module.function('upper', ['i32', 'i32', 'i32', 'i32', 'i32']);
+/**
+ * `upper` (float64 strips, two lanes) or `upperF32` (float32 strips, four lanes: each block's products summed in
+ * float32, then added to the float64 sums).
+ */
+function buildUpper(module: ModuleBuilder, precision: 'f64' | 'f32'): void {
+  const f = module.function(precision === 'f64' ? 'upper' : 'upperF32', ['i32', 'i32', 'i32', 'i32', 'i32']);
   const [u, z, q, strip, sums] = f.params;
   const j = f.local('i32');
   const l = f.local('i32');
@@ -163,7 +170,14 @@ function buildUpper(module: ModuleBuilder): void {
         for (let k = 0; k < b; k++) f.get(strip).i32Add();
         f.v128Load().set(y[b]);
       }
-      for (let a = 0; a < 2; a++) for (let b = 0; b < width; b++) f.get(acc[a][b]).get(x[a]).get(y[b]).f64x2Mul().f64x2Add().set(acc[a][b]);
+      for (let a = 0; a < 2; a++) {
+        for (let b = 0; b < width; b++) {
+          f.get(acc[a][b]).get(x[a]).get(y[b]);
+          if (precision === 'f64') f.f64x2Mul().f64x2Add();
+          else f.f32x4Mul().f32x4Add();
+          f.set(acc[a][b]);
+        }
+      }
       f.get(r).i32Const(16).i32Add().tee(r).get(strip).i32LtU().brIf(0);
     });
     // sums[(j + a)·q + l + b] += the accumulators' lane sums.
@@ -171,7 +185,10 @@ function buildUpper(module: ModuleBuilder): void {
     for (let a = 0; a < 2; a++) {
       for (let b = 0; b < width; b++) {
         const offset = 8 * b;
-        f.get(at).get(at).f64Load(offset).get(acc[a][b]).f64x2ExtractLane(0).f64Add().get(acc[a][b]).f64x2ExtractLane(1).f64Add().f64Store(offset);
+        f.get(at).get(at).f64Load(offset);
+        if (precision === 'f64') f.get(acc[a][b]).f64x2ExtractLane(0).f64Add().get(acc[a][b]).f64x2ExtractLane(1).f64Add();
+        else for (let lane = 0; lane < 4; lane++) f.get(acc[a][b]).f32x4ExtractLane(lane).f64PromoteF32().f64Add();
+        f.f64Store(offset);
       }
       if (a === 0) f.get(at).get(rowBytes).i32Add().set(at);
     }
