@@ -190,6 +190,11 @@ test('Reproduce Paper Experiments, Quick, SymMoLinE: it runs on the packaged dat
   const { page, workspace } = wb();
   const command = 'MoE Lab: Reproduce Paper Experiments';
   assert.ok(await runCommand(page, command, 30_000), `no "${command}" in the palette`);
+  // The wizard keeps its place when focus moves (a click on the status bar here; a webview that finishes loading).
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
+  await page.waitForTimeout(300);
+  assert.ok(await page.locator('.quick-input-widget').isVisible(), 'the wizard is still open after focus moved');
   await answerQuickInput(page, { choice: 'Quick' });
   const all = page.locator('.quick-input-widget .monaco-checkbox[aria-label="Toggle all checkboxes"]');
   await all.waitFor({ state: 'visible', timeout: 15_000 });

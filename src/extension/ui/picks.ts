@@ -1,4 +1,9 @@
-/** Quick-pick and input-box steps with a title and step counter, for the multi-step commands. */
+/**
+ * Quick-pick and input-box steps with a title and step counter, for the multi-step commands. Every step keeps its
+ * place when focus moves elsewhere (`ignoreFocusOut`, as the quickinput sample's multi-step helper allows): a webview
+ * that finishes loading, or a click to read something, would otherwise close the wizard and lose its answers so far.
+ * Escape still cancels.
+ */
 import * as vscode from 'vscode';
 
 export interface Step {
@@ -24,7 +29,7 @@ export interface Item<T> extends vscode.QuickPickItem {
 export function pickOne<T>(items: readonly Item<T>[], step: Step & StepsFor<T> & { active?: T }): Promise<T | undefined> {
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<Item<T>>();
-    Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, matchOnDescription: true });
+    Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, matchOnDescription: true, ignoreFocusOut: true });
     pick.items = items;
     const active = items.find((item) => item.value === step.active);
     if (active) pick.activeItems = [active];
@@ -55,7 +60,7 @@ export function pickOne<T>(items: readonly Item<T>[], step: Step & StepsFor<T> &
 export function pickMany<T>(items: readonly Item<T>[], step: Step & StepsFor<T> & { selected: readonly T[]; atLeastOne?: string }): Promise<T[] | undefined> {
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<Item<T>>();
-    Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, canSelectMany: true, matchOnDescription: true });
+    Object.assign(pick, { title: step.title, step: step.step, totalSteps: step.totalSteps, placeholder: step.placeholder, canSelectMany: true, matchOnDescription: true, ignoreFocusOut: true });
     pick.items = items;
     pick.selectedItems = items.filter((item) => step.selected.includes(item.value));
     const count = step.totalStepsFor;
@@ -87,6 +92,7 @@ export async function inputNumber(step: Step & { prompt: string; value: number; 
     title: step.totalSteps ? `${step.title} (${step.step}/${step.totalSteps})` : step.title,
     prompt: step.prompt,
     value: String(step.value),
+    ignoreFocusOut: true,
     validateInput: (input) => {
       const value = Number(input);
       if (input.trim() === '' || !Number.isFinite(value)) return 'Type a number';
