@@ -154,9 +154,13 @@ class TruncatedNewtonSolver {
   /** Kernel passes over X so far (a fused logits + gradient pass counts once, as it reads X once). */
   passes = 0;
 
-  /** One more pass over X; also where Ctrl-C reaches a long solve (src/core/interrupt.ts). */
+  /**
+   * One more pass over this problem's rows (`fraction` of them), counted in the block's rows: a problem without its
+   * rows of negligible weight reads `rowShare` of X per pass. Also where Ctrl-C reaches a long solve
+   * (src/core/interrupt.ts).
+   */
   private countPass(fraction = 1): void {
-    this.passes += fraction;
+    this.passes += fraction * this.rowShare;
     throwIfInterrupted();
   }
   private readonly m: number;
@@ -329,7 +333,7 @@ class TruncatedNewtonSolver {
       },
       grad,
     );
-    this.countPass(this.rowShare);
+    this.countPass();
     if (ridge > 0) {
       for (let j = 0; j < V.length; j++) grad[j] -= ridge * V[j];
       value -= 0.5 * ridge * dot(V, V);
@@ -517,7 +521,6 @@ class TruncatedNewtonSolver {
     return (this.subset = undefined);
   }
 
-
   /** out = −∇²f(V) d summed over the given rows only (ridge included): a pass over that part of X. */
   private rowsHessianTimes(state: State, d: Float64Array, out: Float64Array, rows: Int32Array, kernels: MatrixKernels): void {
     const { problem, m } = this;
@@ -539,7 +542,7 @@ class TruncatedNewtonSolver {
       },
       out,
     );
-    this.countPass((rows.length / problem.n) * this.rowShare);
+    this.countPass(rows.length / problem.n);
     if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
@@ -569,7 +572,7 @@ class TruncatedNewtonSolver {
       },
       out,
     );
-    this.countPass(this.rowShare);
+    this.countPass();
     if (ridge > 0) for (let j = 0; j < d.length; j++) out[j] += ridge * d[j];
   }
 
@@ -584,7 +587,7 @@ class TruncatedNewtonSolver {
     if (!direction.logitsS) {
       direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
       problemKernels(this.problem).logits(direction.S, this.m, direction.logitsS);
-      this.countPass(this.rowShare);
+      this.countPass();
     }
     for (let alpha = 0.5; alpha > 1e-10; alpha *= 0.5) {
       const value = this.valueAlong(state, direction, alpha);
