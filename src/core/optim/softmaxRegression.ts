@@ -53,27 +53,33 @@ export function problemKernels(problem: SoftmaxProblem): MatrixKernels {
   if (!rows) return kernelsFor(X, n, p);
   let kernels = rowsKernels.get(rows);
   if (!kernels) {
-    kernels = kernelsForRows(problem, Int32Array.from({ length: n }, (_, i) => i));
+    kernels = rowsOfX(X, p, rows);
     rowsKernels.set(rows, kernels);
   }
   return kernels;
 }
 
 /**
- * Kernels on a copy of some of the problem's rows (`local`, problem row indices, in order): rows of the
- * WebAssembly kernels' float32 copy (the same values and arithmetic on those rows), or a float64 copy.
+ * Kernels on a copy of some of the problem's rows (`local`, problem row indices, in order): rows of the problem's
+ * WebAssembly float32 copy (the same values and arithmetic on those rows), or a float64 copy of X's rows.
  */
 export function kernelsForRows(problem: SoftmaxProblem, local: Int32Array): MatrixKernels {
-  const { X, p, rows } = problem;
-  const parent = rows ? rowsKernels.get(rows) : kernelsFor(X, problem.n, p);
-  if (parent instanceof WasmMatrixKernels) return parent.subset(local);
-  if (rows && !parent) {
-    const full = kernelsFor(X, X.length / p, p);
-    if (full instanceof WasmMatrixKernels) return full.subset(Int32Array.from(local, (i) => rows[i]));
-  }
-  const copy = new Float64Array(local.length * p);
-  local.forEach((i, k) => copy.set(X.subarray(rowOffset(problem, i), rowOffset(problem, i) + p), k * p));
-  return new JsMatrixKernels(copy, local.length, p);
+  const kernels = problemKernels(problem);
+  if (kernels instanceof WasmMatrixKernels) return kernels.subset(local);
+  const { rows } = problem;
+  return float64RowCopy(problem.X, problem.p, rows ? Int32Array.from(local, (i) => rows[i]) : local);
+}
+
+/** Kernels on a copy of the given rows of X: of its WebAssembly kernels' float32 copy, or a float64 copy. */
+function rowsOfX(X: Float64Array, p: number, xRows: Int32Array): MatrixKernels {
+  const full = kernelsFor(X, X.length / p, p);
+  return full instanceof WasmMatrixKernels ? full.subset(xRows) : float64RowCopy(X, p, xRows);
+}
+
+function float64RowCopy(X: Float64Array, p: number, xRows: Int32Array): MatrixKernels {
+  const copy = new Float64Array(xRows.length * p);
+  xRows.forEach((i, k) => copy.set(X.subarray(i * p, (i + 1) * p), k * p));
+  return new JsMatrixKernels(copy, xRows.length, p);
 }
 
 /** A problem over selected rows is done with its copy of them: its memory serves the next copy (`WasmMatrixKernels.release`). */
