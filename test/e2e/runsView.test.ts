@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { isWebviewContent, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
+import { hoverUntilShown, isWebviewContent, screenshot, until, waitVisible, webviewFrame, workbenchForFile } from './workbench';
 
 const ROOT = path.resolve(__dirname, '../..');
 const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,10 +65,9 @@ test('the MoE Lab view lists runs the CLI wrote, with status, best ℓ, test acc
   await waitVisible(p, runsRow(p, 'iris-k2.moe.json').first(), 'runs-view-specs', 10_000);
   // Wider side bar, so that the rows' descriptions show whole; hovering a run shows its inline actions and tooltip.
   await dragSideBarEdge(p, 250, 450, 760);
-  await runRows.first().hover();
   const hover = p.locator('.monaco-hover, .workbench-hover', { hasText: 'solvers:' }).first();
-  await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
-  assert.match(await hover.innerText().catch(() => ''), /model:\sK\s=\s\d,\scategorical\sexperts,\ssoftmax\sgate/);
+  const tooltip = await hoverUntilShown(p, runRows.first(), hover, 'runs-view-hover');
+  assert.match(tooltip, /model:\sK\s=\s\d,\scategorical\sexperts,\ssoftmax\sgate/);
   await screenshot(p, 'runs-view');
   await p.mouse.move(900, 800);
 });

@@ -347,6 +347,26 @@ export async function waitVisible(page: Page, locator: Locator, name: string, ti
   }
 }
 
+/**
+ * Hovers `target` until the hover matching `hover` shows, and returns its text. A hover that never comes is retried
+ * from outside the target: under load the workbench can miss the first mouse-enter (the list re-renders as the side
+ * bar is resized), and only a fresh enter asks for the tooltip again.
+ */
+export async function hoverUntilShown(page: Page, target: Locator, hover: Locator, name: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await target.hover();
+    if (await hover.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) return hover.innerText();
+    if (Date.now() > deadline) {
+      const file = await screenshot(page, name).catch(() => '(no screenshot)');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for the hover of ${target}\nThe window showed:\n${await describeWorkbench(page)}\nScreenshot: ${file}`);
+    }
+    const box = await target.boundingBox();
+    await page.mouse.move(box ? box.x + box.width + 40 : 5, box ? box.y + box.height * 4 : 5);
+    await sleep(300);
+  }
+}
+
 /** The editor tab whose label is `label` (e.g. "MoE Lab: iris"). */
 export function editorTab(page: Page, label: string): Locator {
   return page.locator('.tabs-container .tab', { hasText: exactly(label) }).first();
