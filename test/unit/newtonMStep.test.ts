@@ -29,6 +29,7 @@ import {
   inverseFactorKernels,
   KRONECKER_SAMPLE_PER_COLUMN,
   kroneckerPreconditioner,
+  blockedLowerInverse,
   lowerInverse,
   sampledGramFactor,
 } from '../../src/core/optim/kroneckerPreconditioner';
@@ -232,6 +233,25 @@ test("G's sample is drawn in proportion to the rows' weights: heavy rows for cer
   assert.deepEqual(curvatureSample(u, p), { rows, weights }, 'the same weights give the same sample');
   const few = curvatureSample(u.subarray(0, 50), p);
   assert.deepEqual([...few.rows], [...Array(50).keys()], 'every row when there are fewer than the sample size');
+});
+
+test('L⁻¹ by panels with the matrix kernels is L⁻¹ column by column, to float32 round-off; short last panel', () => {
+  // Three panels, the last short; the kernels' sums cover the rows above each panel, the substitutions the rest.
+  const p = 2 * CHOLESKY_BLOCK + 75;
+  const rng = new Random(79);
+  const gram = choleskyFactor(randomSpd(p, rng, 1), p);
+  const reference = lowerInverse(gram);
+  const blocked = blockedLowerInverse(gram);
+  const largest = reference.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < p; j++) {
+      const at = i * p + j;
+      if (j > i) assert.equal(blocked[at], 0, `L⁻¹[${i}][${j}] above the diagonal`);
+      // In a row's own panel the substitutions are float64 (1e-12); left of it the sums are float32 (1e-7 relative).
+      const tolerance = Math.floor(i / CHOLESKY_BLOCK) === Math.floor(j / CHOLESKY_BLOCK) ? 1e-12 : 1e-5;
+      assert.ok(Math.abs(blocked[at] - reference[at]) <= tolerance * largest, `L⁻¹[${i}][${j}] = ${blocked[at]}, by columns ${reference[at]}`);
+    }
+  }
 });
 
 test('G⁻¹ through the matrix kernels on L⁻¹ equals the triangular substitutions (L L⁻¹ = I; float32 copy of L⁻¹)', () => {
