@@ -303,21 +303,9 @@ export function blockedLowerInverse(gram: GramFactor): Float64Array {
       const first = Math.max(from, c);
       for (let i = first; i < to; i++) {
         const row = i * p;
-        // Four partial sums, as in lowerInverse.
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let k = first;
-        for (; k + 3 < i; k += 4) {
-          s0 += lower[row + k] * transposed[column + k];
-          s1 += lower[row + k + 1] * transposed[column + k + 1];
-          s2 += lower[row + k + 2] * transposed[column + k + 2];
-          s3 += lower[row + k + 3] * transposed[column + k + 3];
-        }
-        for (; k < i; k++) s0 += lower[row + k] * transposed[column + k];
         const known = c < from ? sums[(i - from) * from + c] : 0;
-        transposed[column + i] = ((i === c ? 1 : 0) - known - (s0 + s1 + (s2 + s3))) / lower[row + i];
+        const substituted = partialDot(lower, row + first, transposed, column + first, i - first);
+        transposed[column + i] = ((i === c ? 1 : 0) - known - substituted) / lower[row + i];
       }
     }
   }
@@ -335,24 +323,31 @@ export function lowerInverse(gram: GramFactor): Float64Array {
     if (j % 64 === 0) throwIfInterrupted();
     for (let i = j; i < p; i++) {
       const row = i * p;
-      // Four partial sums: the dependent chain of one accumulator, not the multiplies, bounds this loop (a quarter faster).
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = j;
-      for (; k + 3 < i; k += 4) {
-        s0 += lower[row + k] * column[k];
-        s1 += lower[row + k + 1] * column[k + 1];
-        s2 += lower[row + k + 2] * column[k + 2];
-        s3 += lower[row + k + 3] * column[k + 3];
-      }
-      for (; k < i; k++) s0 += lower[row + k] * column[k];
-      column[i] = ((i === j ? 1 : 0) - (s0 + s1 + (s2 + s3))) / lower[row + i];
+      column[i] = ((i === j ? 1 : 0) - partialDot(lower, row + j, column, j, i - j)) / lower[row + i];
       inverse[row + j] = column[i];
     }
   }
   return inverse;
+}
+
+/**
+ * Σ_k a[from + k] · b[at + k] for k < length, with four partial sums: the dependent chain of one accumulator, not the
+ * multiplies, bounds the substitutions' inner loops (a quarter faster).
+ */
+function partialDot(a: Float64Array, from: number, b: Float64Array, at: number, length: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < length; k += 4) {
+    s0 += a[from + k] * b[at + k];
+    s1 += a[from + k + 1] * b[at + k + 1];
+    s2 += a[from + k + 2] * b[at + k + 2];
+    s3 += a[from + k + 3] * b[at + k + 3];
+  }
+  for (; k < length; k++) s0 += a[from + k] * b[at + k];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** out[to … to + p) = G⁻¹ b[from … from + p) by forward and back substitution on rows of L and Lᵀ. */
