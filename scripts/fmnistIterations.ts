@@ -1,7 +1,8 @@
 /**
  * Exact EM on Random-Invert Fashion-MNIST, iteration by iteration (issue 18, item 1): per EM iteration its seconds
  * (compute clock and process CPU), ℓ, and per M-step block (gate, expert k) the solver, Newton iterations, passes
- * over X, final ‖∇f‖/Σw and whether it met its tolerance.
+ * over X, final ‖∇f‖/Σw and whether it met its tolerance; at the end a summary (CPU seconds per iteration: mean, median,
+ * range, and how many iterations took at most the issue's 4 s with every block at its tolerance).
  * `node --import tsx scripts/fmnistIterations.ts [--rows 60000] [--iterations 10] [--mstep newton-cg|lbfgs] [--ridge λ] [--trace]
  *  [--inversion-seed S] [--start-seed S]` (the reproduction's instance k, counted from 0, has inversion seed k and start
  *  seed 100 + k; default 0 and 0).
@@ -41,12 +42,33 @@ const theta0 = initialParameters(layout, train, { strategy: 'random', seed: star
 const run = new SolverRun(createEm({ mStep }), { layout, train, theta0, stopping: { maxIterations: iterations, tolerance: 0, timeBudgetSeconds: 0 }, restart: 0, errorThreshold: 0 });
 console.log(`EM with ${mStep} M-steps on ${train.n} × ${train.p} (K = 2, C = 10, ridge ${ridge}); load ${loadavg()[0].toFixed(1)}`);
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const cpuSeconds: number[] = [];
+let totalPasses = 0;
+let cappedIterations = 0;
+let atTarget = 0;
 while (!run.finished) {
   const clock = run.elapsedSeconds;
   const cpu0 = cpu();
   const report = run.step();
   if (!report) break;
+  const iterationCpu = cpu() - cpu0;
+  const passes = 1 + (report.inner?.passes ?? 0);
+  const capped = (report.inner?.blocks ?? []).some((b) => !b.converged);
+  cpuSeconds.push(iterationCpu);
+  totalPasses += passes;
+  if (capped) cappedIterations++;
+  // The issue's target: at or under 4 s with every M-step at its tolerance (an iteration with a capped block never counts).
+  else if (iterationCpu <= 4) atTarget++;
   const blocks = (report.inner?.blocks ?? []).map((b) => `${b.block}: ${b.method} ${b.iterations} it, ${b.passes.toFixed(1)} passes, ‖∇f‖/Σw ${b.gradientNorm.toExponential(1)}${b.converged ? '' : ' CAPPED'}`);
-  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${(cpu() - cpu0).toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${(1 + (report.inner?.passes ?? 0)).toFixed(1)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
+  console.log(`it ${report.iteration}: ${(run.elapsedSeconds - clock).toFixed(1)} s (cpu ${iterationCpu.toFixed(1)} s), ℓ ${report.objective.toFixed(1)}, passes ${passes.toFixed(1)}; load ${loadavg()[0].toFixed(1)}\n    ${blocks.join('\n    ')}`);
 }
 console.log(run.result().stopMessage);
+const sorted = cpuSeconds.slice().sort((a, b) => a - b);
+const half = sorted.length / 2;
+const median = sorted.length % 2 ? sorted[Math.floor(half)] : (sorted[half - 1] + sorted[half]) / 2;
+const total = cpuSeconds.reduce((a, b) => a + b, 0);
+console.log(
+  `summary: ${cpuSeconds.length} iterations, ${total.toFixed(1)} CPU s (mean ${(total / cpuSeconds.length).toFixed(2)}, median ${median.toFixed(2)}, ` +
+    `range ${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)}), ${totalPasses.toFixed(1)} passes; ${atTarget} at or under 4 CPU s with every block ` +
+    `at its tolerance; ${cappedIterations} with a capped block`,
+);
