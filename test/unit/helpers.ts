@@ -92,3 +92,14 @@ export function softProblem(n: number, p: number, C: number, seed: number, { rid
 }
 
 export { Random };
+
+/** relative max-norm distance ‖a − b‖∞ / ‖b‖∞. */
+export function relativeDistance(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  let scale = 0;
+  for (let j = 0; j < b.length; j++) {
+    worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    scale = Math.max(scale, Math.abs(b[j]));
+  }
+  return worst / Math.max(scale, 1e-300);
+}

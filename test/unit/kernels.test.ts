@@ -19,6 +19,7 @@ import { fastExp } from '../../src/core/kernels/exp';
 import { ParamLayout, type ModelShape } from '../../src/core/model/layout';
 import { softmaxObjective } from '../../src/core/optim/softmaxRegression';
 import { Random } from '../../src/core/random';
+import { relativeDistance } from './helpers';
 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
@@ -295,17 +296,6 @@ test('softmax objective: the fused pass gives the same value and gradient as sep
     setKernelChoice(previous);
   }
 });
-
-/** relative max-norm distance ‖a − b‖∞ / ‖b‖∞. */
-function relativeDistance(a: Float64Array, b: Float64Array): number {
-  let worst = 0;
-  let scale = 0;
-  for (let j = 0; j < b.length; j++) {
-    worst = Math.max(worst, Math.abs(a[j] - b[j]));
-    scale = Math.max(scale, Math.abs(b[j]));
-  }
-  return worst / Math.max(scale, 1e-300);
-}
 
 /** The same wide rows with other targets: real (gaussian) or 0/1 (bernoulli). */
 function withTargets(data: Dataset, family: 'gaussian' | 'bernoulli', seed: number): Dataset {

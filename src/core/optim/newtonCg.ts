@@ -26,7 +26,7 @@ import { WasmMatrixKernels } from '../kernels/wasm/wasmKernels';
 import { weightedGrams } from '../kernels/gram';
 import { factorSymmetricPositiveDefinite, type SpdFactor } from './denseSolve';
 import type { CurvatureMemory, InnerSolve, SoftmaxProblem } from './softmaxRegression';
-import { twoLoopDirection } from './lbfgs';
+import { twoLoopSolver } from './twoLoopKernel';
 import { gradientStep, kernelsForRows, problemKernels, releaseProblemKernels, rowOffset, totalWeight } from './softmaxRegression';
 import { gradientBound, valueBound, withoutNegligibleRows, type ReducedBlock } from './negligibleRows';
 import { throwIfInterrupted } from '../interrupt';
@@ -653,7 +653,7 @@ export function limitedMemoryPreconditioner(base: SpdFactor, pairs: CurvatureMem
   const rho = pairs.s.map((s, k) => 1 / dot(s, pairs.y[k]));
   return {
     addedRidge: base.addedRidge,
-    solve: (r, out) => twoLoopDirection(r, pairs.s, pairs.y, rho, (q, z) => base.solve(q, z), out),
+    solve: twoLoopSolver(pairs.s, pairs.y, rho, (q, z) => base.solve(q, z)),
   };
 }
 
