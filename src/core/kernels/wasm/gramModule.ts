@@ -24,6 +24,7 @@
  */
 import { ModuleBuilder } from './assembler';
 import { MEMORY_MODULE, MEMORY_NAME } from './gemm';
+import { pairedDot } from './vectorModule';
 
 export interface GramExports {
   transpose(x: number, rows: number, p: number, strips: number, strip: number): void;
@@ -121,16 +122,7 @@ function buildDots(module: ModuleBuilder): void {
   f.get(u).get(q).get(strip).i32Mul().i32Add().set(uEnd);
   f.get(q).i32Eqz().if(() => f.return());
   f.loop(() => {
-    // Two accumulators over alternate pairs of rows: two independent chains of additions.
-    f.v128Zero().set(a0);
-    f.v128Zero().set(a1);
-    f.i32Const(0).set(r);
-    f.loop(() => {
-      f.get(a0).get(c).get(r).i32Add().v128Load().get(u).get(r).i32Add().v128Load().f64x2Mul().f64x2Add().set(a0);
-      f.get(a1).get(c).get(r).i32Add().v128Load(16).get(u).get(r).i32Add().v128Load(16).f64x2Mul().f64x2Add().set(a1);
-      f.get(r).i32Const(32).i32Add().tee(r).get(strip).i32LtU().brIf(0);
-    });
-    f.get(a0).get(a1).f64x2Add().set(a0);
+    pairedDot(f, c, u, strip, r, a0, a1);
     f.get(out).get(out).f64Load().get(a0).f64x2ExtractLane(0).f64Add().get(a0).f64x2ExtractLane(1).f64Add().f64Store();
     f.get(out).i32Const(8).i32Add().set(out);
     f.get(u).get(strip).i32Add().tee(u).get(uEnd).i32LtU().brIf(0);

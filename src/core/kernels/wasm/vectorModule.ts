@@ -9,7 +9,7 @@
  * multiple of four values). In plain JavaScript the recursion with 30 pairs of D = 7 065 values took about 2 ms per
  * application, as much as a tenth of a CG iteration's Hessian–vector product.
  */
-import { ModuleBuilder } from './assembler';
+import { ModuleBuilder, type FunctionBuilder, type Local } from './assembler';
 import { MEMORY_MODULE, MEMORY_NAME } from './gemm';
 
 export function buildVectorModule(): Uint8Array<ArrayBuffer> {
@@ -22,18 +22,27 @@ export function buildVectorModule(): Uint8Array<ArrayBuffer> {
 function buildDot(module: ModuleBuilder): void {
   const f = module.function('dot', ['i32', 'i32', 'i32'], ['f64']);
   const [a, b, bytes] = f.params;
-  const i = f.local('i32');
-  const [sum0, sum1] = [f.local('v128'), f.local('v128')];
-  f.v128Zero().set(sum0);
-  f.v128Zero().set(sum1);
-  f.i32Const(0).set(i);
+  const at = f.local('i32');
+  const [sum, other] = [f.local('v128'), f.local('v128')];
+  pairedDot(f, a, b, bytes, at, sum, other);
+  f.get(sum).f64x2ExtractLane(0).get(sum).f64x2ExtractLane(1).f64Add();
+}
+
+/**
+ * Emits sum = the two lanes' partial sums of Σ a_j b_j over `bytes` bytes (a positive multiple of 32) of two float64
+ * vectors: two accumulators, `sum` and `other`, over alternate pairs of values (two independent chains of additions),
+ * added at the end; `at` is the loop's byte offset. Shared with the Gram module's `dots`.
+ */
+export function pairedDot(f: FunctionBuilder, a: Local, b: Local, bytes: Local, at: Local, sum: Local, other: Local): void {
+  f.v128Zero().set(sum);
+  f.v128Zero().set(other);
+  f.i32Const(0).set(at);
   f.loop(() => {
-    f.get(sum0).get(a).get(i).i32Add().v128Load().get(b).get(i).i32Add().v128Load().f64x2Mul().f64x2Add().set(sum0);
-    f.get(sum1).get(a).get(i).i32Add().v128Load(16).get(b).get(i).i32Add().v128Load(16).f64x2Mul().f64x2Add().set(sum1);
-    f.get(i).i32Const(32).i32Add().tee(i).get(bytes).i32LtU().brIf(0);
+    f.get(sum).get(a).get(at).i32Add().v128Load().get(b).get(at).i32Add().v128Load().f64x2Mul().f64x2Add().set(sum);
+    f.get(other).get(a).get(at).i32Add().v128Load(16).get(b).get(at).i32Add().v128Load(16).f64x2Mul().f64x2Add().set(other);
+    f.get(at).i32Const(32).i32Add().tee(at).get(bytes).i32LtU().brIf(0);
   });
-  f.get(sum0).get(sum1).f64x2Add().set(sum0);
-  f.get(sum0).f64x2ExtractLane(0).get(sum0).f64x2ExtractLane(1).f64Add();
+  f.get(sum).get(other).f64x2Add().set(sum);
 }
 
 function buildAxpy(module: ModuleBuilder): void {
