@@ -138,10 +138,14 @@ test('after an acknowledgement the next flush waits as long as the webview worke
   }, 1000);
   scheduler.request();
   await sleep(90); // the round trip: 10 ms queued, 80 ms drawing
+  assert.equal(flushedAt.length, 1, 'the first request flushed');
   scheduler.request();
   let acknowledgedAt = performance.now();
   scheduler.acknowledge(80);
-  assert.ok(scheduler.roundTripMs! >= 85);
+  // From the post (which a loaded machine may make late within the 90 ms) to the acknowledgement; the clock is read
+  // by the scheduler just after each of the test's readings, hence the 1 ms.
+  const sincePosted = acknowledgedAt - flushedAt[0];
+  assert.ok(Math.abs(scheduler.roundTripMs! - sincePosted) <= 1, `round trip ${scheduler.roundTripMs} ms against ${sincePosted} ms since the post`);
   await sleep(200);
   assert.equal(flushedAt.length, 2);
   assert.ok(flushedAt[1] - acknowledgedAt >= 78, `flushed ${(flushedAt[1] - acknowledgedAt).toFixed(0)} ms after an acknowledgement of 80 ms of work`);
