@@ -30,7 +30,7 @@ const startSeed = Number(option('start-seed', '0'));
 if (args.includes('--trace')) {
   setNewtonStepTrace((s) =>
     console.log(
-      `      solve ${s.solve} step ${s.step}: ‖∇f‖/Σw ${s.gradientNorm.toExponential(2)} (target ${s.target.toExponential(2)}), f over ${s.blockRows} rows, CG ${s.cgIterations} it (${s.preconditioner}, ${s.rows} rows${s.copiedRows ? ' copied' : ''}, ${(100 * s.skippedCurvature).toFixed(2)} % of the curvature left out) to ${s.residual.toExponential(2)} (asked ${s.forcing.toExponential(2)}), step ${s.stepLength}, line search ${s.lineSearchPasses.toFixed(1)} passes`,
+      `      solve ${s.solve} step ${s.step}: ‖∇f‖/Σw ${s.gradientNorm.toExponential(2)} (target ${s.target.toExponential(2)}), f over ${s.blockRows} rows, CG ${s.cgIterations} it (${s.preconditioner}, ${s.rows} rows${s.copiedRows ? ' copied' : ''}, ${(100 * s.skippedCurvature).toFixed(2)} % of the curvature left out) to ${s.residual.toExponential(2)} (asked ${s.forcing.toExponential(2)}), step ${s.stepLength}, line search ${s.lineSearchPasses.toFixed(1)} passes${s.float64 ? ', f in float64' : ''}`,
     ),
   );
 }

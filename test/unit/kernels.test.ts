@@ -164,6 +164,59 @@ test('two threads give the same products as one (shared memory, rows split)', { 
   }
 });
 
+test("an instance's float64 twin reads its float32 copy in place: the same products as float64 kernels made from X, bit for bit", { skip: simd ? false : 'no WebAssembly SIMD' }, () => {
+  const rng = new Random(77);
+  const m = 3;
+  const check = (X: Float64Array, n: number, p: number, label: string) => {
+    const W = Float64Array.from({ length: m * p }, () => rng.normal());
+    const A = Float64Array.from({ length: n * m }, () => rng.normal());
+    const products = (kernels: MatrixKernels) => {
+      const logits = new Float64Array(n * m);
+      const grad = new Float64Array(m * p);
+      const fused = new Float64Array(m * p);
+      kernels.logits(W, m, logits);
+      kernels.gradient(A, m, grad);
+      kernels.logitsAndGradient(W, m, (_start, _end, blockLogits, coefficients) => coefficients.set(blockLogits.map((v) => Math.tanh(v))), fused);
+      return { logits, grad, fused };
+    };
+    const previous = setKernelThreads(2); // the larger matrix then has the thread pool, hence a shared memory
+    let base: WasmMatrixKernels;
+    let float32Before: ReturnType<typeof products>;
+    let twin: WasmMatrixKernels;
+    try {
+      base = new WasmMatrixKernels(X, n, p, 'f32');
+      float32Before = products(base);
+      twin = base.withPrecision('f64');
+    } finally {
+      setKernelThreads(previous);
+    }
+    assert.equal(twin.precision, 'f64', label);
+    assert.equal(base.withPrecision('f32'), base, `${label}: its own precision is the instance itself`);
+    assert.equal(base.withPrecision('f64'), twin, `${label}: the twin is made once`);
+    const single = setKernelThreads(1); // the twin runs on the calling thread: compare with one thread
+    try {
+      assert.deepEqual(products(twin), products(new WasmMatrixKernels(X, n, p, 'f64')), `${label}: the twin computes what float64 kernels on X compute`);
+    } finally {
+      setKernelThreads(single);
+    }
+    const again = products(base);
+    assert.deepEqual(again.logits, float32Before.logits, `${label}: the twin leaves the float32 kernels as they were`);
+  };
+  const [n, p] = [257, 13]; // stride 16: padded rows
+  const X = Float64Array.from({ length: n * p }, () => rng.normal());
+  check(X, n, p, 'small');
+  const rows = Int32Array.from({ length: 100 }, (_, k) => 2 * k + 1);
+  const subset = new WasmMatrixKernels(X, n, p, 'f32').subset(rows);
+  const copied = Float64Array.from({ length: rows.length * p }, (_, k) => X[rows[Math.floor(k / p)] * p + (k % p)]);
+  assert.deepEqual(
+    (() => { const out = new Float64Array(rows.length); subset.withPrecision('f64').logits(Float64Array.from({ length: p }, (_, j) => j - 6), 1, out); return out; })(),
+    (() => { const out = new Float64Array(rows.length); new WasmMatrixKernels(copied, rows.length, p, 'f64').logits(Float64Array.from({ length: p }, (_, j) => j - 6), 1, out); return out; })(),
+    "a subset's twin reads the subset's rows",
+  );
+  const [large, wide] = [5200, 785]; // n·p above the threading threshold
+  check(Float64Array.from({ length: large * wide }, () => rng.normal()), large, wide, 'threaded');
+});
+
 test('the generated module is valid WebAssembly; LEB128 encodings', { skip: simd ? false : 'no WebAssembly SIMD' }, () => {
   assert.deepEqual(unsignedLeb(0), [0]);
   assert.deepEqual(unsignedLeb(624485), [0xe5, 0x8e, 0x26]);

@@ -13,6 +13,7 @@ import { weightedGrams } from '../../src/core/kernels/gram';
 import {
   limitedMemoryPreconditioner,
   newestPairs,
+  setNewtonStepTrace,
   softmaxHessianFromProbabilities,
   softmaxHessianVector,
   spreadPairs,
@@ -336,6 +337,33 @@ test('a Newton-CG solve to a relative tolerance stops at ‖∇f‖ ≤ ε‖∇
     const capped = truncatedNewton(problem, start, { ...options, maxIterations: 1, maxCgIterations: 1 });
     assert.equal(capped.converged, capped.gradientNorm <= 1e-4 * initial, `${preconditioner}: converged only at the tolerance`);
     assert.equal(capped.converged, false, `${preconditioner}: one CG step does not reach 1e-4`);
+  }
+});
+
+test("with float32 kernels, a tolerance below f's float32 round-off is met in float64 (the kernels' twin), at the float64 kernels' optimum", () => {
+  // 2 000 rows, |f| ≈ 2 000: float32 sums make f wrong by about 1e-4, while near 1e-9 per unit weight a Newton
+  // step gains 1e-10 or less — no step could be confirmed in float32, and the solve would end capped.
+  const problem = softProblem(2000, 40, 5, 95);
+  const D = 4 * 40;
+  const start = randomVector(D, 96, 0.05);
+  const options = { maxIterations: 100, maxCgIterations: 100, stop: 'gradient', tolerance: 1e-9, preconditioner: 'kronecker' } as const;
+  const steps: boolean[] = [];
+  const previous = setKernelChoice('f32');
+  setNewtonStepTrace((step) => steps.push(step.float64));
+  try {
+    const solved = truncatedNewton(problem, start, options);
+    assert.equal(solved.converged, true, `met its tolerance: ‖∇f‖/Σw ${solved.gradientNorm}`);
+    assert.ok(solved.gradientNorm <= 1e-9);
+    assert.ok(steps.some((float64) => !float64) && steps.some((float64) => float64), 'steps in float32 first, then in float64');
+    assert.ok(steps.indexOf(true) > 0 && steps.slice(steps.indexOf(true)).every((float64) => float64), 'once switched, it stays in float64');
+    setKernelChoice('f64'); // the float64 model on the same float32-rounded rows, from the start
+    const reference = truncatedNewton(problem, start, options);
+    assert.ok(reference.converged);
+    for (let j = 0; j < D; j++) assert.ok(Math.abs(solved.coef[j] - reference.coef[j]) <= 1e-6 * (1 + Math.abs(reference.coef[j])), `coefficient ${j}`);
+    assert.ok(Math.abs(solved.objective - reference.objective) <= 1e-9 * Math.abs(reference.objective), `f ${solved.objective} vs ${reference.objective}`);
+  } finally {
+    setKernelChoice(previous);
+    setNewtonStepTrace(undefined);
   }
 });
 

@@ -7,7 +7,10 @@
  * gradient-shaped product Aᵀ X with A_ic = w_i P_ic (U_ic − Σ_b P_ib U_ib)). The pass also leaves U, so the logits
  * of the Newton direction, X Sᵀ = Σ α_k U_k, come for free, and the line search on f(V + αS) runs on cached logits
  * without touching X. Every accepted step increases f (checked on logits recomputed from scratch), so an M-step
- * solved this way keeps EM monotone whether or not it reaches its tolerance.
+ * solved this way keeps EM monotone whether or not it reaches its tolerance. With float32 kernels, f's round-off
+ * (about 3e-8 of |f|) can exceed the gain of a step near the optimum, and every step is then rejected: from there
+ * on the solve evaluates f and ∇f with the float64 kernels on the same float32 copy of X (`withPrecision`), so that
+ * its tolerance is met, and certified, on f's float64 model rather than ending capped.
  *
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
@@ -96,6 +99,8 @@ export interface NewtonStepTrace {
   readonly copiedRows: boolean;
   /** CG's preconditioner for this step. */
   readonly preconditioner: TruncatedNewtonOptions['preconditioner'];
+  /** Whether f and ∇f were evaluated by the float64 kernels (after float32 round-off of f stopped the solve). */
+  readonly float64: boolean;
 }
 
 let stepTrace: ((step: NewtonStepTrace) => void) | undefined;
@@ -179,6 +184,8 @@ class TruncatedNewtonSolver {
    * exceeds what they could have lost (`valueBound`).
    */
   certified = true;
+  /** Whether f and ∇f are evaluated by the float64 kernels (`canRefine`). */
+  private precise = false;
 
   constructor(
     private readonly problem: SoftmaxProblem,
@@ -189,6 +196,18 @@ class TruncatedNewtonSolver {
     this.weight = Math.max(totalWeight(problem) + (reduced?.weightOut ?? 0), 1e-300);
     this.leftOutGradient = reduced ? gradientBound(reduced) : 0;
     this.rowShare = reduced ? problem.n / reduced.allRows : 1;
+  }
+
+  /** The kernels that evaluate f and ∇f: the problem's, or their float64 twin once the solve is `precise`. */
+  private valueKernels(): MatrixKernels {
+    const kernels = problemKernels(this.problem);
+    return this.precise && kernels instanceof WasmMatrixKernels ? kernels.withPrecision('f64') : kernels;
+  }
+
+  /** Whether f could be evaluated more precisely: float32 kernels, not yet switched to their float64 twin. */
+  private canRefine(): boolean {
+    const kernels = problemKernels(this.problem);
+    return !this.precise && kernels instanceof WasmMatrixKernels && kernels.precision === 'f32';
   }
 
   /** An upper bound on the whole block's ‖∇f‖₂ per unit weight, from this problem's gradient. */
@@ -211,6 +230,7 @@ class TruncatedNewtonSolver {
     const maxPasses = options.maxPasses ?? Infinity;
     let cgPreconditioner: SpdFactor | undefined;
     const start = state;
+    let startValue = start.value;
     const initialGradient = norm(state.grad) / this.weight;
     // Relative to a lower bound on the whole block's initial gradient (rows left out could only have added b).
     const target = Math.max(options.tolerance, (options.relativeTolerance ?? 0) * Math.max(0, initialGradient - this.leftOutGradient / this.weight));
@@ -254,7 +274,11 @@ class TruncatedNewtonSolver {
         break;
       }
       const passesBefore = this.passes;
-      const next = this.lineSearch(state, direction, decrement) ?? this.gradientFallback(state);
+      let next = this.lineSearch(state, direction, decrement);
+      // Every step rejected: where f's float32 round-off (about 3e-8 of |f| on Fashion-MNIST) exceeds the gain the
+      // model predicts, f and ∇f are evaluated in float64 from here on, and the step is tried again.
+      const refine = !next && this.canRefine();
+      if (!next && !refine) next = this.gradientFallback(state);
       stepTrace?.({
         solve: solveIndex,
         step: iterations,
@@ -270,7 +294,16 @@ class TruncatedNewtonSolver {
         skippedCurvature: direction.skippedCurvature ?? 0,
         copiedRows: direction.copiedRows ?? false,
         preconditioner: options.preconditioner,
+        float64: this.precise,
       });
+      if (refine) {
+        this.precise = true;
+        const refined = this.stateAt(state.V.slice(), other(state.slot));
+        // The start's f in the same arithmetic, for the gain that certifies the rows left out (see run's end).
+        startValue = this.stateAt(start.V.slice(), other(refined.slot)).value;
+        state = refined;
+        continue;
+      }
       if (!next) {
         converged = this.metTolerance(gradientNorm, options.stop, target);
         break;
@@ -288,7 +321,7 @@ class TruncatedNewtonSolver {
     if (options.memory) options.memory.cgPairs = this.pairs;
     this.releaseSubset();
     if (!converged && options.stop === 'gradient') converged = this.gradientNorm(state.grad) <= target;
-    if (this.reduced) this.certified = state.value - start.value >= valueBound(this.reduced, start.V, state.V);
+    if (this.reduced) this.certified = state.value - startValue >= valueBound(this.reduced, start.V, state.V);
     return {
       coef: state.V,
       iterations,
@@ -319,7 +352,7 @@ class TruncatedNewtonSolver {
   private stateAt(V: Float64Array, slot: Slot): State {
     const { problem, m } = this;
     const { n, ridge } = problem;
-    const kernels = problemKernels(problem);
+    const kernels = this.valueKernels();
     const logits = scratch(`newton.logits.${slot}`, n * m);
     const probs = scratch(`newton.probs.${slot}`, n * m);
     const grad = new Float64Array(this.D);
@@ -586,7 +619,7 @@ class TruncatedNewtonSolver {
     if (full && full.value >= state.value + 1e-4 * decrement) return { state: full, full: true, alpha: 1 };
     if (!direction.logitsS) {
       direction.logitsS = scratch('newton.logitsS', this.problem.n * this.m);
-      problemKernels(this.problem).logits(direction.S, this.m, direction.logitsS);
+      this.valueKernels().logits(direction.S, this.m, direction.logitsS);
       this.countPass();
     }
     for (let alpha = 0.5; alpha > 1e-10; alpha *= 0.5) {

@@ -61,6 +61,11 @@ interface RowsOf {
   readonly rows: Int32Array;
 }
 
+/** An existing instance whose float32 copy of X another precision's kernels read (`WasmMatrixKernels.withPrecision`). */
+interface TwinOf {
+  readonly twinOf: WasmMatrixKernels;
+}
+
 /** A released subset's memory and instance, kept by its parent for the next subset (`WasmMatrixKernels.release`). */
 interface SpareMemory {
   readonly memory: WebAssembly.Memory;
@@ -92,12 +97,15 @@ export class WasmMatrixKernels implements MatrixKernels {
   /** On a matrix copied from float64 rows: the memories of its (and its subsets') last released subsets. */
   private spares: SpareMemory[] = [];
   private released = false;
+  /** Kernels of the other precision on this instance's memory (`withPrecision`), made on first use. */
+  private twin: WasmMatrixKernels | undefined;
 
   /**
-   * X: the float64 rows to copy (and round to float32), or rows of an existing instance's float32 copy (`subset`).
+   * X: the float64 rows to copy (and round to float32), rows of an existing instance's float32 copy (`subset`), or
+   * an existing instance whose copy these kernels read in place (`withPrecision`).
    */
   constructor(
-    X: Float64Array | RowsOf,
+    X: Float64Array | RowsOf | TwinOf,
     readonly n: number,
     readonly p: number,
     readonly precision: KernelPrecision,
@@ -108,6 +116,14 @@ export class WasmMatrixKernels implements MatrixKernels {
     this.coefficientBytes = precision === 'f32' ? 4 : 8;
     this.xBytes = align(n * this.rowBytes);
     const initial = Math.ceil(this.xBytes / PAGE) + 1;
+    if ('twinOf' in X) {
+      // The same memory (X and the scratch regions, whose layout does not depend on the precision), one thread.
+      this.memory = X.twinOf.memory;
+      this.exports = new WebAssembly.Instance(gemmModule(this.stride, precision, X.twinOf.pool !== undefined), {
+        [MEMORY_MODULE]: { [MEMORY_NAME]: this.memory },
+      }).exports as unknown as GemmExports;
+      return;
+    }
     this.pool = n * p >= PARALLEL_MIN_WORK ? threadPool() : undefined;
     const shared = this.pool !== undefined;
     const module = gemmModule(this.stride, precision, shared);
@@ -141,6 +157,17 @@ export class WasmMatrixKernels implements MatrixKernels {
    */
   subset(rows: Int32Array): WasmMatrixKernels {
     return new WasmMatrixKernels({ parent: this, rows }, rows.length, this.p, this.precision);
+  }
+
+  /**
+   * Kernels of the given precision on this instance's float32 copy of X, read in place (no copy), on the calling
+   * thread: `f64` evaluates the float64 model on the same float32-rounded rows, so its values differ from these
+   * kernels' only by the float32 sums. Valid as long as this instance is (a released subset's twin is not).
+   */
+  withPrecision(precision: KernelPrecision): WasmMatrixKernels {
+    if (precision === this.precision) return this;
+    if (!this.twin || this.twin.precision !== precision) this.twin = new WasmMatrixKernels({ twinOf: this }, this.n, this.p, precision);
+    return this.twin;
   }
 
   /**
