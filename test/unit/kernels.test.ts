@@ -130,21 +130,25 @@ test('kernels match naive loops on awkward shapes, every backend', () => {
   }
 });
 
+/** Logits X Wᵀ, the gradient product Aᵀ X and a fused pass (coefficients tanh of the logits) of the given kernels. */
+function productsOf(kernels: MatrixKernels, W: Float64Array, A: Float64Array, m: number) {
+  const { n, p } = kernels;
+  const logits = new Float64Array(n * m);
+  const grad = new Float64Array(m * p);
+  const fused = new Float64Array(m * p);
+  kernels.logits(W, m, logits);
+  kernels.gradient(A, m, grad);
+  kernels.logitsAndGradient(W, m, (_start, _end, blockLogits, coefficients) => coefficients.set(blockLogits.map((v) => Math.tanh(v))), fused);
+  return { logits, grad, fused };
+}
+
 test('two threads give the same products as one (shared memory, rows split)', { skip: simd ? false : 'no WebAssembly SIMD' }, () => {
   const rng = new Random(6);
   const [n, p, m] = [6007, 785, 19]; // n·p above the threading threshold
   const X = randomArray(rng, n * p);
   const W = randomArray(rng, m * p, 0.3);
   const A = randomArray(rng, n * m);
-  const products = (kernels: MatrixKernels) => {
-    const logits = new Float64Array(n * m);
-    const grad = new Float64Array(m * p);
-    const fused = new Float64Array(m * p);
-    kernels.logits(W, m, logits);
-    kernels.gradient(A, m, grad);
-    kernels.logitsAndGradient(W, m, (_start, _end, blockLogits, coefficients) => coefficients.set(blockLogits.map((v) => Math.tanh(v))), fused);
-    return { logits, grad, fused };
-  };
+  const products = (kernels: MatrixKernels) => productsOf(kernels, W, A, m);
   for (const precision of ['f32', 'f64'] as const) {
     const previous = setKernelThreads(1);
     const one = products(new WasmMatrixKernels(X, n, p, precision));
@@ -170,15 +174,7 @@ test("an instance's float64 twin reads its float32 copy in place: the same produ
   const check = (X: Float64Array, n: number, p: number, label: string) => {
     const W = Float64Array.from({ length: m * p }, () => rng.normal());
     const A = Float64Array.from({ length: n * m }, () => rng.normal());
-    const products = (kernels: MatrixKernels) => {
-      const logits = new Float64Array(n * m);
-      const grad = new Float64Array(m * p);
-      const fused = new Float64Array(m * p);
-      kernels.logits(W, m, logits);
-      kernels.gradient(A, m, grad);
-      kernels.logitsAndGradient(W, m, (_start, _end, blockLogits, coefficients) => coefficients.set(blockLogits.map((v) => Math.tanh(v))), fused);
-      return { logits, grad, fused };
-    };
+    const products = (kernels: MatrixKernels) => productsOf(kernels, W, A, m);
     const previous = setKernelThreads(2); // the larger matrix then has the thread pool, hence a shared memory
     let base: WasmMatrixKernels;
     let float32Before: ReturnType<typeof products>;
