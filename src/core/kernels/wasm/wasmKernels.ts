@@ -166,7 +166,8 @@ export class WasmMatrixKernels implements MatrixKernels {
    */
   withPrecision(precision: KernelPrecision): WasmMatrixKernels {
     if (precision === this.precision) return this;
-    if (!this.twin || this.twin.precision !== precision) this.twin = new WasmMatrixKernels({ twinOf: this }, this.n, this.p, precision);
+    // Two precisions: a twin is always the other one.
+    this.twin ??= new WasmMatrixKernels({ twinOf: this }, this.n, this.p, precision);
     return this.twin;
   }
 
