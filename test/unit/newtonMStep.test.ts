@@ -427,29 +427,32 @@ test('CG pairs update a preconditioner into the inverse Hessian on their span, a
   assert.deepEqual(newest.s.map((v) => v[0]), [17, 20, 22, 30, 31], 'the newest five pairs, oldest first');
 });
 
-test('Newton-CG with a memory kept between solves (CG pairs) reaches each solve\'s dense Newton optimum and never lowers f', () => {
-  // Solves of one block as EM makes them: the weights change between solves and each starts at the last optimum,
-  // with the CG pairs of the solve before preconditioning its first CG.
-  const memory: PreconditionerMemory = { uses: 0 };
-  const base = softProblem(500, 30, 4, 160, 0.1);
-  const D = 3 * base.p;
-  let start = randomVector(D, 161, 0.05);
-  for (let solve = 0; solve < 4; solve++) {
-    const rng = new Random(170 + solve);
-    const problem = { ...base, weights: Float64Array.from(base.weights!, (w) => w * (0.5 + rng.uniform())) };
-    const dense = fitSoftmaxRegression(problem, start, { newtonLimit: D });
-    const startValue = softmaxObjective(problem, start);
-    // 1e-8: ten times where f's round-off stops any ascent (see the small-block test above).
-    const options = { maxIterations: 50, maxCgIterations: 50, stop: 'gradient', tolerance: 1e-8, preconditioner: 'kronecker', memory } as const;
-    const cg = truncatedNewton(problem, start, options);
-    assert.ok(cg.converged && cg.gradientNorm <= 1e-8, `solve ${solve}: ‖∇f‖/Σw ${cg.gradientNorm}`);
-    assert.ok(cg.objective >= startValue, `solve ${solve}: f rose from ${startValue} to ${cg.objective}`);
-    assert.ok(Math.abs(cg.objective - dense.objective) <= 1e-10 * Math.abs(dense.objective), `solve ${solve}: f ${cg.objective} vs dense ${dense.objective}`);
-    for (let j = 0; j < D; j++) assert.ok(Math.abs(cg.coef[j] - dense.coef[j]) <= 1e-5 * (1 + Math.abs(dense.coef[j])), `solve ${solve}, coefficient ${j}`);
-    assert.ok(memory.cgPairs!.s.length > 0 && memory.cgPairs!.s.length <= 30, 'at most 30 CG pairs kept');
-    start = cg.coef;
-  }
-});
+for (const preconditioner of ['kronecker', 'class-blocks'] as const) {
+  test(`Newton-CG (${preconditioner}) with a memory kept between solves (CG pairs) reaches each solve's dense Newton optimum and never lowers f`, () => {
+    // Solves of one block as EM makes them: the weights change between solves and each starts at the last optimum,
+    // with the CG pairs of the solve before preconditioning its first CG.
+    const memory: PreconditionerMemory = { uses: 0 };
+    const base = softProblem(500, 30, 4, 160, 0.1);
+    const D = 3 * base.p;
+    let start = randomVector(D, 161, 0.05);
+    for (let solve = 0; solve < 4; solve++) {
+      const rng = new Random(170 + solve);
+      const problem = { ...base, weights: Float64Array.from(base.weights!, (w) => w * (0.5 + rng.uniform())) };
+      const dense = fitSoftmaxRegression(problem, start, { newtonLimit: D });
+      const startValue = softmaxObjective(problem, start);
+      // 1e-8: ten times where f's round-off stops any ascent (see the small-block test above).
+      const options = { maxIterations: 50, maxCgIterations: 50, stop: 'gradient', tolerance: 1e-8, preconditioner, memory } as const;
+      const cg = truncatedNewton(problem, start, options);
+      assert.ok(cg.converged && cg.gradientNorm <= 1e-8, `solve ${solve}: ‖∇f‖/Σw ${cg.gradientNorm}`);
+      assert.ok(cg.objective >= startValue, `solve ${solve}: f rose from ${startValue} to ${cg.objective}`);
+      assert.ok(Math.abs(cg.objective - dense.objective) <= 1e-10 * Math.abs(dense.objective), `solve ${solve}: f ${cg.objective} vs dense ${dense.objective}`);
+      for (let j = 0; j < D; j++) assert.ok(Math.abs(cg.coef[j] - dense.coef[j]) <= 1e-5 * (1 + Math.abs(dense.coef[j])), `solve ${solve}, coefficient ${j}`);
+      assert.ok(memory.cgPairs!.s.length > 0 && memory.cgPairs!.s.length <= 30, 'at most 30 CG pairs kept');
+      start = cg.coef;
+    }
+    if (preconditioner === 'class-blocks') assert.equal(memory.classBlocks?.length, 3, 'one block per free class, kept between solves');
+  });
+}
 
 /** n rows, d features, C classes from a random linear softmax model, as a data set. */
 function classification(n: number, d: number, C: number, seed: number) {

@@ -156,8 +156,11 @@ export function weightChange(a: Float64Array, b: Float64Array): number {
   return size > 0 ? change / size : Infinity;
 }
 
-/** G ≈ Σ_i u_i x_i x_iᵀ from a sample of rows drawn in proportion to u (`curvatureSample`), damped, and factored. */
-export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Array): GramFactor {
+/**
+ * G ≈ Σ_i u_i x_i x_iᵀ from a sample of rows drawn in proportion to u (`curvatureSample`), damped by `dampingShare`
+ * of its mean diagonal entry (plus the ridge), and factored.
+ */
+export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Array, dampingShare = problem.C > 2 ? KRONECKER_COUPLED_DAMPING : KRONECKER_DAMPING): GramFactor {
   // rowWeights are per row of X (a block over selected rows gives 0 to the others), so the sample indexes X itself.
   const { X, p, ridge } = problem;
   const n = rowWeights.length;
@@ -170,8 +173,7 @@ export function sampledGramFactor(problem: SoftmaxProblem, rowWeights: Float64Ar
   let trace = 0;
   for (let j = 0; j < p; j++) trace += G[j * p + j];
   // The ridge λI of f becomes λ / ā on G's diagonal (ā = tr(A)/m ≈ 1 by A's normalization).
-  const share = problem.C > 2 ? KRONECKER_COUPLED_DAMPING : KRONECKER_DAMPING;
-  const damping = share * (trace / p) + ridge + 1e-12 * (mass / n + 1e-300);
+  const damping = dampingShare * (trace / p) + ridge + 1e-12 * (mass / n + 1e-300);
   for (let j = 0; j < p; j++) G[j * p + j] += damping;
   return choleskyFactor(G, p);
 }

@@ -14,8 +14,8 @@
  *
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
- *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`; or its
- *     diagonal), updated by BFGS with the CG pairs of the block's latest Newton systems; stop when
+ *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`), one
+ *     block per class where the data are large (`classBlockPreconditioner.ts`), or its diagonal, updated by BFGS with the CG pairs of the block's latest Newton systems; stop when
  *     ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
  *     after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
@@ -34,6 +34,7 @@ import { gradientStep, kernelsForRows, problemKernels, releaseProblemKernels, ro
 import { gradientBound, valueBound, withoutNegligibleRows, type ReducedBlock } from './negligibleRows';
 import { throwIfInterrupted } from '../interrupt';
 import { classCoupling, curvatureWeights, kroneckerPreconditioner, sampledGramFactor, weightChange, type GramFactor } from './kroneckerPreconditioner';
+import { classBlockPreconditioner, classBlockSolves, type ClassBlockSolve } from './classBlockPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -51,8 +52,12 @@ export interface TruncatedNewtonOptions {
    */
   readonly stop: 'gradient' | 'decrement';
   readonly tolerance: number;
-  /** `hessian`: precondition CG with the exact Hessian at the start (small blocks only: it is D × D). */
-  readonly preconditioner: 'hessian' | 'kronecker' | 'diagonal' | 'none';
+  /**
+   * CG's preconditioner. `hessian`: the exact Hessian at the start (small blocks only: it is D × D). `kronecker`:
+   * A ⊗ G (`kroneckerPreconditioner.ts`). `class-blocks`: one G_c per free class (`classBlockPreconditioner.ts`; A ⊗ G
+   * where there is one free class). `diagonal`: Jacobi.
+   */
+  readonly preconditioner: 'hessian' | 'kronecker' | 'class-blocks' | 'diagonal' | 'none';
   /**
    * `gradient` stop also when ‖∇f‖₂ ≤ relativeTolerance · ‖∇f(init)‖₂: the block's gradient at the warm start is
    * the gradient of ℓ there (Fisher's identity), so this solves the M-step to a relative accuracy.
@@ -138,7 +143,7 @@ export function truncatedNewton(problem: SoftmaxProblem, init: Float64Array, opt
  */
 function reducedBlock(problem: SoftmaxProblem, options: TruncatedNewtonOptions): ReducedBlock | undefined {
   const last = options.memory?.initialGradient;
-  if (options.stop !== 'gradient' || options.preconditioner !== 'kronecker' || last === undefined) return undefined;
+  if (options.stop !== 'gradient' || !sampledPreconditioner(options.preconditioner) || last === undefined) return undefined;
   const tolerance = Math.max(options.tolerance * totalWeight(problem), (options.relativeTolerance ?? 0) * last);
   return withoutNegligibleRows(problem, NEGLIGIBLE_SHARE * tolerance);
 }
@@ -244,7 +249,9 @@ class TruncatedNewtonSolver {
         break;
       }
       if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
-      if (options.preconditioner === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
+      if (sampledPreconditioner(options.preconditioner) && !cgPreconditioner) {
+        cgPreconditioner = options.preconditioner === 'class-blocks' && this.m > 1 ? this.classBlocks(state, options.memory) : this.kronecker(state, options.memory);
+      }
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
       // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
       // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
@@ -293,7 +300,7 @@ class TruncatedNewtonSolver {
         rows: direction.rows ?? this.problem.n,
         skippedCurvature: direction.skippedCurvature ?? 0,
         copiedRows: direction.copiedRows ?? false,
-        preconditioner: options.preconditioner,
+        preconditioner: options.preconditioner === 'class-blocks' && this.m === 1 ? 'kronecker' : options.preconditioner,
         float64: this.precise,
       });
       if (refine) {
@@ -430,6 +437,29 @@ class TruncatedNewtonSolver {
     }
     if (memory) memory.uses++;
     return kroneckerPreconditioner(gram, classCoupling(problem, state.probs).A, m);
+  }
+
+  /**
+   * The per-class preconditioner (`classBlockPreconditioner.ts`) at the solve's start: the factors of G_1 … G_m from
+   * the caller's memory while they are fresh enough, else from samples of rows. They cost m of A ⊗ G's one factor,
+   * so they are kept longer (CLASS_BLOCKS_MAX_USES, CLASS_BLOCKS_STALE_CHANGE).
+   */
+  private classBlocks(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
+    const { problem } = this;
+    // Staleness is judged on the classes' summed curvature, as for A ⊗ G: one number for the m factors.
+    const weights = xRowWeights(problem, curvatureWeights(problem, state.probs));
+    let solves = memory?.classBlocks;
+    const stale = !solves || !memory?.weights || memory.uses >= CLASS_BLOCKS_MAX_USES || weightChange(weights, memory.weights) > CLASS_BLOCKS_STALE_CHANGE;
+    if (!solves || stale) {
+      solves = classBlockSolves(problem, state.probs, (classWeights) => xRowWeights(problem, classWeights));
+      if (memory) {
+        memory.classBlocks = solves;
+        memory.weights = weights;
+        memory.uses = 0;
+      }
+    }
+    if (memory) memory.uses++;
+    return classBlockPreconditioner(solves, problem.p);
   }
 
   /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
@@ -739,14 +769,31 @@ const KRONECKER_MAX_USES = 10;
 const KRONECKER_STALE_CHANGE = 0.25;
 
 /**
- * What a block keeps between its solves: the Kronecker preconditioner's G factor, its rows' weights and uses, and
+ * Solves that may reuse the class blocks' factors, and the change of the rows' weights that rebuilds them. A build
+ * costs about 25 passes on a Fashion-MNIST expert (A ⊗ G's about 5); with A ⊗ G's rules (10, 25 %) 100 exact EM
+ * iterations on full Fashion-MNIST built them 28 times and took about as much CPU as A ⊗ G (382 against 389 s), with
+ * these 12 times and 15 % less (329 s; docs/solvers.md, session 13). The CG pairs make up for staler factors.
+ */
+const CLASS_BLOCKS_MAX_USES = 30;
+const CLASS_BLOCKS_STALE_CHANGE = 0.5;
+
+/** Preconditioners drawn from a sample of the block's rows, kept in the block's memory between solves. */
+function sampledPreconditioner(preconditioner: TruncatedNewtonOptions['preconditioner']): boolean {
+  return preconditioner === 'kronecker' || preconditioner === 'class-blocks';
+}
+
+/**
+ * What a block keeps between its solves: the Kronecker preconditioner's G factor (or the class blocks' factors), the
+ * rows' weights they were drawn with and their uses, and
  * the CG pairs of its last Newton systems (the first CG of the next M-step is preconditioned with them too).
  */
 export interface PreconditionerMemory {
   /** CG pairs of the block's latest Newton systems (they update the next CG's preconditioner). */
   cgPairs?: CurvatureMemory;
   gram?: GramFactor;
-  /** G's row weights, per row of X (a block over selected rows has 0 for the others). */
+  /** G_1⁻¹ … G_m⁻¹ of the class blocks (`class-blocks` with m > 1). */
+  classBlocks?: ClassBlockSolve[];
+  /** The row weights G (or the class blocks) were drawn with, per row of X (a block over selected rows has 0 for the others). */
   weights?: Float64Array;
   uses: number;
   /** ‖∇f‖₂ at the start of the block's last solve (it sizes the rows the next may leave out). */

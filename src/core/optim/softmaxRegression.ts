@@ -170,6 +170,15 @@ const CG_ITERATIONS = 50;
 /** Passes over X one Newton-CG block may make (about the cost of L-BFGS's 100-iteration cap, twice over). */
 export const NEWTON_CG_PASSES = 250;
 
+/**
+ * Rows per column of X from which a Newton-CG block with several free classes is preconditioned by one G_c per class
+ * (`classBlockPreconditioner.ts`) rather than A ⊗ G. Building the m factors costs about as much as (8p + p) · p / 2n
+ * passes over X — 46 on full Fashion-MNIST (76 rows per column), 92 on half of it, 550 on 2 000 rows — however few
+ * passes they save. Measured (docs/solvers.md, session 13): 15 % less CPU over 100 EM iterations on all 60 000 rows,
+ * 7 % and 13 % more over 30 iterations on 30 000 and 2 000, though they saved 11–21 % of the passes everywhere.
+ */
+export const CLASS_BLOCKS_MIN_ROWS_PER_COLUMN = 64;
+
 /** ‖∇f‖ per unit weight below which a Newton solve that finds no ascent step is at its optimum (round-off). */
 const NEGLIGIBLE_GRADIENT = 1e-8;
 
@@ -194,7 +203,7 @@ export function fitSoftmaxRegression(problem: SoftmaxProblem, init: Float64Array
     maxPasses: NEWTON_CG_PASSES,
     stop: 'gradient',
     tolerance: options.tolerance ?? LARGE_BLOCK_TOLERANCE,
-    preconditioner: 'kronecker',
+    preconditioner: problem.C > 2 && problem.n >= CLASS_BLOCKS_MIN_ROWS_PER_COLUMN * problem.p ? 'class-blocks' : 'kronecker',
     relativeTolerance: options.tolerance === undefined ? LARGE_BLOCK_RELATIVE_TOLERANCE : 0,
     memory: options.preconditionerMemory,
   });
