@@ -14,10 +14,10 @@
  *
  * Two uses:
  *   - large blocks (the softmax gate and classifier experts of wide data, `mStep: 'newton-cg'`): CG preconditioned by
- *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`), one
- *     block per class where the data are large (`classBlockPreconditioner.ts`), or its diagonal, updated by BFGS with the CG pairs of the block's latest Newton systems; stop when
- *     ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its value at the start), or as capped
- *     after a budget of passes;
+ *     a Kronecker-factored approximation of the Hessian at the start (`kroneckerPreconditioner.ts`), one block per
+ *     class where the data are large (`classBlockPreconditioner.ts`), or its diagonal, updated by BFGS with the CG
+ *     pairs of the block's latest Newton systems; stop when ‖∇f‖₂ / Σw ≤ max(tolerance, relativeTolerance · its
+ *     value at the start), or as capped after a budget of passes;
  *   - small blocks (the dense-Newton size): the exact Hessian at the starting point, accumulated in one blocked pass
  *     (`kernels/gram.ts`, or handed in by the caller from a pass it shares) and factored once. Steps S = H₀⁻¹∇f (no
  *     CG, no pass for the direction) while the Newton decrement shrinks at least tenfold per full step; otherwise,
