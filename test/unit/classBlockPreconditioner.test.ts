@@ -11,20 +11,7 @@ import { CLASS_BLOCK_DAMPING, classBlockSolves, classBlockPreconditioner, classC
 import { setKernelChoice } from '../../src/core/kernels';
 import { setNewtonStepTrace, softmaxHessianVector } from '../../src/core/optim/newtonCg';
 import { CLASS_BLOCKS_MIN_ROWS_PER_COLUMN, fitSoftmaxRegression, type SoftmaxProblem } from '../../src/core/optim/softmaxRegression';
-import { Random, softProblem } from './helpers';
-
-/** Free-class probabilities P_ic (n × m) at coefficients V (m × p). */
-function freeProbabilities(problem: SoftmaxProblem, V: Float64Array): Float64Array {
-  const { X, n, p, C } = problem;
-  const m = C - 1;
-  const probs = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const eta = Array.from({ length: m }, (_, c) => V.subarray(c * p, (c + 1) * p).reduce((s, v, j) => s + v * X[i * p + j], 0));
-    const total = 1 + eta.reduce((s, e) => s + Math.exp(e), 0);
-    for (let c = 0; c < m; c++) probs[i * m + c] = Math.exp(eta[c]) / total;
-  }
-  return probs;
-}
+import { freeProbabilities, Random, softProblem } from './helpers';
 
 function randomVector(length: number, seed: number, scale = 0.3): Float64Array {
   const rng = new Random(seed);

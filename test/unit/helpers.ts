@@ -103,3 +103,16 @@ export function relativeDistance(a: Float64Array, b: Float64Array): number {
   }
   return worst / Math.max(scale, 1e-300);
 }
+
+/** Free-class probabilities P_ic (n × m, m = C − 1; the last class is the reference) at coefficients V (m × p). */
+export function freeProbabilities(problem: SoftmaxProblem, V: Float64Array): Float64Array {
+  const { X, n, p, C } = problem;
+  const m = C - 1;
+  const probs = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const eta = Array.from({ length: m }, (_, c) => V.subarray(c * p, (c + 1) * p).reduce((s, v, j) => s + v * X[i * p + j], 0));
+    const total = 1 + eta.reduce((s, e) => s + Math.exp(e), 0);
+    for (let c = 0; c < m; c++) probs[i * m + c] = Math.exp(eta[c]) / total;
+  }
+  return probs;
+}

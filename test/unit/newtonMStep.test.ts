@@ -50,7 +50,7 @@ import { initialParameters } from '../../src/core/init';
 import { createEm } from '../../src/core/solvers/em';
 import { emUpdate, MStepMemory } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
-import { datasetFrom, layoutFor, Random, softProblem as softProblemWith, synthetic } from './helpers';
+import { datasetFrom, freeProbabilities, layoutFor, Random, softProblem as softProblemWith, synthetic } from './helpers';
 
 /** A row-weighted soft-target softmax problem (helpers' softProblem). */
 const softProblem = (n: number, p: number, C: number, seed: number, ridge = 0) => softProblemWith(n, p, C, seed, { ridge, weighted: true });
@@ -159,19 +159,6 @@ test('a capped Newton-CG solve is not called converged; given enough iterations 
   assert.equal(full.converged, true);
   assert.ok(full.gradientNorm <= 1e-10 && full.objective >= capped.objective);
 });
-
-/** The free-class probabilities (n × m) of a softmax problem at V. */
-function freeProbabilities(problem: SoftmaxProblem, V: Float64Array): Float64Array {
-  const { X, n, p, C } = problem;
-  const m = C - 1;
-  const probs = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const eta = Array.from({ length: m }, (_, c) => V.subarray(c * p, (c + 1) * p).reduce((s, v, j) => s + v * X[i * p + j], 0));
-    const total = 1 + eta.reduce((s, e) => s + Math.exp(e), 0);
-    for (let c = 0; c < m; c++) probs[i * m + c] = Math.exp(eta[c]) / total;
-  }
-  return probs;
-}
 
 /** G = B Bᵀ + shift·I (p × p, row-major) for a B of standard normal entries: symmetric positive definite. */
 function randomSpd(p: number, rng: Random, shift: number): Float64Array {
