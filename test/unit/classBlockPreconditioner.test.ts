@@ -7,16 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLASS_BLOCK_DAMPING, classBlockSolves, classBlockPreconditioner, classCurvatureWeights } from '../../src/core/optim/classBlockPreconditioner';
+import { CLASS_BLOCK_DAMPING, classBlockInverses, classBlockPreconditioner, classCurvatureWeights } from '../../src/core/optim/classBlockPreconditioner';
 import { setKernelChoice } from '../../src/core/kernels';
 import { setNewtonStepTrace, softmaxHessianVector } from '../../src/core/optim/newtonCg';
 import { CLASS_BLOCKS_MIN_ROWS_PER_COLUMN, fitSoftmaxRegression, type SoftmaxProblem } from '../../src/core/optim/softmaxRegression';
-import { freeProbabilities, Random, softProblem } from './helpers';
-
-function randomVector(length: number, seed: number, scale = 0.3): Float64Array {
-  const rng = new Random(seed);
-  return Float64Array.from({ length }, () => scale * rng.normal());
-}
+import { freeProbabilities, randomVector, softProblem } from './helpers';
 
 for (const kernels of ['js', 'f32'] as const) {
   // js: the substitutions on L; f32: one pass of the WebAssembly kernels over L⁻¹ (float32: about 1e-7 of G⁻¹r).
@@ -39,7 +34,7 @@ function checkClassBlocks(): void {
   const D = m * p;
   const V = randomVector(D, 201);
   const probs = freeProbabilities(problem, V);
-  const preconditioner = classBlockPreconditioner(classBlockSolves(problem, probs, (weights) => weights), p);
+  const preconditioner = classBlockPreconditioner(classBlockInverses(problem, probs, (weights) => weights), p);
   for (let c = 0; c < m; c++) {
     const weights = classCurvatureWeights(problem, probs, c);
     let trace = 0;

@@ -116,3 +116,9 @@ export function freeProbabilities(problem: SoftmaxProblem, V: Float64Array): Flo
   }
   return probs;
 }
+
+/** `length` independent normal entries times `scale`, from a seeded generator. */
+export function randomVector(length: number, seed: number, scale = 0.3): Float64Array {
+  const rng = new Random(seed);
+  return Float64Array.from({ length }, () => scale * rng.normal());
+}

@@ -50,7 +50,7 @@ import { initialParameters } from '../../src/core/init';
 import { createEm } from '../../src/core/solvers/em';
 import { emUpdate, MStepMemory } from '../../src/core/solvers/mstep';
 import { SolverRun } from '../../src/core/solvers/solverRun';
-import { datasetFrom, freeProbabilities, layoutFor, Random, softProblem as softProblemWith, synthetic } from './helpers';
+import { datasetFrom, freeProbabilities, layoutFor, Random, randomVector, softProblem as softProblemWith, synthetic } from './helpers';
 
 /** A row-weighted soft-target softmax problem (helpers' softProblem). */
 const softProblem = (n: number, p: number, C: number, seed: number, ridge = 0) => softProblemWith(n, p, C, seed, { ridge, weighted: true });
@@ -59,11 +59,6 @@ function gradientAt(problem: SoftmaxProblem, V: Float64Array): Float64Array {
   const grad = new Float64Array(V.length);
   softmaxObjective(problem, V, grad);
   return grad;
-}
-
-function randomVector(length: number, seed: number, scale = 0.3): Float64Array {
-  const rng = new Random(seed);
-  return Float64Array.from({ length }, () => scale * rng.normal());
 }
 
 test('the Hessian–vector product equals central differences of the gradient', () => {

@@ -11,13 +11,12 @@
  * coupling −w_i p_ia p_ib between classes, which A ⊗ G keeps on average.
  *
  * Each G_c is estimated from a sample of rows drawn in proportion to its own weights (`sampledGramFactor`), damped by
- * CLASS_BLOCK_DAMPING of its mean diagonal entry, and applied through the matrix kernels on its L⁻¹. The m factors
+ * CLASS_BLOCK_DAMPING of its mean diagonal entry, and applied through the matrix kernels on its L⁻¹ (`gramInverse`). The m factors
  * cost about 0.25 s per class at p = 785 (sample Gram 150 ms, Cholesky 35, L⁻¹ 60): some 25 passes over full
  * Fashion-MNIST for an expert, so `newtonCg.ts` keeps them for more solves than A ⊗ G's single factor.
  */
-import type { BlockVisitor } from '../kernels/types';
 import type { SpdFactor } from './denseSolve';
-import { gramSolve, inverseFactorKernels, sampledGramFactor, type GramFactor } from './kroneckerPreconditioner';
+import { gramInverse, sampledGramFactor, type GramInverse } from './kroneckerPreconditioner';
 import type { SoftmaxProblem } from './softmaxRegression';
 
 /**
@@ -38,33 +37,13 @@ export function classCurvatureWeights(problem: SoftmaxProblem, probs: Float64Arr
   return out;
 }
 
-/** G_c⁻¹ applied to p coefficients: r[from … from + p) ↦ out[to … to + p). */
-export type ClassBlockSolve = (r: Float64Array, from: number, out: Float64Array, to: number) => void;
-
 /**
- * G_1⁻¹ … G_m⁻¹, from the factors of G_1 … G_m. `perRowOfX` maps a block's row weights to X's rows (a block over
- * selected rows gives the others 0), since the sample indexes X itself.
+ * G_1⁻¹ … G_m⁻¹ (`gramInverse`), from the factors of G_1 … G_m. `perRowOfX` maps a block's row weights to X's rows
+ * (a block over selected rows gives the others 0), since the sample indexes X itself.
  */
-export function classBlockSolves(problem: SoftmaxProblem, probs: Float64Array, perRowOfX: (weights: Float64Array) => Float64Array): ClassBlockSolve[] {
+export function classBlockInverses(problem: SoftmaxProblem, probs: Float64Array, perRowOfX: (weights: Float64Array) => Float64Array): GramInverse[] {
   const m = problem.C - 1;
-  return Array.from({ length: m }, (_, c) => blockSolve(sampledGramFactor(problem, perRowOfX(classCurvatureWeights(problem, probs, c)), CLASS_BLOCK_DAMPING)));
-}
-
-/**
- * G⁻¹ = L⁻ᵀL⁻¹ by one pass of the matrix kernels over L⁻¹ (the logits of r against L⁻¹'s rows, multiplied back through
- * L⁻¹), holding only the kernels' float32 copy of L⁻¹: the m factors are kept for many solves, and L and Lᵀ in
- * float64 would be 10 MB per class at p = 785. The substitutions on L where the kernels would run in JavaScript.
- */
-function blockSolve(factor: GramFactor): ClassBlockSolve {
-  const inverse = inverseFactorKernels(factor);
-  if (!inverse) return (r, from, out, to) => gramSolve(factor, r, from, out, to);
-  const { p } = factor;
-  const solved = new Float64Array(p);
-  const keepLogits: BlockVisitor = (start, end, logits, coefficients) => coefficients.set(logits.subarray(0, end - start));
-  return (r, from, out, to) => {
-    inverse.logitsAndGradient(r.subarray(from, from + p), 1, keepLogits, solved);
-    out.set(solved, to);
-  };
+  return Array.from({ length: m }, (_, c) => gramInverse(sampledGramFactor(problem, perRowOfX(classCurvatureWeights(problem, probs, c)), CLASS_BLOCK_DAMPING)));
 }
 
 /**
@@ -74,9 +53,9 @@ function blockSolve(factor: GramFactor): ClassBlockSolve {
  * `classCoupling` scaled to a unit diagonal, exact wherever A ⊗ G is) took more passes than A ⊗ G itself on full
  * Fashion-MNIST (docs/solvers.md, session 13).
  */
-export function classBlockPreconditioner(solves: readonly ClassBlockSolve[], p: number): SpdFactor {
+export function classBlockPreconditioner(inverses: readonly GramInverse[], p: number): SpdFactor {
   return {
     addedRidge: 0,
-    solve: (r, out) => solves.forEach((solve, c) => solve(r, c * p, out, c * p)),
+    solve: (r, out) => inverses.forEach((applyInverse, c) => applyInverse(r.subarray(c * p, (c + 1) * p), 1, out.subarray(c * p, (c + 1) * p))),
   };
 }

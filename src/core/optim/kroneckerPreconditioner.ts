@@ -188,12 +188,11 @@ export function kroneckerPreconditioner(gram: GramFactor, A: Float64Array, m: nu
   for (let a = 0; a < m; a++) coupling[a * m + a] += 1e-6 * (trace / m) + 1e-300;
   const inverseA = invertSmall(coupling, m);
   const solved = new Float64Array(D);
-  const inverse = inverseFactorKernels(gram);
+  const applyInverse = gramInverse(gram);
   return {
     addedRidge: 0,
     solve: (r, out) => {
-      if (inverse) inverse.logitsAndGradient(r, m, (start, end, logits, coefficients) => coefficients.set(logits.subarray(0, (end - start) * m)), solved);
-      else for (let c = 0; c < m; c++) gramSolve(gram, r, c * p, solved, c * p);
+      applyInverse(r, m, solved);
       out.fill(0, 0, D);
       for (let a = 0; a < m; a++) {
         for (let b = 0; b < m; b++) {
@@ -205,6 +204,26 @@ export function kroneckerPreconditioner(gram: GramFactor, A: Float64Array, m: nu
       }
     },
   };
+}
+
+/** R ↦ R G⁻¹ for `rows` rows of p coefficients (row-major in r and out). */
+export type GramInverse = (r: Float64Array, rows: number, out: Float64Array) => void;
+
+/**
+ * G⁻¹ = L⁻ᵀL⁻¹ applied to rows of coefficients: one fused pass of the matrix kernels over L⁻¹ (`inverseFactorKernels`:
+ * the logits of the rows against L⁻¹'s rows, multiplied back through L⁻¹), or the substitutions on L and Lᵀ where the
+ * kernels would run in JavaScript. With the kernels it holds only their float32 copy of L⁻¹, not the factor: the
+ * class blocks keep m of these for many solves, and L and Lᵀ in float64 are 10 MB at p = 785.
+ */
+export function gramInverse(gram: GramFactor): GramInverse {
+  const inverse = inverseFactorKernels(gram);
+  if (!inverse) {
+    const { p } = gram;
+    return (r, rows, out) => {
+      for (let c = 0; c < rows; c++) gramSolve(gram, r, c * p, out, c * p);
+    };
+  }
+  return (r, rows, out) => inverse.logitsAndGradient(r, rows, (start, end, logits, coefficients) => coefficients.set(logits.subarray(0, (end - start) * rows)), out);
 }
 
 /**

@@ -33,8 +33,8 @@ import { twoLoopSolver } from './twoLoopKernel';
 import { gradientStep, kernelsForRows, problemKernels, releaseProblemKernels, rowOffset, totalWeight } from './softmaxRegression';
 import { gradientBound, valueBound, withoutNegligibleRows, type ReducedBlock } from './negligibleRows';
 import { throwIfInterrupted } from '../interrupt';
-import { classCoupling, curvatureWeights, kroneckerPreconditioner, sampledGramFactor, weightChange, type GramFactor } from './kroneckerPreconditioner';
-import { classBlockPreconditioner, classBlockSolves, type ClassBlockSolve } from './classBlockPreconditioner';
+import { classCoupling, curvatureWeights, kroneckerPreconditioner, sampledGramFactor, weightChange, type GramFactor, type GramInverse } from './kroneckerPreconditioner';
+import { classBlockInverses, classBlockPreconditioner } from './classBlockPreconditioner';
 
 export interface TruncatedNewtonOptions {
   /** Newton iterations at most. */
@@ -234,6 +234,8 @@ class TruncatedNewtonSolver {
     let previousDecrement = Infinity;
     const maxPasses = options.maxPasses ?? Infinity;
     let cgPreconditioner: SpdFactor | undefined;
+    // `class-blocks` is A ⊗ G where there is one free class (then A ⊗ G is exact but for its sample).
+    const cgKind = options.preconditioner === 'class-blocks' && this.m === 1 ? 'kronecker' : options.preconditioner;
     const start = state;
     let startValue = start.value;
     const initialGradient = norm(state.grad) / this.weight;
@@ -248,10 +250,9 @@ class TruncatedNewtonSolver {
         converged = true;
         break;
       }
-      if (options.preconditioner === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
-      if (sampledPreconditioner(options.preconditioner) && !cgPreconditioner) {
-        cgPreconditioner = options.preconditioner === 'class-blocks' && this.m > 1 ? this.classBlocks(state, options.memory) : this.kronecker(state, options.memory);
-      }
+      if (cgKind === 'diagonal' && !cgPreconditioner) cgPreconditioner = this.diagonalPreconditioner(state);
+      if (cgKind === 'kronecker' && !cgPreconditioner) cgPreconditioner = this.kronecker(state, options.memory);
+      if (cgKind === 'class-blocks' && !cgPreconditioner) cgPreconditioner = this.classBlocks(state, options.memory);
       // Eisenstat–Walker forcing: a loose solve far from the optimum, a tighter one near it (superlinear) — but
       // never tighter than the stopping rule needs: after a step the gradient is about the CG residual, so a
       // residual of half the target is enough (a last Newton step solved further would be passes for nothing).
@@ -300,7 +301,7 @@ class TruncatedNewtonSolver {
         rows: direction.rows ?? this.problem.n,
         skippedCurvature: direction.skippedCurvature ?? 0,
         copiedRows: direction.copiedRows ?? false,
-        preconditioner: options.preconditioner === 'class-blocks' && this.m === 1 ? 'kronecker' : options.preconditioner,
+        preconditioner: cgKind,
         float64: this.precise,
       });
       if (refine) {
@@ -425,41 +426,22 @@ class TruncatedNewtonSolver {
   private kronecker(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
     const { problem, m } = this;
     const weights = xRowWeights(problem, curvatureWeights(problem, state.probs));
-    let gram = memory?.gram;
-    const stale = !gram || !memory?.weights || memory.uses >= KRONECKER_MAX_USES || weightChange(weights, memory.weights) > KRONECKER_STALE_CHANGE;
-    if (!gram || stale) {
-      gram = sampledGramFactor(problem, weights);
-      if (memory) {
-        memory.gram = gram;
-        memory.weights = weights;
-        memory.uses = 0;
-      }
-    }
-    if (memory) memory.uses++;
+    const gram = keptOrBuilt(memory, memory?.gram, weights, KRONECKER_REBUILD, () => sampledGramFactor(problem, weights), (kept, made) => (kept.gram = made));
     return kroneckerPreconditioner(gram, classCoupling(problem, state.probs).A, m);
   }
 
   /**
    * The per-class preconditioner (`classBlockPreconditioner.ts`) at the solve's start: the factors of G_1 … G_m from
    * the caller's memory while they are fresh enough, else from samples of rows. They cost m of A ⊗ G's one factor,
-   * so they are kept longer (CLASS_BLOCKS_MAX_USES, CLASS_BLOCKS_STALE_CHANGE).
+   * so they are kept longer (CLASS_BLOCKS_REBUILD).
    */
   private classBlocks(state: State, memory: PreconditionerMemory | undefined): SpdFactor {
     const { problem } = this;
     // Staleness is judged on the classes' summed curvature, as for A ⊗ G: one number for the m factors.
     const weights = xRowWeights(problem, curvatureWeights(problem, state.probs));
-    let solves = memory?.classBlocks;
-    const stale = !solves || !memory?.weights || memory.uses >= CLASS_BLOCKS_MAX_USES || weightChange(weights, memory.weights) > CLASS_BLOCKS_STALE_CHANGE;
-    if (!solves || stale) {
-      solves = classBlockSolves(problem, state.probs, (classWeights) => xRowWeights(problem, classWeights));
-      if (memory) {
-        memory.classBlocks = solves;
-        memory.weights = weights;
-        memory.uses = 0;
-      }
-    }
-    if (memory) memory.uses++;
-    return classBlockPreconditioner(solves, problem.p);
+    const build = () => classBlockInverses(problem, state.probs, (classWeights) => xRowWeights(problem, classWeights));
+    const inverses = keptOrBuilt(memory, memory?.classBlocks, weights, CLASS_BLOCKS_REBUILD, build, (kept, made) => (kept.classBlocks = made));
+    return classBlockPreconditioner(inverses, problem.p);
   }
 
   /** S = H₀⁻¹ ∇f with H₀ the factored Hessian of an earlier point (no pass over X; its logits only if needed). */
@@ -777,6 +759,40 @@ const KRONECKER_STALE_CHANGE = 0.25;
 const CLASS_BLOCKS_MAX_USES = 30;
 const CLASS_BLOCKS_STALE_CHANGE = 0.5;
 
+/** When a block's kept preconditioner factor is rebuilt: after `maxUses` solves, or once its rows' weights moved by more than `staleChange`. */
+interface RebuildRule {
+  readonly maxUses: number;
+  readonly staleChange: number;
+}
+const KRONECKER_REBUILD: RebuildRule = { maxUses: KRONECKER_MAX_USES, staleChange: KRONECKER_STALE_CHANGE };
+const CLASS_BLOCKS_REBUILD: RebuildRule = { maxUses: CLASS_BLOCKS_MAX_USES, staleChange: CLASS_BLOCKS_STALE_CHANGE };
+
+/**
+ * The factor the block's memory keeps (`kept`) while `rule` allows, else a new one from `build`, stored (`store`)
+ * with the row weights it was drawn with; the use is counted. Without a memory every solve builds its own.
+ */
+function keptOrBuilt<T>(
+  memory: PreconditionerMemory | undefined,
+  kept: T | undefined,
+  weights: Float64Array,
+  rule: RebuildRule,
+  build: () => T,
+  store: (memory: PreconditionerMemory, made: T) => void,
+): T {
+  let factor = kept;
+  const stale = factor === undefined || !memory?.weights || memory.uses >= rule.maxUses || weightChange(weights, memory.weights) > rule.staleChange;
+  if (factor === undefined || stale) {
+    factor = build();
+    if (memory) {
+      store(memory, factor);
+      memory.weights = weights;
+      memory.uses = 0;
+    }
+  }
+  if (memory) memory.uses++;
+  return factor;
+}
+
 /** Preconditioners drawn from a sample of the block's rows, kept in the block's memory between solves. */
 function sampledPreconditioner(preconditioner: TruncatedNewtonOptions['preconditioner']): boolean {
   return preconditioner === 'kronecker' || preconditioner === 'class-blocks';
@@ -792,7 +808,7 @@ export interface PreconditionerMemory {
   cgPairs?: CurvatureMemory;
   gram?: GramFactor;
   /** G_1⁻¹ … G_m⁻¹ of the class blocks (`class-blocks` with m > 1). */
-  classBlocks?: ClassBlockSolve[];
+  classBlocks?: GramInverse[];
   /** The row weights G (or the class blocks) were drawn with, per row of X (a block over selected rows has 0 for the others). */
   weights?: Float64Array;
   uses: number;
