@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { CHECKPOINT_FOLDER, folderCheckpoint } from '../../src/core/reproduce/checkpoint';
 import { FMNIST_DEFAULT_SOURCES } from '../../src/core/data/fmnist';
 import { isUserInputError } from '../../src/core/errors';
+import { duration } from '../../src/core/reproduce/report';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'moe-lab.js');
@@ -82,7 +83,21 @@ test('a reproduction killed after an instance and resumed gives the results of a
   assert.ok(output.restored.includes('fmnist-instance-1'), `restored: ${output.restored}`);
   assert.ok(!output.restored.includes('fmnist-instance-2'), 'the last instance had not finished before the kill');
   assert.deepEqual(comparable(path.join(resumed, 'results.json')), comparable(path.join(whole, 'results.json')));
-  assert.match(readFileSync(path.join(resumed, 'report.md'), 'utf8'), /\*\*Resumed\*\*/);
+  const report = readFileSync(path.join(resumed, 'report.md'), 'utf8');
+  assert.match(report, /\*\*Resumed\*\*/);
+  // The run's time is its instances' over both sittings, not only the last sitting's.
+  const instanceSeconds: number[] = JSON.parse(readFileSync(path.join(resumed, 'results.json'), 'utf8')).fmnist.instanceSeconds;
+  const total = duration(instanceSeconds.reduce((sum, s) => sum + s, 0));
+  assert.ok(report.includes(`its 2 instance(s) took ${total} over all sittings, 1 of them read back from earlier ones`), report.slice(0, 2000));
+
+  // A later checkout renders the same results again, saying so, with the same tables.
+  const render = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'renderReport.ts'), resumed, '--command', 'moe-lab reproduce (test)', '--commit', 'abc1234'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(render.status, 0, render.stderr);
+  const rendered = readFileSync(path.join(resumed, 'report.md'), 'utf8');
+  assert.match(rendered, /rendered again from `results\.json` by the report code of commit [0-9a-f]{7}/);
+  assert.match(rendered, /MoE Lab at commit abc1234/);
+  const tables = (text: string) => text.split('\n').filter((line) => line.startsWith('|'));
+  assert.deepEqual(tables(rendered), tables(report));
   assert.ok(!existsSync(path.join(resumed, CHECKPOINT_FOLDER)), 'the checkpoint goes once the reproduction finished');
 
   const again = cli(['--resume', resumed]);

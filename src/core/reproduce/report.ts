@@ -27,6 +27,8 @@ export interface ReportMeta {
   /** Why charts are missing, when they are. */
   readonly chartNote?: string;
   readonly gitCommit?: string;
+  /** Set when the report is rendered again from `results.json` by a later checkout (`scripts/renderReport.ts`): its commit. */
+  readonly renderedBy?: string;
 }
 
 export function renderReport(results: ReproductionResults, meta: ReportMeta): string {
@@ -43,11 +45,12 @@ export function renderReport(results: ReproductionResults, meta: ReportMeta): st
       ` — times are wall-clock seconds of each solver's own compute clock on this machine, which other work shared; compare them with each other, not with other machines.`,
     '',
   );
+  if (meta.renderedBy) push(`This report was rendered again from \`results.json\` by the report code of commit ${meta.renderedBy}; every number in it is the run's.`, '');
   if (results.restored?.length) {
     const instances = results.fmnist?.restoredInstances ?? [];
     push(
       `**Resumed**: ${results.restored.length} finished part(s) were read back from the checkpoint of an earlier sitting (${results.restored.join(', ')}), not rerun; ` +
-        `the time above is this sitting's${instances.length ? `, and the Fashion-MNIST time per instance counts every sitting` : ''}.`,
+        `the time above is this sitting's${instances.length ? `, and the Fashion-MNIST time per instance counts every sitting (${fmnistTotalText(results.fmnist!)})` : ''}.`,
       '',
     );
   }
@@ -166,7 +169,8 @@ function tuningLines(tuning: readonly Tuning[]): string[] {
 }
 
 function fmnistSection(r: FmnistResult, chartBlock: string[]): string[] {
-  const lines = [`## 2. ${r.title}`, '', `Time: ${duration(r.seconds)}; per instance (four solvers and the baselines): ${r.instanceSeconds.map((s) => duration(s)).join(', ')}.`, ''];
+  const sittings = r.restoredInstances?.length ? ` in this sitting (${fmnistTotalText(r)})` : '';
+  const lines = [`## 2. ${r.title}`, '', `Time: ${duration(r.seconds)}${sittings}; per instance (four solvers and the baselines): ${r.instanceSeconds.map((s) => duration(s)).join(', ')}.`, ''];
   lines.push('### Settings', '', ...settingsTable(r), '### Results', '');
   lines.push(
     `At iteration ${r.settings.iterations}, mean ± sd over ${r.settings.instances} instance(s), beside the paper's Table 2 ("Performance for 2-Component MoLogE", 100 iterations, 25 instances; the paper calls its objective "cross entropy" without saying on which rows):`,
@@ -188,6 +192,15 @@ function fmnistSection(r: FmnistResult, chartBlock: string[]): string[] {
   lines.push('', ...tuningLines(r.tuning), ...chartBlock);
   lines.push(...observations(r.notes), '### Differences from the paper', '', ...r.differences.map((d) => `- ${d}`), '');
   return lines;
+}
+
+/**
+ * A resumed run's Fashion-MNIST time over every sitting: the sum of its instances' own times (each instance is
+ * timed where it ran, and stored with its result), which is what the run cost, however many sittings it took.
+ */
+function fmnistTotalText(r: FmnistResult): string {
+  const total = r.instanceSeconds.reduce((sum, s) => sum + s, 0);
+  return `its ${r.instanceSeconds.length} instance(s) took ${duration(total)} over all sittings, ${r.restoredInstances?.length ?? 0} of them read back from earlier ones`;
 }
 
 function equalTimeSection(e: EqualTimeResult, fm: FmnistResult, chartBlock: string[]): string[] {
