@@ -137,12 +137,13 @@ export function fmnistDataset(images: FmnistImages, mask: Uint8Array): Dataset {
   return { X, y, n: images.n, p, featureNames: Array.from({ length: FMNIST_PIXELS }, (_, j) => `p${j + 1}`), targetName: 'label', classes: FMNIST_CLASSES };
 }
 
-interface Split {
+export interface Split {
   readonly data: Dataset;
   readonly mask: Uint8Array;
 }
 
-function loadSplits(source: string, settings: FmnistSettings, seed: number, trainRows = settings.trainRows): { train: Split; test: Split } {
+/** Instance `seed`'s training and test rows, each image inverted by that seed's mask (instance k has seed k − 1). */
+export function loadSplits(source: string, settings: FmnistSettings, seed: number, trainRows = settings.trainRows): { train: Split; test: Split } {
   const trainImages = readFmnistSplit(source, 'train', trainRows);
   const testImages = readFmnistSplit(source, 'test', settings.testRows);
   const trainMask = inversionMask(seed, 'train', trainImages.n, settings.invertProbability);
@@ -150,7 +151,7 @@ function loadSplits(source: string, settings: FmnistSettings, seed: number, trai
   return { train: { data: fmnistDataset(trainImages, trainMask), mask: trainMask }, test: { data: fmnistDataset(testImages, testMask), mask: testMask } };
 }
 
-function moeLayout(settings: FmnistSettings, K: number): ParamLayout {
+export function moeLayout(settings: FmnistSettings, K: number): ParamLayout {
   return new ParamLayout({ family: 'categorical', K, p: FMNIST_PIXELS + 1, C: FMNIST_CLASSES.length, gate: 'softmax', symmetric: false, ridge: settings.ridge });
 }
 
