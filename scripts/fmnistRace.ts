@@ -20,21 +20,60 @@ import { solverLabel } from '../src/core/solvers/labels';
 import { SolverRun } from '../src/core/solvers/solverRun';
 import type { EmAcceleration, SolverName } from '../src/core/spec/types';
 
-const { values } = parseArgs({
-  options: {
-    instance: { type: 'string', default: '1' },
-    solver: { type: 'string', default: 'em' },
-    'learning-rate': { type: 'string' },
-    acceleration: { type: 'string' },
-    seconds: { type: 'string', default: '300' },
-    iterations: { type: 'string', default: '1000000' },
-    targets: { type: 'string', default: '0.80,0.82,0.83' },
-  },
-});
-const instance = Number(values.instance);
+const FLAGS = {
+  instance: { type: 'string', default: '1' },
+  solver: { type: 'string', default: 'em' },
+  'learning-rate': { type: 'string' },
+  acceleration: { type: 'string' },
+  seconds: { type: 'string', default: '300' },
+  iterations: { type: 'string', default: '1000000' },
+  targets: { type: 'string', default: '0.80,0.82,0.83' },
+} as const;
+
+/** The flags, or a mistyped one said in one line (exit 2) instead of a stack trace. */
+function readFlags() {
+  try {
+    return parseArgs({ options: FLAGS }).values;
+  } catch (error) {
+    process.stderr.write(`fmnistRace: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+}
+const values = readFlags();
+
+/** A flag's number, or one line naming the flag and exit 2 (a typo must not start a run of minutes). */
+function numberFlag(name: string, text: string, check: (value: number) => boolean, what: string): number {
+  const value = Number(text);
+  if (check(value)) return value;
+  process.stderr.write(`fmnistRace: --${name} ${text}: expected ${what}\n`);
+  process.exit(2);
+}
+const instance = numberFlag('instance', values.instance, (v) => Number.isInteger(v) && v >= 1, 'an instance number from 1');
+const budgetSeconds = numberFlag('seconds', values.seconds, (v) => v > 0, 'a positive number of seconds');
+const maxIterations = numberFlag('iterations', values.iterations, (v) => Number.isInteger(v) && v >= 1, 'a positive whole number');
+const targets = values.targets.split(',').map((t) => numberFlag('targets', t, (v) => v > 0 && v <= 1, 'accuracies in (0, 1], comma-separated'));
+if (!['em', 'gem', 'gd', 'adam'].includes(values.solver)) {
+  process.stderr.write(`fmnistRace: --solver ${values.solver}: expected em, gem, gd or adam\n`);
+  process.exit(2);
+}
+if (values.acceleration !== undefined && !['none', 'squarem', 'daarem'].includes(values.acceleration)) {
+  process.stderr.write(`fmnistRace: --acceleration ${values.acceleration}: expected none, squarem or daarem\n`);
+  process.exit(2);
+}
+if (values['learning-rate'] !== undefined) numberFlag('learning-rate', values['learning-rate'], (v) => v > 0, 'a positive step size');
 // The full experiment's settings (60 000 training rows, ridge 1, inversion probability 1/2); examplesDir is unused here.
 const settings = fmnistSettings({ quick: false, examplesDir: '' });
-const { train, test } = loadSplits(findFmnistSource(), settings, instance - 1);
+const { train, test } = readInstance();
+
+/** Instance `instance`'s rows, or one line saying why they cannot be read (no dataset-fashion-mnist, say) and exit 1. */
+function readInstance(): ReturnType<typeof loadSplits> {
+  try {
+    return loadSplits(findFmnistSource(), settings, instance - 1);
+  } catch (error) {
+    process.stderr.write(`fmnistRace: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
 const layout = moeLayout(settings, 2);
 const theta0 = initialParameters(layout, train.data, { strategy: 'random', seed: 100 + instance - 1, perturbation: 0 });
 const choice: SolverChoice = {
@@ -49,11 +88,10 @@ const run = new SolverRun(createSolver(choice), {
   train: train.data,
   test: test.data,
   theta0,
-  stopping: { maxIterations: Number(values.iterations), tolerance: 0, timeBudgetSeconds: Number(values.seconds) },
+  stopping: { maxIterations, tolerance: 0, timeBudgetSeconds: budgetSeconds },
   restart: 0,
   errorThreshold: 0,
 });
-const targets = values.targets.split(',').map(Number);
 const reached = new Map<number, { iteration: number; seconds: number }>();
 let best = { accuracy: 0, iteration: 0, seconds: 0 };
 console.log(`${label} on instance ${instance}: ${train.data.n} training, ${test.data.n} test rows; load ${loadavg()[0].toFixed(1)}`);
