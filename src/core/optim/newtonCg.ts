@@ -779,17 +779,17 @@ function keptOrBuilt<T>(
   build: () => T,
   store: (memory: PreconditionerMemory, made: T) => void,
 ): T {
-  let factor = kept;
-  const stale = factor === undefined || !memory?.weights || memory.uses >= rule.maxUses || weightChange(weights, memory.weights) > rule.staleChange;
-  if (factor === undefined || stale) {
-    factor = build();
-    if (memory) {
-      store(memory, factor);
-      memory.weights = weights;
-      memory.uses = 0;
-    }
+  // `kept` comes from the memory, so a memory is there whenever a factor is kept.
+  if (kept !== undefined && memory?.weights && memory.uses < rule.maxUses && !(weightChange(weights, memory.weights) > rule.staleChange)) {
+    memory.uses++;
+    return kept;
   }
-  if (memory) memory.uses++;
+  const factor = build();
+  if (memory) {
+    store(memory, factor);
+    memory.weights = weights;
+    memory.uses = 1;
+  }
   return factor;
 }
 
