@@ -8,10 +8,10 @@
  *
  * `--command` is the command that made the results (the report quotes it); `--commit` the commit that ran it.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { gitCommit } from '../src/cli/commands/gitCommit';
 import type { ReproductionResults } from '../src/core/reproduce/reproduce';
 import { renderReport } from '../src/core/reproduce/report';
 import { writeTextAtomic } from '../src/core/runner/results';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       renderedCharts,
       ...(missing > 0 ? { chartNote: `${missing} of ${results.charts.length} PNG charts are missing from the folder` } : {}),
       ...(values.commit ? { gitCommit: values.commit } : {}),
-      renderedBy: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' }).trim(),
+      renderedBy: gitCommit(path.resolve(__dirname, '..')) ?? 'unknown (not a git checkout)',
     }),
   );
   process.stdout.write(`${report}: rendered, ${renderedCharts.size} chart(s)\n`);

@@ -14,6 +14,7 @@ import { synthCommand } from './commands/synth';
 import { dataCommand } from './commands/data';
 import { reproduceCommand } from './commands/reproduce';
 import { USAGE } from './usage';
+import { isArgumentError } from './commands/options';
 
 /** Each command resolves to its exit code (130 after Ctrl-C), or nothing for 0. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
@@ -57,12 +58,6 @@ main(process.argv.slice(2)).then(
     }
   },
 );
-
-/** node:util parseArgs reports bad flags with these codes. */
-function isArgumentError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}
 
 function describeUserError(error: Error): string {
   // parseArgs explains itself over several lines; the first says what is wrong.

@@ -12,6 +12,12 @@ export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typ
   return parseArgs<T>({ ...config, args: attachDashedValues(config.args ?? [], config.options ?? {}) });
 }
 
+/** node:util parseArgs reports bad flags with these codes. */
+export function isArgumentError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
 
 function attachDashedValues(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {

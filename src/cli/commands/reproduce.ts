@@ -4,7 +4,7 @@
  * run in the CLI's worker thread, so Ctrl-C lands inside the iteration under way (a Fashion-MNIST M-step takes
  * seconds); what finished is still written.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { UserInputError } from '../../core/errors';
@@ -14,6 +14,7 @@ import { writeReproduction, writeResultsJson } from '../../core/reproduce/write'
 import { INVOCATION_FILE, readInvocation, writeInvocation, type Invocation } from '../../core/reproduce/invocation';
 import { integerFlag, parseFlags } from './options';
 import { prepareFolder } from './resultsFolder';
+import { gitCommit } from './gitCommit';
 import { reproduceInWorker } from '../worker/workerRun';
 
 const USAGE_LINE = `usage: moe-lab reproduce [--quick] [--only ${EXPERIMENT_NAMES.join(',')}] [--out DIR] [--json] | moe-lab reproduce --resume DIR [--json] [--no-charts]`;
@@ -231,15 +232,5 @@ function renderChartsWithBrowser(root: string | undefined, resultsFile: string, 
   } catch {
     const why = (child.stderr || child.error?.message || `exit code ${child.status}`).trim().split('\n')[0];
     return { rendered: [], note: `PNG charts skipped: the chart renderer failed (${why})` };
-  }
-}
-
-function gitCommit(root: string): string | undefined {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return dirty ? `${commit} (with uncommitted changes)` : commit;
-  } catch {
-    return undefined;
   }
 }
